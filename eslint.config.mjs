@@ -1,0 +1,76 @@
+// Lint rules, including the layering rules of docs/ARCHITECTURE.md: arrows point down, only the Electron shell imports electron.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+const layer = (files, forbidden, message) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ group: forbidden, message }], paths: electronOnlyInShell }],
+  },
+});
+
+// Raw IPC belongs to the preload bridge and the shell's IPC registration only; everything else goes through the contract.
+const electronOnlyInShell = [{ name: 'electron', message: 'only src/main/electron and src/preload may import electron' }];
+
+export default tseslint.config(
+  { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { paths: electronOnlyInShell }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  layer(
+    ['src/main/storage/**'],
+    ['**/services/**', '**/http/**', '**/cli/**', '**/electron/**', '**/rpc/**', '**/app', '../../app'],
+    'storage sits at the bottom: it may not import services or shells',
+  ),
+  layer(
+    ['src/main/services/**'],
+    ['**/http/**', '**/cli/**', '**/electron/**', '**/rpc/**', '**/app', 'fastify', 'commander'],
+    'services speak domain types: they may not import shells, HTTP or the CLI',
+  ),
+  layer(['src/main/rpc/**', 'src/main/http/**', 'src/main/cli/**'], ['**/electron/**'], 'only the Electron shell knows about Electron'),
+  layer(['src/shared/**'], ['**/main/**', '**/renderer/**', '**/preload/**', 'node:*'], 'src/shared is pure and imported by all three processes'),
+  {
+    files: ['src/main/electron/**', 'src/preload/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['remote'],
+              message: 'the remote module is not used',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: electronOnlyInShell,
+          patterns: [{ group: ['**/main/**', '**/preload/**', 'node:*'], message: 'the renderer talks to main only through the contract client' }],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,93 @@
+// The composition root: builds every service from a Config, and the HTTP server on top of them.
+// Tests, the CLI and the Electron shell all start Shelf through createApp and nothing else.
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Config } from './config/config';
+import { buildServer } from './http/server';
+import type { Handlers } from './rpc/dispatch';
+import { createHandlers } from './rpc/handlers';
+import type { Services } from './services';
+import { AuthService } from './services/auth/auth-service';
+import type { PackageContext } from './services/packages/context';
+import { PackageService } from './services/packages/package-service';
+import { SearchService } from './services/search/search-service';
+import { TarballStore } from './storage/blobs/tarball-store';
+import { openDatabase } from './storage/db/connection';
+import { SHELF_VERSION } from './version';
+
+export interface AppOptions {
+  /** How the UI reaches the services: the desktop window over IPC, or a browser over HTTP. */
+  mode: 'desktop' | 'browser';
+  /** Injected so tests control time. */
+  now?: () => Date;
+  /** Injected so tests control randomness (tokens, setup links). */
+  randomBytes?: (size: number) => Buffer;
+  /** Where diagnostics go; defaults to stderr. */
+  log?: (message: string) => void;
+}
+
+export interface ShelfApp {
+  readonly config: Config;
+  readonly services: Services;
+  readonly handlers: Handlers;
+  /** Starts the HTTP server (registry, plus the UI when config.rendererDir is set) and resolves with its base URL. */
+  listen(): Promise<string>;
+  /** The registry's base URL (ends in '/'); the configured one until listen() knows the real port. */
+  url(): string;
+  /** While no admin account exists: a fresh one-time link that lets the owner create it (browser mode prints it). */
+  setupLink(): string | undefined;
+  close(): Promise<void>;
+}
+
+/** The UI's address below the base URL; '/-/' paths can never be package names. */
+export const UI_PATH = '-/ui/';
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function createApp(config: Config, options: AppOptions): ShelfApp {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const now = options.now ?? (() => new Date());
+  const randomBytes = options.randomBytes ?? nodeRandomBytes;
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const db = openDatabase(join(config.dataDir, 'shelf.db'));
+  const blobs = new TarballStore(config.dataDir);
+
+  let port = config.port;
+  const url = () => config.publicUrl ?? `http://${urlHost(config.host)}:${port}/`;
+
+  const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes };
+  const services: Services = {
+    auth: new AuthService(db, { signup: config.signup, loginThrottle: config.loginThrottle, now, randomBytes }),
+    packages: new PackageService(ctx),
+    search: new SearchService(db, ctx),
+  };
+  const handlers = createHandlers({ services, config, mode: options.mode, version: SHELF_VERSION, startedAt: now().toISOString(), url });
+  const server = buildServer({ config, services, handlers, now, log, port: () => port });
+  let listening = false;
+
+  return {
+    config,
+    services,
+    handlers,
+    url,
+    async listen() {
+      await server.listen({ host: config.host, port: config.port });
+      listening = true;
+      port = (server.server.address() as AddressInfo).port;
+      return url();
+    },
+    setupLink() {
+      const token = services.auth.issueSetupToken();
+      return token && `${url()}${UI_PATH}#setup=${token}`;
+    },
+    async close() {
+      if (listening) await server.close();
+      db.close();
+    },
+  };
+}

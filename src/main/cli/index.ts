@@ -1,0 +1,20 @@
+// The `shelf` command line: parses the command and hands it to the command's module.
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { SHELF_VERSION } from '../version';
+import { registerServe } from './serve';
+
+// Built as out/main/cli.js; the renderer is built next to it in out/renderer.
+const RENDERER_DIR = join(__dirname, '..', 'renderer');
+
+const program = new Command('shelf')
+  .description('Shelf: a local npm-compatible registry, mirror and dependency resolver')
+  .version(SHELF_VERSION)
+  .showHelpAfterError();
+
+registerServe(program, RENDERER_DIR);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`shelf: ${(error as Error).message}\n`);
+  process.exit(1);
+});

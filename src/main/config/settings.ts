@@ -1,0 +1,77 @@
+// The table of settings: one row per setting, naming its flag, environment variable, config-file key and default.
+// The CLI's --help, the environment reader and the config-file reader are all driven by this table.
+import { DEFAULT_LIMITS, DEFAULT_PORT, type Config } from './config';
+
+export type SettingKey =
+  | 'host'
+  | 'port'
+  | 'publicUrl'
+  | 'allowedHosts'
+  | 'signup'
+  | 'maxTarballBytes'
+  | 'maxUnpackedBytes'
+  | 'logLevel';
+
+export interface SettingSpec {
+  key: SettingKey;
+  flag: string;
+  env: string;
+  description: string;
+  /** Shown in --help; undefined means "derived" (described in the text). */
+  defaultText: string;
+  parse(raw: string): unknown;
+}
+
+function parsePort(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`'${raw}' is not a port number (0–65535; 0 picks a free one)`);
+  return n;
+}
+
+function parseSize(raw: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(raw.trim());
+  if (!match) throw new Error(`'${raw}' is not a size; write bytes or a number with kb, mb or gb (e.g. 50mb)`);
+  const unit = (match[2] ?? 'b').toLowerCase()[0];
+  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Math.floor(Number(match[1]) * factor);
+}
+
+function parseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`'${raw}' is not a URL; write it in full, e.g. https://registry.example.test/`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`'${raw}' must be an http or https URL`);
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string): T => {
+    if (!(values as readonly string[]).includes(raw)) throw new Error(`'${raw}' must be one of ${values.join(', ')}`);
+    return raw as T;
+  };
+}
+
+const list = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'host', flag: '--host <address>', env: 'SHELF_HOST', description: 'address to listen on', defaultText: '127.0.0.1', parse: String },
+  { key: 'port', flag: '--port <port>', env: 'SHELF_PORT', description: 'port to listen on (0 picks a free port)', defaultText: String(DEFAULT_PORT), parse: parsePort },
+  { key: 'publicUrl', flag: '--public-url <url>', env: 'SHELF_PUBLIC_URL', description: 'base URL written into tarball links (behind a proxy or on a public name)', defaultText: 'http://<host>:<port>/', parse: parseUrl },
+  { key: 'allowedHosts', flag: '--allowed-hosts <names>', env: 'SHELF_ALLOWED_HOSTS', description: 'comma-separated extra Host names to answer to (DNS-rebinding guard)', defaultText: 'none', parse: list },
+  { key: 'signup', flag: '--signup <policy>', env: 'SHELF_SIGNUP', description: 'whether `npm adduser` may create accounts: open or closed', defaultText: 'open on loopback, closed otherwise', parse: oneOf(['open', 'closed'] as const) },
+  { key: 'maxTarballBytes', flag: '--max-tarball-size <size>', env: 'SHELF_MAX_TARBALL_SIZE', description: 'largest tarball accepted, compressed', defaultText: `${DEFAULT_LIMITS.maxTarballBytes / 1024 ** 2}mb`, parse: parseSize },
+  { key: 'maxUnpackedBytes', flag: '--max-unpacked-size <size>', env: 'SHELF_MAX_UNPACKED_SIZE', description: 'largest tarball accepted, unpacked (guards against gzip bombs)', defaultText: `${DEFAULT_LIMITS.maxUnpackedBytes / 1024 ** 2}mb`, parse: parseSize },
+  { key: 'logLevel', flag: '--log-level <level>', env: 'SHELF_LOG_LEVEL', description: 'silent, error, warn, info or debug', defaultText: 'info', parse: oneOf(['silent', 'error', 'warn', 'info', 'debug'] as const) },
+];
+
+export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' | 'allowedHosts' | 'signup' | 'logLevel'>> & {
+  maxTarballBytes?: number;
+  maxUnpackedBytes?: number;
+};

@@ -1,0 +1,66 @@
+// The package URLs of the npm protocol: packuments, versions, tarballs, publish, unpublish (GET/PUT/DELETE /<name>…).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest, notFound } from '../../errors';
+import type { Services } from '../../services';
+import { parsePackagePath, pathOf } from '../npm-paths';
+import { principalOf } from '../request-auth';
+import { sendStoredDocument, wantsAbbreviated } from './stored-document';
+
+export function registerPackageRoutes(app: FastifyInstance, services: Services): void {
+  const { packages, auth } = services;
+
+  const target = (request: FastifyRequest) => {
+    const parsed = parsePackagePath(pathOf(request.raw.url));
+    if (!parsed) throw notFound('not found');
+    return parsed;
+  };
+
+  app.get('/*', async (request, reply) => {
+    const { name, rest } = target(request);
+    const principal = await principalOf(auth, request);
+    if (rest.length === 0) {
+      const abbreviated = wantsAbbreviated(request);
+      const doc = packages.readPackument(principal, name, abbreviated);
+      return sendStoredDocument(request, reply, doc, abbreviated);
+    }
+    if (rest.length === 2 && rest[0] === '-') return sendTarball(reply, packages.openTarball(principal, name, rest[1]!));
+    if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(packages.readVersion(principal, name, rest[0]!));
+    throw notFound('not found');
+  });
+
+  app.put('/*', async (request, reply) => {
+    const { name, rest } = target(request);
+    const principal = await principalOf(auth, request);
+    let rev: string | undefined;
+    if (rest.length === 2 && rest[0] === '-rev') rev = rest[1];
+    else if (rest.length !== 0) throw notFound('not found');
+    const outcome = await packages.update(principal, name, request.body, rev);
+    return reply.code(outcome.kind === 'published' ? 201 : 200).send({ ok: true, success: true, id: name, rev: outcome.kind });
+  });
+
+  app.delete('/*', async (request, reply) => {
+    const { name, rest } = target(request);
+    const principal = await principalOf(auth, request);
+    // DELETE /<name>/-rev/<rev>: the whole package.
+    if (rest.length === 2 && rest[0] === '-rev') {
+      await packages.unpublishPackage(principal, name, rest[1]);
+      return reply.send({ ok: true });
+    }
+    // DELETE /<name>/-/<file>.tgz/-rev/<rev>: the last step of a version unpublish.
+    if (rest.length === 4 && rest[0] === '-' && rest[2] === '-rev') {
+      packages.confirmTarballRemoved(principal, name, rest[1]!);
+      return reply.send({ ok: true });
+    }
+    if (rest.length === 0) throw badRequest('to unpublish a package, DELETE /<name>/-rev/<rev> (as `npm unpublish <name> --force` does)');
+    throw notFound('not found');
+  });
+}
+
+function sendTarball(reply: FastifyReply, tarball: { stream: NodeJS.ReadableStream; size: number; integrity: string; isPublic: boolean }): FastifyReply {
+  return reply
+    .header('Content-Type', 'application/octet-stream')
+    .header('Content-Length', String(tarball.size))
+    .header('ETag', `"${tarball.integrity}"`)
+    .header('Cache-Control', tarball.isPublic ? 'public, max-age=31536000, immutable' : 'private, max-age=31536000, immutable')
+    .send(tarball.stream);
+}

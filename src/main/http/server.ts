@@ -1,0 +1,85 @@
+// Builds the fastify server: body parsing, host guard, error mapping, the npm protocol and the browser-mode UI.
+import { createGunzip, createInflate } from 'node:zlib';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../config/config';
+import type { Handlers } from '../rpc/dispatch';
+import type { Services } from '../services';
+import { npmErrorHandler } from './errors';
+import { allowedHostNames, hostGuard, hostNameOf } from './host-guard';
+import { registerMiscRoutes } from './npm/misc-routes';
+import { registerPackageMetaRoutes } from './npm/package-meta-routes';
+import { registerPackageRoutes } from './npm/package-routes';
+import { registerSearchRoutes } from './npm/search-routes';
+import { registerTokenRoutes } from './npm/token-routes';
+import { registerUserRoutes } from './npm/user-routes';
+import { registerUiRoutes } from './ui-routes';
+
+export interface ServerDeps {
+  config: Config;
+  services: Services;
+  handlers: Handlers;
+  now: () => Date;
+  log: (message: string) => void;
+  /** The port actually listened on, for the Origin check (known only after listen with port 0). */
+  port: () => number;
+}
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const { config, services } = deps;
+  // Publish bodies are base64 (4/3 larger) inside JSON; leave room for the manifest around it.
+  const bodyLimit = Math.ceil(config.limits.maxTarballBytes * 1.4) + 1024 * 1024;
+  const app = Fastify({ bodyLimit, logger: false, trustProxy: false, forceCloseConnections: true });
+
+  // npm and yarn gzip audit bodies; inflate them before the JSON parser sees them.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = request.headers['content-encoding'];
+    if (encoding === 'gzip' || encoding === 'deflate') {
+      delete request.headers['content-length'];
+      return payload.pipe(encoding === 'gzip' ? createGunzip() : createInflate());
+    }
+    return payload;
+  });
+
+  // An empty body is "no body" (npm sends DELETEs with a JSON content type and nothing in it).
+  const parseJson = (_request: unknown, body: string, done: (error: Error | null, value?: unknown) => void) => {
+    if (body.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body, (key, value) => (key === '__proto__' ? undefined : value)));
+    } catch {
+      const error = new Error('the request body is not valid JSON') as Error & { statusCode: number };
+      error.statusCode = 400;
+      done(error);
+    }
+  };
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
+
+  app.addHook('onRequest', hostGuard(allowedHostNames(config.host, config.publicUrl, config.allowedHosts)));
+  app.setErrorHandler(npmErrorHandler(bodyLimit, deps.log));
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
+
+  registerMiscRoutes(app);
+  registerUserRoutes(app, services);
+  registerTokenRoutes(app, services, deps.now);
+  registerSearchRoutes(app, services, deps.now);
+  registerPackageMetaRoutes(app, services);
+  registerUiRoutes(app, {
+    rendererDir: config.rendererDir,
+    handlers: deps.handlers,
+    isOwnOrigin: (origin) => isOwnOrigin(origin, deps.port(), allowedHostNames(config.host, config.publicUrl, config.allowedHosts), config.publicUrl),
+  });
+  registerPackageRoutes(app, services);
+  return app;
+}
+
+/** Browser-mode RPC accepts calls only from pages this server itself served. */
+export function isOwnOrigin(origin: string, port: number, hosts: Set<string>, publicUrl: string | undefined): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (publicUrl && url.origin === new URL(publicUrl).origin) return true;
+  return url.protocol === 'http:' && Number(url.port || 80) === port && hosts.has(hostNameOf(url.host));
+}

@@ -1,0 +1,64 @@
+// What every package operation needs: the database, the tarball store, limits, the clock and the public base URL.
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import type { Limits } from '../../config/config';
+import { notFound, forbidden } from '../../errors';
+import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { Db } from '../../storage/db/connection';
+import { findPackage, getPackument, isMaintainer, updatePackage, type PackageRow, type PackumentRow } from '../../storage/db/packages';
+import type { Principal } from '../auth/principal';
+import { requireScope } from '../auth/principal';
+import { renderPackument } from './packument';
+
+export interface PackageContext {
+  db: Db;
+  blobs: TarballStore;
+  limits: Limits;
+  now: () => Date;
+  /** Public base URL ending in '/', known once the server listens. */
+  baseUrl: () => string;
+  randomBytes?: (size: number) => Buffer;
+}
+
+export function canRead(ctx: PackageContext, pkg: PackageRow, principal: Principal | undefined): boolean {
+  if (pkg.access === 'public') return true;
+  if (!principal) return false;
+  return principal.user.isAdmin || isMaintainer(ctx.db, pkg.id, principal.user.id);
+}
+
+/** The package, if it exists and the caller may see it; restricted packages look absent to outsiders, as on npm. */
+export function readablePackage(ctx: PackageContext, name: string, principal: Principal | undefined): PackageRow {
+  const pkg = findPackage(ctx.db, name);
+  if (!pkg || !canRead(ctx, pkg, principal)) throw notFound(`package '${name}' is not in this registry`);
+  return pkg;
+}
+
+/** The package, which the caller must be allowed to change (a maintainer, or an admin, with a publish-scope credential). */
+export function writablePackage(ctx: PackageContext, name: string, principal: Principal | undefined, action: string): { pkg: PackageRow; principal: Principal } {
+  const p = requireScope(principal, 'publish', action);
+  const pkg = readablePackage(ctx, name, p);
+  if (!p.user.isAdmin && !isMaintainer(ctx.db, pkg.id, p.user.id)) {
+    throw forbidden(`you are not a maintainer of '${name}', so you cannot ${action}; ask one of its maintainers (\`npm owner ls ${name}\`) to add you`);
+  }
+  return { pkg, principal: p };
+}
+
+/** A new `_rev`: the change counter plus a random suffix, as CouchDB writes it. */
+export function nextRev(ctx: PackageContext, rev?: string): string {
+  const count = rev ? Number.parseInt(rev, 10) || 0 : 0;
+  return `${count + 1}-${(ctx.randomBytes ?? nodeRandomBytes)(8).toString('hex')}`;
+}
+
+/** Records a change to a package: new `_rev` and modified time, packuments re-rendered. Call inside the write's transaction. */
+export function touchPackage(ctx: PackageContext, pkg: PackageRow, fields: Partial<Pick<PackageRow, 'access' | 'readme'>> = {}): PackageRow {
+  const updated: PackageRow = { ...pkg, ...fields, rev: nextRev(ctx, pkg.rev), modified_at: ctx.now().toISOString() };
+  updatePackage(ctx.db, pkg.id, { ...fields, rev: updated.rev, modified_at: updated.modified_at });
+  renderPackument(ctx.db, updated, ctx.baseUrl());
+  return updated;
+}
+
+/** The stored packument, re-rendered first if it was rendered for another base URL (the address changed since). */
+export function currentPackument(ctx: PackageContext, pkg: PackageRow): PackumentRow {
+  const stored = getPackument(ctx.db, pkg.id);
+  if (stored && stored.base_url === ctx.baseUrl()) return stored;
+  return renderPackument(ctx.db, pkg, ctx.baseUrl());
+}

@@ -1,0 +1,30 @@
+// Deprecate and undeprecate: npm PUTs the whole packument back with only `deprecated` changed on some versions.
+import { badRequest } from '../../errors';
+import { findVersion, listVersions, setDeprecated } from '../../storage/db/packages';
+import type { Principal } from '../auth/principal';
+import { touchPackage, writablePackage, type PackageContext } from './context';
+
+type Json = Record<string, unknown>;
+
+/** Applies the `deprecated` fields of body.versions; returns how many versions changed. Other fields are ignored. */
+export function applyDeprecations(ctx: PackageContext, principal: Principal | undefined, name: string, body: Json): number {
+  const { pkg } = writablePackage(ctx, name, principal, 'deprecate its versions');
+  const versions = body.versions as Record<string, Json>;
+  let changed = 0;
+  ctx.db.transaction(() => {
+    const known = new Map(listVersions(ctx.db, pkg.id).map((v) => [v.version, v]));
+    for (const [version, manifest] of Object.entries(versions)) {
+      const row = known.get(version) ?? findVersion(ctx.db, pkg.id, version);
+      if (!row) {
+        throw badRequest(`${name}@${version} does not exist; new versions are added with \`npm publish\`, which sends the tarball`);
+      }
+      const wanted = typeof manifest?.deprecated === 'string' && manifest.deprecated !== '' ? manifest.deprecated : null;
+      if (wanted !== row.deprecated) {
+        setDeprecated(ctx.db, pkg.id, version, wanted);
+        changed++;
+      }
+    }
+    if (changed > 0) touchPackage(ctx, pkg);
+  })();
+  return changed;
+}

@@ -1,0 +1,29 @@
+// npm's rules for package names, versions and dist-tag names, with messages that say how to fix them.
+import semver from 'semver';
+import validateName from 'validate-npm-package-name';
+import { badRequest } from '../../errors';
+
+export function assertValidPackageName(name: string): void {
+  const result = validateName(name);
+  if (!result.validForNewPackages) {
+    const problems = [...(result.errors ?? []), ...(result.warnings ?? [])];
+    throw badRequest(`invalid package name '${name}': ${problems.join('; ')}`);
+  }
+}
+
+/** Versions must be strict semver as written (no leading 'v', no surrounding spaces). */
+export function assertValidVersion(version: unknown): asserts version is string {
+  if (typeof version !== 'string' || semver.valid(version) !== version) {
+    throw badRequest(`invalid version '${String(version)}': use a semantic version such as 1.0.0 or 2.1.0-beta.1`);
+  }
+}
+
+export function assertValidTag(tag: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(tag)) {
+    throw badRequest(`invalid dist-tag '${tag}': use letters, digits, '.', '-' or '_', starting with a letter or digit`);
+  }
+  // A tag that parses as a range would be ambiguous in `npm install pkg@<tag>`.
+  if (semver.validRange(tag) !== null) {
+    throw badRequest(`invalid dist-tag '${tag}': it reads as a version range; choose a name such as 'next' or 'beta'`);
+  }
+}

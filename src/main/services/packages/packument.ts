@@ -1,0 +1,147 @@
+// Renders a package's packuments (full and abbreviated) from its rows, once per change, and stores their bytes.
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import semver from 'semver';
+import type { Db } from '../../storage/db/connection';
+import {
+  getDistTags,
+  listMaintainers,
+  listVersions,
+  putPackument,
+  putSearchDocument,
+  type MaintainerRow,
+  type PackageRow,
+  type PackumentRow,
+  type VersionRow,
+} from '../../storage/db/packages';
+
+type Json = Record<string, unknown>;
+
+/** The fields npm's abbreviated ("corgi") document keeps for each version. */
+const ABBREVIATED_FIELDS = [
+  'name',
+  'version',
+  'deprecated',
+  'dependencies',
+  'optionalDependencies',
+  'devDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'bundleDependencies',
+  'bundledDependencies',
+  'acceptDependencies',
+  'bin',
+  'directories',
+  'engines',
+  'os',
+  'cpu',
+  'libc',
+  'funding',
+  '_hasShrinkwrap',
+  'hasInstallScript',
+] as const;
+
+/** Fields copied from the latest version to the top of the full document. */
+const TOP_LEVEL_FIELDS = ['description', 'license', 'homepage', 'keywords', 'repository', 'author', 'bugs'] as const;
+
+export function tarballFileName(name: string, version: string): string {
+  const unscoped = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
+  return `${unscoped}-${version}.tgz`;
+}
+
+/** Path of a tarball below the registry's base URL: `@scope/name/-/name-1.0.0.tgz` (literal slash, as clients expect). */
+export function tarballPath(name: string, version: string): string {
+  return `${name}/-/${tarballFileName(name, version)}`;
+}
+
+export function versionManifest(pkg: PackageRow, row: VersionRow, baseUrl: string): Json {
+  const manifest = JSON.parse(row.manifest) as Json;
+  const dist = { ...(manifest.dist as Json), tarball: baseUrl + tarballPath(pkg.name, row.version) };
+  const out: Json = { ...manifest, dist };
+  if (row.deprecated) out.deprecated = row.deprecated;
+  else delete out.deprecated;
+  return out;
+}
+
+export interface PackumentParts {
+  pkg: PackageRow;
+  versions: VersionRow[];
+  distTags: Record<string, string>;
+  maintainers: MaintainerRow[];
+}
+
+export function buildPackuments(parts: PackumentParts, baseUrl: string): { full: Json; abbreviated: Json } {
+  const { pkg, distTags, maintainers } = parts;
+  const versions = [...parts.versions].sort((a, b) => semver.compare(a.version, b.version));
+  const manifests = new Map(versions.map((v) => [v.version, versionManifest(pkg, v, baseUrl)]));
+  const latest = manifests.get(distTags.latest ?? '') ?? manifests.get(versions.at(-1)?.version ?? '') ?? {};
+
+  const time: Record<string, string> = { created: pkg.created_at, modified: pkg.modified_at };
+  for (const v of versions) time[v.version] = v.published_at;
+
+  const full: Json = { _id: pkg.name, _rev: pkg.rev, name: pkg.name };
+  for (const field of TOP_LEVEL_FIELDS) if (latest[field] !== undefined) full[field] = latest[field];
+  Object.assign(full, {
+    'dist-tags': distTags,
+    versions: Object.fromEntries(manifests),
+    time,
+    maintainers: maintainers.map((m) => ({ name: m.name, email: m.email ?? '' })),
+    readme: pkg.readme,
+    users: {},
+  });
+
+  const abbreviatedVersions: Record<string, Json> = {};
+  for (const [version, manifest] of manifests) {
+    const entry: Json = {};
+    for (const field of ABBREVIATED_FIELDS) if (manifest[field] !== undefined) entry[field] = manifest[field];
+    const dist = manifest.dist as Json;
+    entry.dist = { integrity: dist.integrity, shasum: dist.shasum, tarball: dist.tarball, ...(dist.fileCount !== undefined && { fileCount: dist.fileCount }), ...(dist.unpackedSize !== undefined && { unpackedSize: dist.unpackedSize }) };
+    abbreviatedVersions[version] = entry;
+  }
+  const abbreviated: Json = { name: pkg.name, modified: pkg.modified_at, 'dist-tags': distTags, versions: abbreviatedVersions };
+  return { full, abbreviated };
+}
+
+function etagOf(bytes: Buffer): string {
+  return `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+}
+
+function searchText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.filter((v) => typeof v === 'string').join(' ');
+  if (value && typeof value === 'object' && typeof (value as Json).name === 'string') return (value as Json).name as string;
+  return '';
+}
+
+/** Re-renders and stores both packuments and the search document; called inside every write's transaction. */
+export function renderPackument(db: Db, pkg: PackageRow, baseUrl: string): PackumentRow {
+  const parts: PackumentParts = {
+    pkg,
+    versions: listVersions(db, pkg.id),
+    distTags: getDistTags(db, pkg.id),
+    maintainers: listMaintainers(db, pkg.id),
+  };
+  const { full, abbreviated } = buildPackuments(parts, baseUrl);
+  const fullJson = Buffer.from(JSON.stringify(full));
+  const abbrevJson = Buffer.from(JSON.stringify(abbreviated));
+  const row: PackumentRow = {
+    package_id: pkg.id,
+    base_url: baseUrl,
+    full_json: fullJson,
+    full_gzip: gzipSync(fullJson),
+    full_etag: etagOf(fullJson),
+    abbrev_json: abbrevJson,
+    abbrev_gzip: gzipSync(abbrevJson),
+    abbrev_etag: etagOf(abbrevJson),
+  };
+  putPackument(db, row);
+  putSearchDocument(db, pkg.id, {
+    name: pkg.name,
+    description: searchText(full.description),
+    keywords: searchText(full.keywords),
+    author: searchText(full.author),
+    maintainers: parts.maintainers.map((m) => m.name).join(' '),
+    readme: pkg.readme.slice(0, 64 * 1024),
+  });
+  return row;
+}

@@ -1,0 +1,185 @@
+// The publish pipeline: checks an npm publish body and its tarball, stores the blob, then records the version in one transaction.
+import { createHash } from 'node:crypto';
+import ssri from 'ssri';
+import { badRequest, conflict, forbidden, tooLarge } from '../../errors';
+import {
+  addMaintainer,
+  findPackage,
+  findVersion,
+  getDistTags,
+  insertPackage,
+  insertVersion,
+  isMaintainer,
+  isRetired,
+  setDistTag,
+  type PackageRow,
+} from '../../storage/db/packages';
+import { requireScope, type Principal } from '../auth/principal';
+import { inspectTarball } from '../packer/inspect-tarball';
+import { nextRev, touchPackage, type PackageContext } from './context';
+import { assertValidPackageName, assertValidTag, assertValidVersion } from './names';
+
+type Json = Record<string, unknown>;
+
+export interface PublishResult {
+  name: string;
+  version: string;
+  integrity: string;
+  created: boolean;
+}
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Fields of a version manifest that the registry owns; whatever the client sent for them is replaced. */
+const REGISTRY_OWNED = ['_id', 'dist', '_npmUser', 'maintainers', '_attachments', 'readme', 'readmeFilename', '_rev', '_resolved', '_integrity', '_from'];
+
+function decodeAttachment(body: Json, name: string, version: string, maxBytes: number): Buffer {
+  const attachments = body._attachments;
+  if (!isObject(attachments) || Object.keys(attachments).length === 0) {
+    throw badRequest('the publish has no tarball: _attachments is empty; publish with `npm publish`');
+  }
+  const tgzKeys = Object.keys(attachments).filter((k) => k.endsWith('.tgz'));
+  if (tgzKeys.length !== 1) throw badRequest(`a publish carries exactly one tarball; this one has ${tgzKeys.length}`);
+  const attachment = attachments[tgzKeys[0]!];
+  if (!isObject(attachment) || typeof attachment.data !== 'string') {
+    throw badRequest(`attachment '${tgzKeys[0]}' has no base64 data`);
+  }
+  const data = attachment.data.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw badRequest(`attachment for ${name}@${version} is not valid base64`);
+  // Check the size before decoding, so an oversized upload costs no memory beyond the body itself.
+  const decodedLength = Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
+  if (decodedLength > maxBytes) {
+    throw tooLarge(`the tarball of ${name}@${version} is ${formatBytes(decodedLength)}, over this registry's limit of ${formatBytes(maxBytes)} (--max-tarball-size)`);
+  }
+  const bytes = Buffer.from(data, 'base64');
+  if (attachment.length !== undefined && attachment.length !== bytes.length) {
+    throw badRequest(`attachment length says ${String(attachment.length)} bytes but the data holds ${bytes.length}; the upload was damaged, publish again`);
+  }
+  return bytes;
+}
+
+function checkDigests(bytes: Buffer, dist: Json, spec: string): { integrity: string; shasum: string } {
+  const integrity = ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
+  const shasum = createHash('sha1').update(bytes).digest('hex');
+  if (typeof dist.integrity === 'string' && dist.integrity !== '') {
+    const claimed = ssri.parse(dist.integrity);
+    if (!claimed || !ssri.checkData(bytes, claimed)) {
+      throw badRequest(`the tarball of ${spec} does not match its dist.integrity (${dist.integrity.slice(0, 24)}…); the upload was damaged, publish again`);
+    }
+  }
+  if (typeof dist.shasum === 'string' && dist.shasum !== '' && dist.shasum.toLowerCase() !== shasum) {
+    throw badRequest(`the tarball of ${spec} does not match its dist.shasum ${dist.shasum}; the upload was damaged, publish again`);
+  }
+  return { integrity, shasum };
+}
+
+export async function publishVersion(ctx: PackageContext, principal: Principal | undefined, urlName: string, body: unknown): Promise<PublishResult> {
+  const caller = requireScope(principal, 'publish', 'publish packages');
+  if (!isObject(body)) throw badRequest('the publish body must be a JSON object, as `npm publish` sends');
+  if (body.name !== urlName) {
+    throw badRequest(`the package name in the body ('${String(body.name)}') differs from the one in the URL ('${urlName}')`);
+  }
+  assertValidPackageName(urlName);
+  const versions = body.versions;
+  if (!isObject(versions) || Object.keys(versions).length !== 1) {
+    throw badRequest('a publish adds exactly one version: body.versions must hold one entry');
+  }
+  const version = Object.keys(versions)[0]!;
+  assertValidVersion(version);
+  const spec = `${urlName}@${version}`;
+  const manifest = versions[version];
+  if (!isObject(manifest)) throw badRequest(`versions['${version}'] must be the package manifest`);
+  if (manifest.name !== urlName || manifest.version !== version) {
+    throw badRequest(`versions['${version}'] names ${String(manifest.name)}@${String(manifest.version)}, not ${spec}`);
+  }
+  const distTags = body['dist-tags'] ?? {};
+  if (!isObject(distTags)) throw badRequest("'dist-tags' must be an object of tag → version");
+  for (const [tag, target] of Object.entries(distTags)) {
+    assertValidTag(tag);
+    if (target !== version) throw badRequest(`dist-tag '${tag}' must point at the version being published (${version}), not '${String(target)}'`);
+  }
+  const access = body.access ?? null;
+  if (access !== null && access !== 'public' && access !== 'restricted') {
+    throw badRequest(`access must be 'public' or 'restricted', not '${String(access)}'`);
+  }
+  if (access === 'restricted' && !urlName.startsWith('@')) {
+    throw badRequest(`only scoped packages can be restricted; publish ${urlName} as public or rename it to @scope/${urlName}`);
+  }
+
+  // Cheap refusals first, so a doomed upload is not inflated and hashed.
+  preflight(ctx, caller, urlName, version);
+
+  const bytes = decodeAttachment(body, urlName, version, ctx.limits.maxTarballBytes);
+  const dist = isObject(manifest.dist) ? manifest.dist : {};
+  const { integrity, shasum } = checkDigests(bytes, dist, spec);
+  const inspection = await inspectTarball(bytes, ctx.limits);
+  if (inspection.manifest.name !== urlName || inspection.manifest.version !== version) {
+    throw badRequest(
+      `the package.json inside the tarball is ${String(inspection.manifest.name)}@${String(inspection.manifest.version)}, but the publish says ${spec}; pack the tarball again`,
+    );
+  }
+
+  // The blob goes to disk before any row points at it; a crash in between leaves only an unreferenced file.
+  await ctx.blobs.put(integrity, bytes);
+
+  const readme = typeof manifest.readme === 'string' ? manifest.readme : typeof body.readme === 'string' ? body.readme : '';
+  const stored: Json = { ...manifest };
+  for (const field of REGISTRY_OWNED) delete stored[field];
+  stored._id = spec;
+  stored._npmUser = { name: caller.user.name, email: caller.user.email ?? '' };
+  stored.dist = { integrity, shasum, fileCount: inspection.files.length, unpackedSize: inspection.unpackedSize };
+
+  const now = ctx.now().toISOString();
+  let created = false;
+  ctx.db.transaction(() => {
+    // Checked again inside the transaction: another publish may have landed while this one was being inspected.
+    preflight(ctx, caller, urlName, version);
+    let pkg: PackageRow | undefined = findPackage(ctx.db, urlName);
+    if (!pkg) {
+      created = true;
+      pkg = insertPackage(ctx.db, {
+        name: urlName,
+        access: access ?? 'public',
+        rev: nextRev(ctx),
+        created_at: now,
+        modified_at: now,
+        readme,
+      });
+      addMaintainer(ctx.db, pkg.id, caller.user.id);
+    }
+    insertVersion(ctx.db, {
+      package_id: pkg.id,
+      version,
+      manifest: JSON.stringify(stored),
+      integrity,
+      shasum,
+      tarball_size: bytes.length,
+      deprecated: null,
+      published_at: now,
+      published_by: caller.user.id,
+    });
+    const tags = { ...distTags } as Record<string, string>;
+    if (!getDistTags(ctx.db, pkg.id).latest && !tags.latest) tags.latest = version;
+    for (const [tag, target] of Object.entries(tags)) setDistTag(ctx.db, pkg.id, tag, target);
+    const becomesLatest = tags.latest === version;
+    touchPackage(ctx, pkg, becomesLatest || created ? { readme } : {});
+  })();
+  return { name: urlName, version, integrity, created };
+}
+
+function preflight(ctx: PackageContext, caller: Principal, name: string, version: string): void {
+  const pkg = findPackage(ctx.db, name);
+  if (pkg && !caller.user.isAdmin && !isMaintainer(ctx.db, pkg.id, caller.user.id)) {
+    throw forbidden(`you are not a maintainer of '${name}', so you cannot publish it; ask one of its maintainers to add you with \`npm owner add\``);
+  }
+  if ((pkg && findVersion(ctx.db, pkg.id, version)) || isRetired(ctx.db, name, version)) {
+    throw conflict(`cannot publish over the previously published versions: ${version}. Bump the version in package.json and publish again`);
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} kB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}

@@ -1,0 +1,84 @@
+// Reads: stored packuments, one version's manifest, tarball streams, and the package summaries the UI lists.
+import type { ReadStream } from 'node:fs';
+import semver from 'semver';
+import { notFound } from '../../errors';
+import { countPackages, findVersion, getDistTags, listPackages, listVersions } from '../../storage/db/packages';
+import type { Principal } from '../auth/principal';
+import { canRead, currentPackument, readablePackage, type PackageContext } from './context';
+import { tarballFileName, versionManifest } from './packument';
+
+export interface StoredDocument {
+  json: Buffer;
+  gzip: Buffer;
+  etag: string;
+  lastModified: string;
+  /** Public documents may sit in shared caches; restricted ones may not. */
+  isPublic: boolean;
+}
+
+export function readPackument(ctx: PackageContext, principal: Principal | undefined, name: string, abbreviated: boolean): StoredDocument {
+  const pkg = readablePackage(ctx, name, principal);
+  const doc = currentPackument(ctx, pkg);
+  return abbreviated
+    ? { json: doc.abbrev_json, gzip: doc.abbrev_gzip, etag: doc.abbrev_etag, lastModified: pkg.modified_at, isPublic: pkg.access === 'public' }
+    : { json: doc.full_json, gzip: doc.full_gzip, etag: doc.full_etag, lastModified: pkg.modified_at, isPublic: pkg.access === 'public' };
+}
+
+/** GET /<name>/<version-or-tag>: one version's manifest. */
+export function readVersion(ctx: PackageContext, principal: Principal | undefined, name: string, versionOrTag: string): Record<string, unknown> {
+  const pkg = readablePackage(ctx, name, principal);
+  const version = getDistTags(ctx.db, pkg.id)[versionOrTag] ?? versionOrTag;
+  const row = findVersion(ctx.db, pkg.id, version);
+  if (!row) throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
+  return versionManifest(pkg, row, ctx.baseUrl());
+}
+
+export function openTarball(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  fileName: string,
+): { stream: ReadStream; size: number; integrity: string; isPublic: boolean } {
+  const pkg = readablePackage(ctx, name, principal);
+  const row = listVersions(ctx.db, pkg.id).find((v) => tarballFileName(name, v.version) === fileName);
+  if (!row) throw notFound(`${name} has no tarball '${fileName}'`);
+  const size = ctx.blobs.sizeOf(row.integrity);
+  if (size === undefined) throw notFound(`the tarball of ${name}@${row.version} is missing from the store; publish it again under a new version`);
+  return { stream: ctx.blobs.open(row.integrity), size, integrity: row.integrity, isPublic: pkg.access === 'public' };
+}
+
+export interface PackageSummary {
+  name: string;
+  latest: string | null;
+  description: string | null;
+  distTags: Record<string, string>;
+  versionCount: number;
+  access: 'public' | 'restricted';
+  modified: string;
+}
+
+export function listPackageSummaries(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  offset: number,
+  limit: number,
+): { total: number; packages: PackageSummary[] } {
+  const packages: PackageSummary[] = [];
+  for (const pkg of listPackages(ctx.db, offset, limit)) {
+    if (!canRead(ctx, pkg, principal)) continue;
+    const distTags = getDistTags(ctx.db, pkg.id);
+    const versions = listVersions(ctx.db, pkg.id);
+    const latestRow = findVersion(ctx.db, pkg.id, distTags.latest ?? '') ?? versions.sort((a, b) => semver.compare(b.version, a.version))[0];
+    const manifest = latestRow ? (JSON.parse(latestRow.manifest) as { description?: unknown }) : {};
+    packages.push({
+      name: pkg.name,
+      latest: latestRow?.version ?? null,
+      description: typeof manifest.description === 'string' ? manifest.description : null,
+      distTags,
+      versionCount: versions.length,
+      access: pkg.access,
+      modified: pkg.modified_at,
+    });
+  }
+  return { total: countPackages(ctx.db), packages };
+}

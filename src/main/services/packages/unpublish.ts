@@ -1,0 +1,94 @@
+// Unpublish: removing versions (npm's PUT of the packument minus them) or a whole package (DELETE with its _rev).
+import semver from 'semver';
+import { badRequest, conflict } from '../../errors';
+import {
+  deletePackage,
+  deleteDistTag,
+  deleteVersion,
+  findVersion,
+  getDistTags,
+  isIntegrityReferenced,
+  listVersions,
+  retireVersion,
+  setDistTag,
+  type PackageRow,
+} from '../../storage/db/packages';
+import type { Principal } from '../auth/principal';
+import { touchPackage, writablePackage, type PackageContext } from './context';
+import { tarballFileName } from './packument';
+
+function assertRev(pkg: PackageRow, rev: string | undefined): void {
+  if (rev !== undefined && rev !== pkg.rev) {
+    throw conflict(`the package changed since you read it (revision ${rev}, now ${pkg.rev}); fetch it again and retry`);
+  }
+}
+
+/** Deletes blobs no remaining version points at. Runs after the transaction commits, so a crash leaves only garbage. */
+async function dropUnreferenced(ctx: PackageContext, integrities: Iterable<string>): Promise<void> {
+  for (const integrity of new Set(integrities)) {
+    if (!isIntegrityReferenced(ctx.db, integrity)) await ctx.blobs.remove(integrity);
+  }
+}
+
+export async function unpublishVersions(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  keep: readonly string[],
+  rev: string | undefined,
+): Promise<string[]> {
+  const { pkg } = writablePackage(ctx, name, principal, 'unpublish its versions');
+  assertRev(pkg, rev);
+  const all = listVersions(ctx.db, pkg.id);
+  const keepSet = new Set(keep);
+  const removed = all.filter((v) => !keepSet.has(v.version));
+  if (removed.length === 0) return [];
+  if (removed.length === all.length) {
+    await unpublishPackage(ctx, principal, name, undefined);
+    return removed.map((v) => v.version);
+  }
+  const now = ctx.now().toISOString();
+  ctx.db.transaction(() => {
+    for (const v of removed) {
+      deleteVersion(ctx.db, pkg.id, v.version);
+      retireVersion(ctx.db, name, v.version, now);
+    }
+    const remaining = all.filter((v) => keepSet.has(v.version)).map((v) => v.version);
+    for (const [tag, target] of Object.entries(getDistTags(ctx.db, pkg.id))) {
+      if (!keepSet.has(target)) deleteDistTag(ctx.db, pkg.id, tag);
+    }
+    // `latest` always exists while versions do: re-point it at the highest remaining release.
+    if (!getDistTags(ctx.db, pkg.id).latest) {
+      const releases = remaining.filter((v) => semver.prerelease(v) === null);
+      const next = semver.rsort(releases.length > 0 ? releases : remaining)[0]!;
+      setDistTag(ctx.db, pkg.id, 'latest', next);
+    }
+    touchPackage(ctx, pkg);
+  })();
+  await dropUnreferenced(ctx, removed.map((v) => v.integrity));
+  return removed.map((v) => v.version);
+}
+
+export async function unpublishPackage(ctx: PackageContext, principal: Principal | undefined, name: string, rev: string | undefined): Promise<void> {
+  const { pkg } = writablePackage(ctx, name, principal, 'unpublish it');
+  assertRev(pkg, rev);
+  const versions = listVersions(ctx.db, pkg.id);
+  const now = ctx.now().toISOString();
+  ctx.db.transaction(() => {
+    for (const v of versions) retireVersion(ctx.db, name, v.version, now);
+    deletePackage(ctx.db, pkg.id);
+  })();
+  await dropUnreferenced(ctx, versions.map((v) => v.integrity));
+}
+
+/**
+ * The last step of npm's version unpublish: DELETE of the tarball URL. The PUT before it already removed the
+ * version and its blob, so this only confirms; a tarball whose version still exists is refused.
+ */
+export function confirmTarballRemoved(ctx: PackageContext, principal: Principal | undefined, name: string, fileName: string): void {
+  const { pkg } = writablePackage(ctx, name, principal, 'remove its tarballs');
+  const still = listVersions(ctx.db, pkg.id).find((v) => tarballFileName(name, v.version) === fileName);
+  if (still && findVersion(ctx.db, pkg.id, still.version)) {
+    throw badRequest(`${name}@${still.version} is still published; unpublish the version (\`npm unpublish ${name}@${still.version}\`), not its tarball`);
+  }
+}

@@ -1,0 +1,70 @@
+// Starts the real `shelf serve` (the built CLI) on a free loopback port with a fresh data folder, for integration tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface RunningShelf {
+  url: string;
+  /** Base URL with the trailing slash, as clients configure it. */
+  registry: string;
+  dataDir: string;
+  setupLink?: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export const ROOT = resolve(__dirname, '..', '..');
+
+export async function startShelf(extraArgs: string[] = [], options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningShelf> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'shelf-it-'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'shelf.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
+    { env: { ...cleanEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`shelf serve did not start within 20 s:\n${out}`)), 20_000);
+    const check = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`shelf serve exited with ${code}:\n${out}`));
+    });
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  const setupLink = /(http:\/\/\S+#setup=\S+)/.exec(out)?.[1];
+  return {
+    url,
+    registry: `${url}/`,
+    dataDir,
+    setupLink,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The environment without npm's own npm_config_* variables, which `npm test` sets and which would override a test's .npmrc. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(key)) env[key] = value;
+  }
+  return env;
+}
