@@ -15,6 +15,7 @@ import { PackageService } from './services/packages/package-service';
 import { SearchService } from './services/search/search-service';
 import { TarballStore } from './storage/blobs/tarball-store';
 import { openDatabase } from './storage/db/connection';
+import { createLogger } from './logger';
 import { SHELF_VERSION } from './version';
 
 export interface AppOptions {
@@ -24,8 +25,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Injected so tests control randomness (tokens, setup links). */
   randomBytes?: (size: number) => Buffer;
-  /** Where diagnostics go; defaults to stderr. */
-  log?: (message: string) => void;
+  /** Where log lines go; defaults to stderr. */
+  writeLog?: (line: string) => void;
 }
 
 export interface ShelfApp {
@@ -53,7 +54,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const now = options.now ?? (() => new Date());
   const randomBytes = options.randomBytes ?? nodeRandomBytes;
-  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const log = createLogger(config.logLevel, options.writeLog);
   const db = openDatabase(join(config.dataDir, 'shelf.db'));
   const blobs = new TarballStore(config.dataDir);
 

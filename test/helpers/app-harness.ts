@@ -24,7 +24,7 @@ export interface Harness {
 export async function startHarness(overrides: Partial<Config> = {}, options: { now?: () => Date } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shelf-unit-'));
   const config: Config = { ...resolveConfig({ dataDir, env: {} }), port: 0, ...overrides };
-  const app = createApp(config, { mode: 'browser', now: options.now, log: () => undefined });
+  const app = createApp(config, { mode: 'browser', now: options.now, writeLog: () => undefined });
   const url = (await app.listen()).replace(/\/$/, '');
   const harness: Harness = {
     app,

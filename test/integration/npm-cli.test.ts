@@ -156,7 +156,7 @@ describe('npm CLI against shelf serve', () => {
     let { body } = await getJson('/shelf-it-a');
     expect(body.versions['1.0.0'].deprecated).toBe('use 2.x instead');
     const abbreviated = await fetch(`${shelf.url}/shelf-it-a`, { headers: { accept: 'application/vnd.npm.install-v1+json' } });
-    expect((await abbreviated.json()).versions['1.0.0'].deprecated).toBe('use 2.x instead');
+    expect(((await abbreviated.json()) as any).versions['1.0.0'].deprecated).toBe('use 2.x instead');
     const undep = await alice.npm(['undeprecate', 'shelf-it-a@1.0.0'], work);
     expect(undep.code, undep.stderr).toBe(0);
     ({ body } = await getJson('/shelf-it-a'));

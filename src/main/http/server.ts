@@ -2,6 +2,7 @@
 import { createGunzip, createInflate } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/config';
+import type { Logger } from '../logger';
 import type { Handlers } from '../rpc/dispatch';
 import type { Services } from '../services';
 import { npmErrorHandler } from './errors';
@@ -19,7 +20,7 @@ export interface ServerDeps {
   services: Services;
   handlers: Handlers;
   now: () => Date;
-  log: (message: string) => void;
+  log: Logger;
   /** The port actually listened on, for the Origin check (known only after listen with port 0). */
   port: () => number;
 }
@@ -55,7 +56,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
 
   app.addHook('onRequest', hostGuard(allowedHostNames(config.host, config.publicUrl, config.allowedHosts)));
-  app.setErrorHandler(npmErrorHandler(bodyLimit, deps.log));
+  app.setErrorHandler(npmErrorHandler(bodyLimit, deps.log.error));
+  app.addHook('onResponse', async (request, reply) => {
+    deps.log.debug(`${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
+  });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
   registerMiscRoutes(app);
