@@ -1,0 +1,38 @@
+// The sandboxed preload: exposes `window.shelf`, exactly one function per contract call, each forwarded over IPC.
+import { contextBridge, ipcRenderer } from 'electron';
+import { CALL_NAMES, IPC_PREFIX, type CallFailure, type ShelfBridge } from '../shared/contract';
+
+/**
+ * Electron rejects invoke() with "Error invoking remote method '<channel>': Error: <message>", and the main process
+ * (src/main/electron/ipc.ts) makes <message> the JSON of the failure; take it back out.
+ */
+function toFailure(error: unknown): CallFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  const json = message.indexOf('{');
+  if (json !== -1) {
+    try {
+      const parsed = JSON.parse(message.slice(json)) as Partial<CallFailure>;
+      if (typeof parsed.code === 'string' && typeof parsed.message === 'string') return { code: parsed.code, message: parsed.message };
+    } catch {
+      /* not ours: fall through */
+    }
+  }
+  return { code: 'internal', message: 'Shelf could not complete the request; see the log for details' };
+}
+
+/**
+ * Rejects with the plain failure, not an Error: contextBridge copies an Error into the page as its message alone (custom
+ * properties such as `code` are dropped), while plain data crosses intact. The renderer's client
+ * (src/renderer/src/client.ts) turns it into an Error carrying `code`.
+ */
+function callFailure(failure: CallFailure): CallFailure & { name: string } {
+  return { name: 'ShelfCallError', code: failure.code, message: failure.message };
+}
+
+const bridge = {} as Record<string, (args: unknown) => Promise<unknown>>;
+for (const name of CALL_NAMES) {
+  bridge[name] = (args: unknown) =>
+    ipcRenderer.invoke(IPC_PREFIX + name, args ?? {}).catch((error: unknown) => Promise.reject(callFailure(toFailure(error))));
+}
+
+contextBridge.exposeInMainWorld('shelf', bridge as ShelfBridge);
