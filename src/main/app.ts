@@ -12,6 +12,8 @@ import type { Services } from './services';
 import { AuthService } from './services/auth/auth-service';
 import type { PackageContext } from './services/packages/context';
 import { PackageService } from './services/packages/package-service';
+import { MirrorService } from './services/mirror/mirror-service';
+import type { FetchLike } from './services/mirror/upstream-client';
 import { SearchService } from './services/search/search-service';
 import { TarballStore } from './storage/blobs/tarball-store';
 import { openDatabase } from './storage/db/connection';
@@ -25,6 +27,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Injected so tests control randomness (tokens, setup links). */
   randomBytes?: (size: number) => Buffer;
+  /** The network, for upstream registries; injected so tests can count or fail requests. */
+  fetch?: FetchLike;
   /** Where log lines go; defaults to stderr. */
   writeLog?: (line: string) => void;
 }
@@ -66,6 +70,17 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     auth: new AuthService(db, { signup: config.signup, loginThrottle: config.loginThrottle, now, randomBytes }),
     packages: new PackageService(ctx),
     search: new SearchService(db, ctx),
+    mirror: new MirrorService({
+      db,
+      blobs,
+      config: config.mirror,
+      now,
+      baseUrl: url,
+      // Upstream tarballs may be far larger than what Shelf accepts for publishing; cap them generously.
+      maxTarballBytes: Math.max(config.limits.maxTarballBytes, 1024 ** 3),
+      fetch: options.fetch,
+      warn: log.warn,
+    }),
   };
   const handlers = createHandlers({ services, config, mode: options.mode, version: SHELF_VERSION, startedAt: now().toISOString(), url });
   const server = buildServer({ config, services, handlers, now, log, port: () => port });
@@ -88,6 +103,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     },
     async close() {
       if (listening) await server.close();
+      await services.mirror.close();
       db.close();
     },
   };

@@ -8,6 +8,9 @@ export type ShelfErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'rate_limit_exceeded'
+  | 'upstream_failed'
+  | 'upstream_timeout'
+  | 'unavailable'
   | 'internal';
 
 const STATUS_BY_CODE: Record<ShelfErrorCode, number> = {
@@ -18,6 +21,9 @@ const STATUS_BY_CODE: Record<ShelfErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   rate_limit_exceeded: 429,
+  upstream_failed: 502,
+  upstream_timeout: 504,
+  unavailable: 503,
   internal: 500,
 };
 

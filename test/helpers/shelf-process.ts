@@ -20,7 +20,21 @@ export async function startShelf(extraArgs: string[] = [], options: { dataDir?: 
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'shelf-it-'));
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'shelf.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs],
+    [
+      join(ROOT, 'bin', 'shelf.js'),
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+      // Tests never reach the internet: no upstream unless the test names one (on loopback).
+      ...(extraArgs.includes('--upstream') ? [] : ['--upstream', 'none']),
+      ...extraArgs,
+    ],
     { env: { ...cleanEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

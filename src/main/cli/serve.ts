@@ -2,9 +2,28 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { UI_PATH, createApp } from '../app';
+import { UI_PATH, createApp, type ShelfApp } from '../app';
+import { readNpmRegistry } from '../config/npm-registry';
 import { ConfigError, defaultDataDir, resolveConfig } from '../config/load';
 import { SETTINGS, type SettingKey } from '../config/settings';
+
+/**
+ * With no upstream configured, mirror the registry the user's npm names — unless that registry is this Shelf itself
+ * (after `npm config set registry <shelf>`), which would send every unknown name round in a loop.
+ */
+async function chooseUpstreams(app: ShelfApp, ownUrl: string): Promise<void> {
+  if (!app.config.mirror.useNpmRegistry) return;
+  const registry = await readNpmRegistry();
+  if (!registry) return;
+  const own = new URL(ownUrl);
+  const candidate = new URL(registry);
+  const loopback = (h: string) => ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(h);
+  if (candidate.port === own.port && (candidate.hostname === own.hostname || (loopback(candidate.hostname) && loopback(own.hostname)))) {
+    process.stderr.write(`shelf: your npm registry is this Shelf (${registry}), so there is no upstream to mirror; pass --upstream URL\n`);
+    return;
+  }
+  app.services.mirror.setUpstreams([{ url: registry }]);
+}
 
 export function registerServe(program: Command, rendererDir: string): void {
   const serve = program
@@ -15,6 +34,7 @@ export function registerServe(program: Command, rendererDir: string): void {
   const attributeOf = new Map<SettingKey, string>();
   for (const spec of SETTINGS) {
     const option = new Option(spec.flag, `${spec.description} (env ${spec.env}; default ${spec.defaultText})`);
+    if (spec.repeatable) option.argParser((value: string, previous: string | undefined) => (previous ? `${previous},${value}` : value));
     serve.addOption(option);
     attributeOf.set(spec.key, option.attributeName());
   }
@@ -22,15 +42,15 @@ export function registerServe(program: Command, rendererDir: string): void {
     'after',
     '\nPrecedence: flags, then environment variables, then <data-dir>/config.json (same keys, camelCase), then defaults.',
   );
-  serve.action(async (options: Record<string, string | undefined>) => {
+  serve.action(async (options: Record<string, string | boolean | undefined>) => {
     const flags: Partial<Record<SettingKey, string>> = {};
     for (const spec of SETTINGS) {
-      const value = options[attributeOf.get(spec.key)!];
-      if (value !== undefined) flags[spec.key] = value;
+      const value: unknown = options[attributeOf.get(spec.key)!];
+      if (value !== undefined) flags[spec.key] = String(value);
     }
     let config;
     try {
-      config = resolveConfig({ flags, dataDir: options.dataDir, rendererDir: existsSync(join(rendererDir, 'index.html')) ? rendererDir : undefined });
+      config = resolveConfig({ flags, dataDir: options.dataDir as string | undefined, rendererDir: existsSync(join(rendererDir, 'index.html')) ? rendererDir : undefined });
     } catch (error) {
       if (error instanceof ConfigError) {
         process.stderr.write(`shelf: ${error.message}\n`);
@@ -52,6 +72,7 @@ export function registerServe(program: Command, rendererDir: string): void {
       await app.close();
       process.exit(1);
     }
+    await chooseUpstreams(app, url);
     const base = url.replace(/\/$/, '');
     process.stdout.write(`listening on ${base}\n`);
     process.stdout.write(`data folder: ${config.dataDir}\n`);
@@ -60,6 +81,10 @@ export function registerServe(program: Command, rendererDir: string): void {
     const setup = app.setupLink();
     if (setup) process.stdout.write(`first run: create the admin account at ${setup} (this link works once)\n`);
     process.stdout.write(`use it: npm config set registry ${url}   (sign-up is ${config.signup})\n`);
+    const upstreams = app.services.mirror.listUpstreams();
+    if (config.mirror.offline) process.stdout.write('mirror: offline (serving cached packages only)\n');
+    else if (upstreams.length === 0) process.stdout.write('mirror: off (no upstream registry)\n');
+    else process.stdout.write(`mirror: ${upstreams.map((u) => (u.scope ? `${u.scope} → ${u.url}` : u.url)).join(', ')}\n`);
 
     let closing = false;
     const shutdown = (signal: string) => {

@@ -11,6 +11,31 @@ export interface Limits {
   maxTarballEntries: number;
 }
 
+export interface UpstreamConfig {
+  /** Registry base URL, ending in '/'. */
+  url: string;
+  /** '@scope' this upstream serves; none means every name no scoped upstream claims. */
+  scope?: string;
+}
+
+export interface MirrorConfig {
+  upstreams: UpstreamConfig[];
+  /** No upstream was configured: the shell fills in the registry the user's npm configuration names. */
+  useNpmRegistry: boolean;
+  /** Never contact an upstream; serve only what is cached. */
+  offline: boolean;
+  /** A cached packument younger than this is served without asking the upstream. */
+  maxAgeMs: number;
+  /** One upstream request's time limit. */
+  timeoutMs: number;
+  /** Retries after a failed upstream request (with backoff), before reporting the failure. */
+  retries: number;
+  /** Cap on cached upstream tarballs, in bytes; the least recently used unpinned ones are evicted past it. */
+  cacheCapBytes: number | null;
+  /** Scopes that are never looked up upstream (a private scope whose names must not be confused with public ones). */
+  localScopes: string[];
+}
+
 export interface Config {
   /** Folder holding shelf.db, blobs/ and config.json. */
   dataDir: string;
@@ -28,6 +53,7 @@ export interface Config {
   /** Folder of the built renderer to serve in browser mode; none serves no UI. */
   rendererDir?: string;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  mirror: MirrorConfig;
 }
 
 export const DEFAULT_LIMITS: Limits = {

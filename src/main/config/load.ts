@@ -52,7 +52,7 @@ function readConfigFile(dataDir: string): Record<string, unknown> {
 }
 
 function fileValueToRaw(value: unknown): string {
-  if (Array.isArray(value)) return value.join(',');
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' && v ? `${v.scope ? `${v.scope}=` : ''}${v.url}` : String(v))).join(',');
   return String(value);
 }
 
@@ -96,5 +96,15 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
     loginThrottle: { maxFailures: 5, windowMs: 15 * 60 * 1000 },
     rendererDir: sources.rendererDir,
     logLevel: values.logLevel ?? 'info',
+    mirror: {
+      upstreams: values.upstreams ?? [],
+      useNpmRegistry: values.upstreams === undefined,
+      offline: values.offline ?? false,
+      maxAgeMs: values.cacheMaxAge ?? 5 * 60_000,
+      timeoutMs: values.upstreamTimeout ?? 30_000,
+      retries: 2,
+      cacheCapBytes: values.cacheCap ?? null,
+      localScopes: values.localScopes ?? [],
+    },
   };
 }

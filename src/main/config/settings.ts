@@ -10,7 +10,13 @@ export type SettingKey =
   | 'signup'
   | 'maxTarballBytes'
   | 'maxUnpackedBytes'
-  | 'logLevel';
+  | 'logLevel'
+  | 'upstreams'
+  | 'offline'
+  | 'cacheMaxAge'
+  | 'upstreamTimeout'
+  | 'cacheCap'
+  | 'localScopes';
 
 export interface SettingSpec {
   key: SettingKey;
@@ -20,6 +26,10 @@ export interface SettingSpec {
   /** Shown in --help; undefined means "derived" (described in the text). */
   defaultText: string;
   parse(raw: string): unknown;
+  /** A flag that takes no value (present means true). */
+  boolean?: boolean;
+  /** A flag that may be given several times; the values are joined with commas. */
+  repeatable?: boolean;
 }
 
 function parsePort(raw: string): number {
@@ -54,6 +64,36 @@ function oneOf<T extends string>(values: readonly T[]) {
   };
 }
 
+function parseDuration(raw: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(raw.trim());
+  if (!match) throw new Error(`'${raw}' is not a duration; write a number with ms, s, m, h or d (e.g. 5m)`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 's').toLowerCase() as 'ms'];
+  return Math.round(Number(match[1]) * factor);
+}
+
+function parseBoolean(raw: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`'${raw}' is not true or false`);
+}
+
+/** `URL` or `@scope=URL`, comma-separated; `none` turns the mirror off. */
+export function parseUpstreams(raw: string): { url: string; scope?: string }[] {
+  if (raw.trim() === 'none') return [];
+  return list(raw).map((entry) => {
+    const match = /^(@[a-z0-9][\w.-]*)=(.+)$/i.exec(entry);
+    const url = parseUrl(match ? match[2]! : entry);
+    return match ? { url, scope: match[1]!.toLowerCase() } : { url };
+  });
+}
+
+function parseScopes(raw: string): string[] {
+  return list(raw).map((scope) => {
+    if (!/^@?[a-z0-9][\w.-]*$/i.test(scope)) throw new Error(`'${scope}' is not a scope; write it as @name`);
+    return scope.startsWith('@') ? scope.toLowerCase() : `@${scope.toLowerCase()}`;
+  });
+}
+
 const list = (raw: string): string[] =>
   raw
     .split(',')
@@ -68,10 +108,30 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'signup', flag: '--signup <policy>', env: 'SHELF_SIGNUP', description: 'whether `npm adduser` may create accounts: open or closed', defaultText: 'open on loopback, closed otherwise', parse: oneOf(['open', 'closed'] as const) },
   { key: 'maxTarballBytes', flag: '--max-tarball-size <size>', env: 'SHELF_MAX_TARBALL_SIZE', description: 'largest tarball accepted, compressed', defaultText: `${DEFAULT_LIMITS.maxTarballBytes / 1024 ** 2}mb`, parse: parseSize },
   { key: 'maxUnpackedBytes', flag: '--max-unpacked-size <size>', env: 'SHELF_MAX_UNPACKED_SIZE', description: 'largest tarball accepted, unpacked (guards against gzip bombs)', defaultText: `${DEFAULT_LIMITS.maxUnpackedBytes / 1024 ** 2}mb`, parse: parseSize },
+  {
+    key: 'upstreams',
+    flag: '--upstream <url>',
+    env: 'SHELF_UPSTREAMS',
+    description: 'upstream registry to mirror; repeat it, give @scope=URL to route a scope, or none to mirror nothing',
+    defaultText: 'the registry your npm configuration names',
+    parse: parseUpstreams,
+    repeatable: true,
+  },
+  { key: 'offline', flag: '--offline', env: 'SHELF_OFFLINE', description: 'never contact an upstream; serve only cached packages', defaultText: 'off', parse: parseBoolean, boolean: true },
+  { key: 'cacheMaxAge', flag: '--cache-max-age <duration>', env: 'SHELF_CACHE_MAX_AGE', description: 'how long a cached upstream packument is served before it is revalidated', defaultText: '5m', parse: parseDuration },
+  { key: 'upstreamTimeout', flag: '--upstream-timeout <duration>', env: 'SHELF_UPSTREAM_TIMEOUT', description: 'time limit of one upstream request', defaultText: '30s', parse: parseDuration },
+  { key: 'cacheCap', flag: '--cache-cap <size>', env: 'SHELF_CACHE_CAP', description: 'cap on cached upstream tarballs; least recently used unpinned ones are evicted', defaultText: 'none', parse: parseSize },
+  { key: 'localScopes', flag: '--local-scopes <scopes>', env: 'SHELF_LOCAL_SCOPES', description: 'comma-separated scopes never looked up upstream', defaultText: 'none', parse: parseScopes },
   { key: 'logLevel', flag: '--log-level <level>', env: 'SHELF_LOG_LEVEL', description: 'silent, error, warn, info or debug', defaultText: 'info', parse: oneOf(['silent', 'error', 'warn', 'info', 'debug'] as const) },
 ];
 
 export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' | 'allowedHosts' | 'signup' | 'logLevel'>> & {
   maxTarballBytes?: number;
   maxUnpackedBytes?: number;
+  upstreams?: { url: string; scope?: string }[];
+  offline?: boolean;
+  cacheMaxAge?: number;
+  upstreamTimeout?: number;
+  cacheCap?: number;
+  localScopes?: string[];
 };

@@ -70,6 +70,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerUiRoutes(app, {
     rendererDir: config.rendererDir,
     handlers: deps.handlers,
+    log: deps.log.error,
     isOwnOrigin: (origin) => isOwnOrigin(origin, deps.port(), allowedHostNames(config.host, config.publicUrl, config.allowedHosts), config.publicUrl),
   });
   registerPackageRoutes(app, services);

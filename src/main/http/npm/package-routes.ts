@@ -6,8 +6,11 @@ import { parsePackagePath, pathOf } from '../npm-paths';
 import { principalOf } from '../request-auth';
 import { sendStoredDocument, wantsAbbreviated } from './stored-document';
 
+/** Tells clients how an upstream package was served: hit, miss, revalidated, offline or offline-fallback. */
+export const CACHE_HEADER = 'X-Shelf-Cache';
+
 export function registerPackageRoutes(app: FastifyInstance, services: Services): void {
-  const { packages, auth } = services;
+  const { packages, auth, mirror } = services;
 
   const target = (request: FastifyRequest) => {
     const parsed = parsePackagePath(pathOf(request.raw.url));
@@ -18,15 +21,37 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services):
   app.get('/*', async (request, reply) => {
     const { name, rest } = target(request);
     const principal = await principalOf(auth, request);
+    // A name published here is always served from here: local packages are never mixed with upstream ones.
+    const mirrored = mirror.handles(name);
     if (rest.length === 0) {
       const abbreviated = wantsAbbreviated(request);
-      const doc = packages.readPackument(principal, name, abbreviated);
-      return sendStoredDocument(request, reply, doc, abbreviated);
+      if (mirrored) {
+        const { doc, state } = await mirror.packument(name, abbreviated);
+        return sendStoredDocument(request, reply.header(CACHE_HEADER, state), doc, abbreviated);
+      }
+      return sendStoredDocument(request, reply, packages.readPackument(principal, name, abbreviated), abbreviated);
     }
-    if (rest.length === 2 && rest[0] === '-') return sendTarball(reply, packages.openTarball(principal, name, rest[1]!));
-    if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(packages.readVersion(principal, name, rest[0]!));
+    if (rest.length === 2 && rest[0] === '-') {
+      if (mirrored) {
+        const tarball = await mirror.tarball(name, rest[1]!);
+        return sendTarball(reply.header(CACHE_HEADER, tarball.state), tarball);
+      }
+      return sendTarball(reply, packages.openTarball(principal, name, rest[1]!));
+    }
+    if (rest.length === 1) {
+      const manifest = mirrored ? await mirroredVersion(name, rest[0]!) : packages.readVersion(principal, name, rest[0]!);
+      return reply.header('Cache-Control', 'no-cache').send(manifest);
+    }
     throw notFound('not found');
   });
+
+  async function mirroredVersion(name: string, versionOrTag: string): Promise<unknown> {
+    const { doc } = await mirror.packument(name, false);
+    const parsed = JSON.parse(doc.json.toString('utf8')) as { versions: Record<string, unknown>; 'dist-tags': Record<string, string> };
+    const manifest = parsed.versions[parsed['dist-tags'][versionOrTag] ?? versionOrTag];
+    if (!manifest) throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
+    return manifest;
+  }
 
   app.put('/*', async (request, reply) => {
     const { name, rest } = target(request);

@@ -14,11 +14,12 @@ import {
   type PackumentRow,
   type VersionRow,
 } from '../../storage/db/packages';
+import { listYanked, setListed } from '../../storage/db/yanks';
 
 type Json = Record<string, unknown>;
 
 /** The fields npm's abbreviated ("corgi") document keeps for each version. */
-const ABBREVIATED_FIELDS = [
+export const ABBREVIATED_FIELDS = [
   'name',
   'version',
   'deprecated',
@@ -68,6 +69,8 @@ export interface PackumentParts {
   versions: VersionRow[];
   distTags: Record<string, string>;
   maintainers: MaintainerRow[];
+  /** Yanked versions: left out of the abbreviated document, which is what installers resolve from. */
+  yanked?: ReadonlySet<string>;
 }
 
 export function buildPackuments(parts: PackumentParts, baseUrl: string): { full: Json; abbreviated: Json } {
@@ -91,15 +94,28 @@ export function buildPackuments(parts: PackumentParts, baseUrl: string): { full:
   });
 
   const abbreviatedVersions: Record<string, Json> = {};
+  const yanked = parts.yanked ?? new Set<string>();
   for (const [version, manifest] of manifests) {
+    if (yanked.has(version)) continue;
     const entry: Json = {};
     for (const field of ABBREVIATED_FIELDS) if (manifest[field] !== undefined) entry[field] = manifest[field];
     const dist = manifest.dist as Json;
     entry.dist = { integrity: dist.integrity, shasum: dist.shasum, tarball: dist.tarball, ...(dist.fileCount !== undefined && { fileCount: dist.fileCount }), ...(dist.unpackedSize !== undefined && { unpackedSize: dist.unpackedSize }) };
     abbreviatedVersions[version] = entry;
   }
-  const abbreviated: Json = { name: pkg.name, modified: pkg.modified_at, 'dist-tags': distTags, versions: abbreviatedVersions };
+  const abbreviated: Json = { name: pkg.name, modified: pkg.modified_at, 'dist-tags': installableTags(distTags, abbreviatedVersions), versions: abbreviatedVersions };
   return { full, abbreviated };
+}
+
+/** Dist-tags that point at a yanked version are dropped; 'latest' falls back to the highest remaining release. */
+function installableTags(distTags: Record<string, string>, versions: Record<string, Json>): Record<string, string> {
+  const tags = Object.fromEntries(Object.entries(distTags).filter(([, v]) => versions[v] !== undefined));
+  if (distTags.latest !== undefined && tags.latest === undefined) {
+    const remaining = Object.keys(versions);
+    const fallback = semver.maxSatisfying(remaining, '*') ?? semver.maxSatisfying(remaining, '*', { includePrerelease: true });
+    if (fallback) tags.latest = fallback;
+  }
+  return tags;
 }
 
 function etagOf(bytes: Buffer): string {
@@ -120,6 +136,7 @@ export function renderPackument(db: Db, pkg: PackageRow, baseUrl: string): Packu
     versions: listVersions(db, pkg.id),
     distTags: getDistTags(db, pkg.id),
     maintainers: listMaintainers(db, pkg.id),
+    yanked: new Set(listYanked(db, pkg.id).map((y) => y.version)),
   };
   const { full, abbreviated } = buildPackuments(parts, baseUrl);
   const fullJson = Buffer.from(JSON.stringify(full));
@@ -135,6 +152,7 @@ export function renderPackument(db: Db, pkg: PackageRow, baseUrl: string): Packu
     abbrev_etag: etagOf(abbrevJson),
   };
   putPackument(db, row);
+  setListed(db, pkg.id, parts.versions.some((v) => !parts.yanked?.has(v.version)));
   putSearchDocument(db, pkg.id, {
     name: pkg.name,
     description: searchText(full.description),

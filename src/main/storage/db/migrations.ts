@@ -101,17 +101,140 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 2,
+    name: 'REST API: yanked versions, download counts, categories, owner roles, token scopes',
+    sql: `
+      -- Yanked versions stay downloadable but are hidden from resolution and search.
+      CREATE TABLE yanked_versions (
+        package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+        version    TEXT NOT NULL,
+        yanked_at  TEXT NOT NULL,
+        yanked_by  INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        PRIMARY KEY (package_id, version)
+      );
+
+      -- Packages whose every version is yanked: left out of search listings.
+      CREATE TABLE unlisted_packages (
+        package_id INTEGER PRIMARY KEY REFERENCES packages(id) ON DELETE CASCADE
+      );
+
+      -- Daily download counts per version; no client addresses are kept.
+      CREATE TABLE download_counts (
+        package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+        version    TEXT NOT NULL,
+        day        TEXT NOT NULL,
+        count      INTEGER NOT NULL,
+        PRIMARY KEY (package_id, version, day)
+      );
+      CREATE INDEX download_counts_by_day ON download_counts(day);
+
+      -- Running totals per package, so ranking by popularity needs no aggregate over download_counts.
+      CREATE TABLE package_downloads (
+        package_id INTEGER PRIMARY KEY REFERENCES packages(id) ON DELETE CASCADE,
+        total      INTEGER NOT NULL DEFAULT 0,
+        popularity REAL NOT NULL DEFAULT 0
+      );
+      CREATE INDEX package_downloads_by_total ON package_downloads(total DESC, package_id DESC);
+      INSERT INTO package_downloads (package_id) SELECT id FROM packages;
+      CREATE TRIGGER package_downloads_row AFTER INSERT ON packages
+      BEGIN
+        INSERT OR IGNORE INTO package_downloads (package_id) VALUES (new.id);
+      END;
+
+      CREATE TABLE package_categories (
+        package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+        category   TEXT NOT NULL,
+        PRIMARY KEY (package_id, category)
+      );
+      CREATE INDEX package_categories_by_category ON package_categories(category);
+
+      -- Roles of owners added through the API; a maintainer without a row here is an 'owner'.
+      CREATE TABLE owner_roles (
+        package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        role       TEXT NOT NULL CHECK (role IN ('owner', 'maintainer')),
+        PRIMARY KEY (package_id, user_id)
+      );
+
+      -- sha256 of each tarball, the checksum the API reports (npm's own digests are sha512 and sha1).
+      CREATE TABLE version_checksums (
+        package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+        version    TEXT NOT NULL,
+        sha256     TEXT NOT NULL,
+        PRIMARY KEY (package_id, version)
+      );
+
+      -- The scopes a token was created with through the API (tokens.scope holds the npm-level rank they imply).
+      CREATE TABLE token_api_scopes (
+        token_id INTEGER PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,
+        scopes   TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'offline mirror of upstream registries',
+    sql: `
+      -- Packuments of upstream packages: the upstream's bytes as received, its validators, and the renderings Shelf serves.
+      CREATE TABLE upstream_packuments (
+        name          TEXT PRIMARY KEY,
+        upstream_url  TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT,
+        fetched_at    TEXT NOT NULL,
+        modified      TEXT NOT NULL,
+        dist_tags     TEXT NOT NULL,
+        raw_gzip      BLOB NOT NULL,
+        base_url      TEXT NOT NULL,
+        full_json     BLOB NOT NULL,
+        full_gzip     BLOB NOT NULL,
+        full_etag     TEXT NOT NULL,
+        abbrev_json   BLOB NOT NULL,
+        abbrev_gzip   BLOB NOT NULL,
+        abbrev_etag   TEXT NOT NULL
+      );
+
+      -- Every version an upstream packument lists, so a tarball request can find its source URL and integrity.
+      CREATE TABLE upstream_versions (
+        name         TEXT NOT NULL REFERENCES upstream_packuments(name) ON DELETE CASCADE,
+        version      TEXT NOT NULL,
+        integrity    TEXT,
+        shasum       TEXT,
+        tarball_url  TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+
+      -- Tarballs of upstream packages held in the blob store.
+      CREATE TABLE cached_tarballs (
+        name         TEXT NOT NULL,
+        version      TEXT NOT NULL,
+        integrity    TEXT NOT NULL,
+        size         INTEGER NOT NULL,
+        fetched_at   TEXT NOT NULL,
+        last_used_at TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+      CREATE INDEX cached_tarballs_by_use ON cached_tarballs(last_used_at);
+
+      CREATE TABLE cache_pins (
+        name      TEXT PRIMARY KEY,
+        pinned_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  const ordered = [...MIGRATIONS].sort((a, b) => a.version - b.version);
+  const latest = ordered.at(-1)?.version ?? 0;
   if (current > latest) {
     throw new Error(
       `this data folder was written by a newer Shelf (schema ${current}, this build knows up to ${latest}); upgrade Shelf or use another --data-dir`,
     );
   }
-  for (const migration of MIGRATIONS) {
+  for (const migration of ordered) {
     if (migration.version <= current) continue;
     db.transaction(() => {
       db.exec(migration.sql);

@@ -94,8 +94,16 @@ export function setDeprecated(db: Db, packageId: number, version: string, messag
   db.prepare('UPDATE versions SET deprecated = ? WHERE package_id = ? AND version = ?').run(message, packageId, version);
 }
 
+/** True while a local version or a cached upstream tarball still points at the blob (blobs are shared by content). */
 export function isIntegrityReferenced(db: Db, integrity: string): boolean {
-  return db.prepare('SELECT 1 FROM versions WHERE integrity = ? LIMIT 1').get(integrity) !== undefined;
+  return (
+    db.prepare('SELECT 1 FROM versions WHERE integrity = ? UNION ALL SELECT 1 FROM cached_tarballs WHERE integrity = ? LIMIT 1').get(integrity, integrity) !==
+    undefined
+  );
+}
+
+export function packageExists(db: Db, name: string): boolean {
+  return db.prepare('SELECT 1 FROM packages WHERE name = ?').get(name) !== undefined;
 }
 
 export function getDistTags(db: Db, packageId: number): Record<string, string> {

@@ -1,0 +1,294 @@
+// MirrorService: the pull-through cache of upstream registries — packuments and tarballs, revalidation, offline serving.
+import type { ReadStream } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import semver from 'semver';
+import ssri from 'ssri';
+import type { MirrorConfig, UpstreamConfig } from '../../config/config';
+import { ShelfError, notFound } from '../../errors';
+import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { Db } from '../../storage/db/connection';
+import {
+  cachedVersionsOf,
+  findCachedTarball,
+  findUpstreamVersion,
+  getUpstreamPackument,
+  listUpstreamVersions,
+  markRevalidated,
+  putCachedTarball,
+  putUpstreamPackument,
+  touchCachedTarball,
+  updateUpstreamRendering,
+  type UpstreamPackumentRow,
+} from '../../storage/db/mirror';
+import { packageExists } from '../../storage/db/packages';
+import { ABBREVIATED_FIELDS } from '../packages/packument';
+import type { StoredDocument } from '../packages/read';
+import { CacheEviction } from './eviction';
+import { offlineDistTags } from './offline-view';
+import { TransformRunner } from './transform-worker';
+import { UpstreamClient, type FetchLike } from './upstream-client';
+
+/** How a response was produced, sent to clients as the X-Shelf-Cache header. */
+export type CacheState = 'hit' | 'miss' | 'revalidated' | 'offline' | 'offline-fallback';
+
+export interface MirrorDeps {
+  db: Db;
+  blobs: TarballStore;
+  config: MirrorConfig;
+  now: () => Date;
+  baseUrl: () => string;
+  /** Largest upstream tarball accepted into the cache. */
+  maxTarballBytes: number;
+  fetch?: FetchLike;
+  sleep?: (ms: number) => Promise<void>;
+  warn?: (message: string) => void;
+}
+
+const toBuffer = (u8: Uint8Array) => (Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength));
+
+export class MirrorService {
+  private offlineSwitch: boolean;
+  private upstreams: UpstreamConfig[];
+  private clients = new Map<string, UpstreamClient>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly transforms = new TransformRunner();
+  private readonly offlineViews = new Map<string, { key: string; doc: { full: StoredDocument; abbrev: StoredDocument } }>();
+  readonly eviction: CacheEviction;
+
+  constructor(private readonly deps: MirrorDeps) {
+    this.offlineSwitch = deps.config.offline;
+    this.upstreams = deps.config.upstreams;
+    this.eviction = new CacheEviction(deps.db, deps.blobs, () => deps.config.cacheCapBytes);
+  }
+
+  get offline(): boolean {
+    return this.offlineSwitch;
+  }
+
+  setOffline(offline: boolean): void {
+    this.offlineSwitch = offline;
+  }
+
+  listUpstreams(): UpstreamConfig[] {
+    return [...this.upstreams];
+  }
+
+  /** Replaces the upstream list (the shell fills in the npm-configured default once it knows it). */
+  setUpstreams(upstreams: UpstreamConfig[]): void {
+    this.upstreams = upstreams;
+    this.clients = new Map();
+  }
+
+  /** The upstream serving a name: its scope's, else the unscoped default; none for local scopes. */
+  upstreamFor(name: string): UpstreamClient | undefined {
+    const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/')).toLowerCase() : undefined;
+    if (scope && this.deps.config.localScopes.includes(scope)) return undefined;
+    const upstream = (scope && this.upstreams.find((u) => u.scope === scope)) || this.upstreams.find((u) => !u.scope);
+    if (!upstream) return undefined;
+    let client = this.clients.get(upstream.url + (upstream.scope ?? ''));
+    if (!client) {
+      client = new UpstreamClient(upstream, { timeoutMs: this.deps.config.timeoutMs, retries: this.deps.config.retries, fetch: this.deps.fetch, sleep: this.deps.sleep });
+      this.clients.set(upstream.url + (upstream.scope ?? ''), client);
+    }
+    return client;
+  }
+
+  /** Whether a request for this name belongs to the mirror: never for local packages (local always wins). */
+  handles(name: string): boolean {
+    if (packageExists(this.deps.db, name)) return false;
+    return this.upstreamFor(name) !== undefined || getUpstreamPackument(this.deps.db, name) !== undefined;
+  }
+
+  async packument(name: string, abbreviated: boolean): Promise<{ doc: StoredDocument; state: CacheState }> {
+    const { row, state } = await this.currentRow(name);
+    if (state === 'offline' || state === 'offline-fallback') {
+      const view = await this.offlineView(row);
+      return { doc: abbreviated ? view.abbrev : view.full, state };
+    }
+    const rendered = row.base_url === this.deps.baseUrl() ? row : await this.rerender(row);
+    return { doc: storedDocument(rendered, abbreviated), state };
+  }
+
+  async tarball(name: string, fileName: string): Promise<{ stream: ReadStream; size: number; integrity: string; isPublic: boolean; state: CacheState }> {
+    const version = versionFromFileName(name, fileName);
+    const cached = findCachedTarball(this.deps.db, name, version);
+    if (cached && this.deps.blobs.sizeOf(cached.integrity) !== undefined) {
+      touchCachedTarball(this.deps.db, name, version, this.deps.now().toISOString());
+      return { stream: this.deps.blobs.open(cached.integrity), size: cached.size, integrity: cached.integrity, isPublic: true, state: 'hit' };
+    }
+    const upstream = this.upstreamFor(name);
+    if (this.offlineSwitch || !upstream) {
+      throw new ShelfError('unavailable', `Shelf is offline and has no cached tarball of ${name}@${version}; prefetch it while online (shelf mirror)`);
+    }
+    const integrity = await this.coalesce(`t:${name}@${version}`, () => this.download(upstream, name, version));
+    const size = this.deps.blobs.sizeOf(integrity)!;
+    return { stream: this.deps.blobs.open(integrity), size, integrity, isPublic: true, state: 'miss' };
+  }
+
+  /** Makes sure a version's tarball is cached; true when it was fetched now, false when it already was. */
+  async ensureTarball(name: string, version: string): Promise<boolean> {
+    const cached = findCachedTarball(this.deps.db, name, version);
+    if (cached && this.deps.blobs.sizeOf(cached.integrity) !== undefined) return false;
+    const upstream = this.upstreamFor(name);
+    if (this.offlineSwitch || !upstream) throw new ShelfError('unavailable', `Shelf is offline, so ${name}@${version} cannot be fetched`);
+    await this.coalesce(`t:${name}@${version}`, () => this.download(upstream, name, version));
+    return true;
+  }
+
+  /** Makes sure a packument is cached and fresh; returns the versions and dist-tags it lists. */
+  async ensurePackument(name: string): Promise<{ versions: string[]; distTags: Record<string, string> }> {
+    const { row } = await this.currentRow(name);
+    return { versions: listUpstreamVersions(this.deps.db, name).map((v) => v.version), distTags: JSON.parse(row.dist_tags) as Record<string, string> };
+  }
+
+  async close(): Promise<void> {
+    await this.transforms.close();
+  }
+
+  // ── packuments ──────────────────────────────────────────────────────────────
+
+  private async currentRow(name: string): Promise<{ row: UpstreamPackumentRow; state: CacheState }> {
+    const row = getUpstreamPackument(this.deps.db, name);
+    const upstream = this.upstreamFor(name);
+    if (this.offlineSwitch || !upstream) {
+      if (row) return { row, state: 'offline' };
+      if (!upstream && !this.offlineSwitch) throw notFound(`package '${name}' is not in this registry`);
+      throw new ShelfError('unavailable', `Shelf is offline and has no cached copy of '${name}'; prefetch it while online (shelf mirror --package ${name})`);
+    }
+    if (row && this.deps.now().getTime() - Date.parse(row.fetched_at) < this.deps.config.maxAgeMs) return { row, state: 'hit' };
+    try {
+      return await this.coalesce(`p:${name}`, () => this.refresh(upstream, name, row));
+    } catch (error) {
+      // The upstream failed; a cached copy still answers, trimmed to what can actually be installed.
+      if (row && error instanceof ShelfError && (error.code === 'upstream_failed' || error.code === 'upstream_timeout')) {
+        this.deps.warn?.(`serving cached ${name} offline: ${error.message}`);
+        return { row, state: 'offline-fallback' };
+      }
+      throw error;
+    }
+  }
+
+  private async refresh(upstream: UpstreamClient, name: string, row: UpstreamPackumentRow | undefined): Promise<{ row: UpstreamPackumentRow; state: CacheState }> {
+    const result = await upstream.packument(name, row ? { etag: row.etag, lastModified: row.last_modified } : {});
+    const now = this.deps.now().toISOString();
+    if (result.status === 304 && row) {
+      markRevalidated(this.deps.db, name, now);
+      return { row: { ...row, fetched_at: now }, state: 'revalidated' };
+    }
+    if (result.status === 404 || result.status === 304) throw notFound(`package '${name}' is not in this registry nor on its upstream ${new URL(upstream.upstream.url).host}`);
+    const out = await this.transforms.run({ raw: result.body, name, baseUrl: this.deps.baseUrl(), abbreviatedFields: ABBREVIATED_FIELDS, keepVersions: null, distTags: null });
+    const stored: UpstreamPackumentRow = {
+      name,
+      upstream_url: upstream.upstream.url,
+      etag: result.etag,
+      last_modified: result.lastModified,
+      fetched_at: now,
+      modified: out.modified,
+      dist_tags: JSON.stringify(out.distTags),
+      raw_gzip: gzipSync(result.body),
+      base_url: this.deps.baseUrl(),
+      full_json: toBuffer(out.full),
+      full_gzip: toBuffer(out.fullGzip),
+      full_etag: out.fullEtag,
+      abbrev_json: toBuffer(out.abbrev),
+      abbrev_gzip: toBuffer(out.abbrevGzip),
+      abbrev_etag: out.abbrevEtag,
+    };
+    putUpstreamPackument(this.deps.db, stored, out.versions);
+    this.offlineViews.delete(name);
+    return { row: stored, state: row ? 'revalidated' : 'miss' };
+  }
+
+  private async rerender(row: UpstreamPackumentRow): Promise<UpstreamPackumentRow> {
+    const out = await this.transforms.run({ raw: gunzipSync(row.raw_gzip), name: row.name, baseUrl: this.deps.baseUrl(), abbreviatedFields: ABBREVIATED_FIELDS, keepVersions: null, distTags: null });
+    const rendering = {
+      name: row.name,
+      base_url: this.deps.baseUrl(),
+      full_json: toBuffer(out.full),
+      full_gzip: toBuffer(out.fullGzip),
+      full_etag: out.fullEtag,
+      abbrev_json: toBuffer(out.abbrev),
+      abbrev_gzip: toBuffer(out.abbrevGzip),
+      abbrev_etag: out.abbrevEtag,
+    };
+    updateUpstreamRendering(this.deps.db, rendering);
+    return { ...row, ...rendering };
+  }
+
+  private async offlineView(row: UpstreamPackumentRow): Promise<{ full: StoredDocument; abbrev: StoredDocument }> {
+    const cached = cachedVersionsOf(this.deps.db, row.name).sort(semver.compare);
+    if (cached.length === 0) {
+      throw new ShelfError('unavailable', `Shelf is offline and holds no tarball of '${row.name}', so no version of it can be installed; prefetch it while online (shelf mirror --package ${row.name})`);
+    }
+    const key = `${this.deps.baseUrl()}|${row.fetched_at}|${cached.join(',')}`;
+    const memo = this.offlineViews.get(row.name);
+    if (memo && memo.key === key) return memo.doc;
+    const distTags = offlineDistTags(JSON.parse(row.dist_tags) as Record<string, string>, cached);
+    const out = await this.transforms.run({ raw: gunzipSync(row.raw_gzip), name: row.name, baseUrl: this.deps.baseUrl(), abbreviatedFields: ABBREVIATED_FIELDS, keepVersions: cached, distTags });
+    const doc = {
+      full: { json: toBuffer(out.full), gzip: toBuffer(out.fullGzip), etag: out.fullEtag, lastModified: row.modified, isPublic: true },
+      abbrev: { json: toBuffer(out.abbrev), gzip: toBuffer(out.abbrevGzip), etag: out.abbrevEtag, lastModified: row.modified, isPublic: true },
+    };
+    this.offlineViews.set(row.name, { key, doc });
+    return doc;
+  }
+
+  // ── tarballs ────────────────────────────────────────────────────────────────
+
+  private async download(upstream: UpstreamClient, name: string, version: string): Promise<string> {
+    let source = findUpstreamVersion(this.deps.db, name, version);
+    if (!source) {
+      await this.currentRow(name);
+      source = findUpstreamVersion(this.deps.db, name, version);
+    }
+    if (!source) throw notFound(`${name}@${version} is not published on the upstream ${new URL(upstream.upstream.url).host}`);
+    const spec = `${name}@${version}`;
+    const response = await upstream.tarball(source.tarball_url, `the tarball of ${spec}`);
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (declared > this.deps.maxTarballBytes) {
+      await response.body?.cancel();
+      throw new ShelfError('upstream_failed', `the tarball of ${spec} is larger than this registry caches (--max-tarball-size)`);
+    }
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      throw new ShelfError('upstream_failed', `the upstream dropped the connection while sending the tarball of ${spec}; nothing was cached`, { cause: error });
+    }
+    if (!Number.isNaN(declared) && bytes.length !== declared) {
+      throw new ShelfError('upstream_failed', `the tarball of ${spec} arrived truncated (${bytes.length} of ${declared} bytes); nothing was cached`);
+    }
+    if (source.integrity ? !ssri.checkData(bytes, source.integrity) : source.shasum && !ssri.checkData(bytes, ssri.fromHex(source.shasum, 'sha1'))) {
+      throw new ShelfError('upstream_failed', `the tarball of ${spec} from the upstream does not match its published integrity; it was not cached or served`);
+    }
+    const integrity = ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
+    await this.deps.blobs.put(integrity, bytes);
+    const now = this.deps.now().toISOString();
+    putCachedTarball(this.deps.db, { name, version, integrity, size: bytes.length, fetched_at: now, last_used_at: now });
+    this.offlineViews.delete(name);
+    await this.eviction.enforceCap({ keep: { name, version } });
+    return integrity;
+  }
+
+  /** Concurrent requests for the same missing item share one upstream fetch. */
+  private coalesce<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const running = this.inflight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const started = work().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, started);
+    return started;
+  }
+}
+
+function storedDocument(row: UpstreamPackumentRow, abbreviated: boolean): StoredDocument {
+  return abbreviated
+    ? { json: row.abbrev_json, gzip: row.abbrev_gzip, etag: row.abbrev_etag, lastModified: row.modified, isPublic: true }
+    : { json: row.full_json, gzip: row.full_gzip, etag: row.full_etag, lastModified: row.modified, isPublic: true };
+}
+
+export function versionFromFileName(name: string, fileName: string): string {
+  const unscoped = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
+  const version = fileName.startsWith(`${unscoped}-`) && fileName.endsWith('.tgz') ? fileName.slice(unscoped.length + 1, -4) : '';
+  if (!semver.valid(version)) throw notFound(`${name} has no tarball '${fileName}'`);
+  return version;
+}

@@ -1,0 +1,84 @@
+// Turns an upstream packument into the documents Shelf serves (tarball links rewritten, abbreviated form, gzip, ETags),
+// optionally trimmed to the versions whose tarballs are cached. Runs in a worker thread for large documents.
+
+export interface TransformInput {
+  /** The upstream's full packument, JSON bytes. */
+  raw: Uint8Array;
+  name: string;
+  /** Shelf's base URL, ending in '/'. */
+  baseUrl: string;
+  /** The fields the abbreviated document keeps per version (passed in: the worker cannot import). */
+  abbreviatedFields: readonly string[];
+  /** Serve only these versions (offline); null serves all. */
+  keepVersions: string[] | null;
+  /** Replacement dist-tags (offline: moved to cached versions); null keeps the upstream's. */
+  distTags: Record<string, string> | null;
+}
+
+export interface TransformOutput {
+  full: Uint8Array;
+  fullGzip: Uint8Array;
+  fullEtag: string;
+  abbrev: Uint8Array;
+  abbrevGzip: Uint8Array;
+  abbrevEtag: string;
+  modified: string;
+  distTags: Record<string, string>;
+  versions: { version: string; integrity: string | null; shasum: string | null; tarball_url: string }[];
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Self-contained on purpose: its source text is what the worker thread runs (Function.prototype.toString), so it may use
+ * nothing from outside but its parameters. zlib and crypto are handed in for that reason.
+ */
+export function transformPackument(input: TransformInput, zlib: typeof import('node:zlib'), crypto: typeof import('node:crypto')): TransformOutput {
+  const doc = JSON.parse(Buffer.from(input.raw).toString('utf8')) as Json;
+  const upstreamVersions = (doc.versions && typeof doc.versions === 'object' ? doc.versions : {}) as Record<string, Json>;
+  const keep = input.keepVersions ? new Set(input.keepVersions) : null;
+  const unscoped = input.name.startsWith('@') ? input.name.slice(input.name.indexOf('/') + 1) : input.name;
+  const versions: TransformOutput['versions'] = [];
+  const servedVersions: Record<string, Json> = {};
+  const abbreviatedVersions: Record<string, Json> = {};
+  for (const [version, manifest] of Object.entries(upstreamVersions)) {
+    if (!manifest || typeof manifest !== 'object') continue;
+    const dist = (manifest.dist && typeof manifest.dist === 'object' ? manifest.dist : {}) as Json;
+    if (typeof dist.tarball !== 'string') continue;
+    versions.push({
+      version,
+      integrity: typeof dist.integrity === 'string' ? dist.integrity : null,
+      shasum: typeof dist.shasum === 'string' ? dist.shasum : null,
+      tarball_url: dist.tarball,
+    });
+    if (keep && !keep.has(version)) continue;
+    const served: Json = { ...manifest, dist: { ...dist, tarball: `${input.baseUrl}${input.name}/-/${unscoped}-${version}.tgz` } };
+    servedVersions[version] = served;
+    const abbreviated: Json = {};
+    for (const field of input.abbreviatedFields) if (served[field] !== undefined) abbreviated[field] = served[field];
+    abbreviated.dist = served.dist;
+    abbreviatedVersions[version] = abbreviated;
+  }
+  const distTags = input.distTags ?? ((doc['dist-tags'] && typeof doc['dist-tags'] === 'object' ? doc['dist-tags'] : {}) as Record<string, string>);
+  const time = (doc.time && typeof doc.time === 'object' ? doc.time : {}) as Record<string, string>;
+  const modified = typeof time.modified === 'string' ? time.modified : new Date().toISOString();
+  let servedTime: Record<string, string> = time;
+  if (keep) {
+    servedTime = {};
+    for (const [key, value] of Object.entries(time)) if (key === 'created' || key === 'modified' || keep.has(key)) servedTime[key] = value;
+  }
+  const full = Buffer.from(JSON.stringify({ ...doc, 'dist-tags': distTags, versions: servedVersions, time: servedTime }));
+  const abbrev = Buffer.from(JSON.stringify({ name: input.name, modified, 'dist-tags': distTags, versions: abbreviatedVersions }));
+  const etag = (bytes: Buffer) => `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+  return {
+    full,
+    fullGzip: zlib.gzipSync(full),
+    fullEtag: etag(full),
+    abbrev,
+    abbrevGzip: zlib.gzipSync(abbrev),
+    abbrevEtag: etag(abbrev),
+    modified,
+    distTags: doc['dist-tags'] && typeof doc['dist-tags'] === 'object' ? (doc['dist-tags'] as Record<string, string>) : {},
+    versions,
+  };
+}

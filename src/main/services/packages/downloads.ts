@@ -1,0 +1,48 @@
+// DownloadStats: counts tarball downloads per version and day, and answers the questions asked of those counts.
+import { addDownload, dailyDownloads, downloadsSince, totalDownloads } from '../../storage/db/downloads';
+import { findPackage, listVersions } from '../../storage/db/packages';
+import type { PackageContext } from './context';
+import { tarballFileName } from './packument';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface DownloadSummary {
+  total: number;
+  last_week: number;
+  last_month: number;
+  last_year: number;
+  daily: { date: string; count: number }[];
+}
+
+export class DownloadStats {
+  constructor(private readonly ctx: PackageContext) {}
+
+  /** The UTC day (YYYY-MM-DD) `days` days before today. */
+  dayAgo(days: number): string {
+    return new Date(this.ctx.now().getTime() - days * DAY_MS).toISOString().slice(0, 10);
+  }
+
+  /** Counts one download; unknown packages and versions are ignored (the download itself already failed or was served). */
+  recordDownload(name: string, version: string): void {
+    const pkg = findPackage(this.ctx.db, name);
+    if (pkg) addDownload(this.ctx.db, pkg.id, version, this.dayAgo(0));
+  }
+
+  /** npm asks for tarballs by file name; find the version it names, then count it. */
+  recordTarballDownload(name: string, fileName: string): void {
+    const pkg = findPackage(this.ctx.db, name);
+    const row = pkg && listVersions(this.ctx.db, pkg.id).find((v) => tarballFileName(name, v.version) === fileName);
+    if (pkg && row) addDownload(this.ctx.db, pkg.id, row.version, this.dayAgo(0));
+  }
+
+  summary(packageId: number): DownloadSummary {
+    const db = this.ctx.db;
+    return {
+      total: totalDownloads(db, packageId),
+      last_week: downloadsSince(db, packageId, this.dayAgo(6)),
+      last_month: downloadsSince(db, packageId, this.dayAgo(29)),
+      last_year: downloadsSince(db, packageId, this.dayAgo(364)),
+      daily: dailyDownloads(db, packageId, this.dayAgo(29)).map((d) => ({ date: d.day, count: d.count })),
+    };
+  }
+}

@@ -1,0 +1,50 @@
+// Owns reading a dependency spec (range, version, dist-tag, `npm:` alias, workspace) and checking a node against it.
+import npa from 'npm-package-arg';
+import semver from 'semver';
+import { badRequest } from '../../errors';
+
+export type Requested =
+  | { kind: 'range'; packageName: string; range: string }
+  | { kind: 'tag'; packageName: string; tag: string }
+  | { kind: 'workspace'; packageName: string; range: string };
+
+/** Parses `spec` as written under `name` in a package.json. */
+export function parseSpec(name: string, spec: string, where: string): Requested {
+  if (spec.startsWith('workspace:')) return { kind: 'workspace', packageName: name, range: spec.slice('workspace:'.length) || '*' };
+  let parsed: npa.Result;
+  try {
+    parsed = npa.resolve(name, spec === '' ? '*' : spec);
+  } catch (error) {
+    throw badRequest(`${where} asks for ${name}@"${spec}", which is not a valid dependency spec (${(error as Error).message})`);
+  }
+  if (parsed.type === 'alias') {
+    const sub = (parsed as npa.Result & { subSpec: npa.Result }).subSpec;
+    return fromRegistrySpec(sub, where, name, spec);
+  }
+  return fromRegistrySpec(parsed, where, name, spec);
+}
+
+function fromRegistrySpec(parsed: npa.Result, where: string, name: string, spec: string): Requested {
+  const packageName = parsed.name ?? name;
+  if (parsed.type === 'range' || parsed.type === 'version') return { kind: 'range', packageName, range: parsed.fetchSpec ?? '*' };
+  if (parsed.type === 'tag') return { kind: 'tag', packageName, tag: parsed.fetchSpec ?? 'latest' };
+  if (parsed.type === 'directory' || parsed.type === 'file') return { kind: 'workspace', packageName: name, range: '*' };
+  throw badRequest(
+    `${where} asks for ${name}@"${spec}", a ${parsed.type} dependency; Shelf resolves registry versions, ranges, dist-tags and npm: aliases only, so publish it to the registry and depend on a version`,
+  );
+}
+
+/** Whether a resolved node can stand for `spec` under `name` (npm's dep-valid, for the kinds Shelf resolves). */
+export function nodeSatisfies(node: { packageName: string; version: string; isWorkspace: boolean }, name: string, spec: string, tagTargets?: (pkg: string, tag: string) => string | undefined): boolean {
+  let requested: Requested;
+  try {
+    requested = parseSpec(name, spec, 'a dependency');
+  } catch {
+    return false;
+  }
+  if (requested.kind === 'workspace') return node.isWorkspace && semver.satisfies(node.version, requested.range, { loose: true, includePrerelease: true });
+  if (node.packageName !== requested.packageName) return false;
+  if (requested.kind === 'tag') return tagTargets?.(requested.packageName, requested.tag) === node.version;
+  // A workspace satisfies any range its version fits, as npm links it instead of fetching.
+  return semver.satisfies(node.version, requested.range, { loose: true });
+}

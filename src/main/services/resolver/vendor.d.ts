@@ -1,0 +1,26 @@
+// Type declarations for npm's libraries that ship none.
+declare module 'npm-pick-manifest' {
+  interface PickOptions {
+    defaultTag?: string;
+    before?: Date | string | number;
+    nodeVersion?: string;
+    npmVersion?: string;
+    includeStaged?: boolean;
+    avoid?: string;
+    avoidStrict?: boolean;
+  }
+  function pickManifest<T extends { version: string }>(
+    packument: { versions: Record<string, T>; 'dist-tags'?: Record<string, string>; time?: Record<string, string> },
+    wanted: string,
+    options?: PickOptions,
+  ): T;
+  export = pickManifest;
+}
+
+declare module 'npm-install-checks' {
+  export function checkPlatform(
+    wanted: { os?: string[]; cpu?: string[]; libc?: string[]; _id?: string },
+    force?: boolean,
+    environment?: { os?: string; cpu?: string; libc?: string },
+  ): void;
+}

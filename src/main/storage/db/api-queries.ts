@@ -1,0 +1,42 @@
+// Read-only queries the REST API needs across tables: users by email, registry totals, dependents, recent packages.
+import type { Db } from './connection';
+import type { PackageRow } from './packages';
+import type { UserRow } from './users';
+
+export function findUserByEmail(db: Db, email: string): UserRow | undefined {
+  return db.prepare('SELECT * FROM users WHERE email = ? COLLATE NOCASE').get(email) as UserRow | undefined;
+}
+
+export function countVersions(db: Db): number {
+  return (db.prepare('SELECT count(*) AS n FROM versions').get() as { n: number }).n;
+}
+
+export function countVersionsOf(db: Db, packageId: number): number {
+  return (db.prepare('SELECT count(*) AS n FROM versions WHERE package_id = ?').get(packageId) as { n: number }).n;
+}
+
+/** Packages whose latest version lists the named package among its dependencies. */
+export function countDependents(db: Db, name: string): number {
+  return (
+    db
+      .prepare(
+        `SELECT count(*) AS n FROM dist_tags t JOIN versions v ON v.package_id = t.package_id AND v.version = t.version
+         WHERE t.tag = 'latest' AND json_type(v.manifest, '$.dependencies."' || ? || '"') IS NOT NULL`,
+      )
+      .get(name) as { n: number }
+  ).n;
+}
+
+export function recentPackages(db: Db, limit: number): PackageRow[] {
+  return db
+    .prepare('SELECT * FROM packages WHERE id NOT IN (SELECT package_id FROM unlisted_packages) ORDER BY modified_at DESC, id DESC LIMIT ?')
+    .all(limit) as PackageRow[];
+}
+
+export function findPackageById(db: Db, id: number): PackageRow | undefined {
+  return db.prepare('SELECT * FROM packages WHERE id = ?').get(id) as PackageRow | undefined;
+}
+
+export function packageIdsInCategory(db: Db, category: string): number[] {
+  return (db.prepare('SELECT package_id FROM package_categories WHERE category = ? ORDER BY package_id').all(category) as { package_id: number }[]).map((r) => r.package_id);
+}

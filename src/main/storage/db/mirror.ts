@@ -1,0 +1,138 @@
+// The mirror's tables: cached upstream packuments and their versions, cached tarballs, and pins.
+import type { Db } from './connection';
+
+export interface UpstreamPackumentRow {
+  name: string;
+  upstream_url: string;
+  etag: string | null;
+  last_modified: string | null;
+  fetched_at: string;
+  modified: string;
+  /** The upstream's dist-tags, JSON. */
+  dist_tags: string;
+  raw_gzip: Buffer;
+  base_url: string;
+  full_json: Buffer;
+  full_gzip: Buffer;
+  full_etag: string;
+  abbrev_json: Buffer;
+  abbrev_gzip: Buffer;
+  abbrev_etag: string;
+}
+
+export interface UpstreamVersionRow {
+  name: string;
+  version: string;
+  integrity: string | null;
+  shasum: string | null;
+  tarball_url: string;
+}
+
+export interface CachedTarballRow {
+  name: string;
+  version: string;
+  integrity: string;
+  size: number;
+  fetched_at: string;
+  last_used_at: string;
+}
+
+export function getUpstreamPackument(db: Db, name: string): UpstreamPackumentRow | undefined {
+  return db.prepare('SELECT * FROM upstream_packuments WHERE name = ?').get(name) as UpstreamPackumentRow | undefined;
+}
+
+/** Stores a fetched packument and its version list in one transaction. */
+export function putUpstreamPackument(db: Db, row: UpstreamPackumentRow, versions: Omit<UpstreamVersionRow, 'name'>[]): void {
+  db.transaction(() => {
+    db.prepare(
+      `INSERT INTO upstream_packuments (name, upstream_url, etag, last_modified, fetched_at, modified, dist_tags, raw_gzip, base_url,
+         full_json, full_gzip, full_etag, abbrev_json, abbrev_gzip, abbrev_etag)
+       VALUES (@name, @upstream_url, @etag, @last_modified, @fetched_at, @modified, @dist_tags, @raw_gzip, @base_url,
+         @full_json, @full_gzip, @full_etag, @abbrev_json, @abbrev_gzip, @abbrev_etag)
+       ON CONFLICT (name) DO UPDATE SET upstream_url = excluded.upstream_url, etag = excluded.etag,
+         last_modified = excluded.last_modified, fetched_at = excluded.fetched_at, modified = excluded.modified, dist_tags = excluded.dist_tags,
+         raw_gzip = excluded.raw_gzip, base_url = excluded.base_url, full_json = excluded.full_json,
+         full_gzip = excluded.full_gzip, full_etag = excluded.full_etag, abbrev_json = excluded.abbrev_json,
+         abbrev_gzip = excluded.abbrev_gzip, abbrev_etag = excluded.abbrev_etag`,
+    ).run(row);
+    db.prepare('DELETE FROM upstream_versions WHERE name = ?').run(row.name);
+    const insert = db.prepare('INSERT INTO upstream_versions (name, version, integrity, shasum, tarball_url) VALUES (?, ?, ?, ?, ?)');
+    for (const v of versions) insert.run(row.name, v.version, v.integrity, v.shasum, v.tarball_url);
+  })();
+}
+
+/** Renderings only (another base URL); the upstream bytes and validators stay. */
+export function updateUpstreamRendering(db: Db, row: Pick<UpstreamPackumentRow, 'name' | 'base_url' | 'full_json' | 'full_gzip' | 'full_etag' | 'abbrev_json' | 'abbrev_gzip' | 'abbrev_etag'>): void {
+  db.prepare(
+    `UPDATE upstream_packuments SET base_url = @base_url, full_json = @full_json, full_gzip = @full_gzip, full_etag = @full_etag,
+       abbrev_json = @abbrev_json, abbrev_gzip = @abbrev_gzip, abbrev_etag = @abbrev_etag WHERE name = @name`,
+  ).run(row);
+}
+
+export function markRevalidated(db: Db, name: string, fetchedAt: string): void {
+  db.prepare('UPDATE upstream_packuments SET fetched_at = ? WHERE name = ?').run(fetchedAt, name);
+}
+
+export function findUpstreamVersion(db: Db, name: string, version: string): UpstreamVersionRow | undefined {
+  return db.prepare('SELECT * FROM upstream_versions WHERE name = ? AND version = ?').get(name, version) as UpstreamVersionRow | undefined;
+}
+
+export function listUpstreamVersions(db: Db, name: string): UpstreamVersionRow[] {
+  return db.prepare('SELECT * FROM upstream_versions WHERE name = ?').all(name) as UpstreamVersionRow[];
+}
+
+export function findCachedTarball(db: Db, name: string, version: string): CachedTarballRow | undefined {
+  return db.prepare('SELECT * FROM cached_tarballs WHERE name = ? AND version = ?').get(name, version) as CachedTarballRow | undefined;
+}
+
+export function cachedVersionsOf(db: Db, name: string): string[] {
+  return (db.prepare('SELECT version FROM cached_tarballs WHERE name = ?').all(name) as { version: string }[]).map((r) => r.version);
+}
+
+export function putCachedTarball(db: Db, row: CachedTarballRow): void {
+  db.prepare(
+    `INSERT INTO cached_tarballs (name, version, integrity, size, fetched_at, last_used_at)
+     VALUES (@name, @version, @integrity, @size, @fetched_at, @last_used_at)
+     ON CONFLICT (name, version) DO UPDATE SET integrity = excluded.integrity, size = excluded.size,
+       fetched_at = excluded.fetched_at, last_used_at = excluded.last_used_at`,
+  ).run(row);
+}
+
+export function touchCachedTarball(db: Db, name: string, version: string, at: string): void {
+  db.prepare('UPDATE cached_tarballs SET last_used_at = ? WHERE name = ? AND version = ?').run(at, name, version);
+}
+
+export function deleteCachedTarball(db: Db, name: string, version: string): void {
+  db.prepare('DELETE FROM cached_tarballs WHERE name = ? AND version = ?').run(name, version);
+}
+
+export function listCachedTarballs(db: Db): CachedTarballRow[] {
+  return db.prepare('SELECT * FROM cached_tarballs ORDER BY name, version').all() as CachedTarballRow[];
+}
+
+/** Eviction candidates: least recently used first, never pinned packages. */
+export function evictionCandidates(db: Db): CachedTarballRow[] {
+  return db
+    .prepare('SELECT t.* FROM cached_tarballs t WHERE t.name NOT IN (SELECT name FROM cache_pins) ORDER BY t.last_used_at ASC')
+    .all() as CachedTarballRow[];
+}
+
+export function cachedBytes(db: Db): number {
+  return (db.prepare('SELECT coalesce(sum(size), 0) AS n FROM cached_tarballs').get() as { n: number }).n;
+}
+
+export function pinPackage(db: Db, name: string, at: string): void {
+  db.prepare('INSERT OR IGNORE INTO cache_pins (name, pinned_at) VALUES (?, ?)').run(name, at);
+}
+
+export function unpinPackage(db: Db, name: string): void {
+  db.prepare('DELETE FROM cache_pins WHERE name = ?').run(name);
+}
+
+export function isPinned(db: Db, name: string): boolean {
+  return db.prepare('SELECT 1 FROM cache_pins WHERE name = ?').get(name) !== undefined;
+}
+
+export function deleteUpstreamPackument(db: Db, name: string): void {
+  db.prepare('DELETE FROM upstream_packuments WHERE name = ?').run(name);
+}
