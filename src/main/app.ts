@@ -15,6 +15,8 @@ import { PackageService } from './services/packages/package-service';
 import { MirrorService } from './services/mirror/mirror-service';
 import type { FetchLike } from './services/mirror/upstream-client';
 import { SearchService } from './services/search/search-service';
+import { ApiService } from './services/api/api-service';
+import { DownloadStats } from './services/packages/downloads';
 import { TarballStore } from './storage/blobs/tarball-store';
 import { openDatabase } from './storage/db/connection';
 import { createLogger } from './logger';
@@ -66,12 +68,18 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   const url = () => config.publicUrl ?? `http://${urlHost(config.host)}:${port}/`;
 
   const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes };
+  const auth = new AuthService(db, { signup: config.signup, loginThrottle: config.loginThrottle, now, randomBytes });
+  const search = new SearchService(db, ctx);
+  const stats = new DownloadStats(ctx);
   const services: Services = {
-    auth: new AuthService(db, { signup: config.signup, loginThrottle: config.loginThrottle, now, randomBytes }),
+    auth,
     packages: new PackageService(ctx),
-    search: new SearchService(db, ctx),
+    search,
+    stats,
+    api: new ApiService(ctx, auth, search, stats),
     mirror: new MirrorService({
       db,
+      dataDir: config.dataDir,
       blobs,
       config: config.mirror,
       now,

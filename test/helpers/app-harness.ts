@@ -21,10 +21,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Partial<Config> = {}, options: { now?: () => Date } = {}): Promise<Harness> {
+export async function startHarness(overrides: Partial<Config> = {}, options: { now?: () => Date; fetch?: typeof fetch } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shelf-unit-'));
   const config: Config = { ...resolveConfig({ dataDir, env: {} }), port: 0, ...overrides };
-  const app = createApp(config, { mode: 'browser', now: options.now, writeLog: () => undefined });
+  const app = createApp(config, { mode: 'browser', now: options.now, fetch: options.fetch, writeLog: () => undefined });
   const url = (await app.listen()).replace(/\/$/, '');
   const harness: Harness = {
     app,

@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { SHELF_VERSION } from '../version';
+import { registerCache } from './cache';
+import { registerMirror } from './mirror';
 import { registerServe } from './serve';
 
 // Built as out/main/cli.js; the renderer is built next to it in out/renderer.
@@ -13,6 +15,8 @@ const program = new Command('shelf')
   .showHelpAfterError();
 
 registerServe(program, RENDERER_DIR);
+registerMirror(program);
+registerCache(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`shelf: ${(error as Error).message}\n`);

@@ -1,5 +1,6 @@
 // ping and the audit endpoints (empty answers until the mirror proxies advisories upstream).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { MirrorService } from '../../services/mirror/mirror-service';
 
 const EMPTY_QUICK_AUDIT = {
   actions: [],
@@ -14,11 +15,19 @@ const EMPTY_QUICK_AUDIT = {
   },
 };
 
-export function registerMiscRoutes(app: FastifyInstance): void {
+/** Says whether advisory data was consulted: 'upstream' when the mirror's upstream answered, 'unavailable' otherwise. */
+export const AUDIT_HEADER = 'X-Shelf-Audit';
+
+export function registerMiscRoutes(app: FastifyInstance, mirror: MirrorService): void {
   app.get('/-/ping', async (_request, reply) => reply.header('Cache-Control', 'no-cache').send({}));
 
-  // Shelf has no advisory data of its own; "no known advisories" is the honest answer for local packages.
-  app.post('/-/npm/v1/security/advisories/bulk', async (_request, reply) => reply.send({}));
-  app.post('/-/npm/v1/security/audits/quick', async (_request, reply) => reply.send(EMPTY_QUICK_AUDIT));
-  app.post('/-/npm/v1/security/audits', async (_request, reply) => reply.send(EMPTY_QUICK_AUDIT));
+  // Shelf has no advisory data of its own: the upstream answers when it can; otherwise the answer is empty and says so.
+  const proxied = (path: string, empty: unknown) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const answer = await mirror.auditBulk(path, request.body);
+    if (!answer.available || answer.status >= 400) return reply.header(AUDIT_HEADER, 'unavailable').send(empty);
+    return reply.header(AUDIT_HEADER, 'upstream').code(answer.status).send(answer.body);
+  };
+  app.post('/-/npm/v1/security/advisories/bulk', proxied('-/npm/v1/security/advisories/bulk', {}));
+  app.post('/-/npm/v1/security/audits/quick', proxied('-/npm/v1/security/audits/quick', EMPTY_QUICK_AUDIT));
+  app.post('/-/npm/v1/security/audits', proxied('-/npm/v1/security/audits', EMPTY_QUICK_AUDIT));
 }

@@ -23,6 +23,7 @@ import {
 import { packageExists } from '../../storage/db/packages';
 import { ABBREVIATED_FIELDS } from '../packages/packument';
 import type { StoredDocument } from '../packages/read';
+import { CacheAdmin } from './cache-admin';
 import { CacheEviction } from './eviction';
 import { offlineDistTags } from './offline-view';
 import { TransformRunner } from './transform-worker';
@@ -33,6 +34,7 @@ export type CacheState = 'hit' | 'miss' | 'revalidated' | 'offline' | 'offline-f
 
 export interface MirrorDeps {
   db: Db;
+  dataDir: string;
   blobs: TarballStore;
   config: MirrorConfig;
   now: () => Date;
@@ -54,11 +56,13 @@ export class MirrorService {
   private readonly transforms = new TransformRunner();
   private readonly offlineViews = new Map<string, { key: string; doc: { full: StoredDocument; abbrev: StoredDocument } }>();
   readonly eviction: CacheEviction;
+  readonly admin: CacheAdmin;
 
   constructor(private readonly deps: MirrorDeps) {
     this.offlineSwitch = deps.config.offline;
     this.upstreams = deps.config.upstreams;
     this.eviction = new CacheEviction(deps.db, deps.blobs, () => deps.config.cacheCapBytes);
+    this.admin = new CacheAdmin(deps.db, deps.blobs, deps.dataDir, () => deps.config.cacheCapBytes, deps.now);
   }
 
   get offline(): boolean {
@@ -84,7 +88,10 @@ export class MirrorService {
     const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/')).toLowerCase() : undefined;
     if (scope && this.deps.config.localScopes.includes(scope)) return undefined;
     const upstream = (scope && this.upstreams.find((u) => u.scope === scope)) || this.upstreams.find((u) => !u.scope);
-    if (!upstream) return undefined;
+    return upstream && this.clientFor(upstream);
+  }
+
+  private clientFor(upstream: UpstreamConfig): UpstreamClient {
     let client = this.clients.get(upstream.url + (upstream.scope ?? ''));
     if (!client) {
       client = new UpstreamClient(upstream, { timeoutMs: this.deps.config.timeoutMs, retries: this.deps.config.retries, fetch: this.deps.fetch, sleep: this.deps.sleep });
@@ -139,6 +146,23 @@ export class MirrorService {
   async ensurePackument(name: string): Promise<{ versions: string[]; distTags: Record<string, string> }> {
     const { row } = await this.currentRow(name);
     return { versions: listUpstreamVersions(this.deps.db, name).map((v) => v.version), distTags: JSON.parse(row.dist_tags) as Record<string, string> };
+  }
+
+  /**
+   * npm's bulk advisory request, answered by the default upstream when online. Offline (or without an upstream) the
+   * answer is empty and `available` is false, so the caller can say that no advisory data was consulted.
+   */
+  async auditBulk(path: string, body: unknown): Promise<{ available: boolean; status: number; body: unknown }> {
+    const fallback = this.upstreams.find((u) => !u.scope);
+    const upstream = fallback && this.clientFor(fallback);
+    if (this.offlineSwitch || !upstream) return { available: false, status: 200, body: {} };
+    try {
+      const response = await upstream.post(path, Buffer.from(JSON.stringify(body ?? {})), { 'content-type': 'application/json', accept: 'application/json' });
+      return { available: true, status: response.status, body: await response.json() };
+    } catch (error) {
+      this.deps.warn?.(`audit: ${(error as Error).message}`);
+      return { available: false, status: 200, body: {} };
+    }
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,114 @@
+// Cache management: what is cached, pins, purges, and re-verifying every cached tarball against its hash.
+import { mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import ssri from 'ssri';
+import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { Db } from '../../storage/db/connection';
+import {
+  cachedBytes,
+  deleteCachedTarball,
+  deleteUpstreamPackument,
+  isPinned,
+  listCachedTarballs,
+  pinPackage,
+  unpinPackage,
+} from '../../storage/db/mirror';
+import { isIntegrityReferenced } from '../../storage/db/packages';
+import { notFound } from '../../errors';
+
+export interface CachedPackageStatus {
+  name: string;
+  versions: string[];
+  bytes: number;
+  lastUsed: string;
+  pinned: boolean;
+}
+
+export interface CacheStatus {
+  totalBytes: number;
+  capBytes: number | null;
+  packages: CachedPackageStatus[];
+}
+
+export interface VerifyReport {
+  checked: number;
+  ok: number;
+  /** Tarballs whose bytes no longer match their hash (or are gone); moved to blobs/quarantine and dropped from the cache. */
+  quarantined: { name: string; version: string; problem: string }[];
+}
+
+export class CacheAdmin {
+  constructor(
+    private readonly db: Db,
+    private readonly blobs: TarballStore,
+    private readonly dataDir: string,
+    private readonly capBytes: () => number | null,
+    private readonly now: () => Date,
+  ) {}
+
+  status(): CacheStatus {
+    const byName = new Map<string, CachedPackageStatus>();
+    for (const row of listCachedTarballs(this.db)) {
+      const entry = byName.get(row.name) ?? { name: row.name, versions: [], bytes: 0, lastUsed: row.last_used_at, pinned: isPinned(this.db, row.name) };
+      entry.versions.push(row.version);
+      entry.bytes += row.size;
+      if (row.last_used_at > entry.lastUsed) entry.lastUsed = row.last_used_at;
+      byName.set(row.name, entry);
+    }
+    return { totalBytes: cachedBytes(this.db), capBytes: this.capBytes(), packages: [...byName.values()] };
+  }
+
+  pin(name: string): void {
+    pinPackage(this.db, name, this.now().toISOString());
+  }
+
+  unpin(name: string): void {
+    unpinPackage(this.db, name);
+  }
+
+  /** Drops a package's cached tarballs and packument (or everything's); returns how many tarballs went. */
+  async purge(name?: string): Promise<number> {
+    const rows = listCachedTarballs(this.db).filter((r) => name === undefined || r.name === name);
+    if (name !== undefined && rows.length === 0) throw notFound(`nothing of '${name}' is cached`);
+    for (const row of rows) {
+      deleteCachedTarball(this.db, row.name, row.version);
+      if (!isIntegrityReferenced(this.db, row.integrity)) await this.blobs.remove(row.integrity);
+    }
+    for (const n of new Set(rows.map((r) => r.name))) deleteUpstreamPackument(this.db, n);
+    return rows.length;
+  }
+
+  async verify(onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
+    const rows = listCachedTarballs(this.db);
+    const report: VerifyReport = { checked: 0, ok: 0, quarantined: [] };
+    const quarantine = join(this.dataDir, 'blobs', 'quarantine');
+    for (const row of rows) {
+      report.checked++;
+      let problem: string | undefined;
+      try {
+        const ok = await ssri.checkStream(this.blobs.open(row.integrity), row.integrity).then(
+          () => true,
+          (error: { code?: string }) => {
+            if (error.code === 'ENOENT') problem = 'the file is missing';
+            return false;
+          },
+        );
+        if (!ok) problem ??= 'its bytes do not match its sha512';
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+      if (problem) {
+        mkdirSync(quarantine, { recursive: true });
+        try {
+          renameSync(this.blobs.pathFor(row.integrity), join(quarantine, `${row.name.replace('/', '+')}-${row.version}.tgz`));
+        } catch {
+          /* already gone: nothing to move */
+        }
+        deleteCachedTarball(this.db, row.name, row.version);
+        report.quarantined.push({ name: row.name, version: row.version, problem });
+      } else report.ok++;
+      onProgress?.(report.checked, rows.length);
+    }
+    return report;
+  }
+}
