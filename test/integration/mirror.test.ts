@@ -114,6 +114,53 @@ describe('pull-through', () => {
     }
   });
 
+  it("sends the upstream's token from the credential store to that upstream only", async () => {
+    const seen: SeenRequest[] = [];
+    const mirror = await startMirror({}, seen);
+    try {
+      mirror.app.services.mirror.setToken(`${upstream.url}/`, alice);
+      expect((await mirror.call('GET', '/third')).status).toBe(200);
+      expect(seen.at(-1)!.headers.authorization).toBe(`Bearer ${alice}`);
+    } finally {
+      await mirror.close();
+    }
+  });
+
+  it('keeps answering small requests while a very large packument is read in a worker', async () => {
+    const fake = await startFakeUpstream();
+    const versions: Record<string, unknown> = {};
+    for (let i = 0; i < 4000; i++) {
+      versions[`1.0.${i}`] = { name: 'huge', version: `1.0.${i}`, description: 'x'.repeat(600), dist: { tarball: `${fake.url}huge/-/huge-1.0.${i}.tgz`, integrity: 'sha512-AAAA', shasum: 'a'.repeat(40) } };
+    }
+    const big = JSON.stringify({ name: 'huge', 'dist-tags': { latest: '1.0.3999' }, versions, time: { modified: new Date().toISOString() } });
+    expect(big.length).toBeGreaterThan(2_000_000);
+    fake.route('/huge', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(big));
+    const small = { name: 'tiny', 'dist-tags': {}, versions: {}, time: { modified: new Date().toISOString() } };
+    fake.route('/tiny', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(small)));
+    const mirror = await startHarness({ mirror: { ...MIRROR_DEFAULTS, upstreams: [{ url: fake.url }] } });
+    try {
+      expect((await mirror.call('GET', '/tiny')).status).toBe(200);
+      const order: string[] = [];
+      const large = mirror.call('GET', '/huge').then((r) => {
+        order.push('huge');
+        return r;
+      });
+      // Wait until the large document has arrived and is being transformed, then ask for a cached small one.
+      while (!fake.requests.includes('GET /huge')) await new Promise((r) => setTimeout(r, 5));
+      const tinyAgain = await mirror.call('GET', '/tiny');
+      order.push('tiny');
+      const huge = await large;
+      expect(tinyAgain.status).toBe(200);
+      expect(huge.status).toBe(200);
+      expect(Object.keys(huge.body.versions)).toHaveLength(4000);
+      expect(huge.body.versions['1.0.7'].dist.tarball).toBe(`${mirror.url}/huge/-/huge-1.0.7.tgz`);
+      expect(order).toEqual(['tiny', 'huge']);
+    } finally {
+      await mirror.close();
+      await fake.close();
+    }
+  });
+
   it('routes a scope to its own upstream', async () => {
     const corp = await startHarness();
     try {

@@ -5,6 +5,8 @@ import { SHELF_VERSION } from '../version';
 import { registerCache } from './cache';
 import { registerMirror } from './mirror';
 import { registerServe } from './serve';
+import { registerUpstreamToken } from './upstream-token';
+import { registerLock } from './lock';
 
 // Built as out/main/cli.js; the renderer is built next to it in out/renderer.
 const RENDERER_DIR = join(__dirname, '..', 'renderer');
@@ -15,8 +17,10 @@ const program = new Command('shelf')
   .showHelpAfterError();
 
 registerServe(program, RENDERER_DIR);
+registerLock(program);
 registerMirror(program);
 registerCache(program);
+registerUpstreamToken(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`shelf: ${(error as Error).message}\n`);

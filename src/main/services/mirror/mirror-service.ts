@@ -52,6 +52,8 @@ export class MirrorService {
   private offlineSwitch: boolean;
   private upstreams: UpstreamConfig[];
   private clients = new Map<string, UpstreamClient>();
+  /** Upstream tokens by URL; they come from the credential store, never from plain configuration. */
+  private readonly tokens = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly transforms = new TransformRunner();
   private readonly offlineViews = new Map<string, { key: string; doc: { full: StoredDocument; abbrev: StoredDocument } }>();
@@ -83,6 +85,12 @@ export class MirrorService {
     this.clients = new Map();
   }
 
+  setToken(upstreamUrl: string, token: string | undefined): void {
+    if (token) this.tokens.set(upstreamUrl, token);
+    else this.tokens.delete(upstreamUrl);
+    this.clients = new Map();
+  }
+
   /** The upstream serving a name: its scope's, else the unscoped default; none for local scopes. */
   upstreamFor(name: string): UpstreamClient | undefined {
     const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/')).toLowerCase() : undefined;
@@ -94,7 +102,13 @@ export class MirrorService {
   private clientFor(upstream: UpstreamConfig): UpstreamClient {
     let client = this.clients.get(upstream.url + (upstream.scope ?? ''));
     if (!client) {
-      client = new UpstreamClient(upstream, { timeoutMs: this.deps.config.timeoutMs, retries: this.deps.config.retries, fetch: this.deps.fetch, sleep: this.deps.sleep });
+      client = new UpstreamClient(upstream, {
+        timeoutMs: this.deps.config.timeoutMs,
+        retries: this.deps.config.retries,
+        fetch: this.deps.fetch,
+        sleep: this.deps.sleep,
+        token: this.tokens.get(upstream.url),
+      });
       this.clients.set(upstream.url + (upstream.scope ?? ''), client);
     }
     return client;

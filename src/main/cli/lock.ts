@@ -1,0 +1,103 @@
+// `shelf lock [folder]`: resolve the project and write package-lock.json, or with --check say whether the lock still fits.
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import {
+  ResolutionFailure,
+  checkLockfile,
+  explainConflict,
+  findVerifiedFixes,
+  loadProject,
+  readLockfile,
+  renderLockfile,
+  resolveProject,
+  type ResolveOptions,
+  type ResolvedGraph,
+} from '../services/resolver';
+import { addRegistryOptions, colour, exitWith, processIO, progress, registryClient, runCommand, type CommandIO, type RegistryFlags } from './command-io';
+
+export interface LockFlags extends RegistryFlags {
+  check?: boolean;
+  strictPeerDeps?: boolean;
+  legacyPeerDeps?: boolean;
+}
+
+export function registerLock(program: Command): void {
+  const command = program
+    .command('lock [folder]')
+    .description('resolve dependencies and write package-lock.json (v3) without installing')
+    .option('--check', 'only say whether the existing lockfile still satisfies package.json (exit 1 if not)')
+    .option('--strict-peer-deps', 'fail on any peer dependency conflict')
+    .option('--legacy-peer-deps', 'ignore peer dependencies, as npm 6 did');
+  addRegistryOptions(command).action((folder: string | undefined, flags: LockFlags) => exitWith(lockCommand(folder, flags, processIO())));
+}
+
+export function resolveOptionsFrom(flags: LockFlags): ResolveOptions {
+  return { strictPeerDeps: flags.strictPeerDeps, legacyPeerDeps: flags.legacyPeerDeps };
+}
+
+export function lockCommand(folder: string | undefined, flags: LockFlags, io: CommandIO): Promise<number> {
+  return runCommand(io, async () => {
+    const dir = resolve(io.cwd, folder ?? '.');
+    const project = loadProject(dir);
+    const existing = readLockfile(dir);
+    if (flags.check) {
+      const problems = checkLockfile(project, existing);
+      if (flags.json) io.out(`${JSON.stringify({ ok: problems.length === 0, problems }, null, 2)}\n`);
+      else if (problems.length === 0) io.out('package-lock.json satisfies package.json\n');
+      else io.out(`${problems.map((p) => `- ${p}`).join('\n')}\n`);
+      if (problems.length) io.err(`shelf: package-lock.json does not satisfy package.json (${problems.length} problem${problems.length === 1 ? '' : 's'}); run \`shelf lock\`\n`);
+      return problems.length === 0 ? 0 : 1;
+    }
+    const outcome = await resolveOrExplain(dir, flags, io, existing?.entries);
+    if (!outcome) return 1;
+    const { graph, ms, fetched } = outcome;
+    writeFileSync(join(dir, 'package-lock.json'), renderLockfile(graph));
+    const count = graph.nodes.size - 1;
+    if (flags.json) io.out(`${JSON.stringify({ lockfile: join(dir, 'package-lock.json'), packages: count, ms, fetched, warnings: graph.warnings.map((w) => w.lines) }, null, 2)}\n`);
+    else io.out(`locked ${count} packages in ${ms} ms (${fetched} documents fetched) → ${join(dir, 'package-lock.json')}\n`);
+    return 0;
+  });
+}
+
+/** Resolves; on failure prints the explanation and the verified fixes and returns undefined. Shared by lock and install. */
+export async function resolveOrExplain(dir: string, flags: LockFlags, io: CommandIO, lockfile?: ResolveOptions['lockfile']): Promise<{ graph: ResolvedGraph; ms: number; fetched: number } | undefined> {
+  const project = loadProject(dir);
+  // Full documents, as npm 11 fetches for its lockfile: abbreviated ones lack `license`, which the lockfile records.
+  const client = registryClient(io, flags, { fullMetadata: true });
+  const options: ResolveOptions = { ...resolveOptionsFrom(flags), lockfile };
+  const bar = progress(io);
+  const timer = setInterval(() => bar.update(`resolving… ${client.fetched} documents fetched`), 100);
+  const started = performance.now();
+  try {
+    const graph = await resolveProject(project, client, options);
+    for (const warning of graph.warnings) io.err(`${warning.lines.map((l) => `${colour(io, 33, 'shelf warn')} ${l}`).join('\n')}\n`);
+    return { graph, ms: Math.round(performance.now() - started), fetched: client.fetched };
+  } catch (error) {
+    if (!(error instanceof ResolutionFailure)) throw error;
+    clearInterval(timer);
+    bar.update('resolution failed; trying fixes…');
+    const sentences = explainConflict(error.conflict);
+    const fixes = await findVerifiedFixes(project, error.conflict, client, options);
+    bar.done();
+    if (flags.json) {
+      io.out(`${JSON.stringify({ ok: false, error: error.message, conflict: error.conflict, explanation: sentences, fixes }, null, 2)}\n`);
+    } else {
+      io.out(`${sentences.join('\n')}\n`);
+      if (fixes.length === 0) io.out('\nNo single change to package.json resolved it; see the sentences above for what conflicts.\n');
+      else {
+        io.out('\nFixes that were tried and resolve:\n');
+        for (const [i, fix] of fixes.entries()) {
+          io.out(`\n${i + 1}. ${fix.summary} (${fix.packages} packages)\n`);
+          for (const line of fix.diff) io.out(`   ${colour(io, line.startsWith('+') ? 32 : 31, line)}\n`);
+          for (const line of fix.outcome) io.out(`   resolves ${line}\n`);
+        }
+      }
+    }
+    io.err(`shelf: ${error.message}\n`);
+    return undefined;
+  } finally {
+    clearInterval(timer);
+    bar.done();
+  }
+}

@@ -1,0 +1,107 @@
+// Where secrets for remote registries live: the system keychain through keytar, else memory for this session only.
+// Plaintext on disk happens only when the user turns it on explicitly.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+/** keytar's service name: every Shelf secret sits under it in the keychain. */
+export const KEYCHAIN_SERVICE = 'shelf';
+
+export type CredentialBackend = 'keychain' | 'memory' | 'plaintext';
+
+export interface CredentialStore {
+  readonly backend: CredentialBackend;
+  /** Set when secrets will not outlive this session or sit unencrypted; the UI and CLI show it. */
+  readonly warning?: string;
+  get(account: string): Promise<string | undefined>;
+  set(account: string, secret: string): Promise<void>;
+  delete(account: string): Promise<void>;
+}
+
+interface Keytar {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+}
+
+export interface CredentialStoreOptions {
+  /** Keep secrets in this file, unencrypted, when no keychain is reachable — only if the user asked for it. */
+  plaintextFile?: string;
+  /** Injected in tests; defaults to loading keytar. */
+  loadKeytar?: () => Promise<Keytar>;
+}
+
+class KeychainStore implements CredentialStore {
+  readonly backend = 'keychain';
+  constructor(private readonly keytar: Keytar) {}
+  async get(account: string) {
+    return (await this.keytar.getPassword(KEYCHAIN_SERVICE, account)) ?? undefined;
+  }
+  async set(account: string, secret: string) {
+    await this.keytar.setPassword(KEYCHAIN_SERVICE, account, secret);
+  }
+  async delete(account: string) {
+    await this.keytar.deletePassword(KEYCHAIN_SERVICE, account);
+  }
+}
+
+class MemoryStore implements CredentialStore {
+  readonly backend = 'memory';
+  private readonly secrets = new Map<string, string>();
+  constructor(readonly warning: string) {}
+  async get(account: string) {
+    return this.secrets.get(account);
+  }
+  async set(account: string, secret: string) {
+    this.secrets.set(account, secret);
+  }
+  async delete(account: string) {
+    this.secrets.delete(account);
+  }
+}
+
+class PlaintextStore implements CredentialStore {
+  readonly backend = 'plaintext';
+  constructor(
+    private readonly file: string,
+    readonly warning: string,
+  ) {}
+  private read(): Record<string, string> {
+    return existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>) : {};
+  }
+  private write(secrets: Record<string, string>) {
+    writeFileSync(this.file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    chmodSync(this.file, 0o600);
+  }
+  async get(account: string) {
+    return this.read()[account];
+  }
+  async set(account: string, secret: string) {
+    this.write({ ...this.read(), [account]: secret });
+  }
+  async delete(account: string) {
+    const secrets = this.read();
+    delete secrets[account];
+    this.write(secrets);
+  }
+}
+
+async function loadKeytar(): Promise<Keytar> {
+  const mod = (await import('keytar')) as Keytar & { default?: Keytar };
+  return mod.default ?? mod;
+}
+
+/** Tries the keychain with a harmless read; falls back as the user allowed, with a warning that says what it means. */
+export async function openCredentialStore(options: CredentialStoreOptions = {}): Promise<CredentialStore> {
+  let reason: string;
+  try {
+    // keytar is a native addon; loading it, or reaching the Secret Service through it, may fail — that is what decides.
+    const keytar = await (options.loadKeytar ?? loadKeytar)();
+    await keytar.getPassword(KEYCHAIN_SERVICE, '__shelf_probe__');
+    return new KeychainStore(keytar);
+  } catch (error) {
+    reason = (error as Error).message.split('\n')[0] ?? 'unknown error';
+  }
+  if (options.plaintextFile) {
+    return new PlaintextStore(options.plaintextFile, `no system keychain is reachable (${reason}); registry tokens are stored unencrypted in ${options.plaintextFile}, as you chose`);
+  }
+  return new MemoryStore(`no system keychain is reachable (${reason}); registry tokens are kept in memory and will be forgotten when Shelf stops`);
+}
