@@ -26,6 +26,7 @@ import type { StoredDocument } from '../packages/read';
 import { CacheAdmin } from './cache-admin';
 import { CacheEviction } from './eviction';
 import { offlineDistTags } from './offline-view';
+import type { TransformOutput } from './packument-transform';
 import { TransformRunner } from './transform-worker';
 import { UpstreamClient, type FetchLike } from './upstream-client';
 
@@ -214,9 +215,8 @@ export class MirrorService {
       return { row: { ...row, fetched_at: now }, state: 'revalidated' };
     }
     if (result.status === 404 || result.status === 304) throw notFound(`package '${name}' is not in this registry nor on its upstream ${new URL(upstream.upstream.url).host}`);
-    const out = await this.transforms.run({ raw: result.body, name, baseUrl: this.deps.baseUrl(), abbreviatedFields: ABBREVIATED_FIELDS, keepVersions: null, distTags: null });
+    const out = await this.transform(result.body, name);
     const stored: UpstreamPackumentRow = {
-      name,
       upstream_url: upstream.upstream.url,
       etag: result.etag,
       last_modified: result.lastModified,
@@ -224,13 +224,7 @@ export class MirrorService {
       modified: out.modified,
       dist_tags: JSON.stringify(out.distTags),
       raw_gzip: gzipSync(result.body),
-      base_url: this.deps.baseUrl(),
-      full_json: toBuffer(out.full),
-      full_gzip: toBuffer(out.fullGzip),
-      full_etag: out.fullEtag,
-      abbrev_json: toBuffer(out.abbrev),
-      abbrev_gzip: toBuffer(out.abbrevGzip),
-      abbrev_etag: out.abbrevEtag,
+      ...this.rendering(name, out),
     };
     putUpstreamPackument(this.deps.db, stored, out.versions);
     this.offlineViews.delete(name);
@@ -238,9 +232,26 @@ export class MirrorService {
   }
 
   private async rerender(row: UpstreamPackumentRow): Promise<UpstreamPackumentRow> {
-    const out = await this.transforms.run({ raw: gunzipSync(row.raw_gzip), name: row.name, baseUrl: this.deps.baseUrl(), abbreviatedFields: ABBREVIATED_FIELDS, keepVersions: null, distTags: null });
-    const rendering = {
-      name: row.name,
+    const rendering = this.rendering(row.name, await this.transform(gunzipSync(row.raw_gzip), row.name));
+    updateUpstreamRendering(this.deps.db, rendering);
+    return { ...row, ...rendering };
+  }
+
+  /** The documents served for an upstream packument at the current base URL; trimmed when `offline` says what is cached. */
+  private transform(raw: Buffer, name: string, offline?: { keep: string[]; distTags: Record<string, string> }): Promise<TransformOutput> {
+    return this.transforms.run({
+      raw,
+      name,
+      baseUrl: this.deps.baseUrl(),
+      abbreviatedFields: ABBREVIATED_FIELDS,
+      keepVersions: offline?.keep ?? null,
+      distTags: offline?.distTags ?? null,
+    });
+  }
+
+  private rendering(name: string, out: TransformOutput) {
+    return {
+      name,
       base_url: this.deps.baseUrl(),
       full_json: toBuffer(out.full),
       full_gzip: toBuffer(out.fullGzip),
@@ -249,8 +260,6 @@ export class MirrorService {
       abbrev_gzip: toBuffer(out.abbrevGzip),
       abbrev_etag: out.abbrevEtag,
     };
-    updateUpstreamRendering(this.deps.db, rendering);
-    return { ...row, ...rendering };
   }
 
   private async offlineView(row: UpstreamPackumentRow): Promise<{ full: StoredDocument; abbrev: StoredDocument }> {
@@ -262,11 +271,8 @@ export class MirrorService {
     const memo = this.offlineViews.get(row.name);
     if (memo && memo.key === key) return memo.doc;
     const distTags = offlineDistTags(JSON.parse(row.dist_tags) as Record<string, string>, cached);
-    const out = await this.transforms.run({ raw: gunzipSync(row.raw_gzip), name: row.name, baseUrl: this.deps.baseUrl(), abbreviatedFields: ABBREVIATED_FIELDS, keepVersions: cached, distTags });
-    const doc = {
-      full: { json: toBuffer(out.full), gzip: toBuffer(out.fullGzip), etag: out.fullEtag, lastModified: row.modified, isPublic: true },
-      abbrev: { json: toBuffer(out.abbrev), gzip: toBuffer(out.abbrevGzip), etag: out.abbrevEtag, lastModified: row.modified, isPublic: true },
-    };
+    const rendered = { ...row, ...this.rendering(row.name, await this.transform(gunzipSync(row.raw_gzip), row.name, { keep: cached, distTags })) };
+    const doc = { full: storedDocument(rendered, false), abbrev: storedDocument(rendered, true) };
     this.offlineViews.set(row.name, { key, doc });
     return doc;
   }
