@@ -41,7 +41,8 @@ export function addRegistryOptions(command: Command): Command {
 export function defaultRegistry(io: CommandIO, dataDir?: string): string {
   const config = resolveConfig({ env: io.env, dataDir });
   if (config.publicUrl) return config.publicUrl.endsWith('/') ? config.publicUrl : `${config.publicUrl}/`;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const host =
+    config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
   return `http://${host}:${config.port}/`;
 }
 

@@ -7,6 +7,8 @@ import { registerMirror } from './mirror';
 import { registerServe } from './serve';
 import { registerUpstreamToken } from './upstream-token';
 import { registerLock } from './lock';
+import { registerInstall } from './install';
+import { registerGraphReports } from './graph-reports';
 
 // Built as out/main/cli.js; the renderer is built next to it in out/renderer.
 const RENDERER_DIR = join(__dirname, '..', 'renderer');
@@ -18,6 +20,8 @@ const program = new Command('shelf')
 
 registerServe(program, RENDERER_DIR);
 registerLock(program);
+registerInstall(program);
+registerGraphReports(program);
 registerMirror(program);
 registerCache(program);
 registerUpstreamToken(program);

@@ -14,7 +14,17 @@ import {
   type ResolveOptions,
   type ResolvedGraph,
 } from '../services/resolver';
-import { addRegistryOptions, colour, exitWith, processIO, progress, registryClient, runCommand, type CommandIO, type RegistryFlags } from './command-io';
+import {
+  addRegistryOptions,
+  colour,
+  exitWith,
+  processIO,
+  progress,
+  registryClient,
+  runCommand,
+  type CommandIO,
+  type RegistryFlags,
+} from './command-io';
 
 export interface LockFlags extends RegistryFlags {
   check?: boolean;
@@ -46,7 +56,10 @@ export function lockCommand(folder: string | undefined, flags: LockFlags, io: Co
       if (flags.json) io.out(`${JSON.stringify({ ok: problems.length === 0, problems }, null, 2)}\n`);
       else if (problems.length === 0) io.out('package-lock.json satisfies package.json\n');
       else io.out(`${problems.map((p) => `- ${p}`).join('\n')}\n`);
-      if (problems.length) io.err(`shelf: package-lock.json does not satisfy package.json (${problems.length} problem${problems.length === 1 ? '' : 's'}); run \`shelf lock\`\n`);
+      if (problems.length)
+        io.err(
+          `shelf: package-lock.json does not satisfy package.json (${problems.length} problem${problems.length === 1 ? '' : 's'}); run \`shelf lock\`\n`,
+        );
       return problems.length === 0 ? 0 : 1;
     }
     const outcome = await resolveOrExplain(dir, flags, io, existing?.entries);
@@ -54,14 +67,22 @@ export function lockCommand(folder: string | undefined, flags: LockFlags, io: Co
     const { graph, ms, fetched } = outcome;
     writeFileSync(join(dir, 'package-lock.json'), renderLockfile(graph));
     const count = graph.nodes.size - 1;
-    if (flags.json) io.out(`${JSON.stringify({ lockfile: join(dir, 'package-lock.json'), packages: count, ms, fetched, warnings: graph.warnings.map((w) => w.lines) }, null, 2)}\n`);
+    if (flags.json)
+      io.out(
+        `${JSON.stringify({ lockfile: join(dir, 'package-lock.json'), packages: count, ms, fetched, warnings: graph.warnings.map((w) => w.lines) }, null, 2)}\n`,
+      );
     else io.out(`locked ${count} packages in ${ms} ms (${fetched} documents fetched) → ${join(dir, 'package-lock.json')}\n`);
     return 0;
   });
 }
 
 /** Resolves; on failure prints the explanation and the verified fixes and returns undefined. Shared by lock and install. */
-export async function resolveOrExplain(dir: string, flags: LockFlags, io: CommandIO, lockfile?: ResolveOptions['lockfile']): Promise<{ graph: ResolvedGraph; ms: number; fetched: number } | undefined> {
+export async function resolveOrExplain(
+  dir: string,
+  flags: LockFlags,
+  io: CommandIO,
+  lockfile?: ResolveOptions['lockfile'],
+): Promise<{ graph: ResolvedGraph; ms: number; fetched: number } | undefined> {
   const project = loadProject(dir);
   // Full documents, as npm 11 fetches for its lockfile: abbreviated ones lack `license`, which the lockfile records.
   const client = registryClient(io, flags, { fullMetadata: true });

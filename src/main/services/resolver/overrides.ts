@@ -42,7 +42,9 @@ function dereference(value: string, name: string, root: Manifest): string {
   const ref = value.slice(1);
   const spec = root.dependencies?.[ref] ?? root.devDependencies?.[ref] ?? root.optionalDependencies?.[ref] ?? root.peerDependencies?.[ref];
   if (spec === undefined) {
-    throw badRequest(`package.json "overrides" for ${name} refers to $${ref}, but the root package.json does not depend on ${ref}; add it to dependencies or write the range`);
+    throw badRequest(
+      `package.json "overrides" for ${name} refers to $${ref}, but the root package.json does not depend on ${ref}; add it to dependencies or write the range`,
+    );
   }
   return spec;
 }
@@ -60,9 +62,10 @@ export function ruleForEdge(rules: OverrideRule | null, name: string, spec: stri
 function keyMatches(keySpec: string, name: string, spec: string): boolean {
   if (keySpec === '*') return true;
   try {
-    let parsed = npa.resolve(name, spec);
+    let parsed: npa.Result = npa.resolve(name, spec);
     if (parsed.type === 'alias') parsed = (parsed as npa.Result & { subSpec: npa.Result }).subSpec;
-    if ((parsed.type === 'range' || parsed.type === 'version') && parsed.fetchSpec) return semver.intersects(parsed.fetchSpec, keySpec, { loose: true });
+    if ((parsed.type === 'range' || parsed.type === 'version') && parsed.fetchSpec)
+      return semver.intersects(parsed.fetchSpec, keySpec, { loose: true });
     return parsed.fetchSpec === keySpec;
   } catch {
     return false;

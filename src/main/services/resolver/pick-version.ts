@@ -28,13 +28,19 @@ export function pickVersion(packument: Packument, requested: Exclude<Requested, 
     manifest = pickManifest(packument, wanted, { defaultTag: 'latest', nodeVersion });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ETARGET' || code === 'ENOVERSIONS') throw new NoMatchingVersion(requested.packageName, wanted, Object.keys(packument.versions).sort(semver.compareLoose));
+    if (code === 'ETARGET' || code === 'ENOVERSIONS')
+      throw new NoMatchingVersion(requested.packageName, wanted, Object.keys(packument.versions).sort(semver.compareLoose));
     throw error;
   }
   return { manifest, choice: describeChoice(packument, requested, manifest.version, nodeVersion) };
 }
 
-function describeChoice(packument: Packument, requested: Exclude<Requested, { kind: 'workspace' }>, chosen: string, nodeVersion: string): Choice {
+function describeChoice(
+  packument: Packument,
+  requested: Exclude<Requested, { kind: 'workspace' }>,
+  chosen: string,
+  nodeVersion: string,
+): Choice {
   if (requested.kind === 'tag') return { rule: 'dist-tag', skipped: [] };
   const range = requested.range;
   const latest = packument['dist-tags'].latest;
@@ -44,7 +50,8 @@ function describeChoice(packument: Packument, requested: Exclude<Requested, { ki
     .sort((a, b) => semver.rcompare(a, b, true))
     .map((version) => ({ version, reason: skipReason(packument.versions[version]!, nodeVersion, latest) }));
   const newest = versions.filter((v) => !semver.prerelease(v, true)).sort((a, b) => semver.rcompare(a, b, true))[0];
-  const newestRejected = newest && semver.gt(newest, chosen, true) && !semver.satisfies(newest, range, { loose: true }) ? { version: newest, range } : undefined;
+  const newestRejected =
+    newest && semver.gt(newest, chosen, true) && !semver.satisfies(newest, range, { loose: true }) ? { version: newest, range } : undefined;
   return { rule: chosen === latest ? 'latest-tag' : 'highest-match', skipped, ...(newestRejected && { newestRejected }) };
 }
 

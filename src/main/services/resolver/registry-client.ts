@@ -90,14 +90,21 @@ export class RegistryClient {
     try {
       return await this.fetchImpl(url, { headers });
     } catch (error) {
-      throw new ShelfError('internal', `could not reach ${url} (${(error as Error).message}); is the registry running? (--registry)`, { cause: error });
+      throw new ShelfError('internal', `could not reach ${url} (${(error as Error).message}); is the registry running? (--registry)`, {
+        cause: error,
+      });
     }
   }
 
   private failure(status: number, what: string, detail = ''): ShelfError {
     const suffix = detail ? `: ${detail}` : '';
-    if (status === 401) return new ShelfError('authentication_required', `the registry refused ${what} without valid credentials (401)${suffix}; run \`shelf login\``);
-    if (status === 403) return new ShelfError('permission_denied', `the registry refused ${what} (403)${suffix}; your token may lack access`);
+    if (status === 401)
+      return new ShelfError(
+        'authentication_required',
+        `the registry refused ${what} without valid credentials (401)${suffix}; run \`shelf login\``,
+      );
+    if (status === 403)
+      return new ShelfError('permission_denied', `the registry refused ${what} (403)${suffix}; your token may lack access`);
     if (status === 404) return notFound(`${what} was not found on ${this.registry}${suffix}`);
     return new ShelfError('internal', `the registry answered ${status} for ${what}${suffix}`);
   }

@@ -35,14 +35,20 @@ function fromRegistrySpec(parsed: npa.Result, where: string, name: string, spec:
 }
 
 /** Whether a resolved node can stand for `spec` under `name` (npm's dep-valid, for the kinds Shelf resolves). */
-export function nodeSatisfies(node: { packageName: string; version: string; isWorkspace: boolean }, name: string, spec: string, tagTargets?: (pkg: string, tag: string) => string | undefined): boolean {
+export function nodeSatisfies(
+  node: { packageName: string; version: string; isWorkspace: boolean },
+  name: string,
+  spec: string,
+  tagTargets?: (pkg: string, tag: string) => string | undefined,
+): boolean {
   let requested: Requested;
   try {
     requested = parseSpec(name, spec, 'a dependency');
   } catch {
     return false;
   }
-  if (requested.kind === 'workspace') return node.isWorkspace && semver.satisfies(node.version, requested.range, { loose: true, includePrerelease: true });
+  if (requested.kind === 'workspace')
+    return node.isWorkspace && semver.satisfies(node.version, requested.range, { loose: true, includePrerelease: true });
   if (node.packageName !== requested.packageName) return false;
   if (requested.kind === 'tag') return tagTargets?.(requested.packageName, requested.tag) === node.version;
   // A workspace satisfies any range its version fits, as npm links it instead of fetching.

@@ -39,7 +39,8 @@ export interface Packument {
 export type EdgeType = 'prod' | 'dev' | 'optional' | 'peer' | 'peerOptional' | 'workspace';
 
 /** Why a version was chosen; `why` reports it. */
-export type ChoiceRule = 'root' | 'workspace' | 'latest-tag' | 'dist-tag' | 'highest-match' | 'lockfile' | 'override' | 'bundled' | 'existing';
+export type ChoiceRule =
+  'root' | 'workspace' | 'latest-tag' | 'dist-tag' | 'highest-match' | 'lockfile' | 'override' | 'bundled' | 'existing';
 
 export interface Choice {
   rule: ChoiceRule;

@@ -1,0 +1,148 @@
+// Owns writing node_modules from a lockfile: parallel verified downloads through the cache, safe extraction, workspace links, .bin links, opt-in scripts.
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { checkPlatform } from 'npm-install-checks';
+import { ShelfError } from '../../errors';
+import { extractPackage } from './extract';
+import type { Lockfile } from './lockfile-write';
+import type { RegistryClient } from './registry-client';
+import type { TarballCache } from './tarball-cache';
+
+export interface InstallOptions {
+  client: RegistryClient;
+  cache: TarballCache;
+  /** Run dependencies' preinstall/install/postinstall scripts (off by default). */
+  scripts?: boolean;
+  /** Leave out dev dependencies. */
+  omitDev?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface InstallReport {
+  installed: number;
+  linked: number;
+  skipped: { location: string; reason: string }[];
+  /** Packages that have install scripts; they ran only with `scripts`. */
+  wantedScripts: string[];
+  ranScripts: string[];
+  cacheHits: number;
+  downloads: number;
+}
+
+type Entry = Record<string, unknown> & { version?: string; resolved?: string; integrity?: string; link?: boolean; name?: string };
+
+export async function installFromLockfile(dir: string, lock: Lockfile, options: InstallOptions): Promise<InstallReport> {
+  const report: InstallReport = { installed: 0, linked: 0, skipped: [], wantedScripts: [], ranScripts: [], cacheHits: 0, downloads: 0 };
+  // Start from an empty node_modules so nothing stale or extraneous survives (what npm ci does).
+  rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
+  const entries = Object.entries(lock.packages as Record<string, Entry>).filter(([location]) => location.includes('node_modules/'));
+  const toFetch: [string, Entry][] = [];
+  const skippedPrefixes: string[] = [];
+  for (const [location, entry] of entries) {
+    if (entry.link) continue;
+    if (entry.inBundle) continue;
+    if (options.omitDev && entry.dev) {
+      report.skipped.push({ location, reason: 'dev dependency (omitted)' });
+      continue;
+    }
+    if (entry.optional && !platformFits(entry)) {
+      report.skipped.push({ location, reason: `optional, for ${[entry.os, entry.cpu, entry.libc].filter(Boolean).join(' ')}` });
+      skippedPrefixes.push(`${location}/`);
+      continue;
+    }
+    if (skippedPrefixes.some((p) => location.startsWith(p))) continue;
+    toFetch.push([location, entry]);
+  }
+  let done = 0;
+  const hitsBefore = options.cache.hits;
+  await Promise.all(
+    toFetch.map(async ([location, entry]) => {
+      const name = entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 13);
+      const label = `${name}@${entry.version}`;
+      if (!entry.resolved)
+        throw new ShelfError(
+          'invalid_request',
+          `the lockfile has no "resolved" URL for ${label} at ${location}; run \`shelf lock\` to write one`,
+        );
+      const { bytes } = await options.cache.get(label, entry.integrity, () => options.client.tarball(entry.resolved!));
+      await extractPackage(bytes, join(dir, location), label);
+      report.installed += 1;
+      options.onProgress?.(++done, toFetch.length);
+    }),
+  );
+  report.cacheHits = options.cache.hits - hitsBefore;
+  report.downloads = toFetch.length - report.cacheHits;
+
+  for (const [location, entry] of entries) {
+    if (!entry.link || typeof entry.resolved !== 'string') continue;
+    const linkPath = join(dir, location);
+    mkdirSync(dirname(linkPath), { recursive: true });
+    symlinkSync(relative(dirname(linkPath), join(dir, entry.resolved)), linkPath, 'junction');
+    report.linked += 1;
+  }
+  const installed = new Set(toFetch.map(([location]) => location));
+  for (const [location, entry] of entries) {
+    if (!installed.has(location)) continue;
+    linkBins(dir, location, entry);
+    if (entry.hasInstallScript)
+      report.wantedScripts.push(`${entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 13)}@${entry.version}`);
+  }
+  if (options.scripts) {
+    // Deepest first, as npm does, so a package's dependencies are built before it.
+    const withScripts = [...installed]
+      .filter((l) => (lock.packages[l] as Entry).hasInstallScript)
+      .sort((a, b) => b.split('node_modules/').length - a.split('node_modules/').length);
+    for (const location of withScripts) {
+      await runInstallScripts(join(dir, location));
+      report.ranScripts.push(location);
+    }
+  }
+  writeFileSync(
+    join(dir, 'node_modules', '.package-lock.json'),
+    `${JSON.stringify({ name: lock.name, version: lock.version, lockfileVersion: 3, requires: true, packages: Object.fromEntries(entries.filter(([l]) => installed.has(l) || (lock.packages[l] as Entry).link)) }, null, 2)}\n`,
+  );
+  return report;
+}
+
+function platformFits(entry: Entry): boolean {
+  try {
+    checkPlatform({
+      os: entry.os as string[] | undefined,
+      cpu: entry.cpu as string[] | undefined,
+      libc: entry.libc as string[] | undefined,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `.bin` sits in the node_modules folder that holds the package, as npm lays it out. */
+function linkBins(dir: string, location: string, entry: Entry): void {
+  const bin = entry.bin as Record<string, string> | undefined;
+  if (!bin) return;
+  const binDir = join(dir, location.slice(0, location.lastIndexOf('node_modules/') + 'node_modules'.length), '.bin');
+  mkdirSync(binDir, { recursive: true });
+  for (const [command, target] of Object.entries(bin)) {
+    const targetPath = join(dir, location, target);
+    if (!existsSync(targetPath)) continue;
+    const linkPath = join(binDir, command);
+    rmSync(linkPath, { force: true });
+    symlinkSync(relative(binDir, targetPath), linkPath);
+    chmodSync(targetPath, 0o755);
+  }
+}
+
+async function runInstallScripts(pkgDir: string): Promise<void> {
+  const scripts = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  for (const stage of ['preinstall', 'install', 'postinstall']) {
+    const script = scripts[stage];
+    if (!script) continue;
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(script, { cwd: pkgDir, shell: true, stdio: 'inherit', env: { ...process.env, npm_lifecycle_event: stage } });
+      child.on('close', (c) => resolve(c ?? 1));
+    });
+    if (code !== 0) throw new ShelfError('internal', `the ${stage} script of ${pkgDir} failed with exit code ${code}`);
+  }
+}
