@@ -36,6 +36,22 @@ export interface MirrorConfig {
   localScopes: string[];
 }
 
+/** Request budgets of the REST API (/api/v1) per client address and per token, in one window. */
+export interface ApiRateLimit {
+  enabled: boolean;
+  windowMs: number;
+  /** Requests without credentials. */
+  anonymous: number;
+  /** Requests with a token or password. */
+  authenticated: number;
+  /** Login and registration attempts. */
+  login: number;
+  /** Publishes. */
+  publish: number;
+}
+
+export const DEFAULT_API_RATE_LIMIT: ApiRateLimit = { enabled: true, windowMs: 60_000, anonymous: 300, authenticated: 1200, login: 20, publish: 60 };
+
 export interface Config {
   /** Folder holding shelf.db, blobs/ and config.json. */
   dataDir: string;
@@ -53,6 +69,8 @@ export interface Config {
   /** Folder of the built renderer to serve in browser mode; none serves no UI. */
   rendererDir?: string;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** REST API rate limits; DEFAULT_API_RATE_LIMIT when unset. */
+  apiRateLimit?: ApiRateLimit;
   mirror: MirrorConfig;
 }
 

@@ -96,6 +96,7 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
     loginThrottle: { maxFailures: 5, windowMs: 15 * 60 * 1000 },
     rendererDir: sources.rendererDir,
     logLevel: values.logLevel ?? 'info',
+    apiRateLimit: values.apiRateLimit,
     mirror: {
       upstreams: values.upstreams ?? [],
       useNpmRegistry: values.upstreams === undefined,

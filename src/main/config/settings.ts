@@ -1,6 +1,6 @@
 // The table of settings: one row per setting, naming its flag, environment variable, config-file key and default.
 // The CLI's --help, the environment reader and the config-file reader are all driven by this table.
-import { DEFAULT_LIMITS, DEFAULT_PORT, type Config } from './config';
+import { DEFAULT_API_RATE_LIMIT, DEFAULT_LIMITS, DEFAULT_PORT, type ApiRateLimit, type Config } from './config';
 
 export type SettingKey =
   | 'host'
@@ -16,7 +16,8 @@ export type SettingKey =
   | 'cacheMaxAge'
   | 'upstreamTimeout'
   | 'cacheCap'
-  | 'localScopes';
+  | 'localScopes'
+  | 'apiRateLimit';
 
 export interface SettingSpec {
   key: SettingKey;
@@ -55,6 +56,20 @@ function parseUrl(raw: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`'${raw}' must be an http or https URL`);
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+function parseApiRateLimit(raw: string): ApiRateLimit {
+  if (raw.trim() === 'off') return { ...DEFAULT_API_RATE_LIMIT, enabled: false };
+  const limit = { ...DEFAULT_API_RATE_LIMIT };
+  for (const part of list(raw)) {
+    const [key, value] = part.split('=').map((s) => s.trim());
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`'${part}' needs a whole number above 0`);
+    if (key === 'window') limit.windowMs = n * 1000;
+    else if (key === 'anonymous' || key === 'authenticated' || key === 'login' || key === 'publish') limit[key] = n;
+    else throw new Error(`unknown budget '${key}'; use anonymous, authenticated, login, publish or window (seconds)`);
+  }
+  return limit;
 }
 
 function oneOf<T extends string>(values: readonly T[]) {
@@ -123,6 +138,14 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'cacheCap', flag: '--cache-cap <size>', env: 'SHELF_CACHE_CAP', description: 'cap on cached upstream tarballs; least recently used unpinned ones are evicted', defaultText: 'none', parse: parseSize },
   { key: 'localScopes', flag: '--local-scopes <scopes>', env: 'SHELF_LOCAL_SCOPES', description: 'comma-separated scopes never looked up upstream', defaultText: 'none', parse: parseScopes },
   { key: 'logLevel', flag: '--log-level <level>', env: 'SHELF_LOG_LEVEL', description: 'silent, error, warn, info or debug', defaultText: 'info', parse: oneOf(['silent', 'error', 'warn', 'info', 'debug'] as const) },
+  {
+    key: 'apiRateLimit',
+    flag: '--api-rate-limit <budgets>',
+    env: 'SHELF_API_RATE_LIMIT',
+    description: "REST API requests per client and per token in each window: 'off', or e.g. anonymous=300,authenticated=1200,login=20,publish=60,window=60",
+    defaultText: `anonymous=${DEFAULT_API_RATE_LIMIT.anonymous},authenticated=${DEFAULT_API_RATE_LIMIT.authenticated},login=${DEFAULT_API_RATE_LIMIT.login},publish=${DEFAULT_API_RATE_LIMIT.publish},window=${DEFAULT_API_RATE_LIMIT.windowMs / 1000}`,
+    parse: parseApiRateLimit,
+  },
 ];
 
 export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' | 'allowedHosts' | 'signup' | 'logLevel'>> & {
@@ -134,4 +157,5 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   upstreamTimeout?: number;
   cacheCap?: number;
   localScopes?: string[];
+  apiRateLimit?: ApiRateLimit;
 };

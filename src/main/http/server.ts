@@ -5,6 +5,7 @@ import type { Config } from '../config/config';
 import type { Logger } from '../logger';
 import type { Handlers } from '../rpc/dispatch';
 import type { Services } from '../services';
+import { apiPlugin } from './api/plugin';
 import { npmErrorHandler } from './errors';
 import { allowedHostNames, hostGuard, hostNameOf } from './host-guard';
 import { registerMiscRoutes } from './npm/misc-routes';
@@ -62,7 +63,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
-  registerMiscRoutes(app);
+  registerMiscRoutes(app, services.mirror);
   registerUserRoutes(app, services);
   registerTokenRoutes(app, services, deps.now);
   registerSearchRoutes(app, services, deps.now);
@@ -73,6 +74,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     log: deps.log.error,
     isOwnOrigin: (origin) => isOwnOrigin(origin, deps.port(), allowedHostNames(config.host, config.publicUrl, config.allowedHosts), config.publicUrl),
   });
+  void app.register(apiPlugin({ config, services, now: deps.now, log: deps.log }), { prefix: '/api/v1' });
   registerPackageRoutes(app, services);
   return app;
 }

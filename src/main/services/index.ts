@@ -1,6 +1,8 @@
 // The services Shelf is made of, as the shells (HTTP, CLI, Electron) see them.
+import type { ApiService } from './api/api-service';
 import type { AuthService } from './auth/auth-service';
 import type { MirrorService } from './mirror/mirror-service';
+import type { DownloadStats } from './packages/downloads';
 import type { PackageService } from './packages/package-service';
 import type { SearchService } from './search/search-service';
 
@@ -8,5 +10,9 @@ export interface Services {
   auth: AuthService;
   packages: PackageService;
   search: SearchService;
+  /** Download counts (npm tarball fetches and API downloads both count). */
+  stats: DownloadStats;
+  /** The REST API under /api/v1. */
+  api: ApiService;
   mirror: MirrorService;
 }

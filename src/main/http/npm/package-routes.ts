@@ -36,7 +36,9 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services):
         const tarball = await mirror.tarball(name, rest[1]!);
         return sendTarball(reply.header(CACHE_HEADER, tarball.state), tarball);
       }
-      return sendTarball(reply, packages.openTarball(principal, name, rest[1]!));
+      const tarball = packages.openTarball(principal, name, rest[1]!);
+      services.stats.recordTarballDownload(name, rest[1]!);
+      return sendTarball(reply, tarball);
     }
     if (rest.length === 1) {
       const manifest = mirrored ? await mirroredVersion(name, rest[0]!) : packages.readVersion(principal, name, rest[0]!);

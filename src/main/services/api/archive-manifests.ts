@@ -39,7 +39,11 @@ export async function readArchiveIdentities(bytes: Buffer): Promise<ArchiveIdent
         }
         try {
           const json = JSON.parse(text) as { name?: unknown; version?: unknown };
-          found.push({ file, name: typeof json.name === 'string' ? json.name : undefined, version: typeof json.version === 'string' ? json.version : undefined });
+          found.push({
+            file,
+            name: typeof json.name === 'string' ? json.name : undefined,
+            version: typeof json.version === 'string' ? json.version : undefined,
+          });
         } catch {
           found.push({ file });
         }

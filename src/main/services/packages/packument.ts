@@ -45,6 +45,10 @@ export const ABBREVIATED_FIELDS = [
 /** Fields copied from the latest version to the top of the full document. */
 const TOP_LEVEL_FIELDS = ['description', 'license', 'homepage', 'keywords', 'repository', 'author', 'bugs'] as const;
 
+/** What npm shows for a yanked version it sees in the full document. */
+export const YANKED_NOTICE =
+  'this version was yanked by its owners: it stays installable from lockfiles but is not chosen for new installs';
+
 export function tarballFileName(name: string, version: string): string {
   const unscoped = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
   return `${unscoped}-${version}.tgz`;
@@ -77,6 +81,12 @@ export function buildPackuments(parts: PackumentParts, baseUrl: string): { full:
   const { pkg, distTags, maintainers } = parts;
   const versions = [...parts.versions].sort((a, b) => semver.compare(a.version, b.version));
   const manifests = new Map(versions.map((v) => [v.version, versionManifest(pkg, v, baseUrl)]));
+  // npm resolves from the full document too; a deprecation steers it off yanked versions without removing them,
+  // which matters because npm's unpublish writes back the document it read, and a missing version would be deleted.
+  for (const version of parts.yanked ?? []) {
+    const manifest = manifests.get(version);
+    if (manifest && manifest.deprecated === undefined) manifest.deprecated = YANKED_NOTICE;
+  }
   const latest = manifests.get(distTags.latest ?? '') ?? manifests.get(versions.at(-1)?.version ?? '') ?? {};
 
   const time: Record<string, string> = { created: pkg.created_at, modified: pkg.modified_at };
@@ -100,10 +110,21 @@ export function buildPackuments(parts: PackumentParts, baseUrl: string): { full:
     const entry: Json = {};
     for (const field of ABBREVIATED_FIELDS) if (manifest[field] !== undefined) entry[field] = manifest[field];
     const dist = manifest.dist as Json;
-    entry.dist = { integrity: dist.integrity, shasum: dist.shasum, tarball: dist.tarball, ...(dist.fileCount !== undefined && { fileCount: dist.fileCount }), ...(dist.unpackedSize !== undefined && { unpackedSize: dist.unpackedSize }) };
+    entry.dist = {
+      integrity: dist.integrity,
+      shasum: dist.shasum,
+      tarball: dist.tarball,
+      ...(dist.fileCount !== undefined && { fileCount: dist.fileCount }),
+      ...(dist.unpackedSize !== undefined && { unpackedSize: dist.unpackedSize }),
+    };
     abbreviatedVersions[version] = entry;
   }
-  const abbreviated: Json = { name: pkg.name, modified: pkg.modified_at, 'dist-tags': installableTags(distTags, abbreviatedVersions), versions: abbreviatedVersions };
+  const abbreviated: Json = {
+    name: pkg.name,
+    modified: pkg.modified_at,
+    'dist-tags': installableTags(distTags, abbreviatedVersions),
+    versions: abbreviatedVersions,
+  };
   return { full, abbreviated };
 }
 
@@ -152,7 +173,11 @@ export function renderPackument(db: Db, pkg: PackageRow, baseUrl: string): Packu
     abbrev_etag: etagOf(abbrevJson),
   };
   putPackument(db, row);
-  setListed(db, pkg.id, parts.versions.some((v) => !parts.yanked?.has(v.version)));
+  setListed(
+    db,
+    pkg.id,
+    parts.versions.some((v) => !parts.yanked?.has(v.version)),
+  );
   putSearchDocument(db, pkg.id, {
     name: pkg.name,
     description: searchText(full.description),

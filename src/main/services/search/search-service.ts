@@ -3,7 +3,7 @@ import type { Db } from '../../storage/db/connection';
 import { findVersion, getDistTags, listMaintainers, type PackageRow } from '../../storage/db/packages';
 import { findUserById } from '../../storage/db/users';
 import type { Principal } from '../auth/principal';
-import { canRead, type PackageContext } from '../packages/context';
+import type { PackageContext } from '../packages/context';
 
 export interface SearchQuery {
   text: string;
@@ -185,9 +185,14 @@ export class SearchService {
     // With no text to match, "relevance" is popularity then recency, which the package_downloads index answers directly.
     else if (!match) order = 'd.total DESC, d.package_id DESC';
     else order = '(lower(p.name) = @exact) DESC, rank ASC, p.modified_at DESC';
-    const fromWithStats = !match && sort === 'relevance' ? `package_downloads d JOIN packages p ON p.id = d.package_id` : `${from} LEFT JOIN package_downloads d ON d.package_id = p.id`;
+    const fromWithStats =
+      !match && sort === 'relevance'
+        ? `package_downloads d JOIN packages p ON p.id = d.package_id`
+        : `${from} LEFT JOIN package_downloads d ON d.package_id = p.id`;
     const rows = this.db
-      .prepare(`SELECT p.*, coalesce(d.total, 0) AS downloads, ${rank} AS rank FROM ${fromWithStats} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+      .prepare(
+        `SELECT p.*, coalesce(d.total, 0) AS downloads, ${rank} AS rank FROM ${fromWithStats} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+      )
       .all(params) as RankedPackage[];
     const countParams = { ...params };
     delete countParams.limit;
@@ -221,7 +226,9 @@ export class SearchService {
         name: pkg.name,
         version: row?.version ?? '',
         description: typeof manifest.description === 'string' ? manifest.description : '',
-        keywords: Array.isArray(manifest.keywords) ? (manifest.keywords as unknown[]).filter((k): k is string => typeof k === 'string') : [],
+        keywords: Array.isArray(manifest.keywords)
+          ? (manifest.keywords as unknown[]).filter((k): k is string => typeof k === 'string')
+          : [],
         date: row?.published_at ?? pkg.modified_at,
         links: {
           npm: `${this.ctx.baseUrl()}${pkg.name}`,

@@ -38,5 +38,18 @@ export function findPackageById(db: Db, id: number): PackageRow | undefined {
 }
 
 export function packageIdsInCategory(db: Db, category: string): number[] {
-  return (db.prepare('SELECT package_id FROM package_categories WHERE category = ? ORDER BY package_id').all(category) as { package_id: number }[]).map((r) => r.package_id);
+  return (
+    db.prepare('SELECT package_id FROM package_categories WHERE category = ? ORDER BY package_id').all(category) as { package_id: number }[]
+  ).map((r) => r.package_id);
+}
+
+/** Listed packages whose names start with a prefix, most downloaded first (the name index answers the range). */
+export function packagesByNamePrefix(db: Db, prefix: string, limit: number): (PackageRow & { downloads: number })[] {
+  return db
+    .prepare(
+      `SELECT p.*, coalesce(d.total, 0) AS downloads FROM packages p LEFT JOIN package_downloads d ON d.package_id = p.id
+       WHERE p.name >= @lo AND p.name < @hi AND p.id NOT IN (SELECT package_id FROM unlisted_packages)
+       ORDER BY downloads DESC, p.name LIMIT @limit`,
+    )
+    .all({ lo: prefix, hi: `${prefix}\uffff`, limit }) as (PackageRow & { downloads: number })[];
 }

@@ -8,9 +8,14 @@ export function setCategories(db: Db, packageId: number, categories: readonly st
 }
 
 export function categoriesOf(db: Db, packageId: number): string[] {
-  return (db.prepare('SELECT category FROM package_categories WHERE package_id = ? ORDER BY category').all(packageId) as { category: string }[]).map((r) => r.category);
+  return (
+    db.prepare('SELECT category FROM package_categories WHERE package_id = ? ORDER BY category').all(packageId) as { category: string }[]
+  ).map((r) => r.category);
 }
 
 export function listCategoryCounts(db: Db): { category: string; count: number }[] {
-  return db.prepare('SELECT category, count(*) AS count FROM package_categories GROUP BY category ORDER BY category').all() as { category: string; count: number }[];
+  return db.prepare('SELECT category, count(*) AS count FROM package_categories GROUP BY category ORDER BY category').all() as {
+    category: string;
+    count: number;
+  }[];
 }

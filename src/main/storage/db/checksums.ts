@@ -2,7 +2,10 @@
 import type { Db } from './connection';
 
 export function findChecksum(db: Db, packageId: number, version: string): string | undefined {
-  return (db.prepare('SELECT sha256 FROM version_checksums WHERE package_id = ? AND version = ?').get(packageId, version) as { sha256: string } | undefined)?.sha256;
+  return (
+    db.prepare('SELECT sha256 FROM version_checksums WHERE package_id = ? AND version = ?').get(packageId, version) as
+      { sha256: string } | undefined
+  )?.sha256;
 }
 
 export function putChecksum(db: Db, packageId: number, version: string, sha256: string): void {

@@ -14,16 +14,25 @@ export function addDownload(db: Db, packageId: number, version: string, day: str
 }
 
 export function totalDownloads(db: Db, packageId: number): number {
-  return (db.prepare('SELECT total FROM package_downloads WHERE package_id = ?').get(packageId) as { total: number } | undefined)?.total ?? 0;
+  return (
+    (db.prepare('SELECT total FROM package_downloads WHERE package_id = ?').get(packageId) as { total: number } | undefined)?.total ?? 0
+  );
 }
 
 /** Downloads of a package on or after a day (YYYY-MM-DD). */
 export function downloadsSince(db: Db, packageId: number, day: string): number {
-  return (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM download_counts WHERE package_id = ? AND day >= ?').get(packageId, day) as { n: number }).n;
+  return (
+    db.prepare('SELECT coalesce(sum(count), 0) AS n FROM download_counts WHERE package_id = ? AND day >= ?').get(packageId, day) as {
+      n: number;
+    }
+  ).n;
 }
 
 export function downloadsByVersion(db: Db, packageId: number): Map<string, number> {
-  const rows = db.prepare('SELECT version, sum(count) AS n FROM download_counts WHERE package_id = ? GROUP BY version').all(packageId) as { version: string; n: number }[];
+  const rows = db.prepare('SELECT version, sum(count) AS n FROM download_counts WHERE package_id = ? GROUP BY version').all(packageId) as {
+    version: string;
+    n: number;
+  }[];
   return new Map(rows.map((r) => [r.version, r.n]));
 }
 
@@ -40,12 +49,16 @@ export function allDownloads(db: Db): number {
 /** Packages by downloads on or after a day (all time when day is undefined), most first. */
 export function topPackageIds(db: Db, limit: number, sinceDay?: string): { package_id: number; downloads: number }[] {
   if (sinceDay === undefined) {
-    return db.prepare('SELECT package_id, total AS downloads FROM package_downloads WHERE total > 0 ORDER BY total DESC, package_id DESC LIMIT ?').all(limit) as {
+    return db
+      .prepare('SELECT package_id, total AS downloads FROM package_downloads WHERE total > 0 ORDER BY total DESC, package_id DESC LIMIT ?')
+      .all(limit) as {
       package_id: number;
       downloads: number;
     }[];
   }
   return db
-    .prepare('SELECT package_id, sum(count) AS downloads FROM download_counts WHERE day >= ? GROUP BY package_id ORDER BY downloads DESC, package_id DESC LIMIT ?')
+    .prepare(
+      'SELECT package_id, sum(count) AS downloads FROM download_counts WHERE day >= ? GROUP BY package_id ORDER BY downloads DESC, package_id DESC LIMIT ?',
+    )
     .all(sinceDay, limit) as { package_id: number; downloads: number }[];
 }

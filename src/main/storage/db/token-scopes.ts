@@ -7,7 +7,8 @@ export function setTokenScopes(db: Db, tokenId: number, scopes: readonly string[
 
 /** The API scopes of a token, by its public key; undefined for tokens made by npm or by login. */
 export function tokenScopesByKey(db: Db, key: string): string[] | undefined {
-  const row = db.prepare('SELECT s.scopes FROM token_api_scopes s JOIN tokens t ON t.id = s.token_id WHERE t.key = ?').get(key) as { scopes: string } | undefined;
+  const row = db.prepare('SELECT s.scopes FROM token_api_scopes s JOIN tokens t ON t.id = s.token_id WHERE t.key = ?').get(key) as
+    { scopes: string } | undefined;
   return row && (JSON.parse(row.scopes) as string[]);
 }
 

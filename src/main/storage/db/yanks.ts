@@ -11,11 +11,17 @@ export function listYanked(db: Db, packageId: number): YankRow[] {
 }
 
 export function findYank(db: Db, packageId: number, version: string): YankRow | undefined {
-  return db.prepare('SELECT version, yanked_at FROM yanked_versions WHERE package_id = ? AND version = ?').get(packageId, version) as YankRow | undefined;
+  return db.prepare('SELECT version, yanked_at FROM yanked_versions WHERE package_id = ? AND version = ?').get(packageId, version) as
+    YankRow | undefined;
 }
 
 export function insertYank(db: Db, packageId: number, version: string, at: string, userId: number): void {
-  db.prepare('INSERT OR IGNORE INTO yanked_versions (package_id, version, yanked_at, yanked_by) VALUES (?, ?, ?, ?)').run(packageId, version, at, userId);
+  db.prepare('INSERT OR IGNORE INTO yanked_versions (package_id, version, yanked_at, yanked_by) VALUES (?, ?, ?, ?)').run(
+    packageId,
+    version,
+    at,
+    userId,
+  );
 }
 
 export function deleteYank(db: Db, packageId: number, version: string): void {

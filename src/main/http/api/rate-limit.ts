@@ -1,0 +1,81 @@
+// Rate limits for /api/v1: fixed-window budgets per client address and per token, by kind of request.
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_API_RATE_LIMIT, type ApiRateLimit } from '../../config/config';
+import { ShelfError } from '../../errors';
+
+export type Budget = 'anonymous' | 'authenticated' | 'login' | 'publish';
+
+interface Window {
+  count: number;
+  resetAt: number;
+}
+
+/** Counts requests per key in fixed windows; memory stays bounded by dropping finished windows. */
+export class FixedWindowCounter {
+  private readonly windows = new Map<string, Window>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** Counts one request against key; returns the window as it stands after counting. */
+  hit(key: string, windowMs: number): Window {
+    const at = this.now();
+    let window = this.windows.get(key);
+    if (!window || window.resetAt <= at) {
+      window = { count: 0, resetAt: at + windowMs };
+      this.windows.set(key, window);
+      if (this.windows.size > 50_000) this.sweep(at);
+    }
+    window.count += 1;
+    return window;
+  }
+
+  private sweep(at: number): void {
+    for (const [key, window] of this.windows) if (window.resetAt <= at) this.windows.delete(key);
+  }
+}
+
+const LOGIN_ROUTES = new Set(['/api/v1/auth/login', '/api/v1/auth/register']);
+const PUBLISH_ROUTES = new Set(['/api/v1/packages', '/api/v1/packages/publish']);
+
+export function budgetOf(request: FastifyRequest): Budget {
+  const route = request.routeOptions.url ?? '';
+  if (request.method === 'POST' && LOGIN_ROUTES.has(route)) return 'login';
+  if (request.method === 'POST' && PUBLISH_ROUTES.has(route)) return 'publish';
+  return request.headers.authorization ? 'authenticated' : 'anonymous';
+}
+
+/**
+ * An onRequest hook: counts the request against its budget for the client address and, when it carries a
+ * credential, for that credential too (so one token cannot escape its budget by changing address, nor one
+ * address by rotating tokens). The headers report whichever of the two is closer to running out.
+ */
+export function rateLimitHook(config: ApiRateLimit | undefined, now: () => number) {
+  const limits = config ?? DEFAULT_API_RATE_LIMIT;
+  const counter = new FixedWindowCounter(now);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (!limits.enabled) return;
+    const budget = budgetOf(request);
+    const limit = limits[budget];
+    const keys = [`${budget}|ip|${request.ip}`];
+    const credential = request.headers.authorization;
+    // Only a digest of the credential is kept in memory.
+    if (credential) keys.push(`${budget}|cred|${createHash('sha256').update(credential).digest('base64url')}`);
+    const windows = keys.map((key) => counter.hit(key, limits.windowMs));
+    const tightest = windows.reduce((a, b) => (b.count > a.count || (b.count === a.count && b.resetAt > a.resetAt) ? b : a));
+    const remaining = Math.max(0, limit - tightest.count);
+    void reply.header('X-RateLimit-Limit', String(limit));
+    void reply.header('X-RateLimit-Remaining', String(remaining));
+    void reply.header('X-RateLimit-Reset', String(Math.ceil(tightest.resetAt / 1000)));
+    if (tightest.count > limit) {
+      const retryAfter = Math.max(1, Math.ceil((tightest.resetAt - now()) / 1000));
+      throw new ShelfError(
+        'rate_limit_exceeded',
+        `too many ${budget === 'anonymous' ? 'anonymous' : budget} requests from this client; try again in ${retryAfter} seconds`,
+        {
+          retryAfter,
+        },
+      );
+    }
+  };
+}

@@ -1,0 +1,274 @@
+// Reads through the REST API: package and version details, tarballs, users, listings, categories and statistics.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import semver from 'semver';
+import { notFound } from '../../errors';
+import {
+  countDependents,
+  countVersions,
+  countVersionsOf,
+  findPackageById,
+  packageIdsInCategory,
+  recentPackages,
+} from '../../storage/db/api-queries';
+import { categoriesOf, listCategoryCounts } from '../../storage/db/categories';
+import { findChecksum, putChecksum } from '../../storage/db/checksums';
+import { allDownloads, downloadsByVersion, topPackageIds } from '../../storage/db/downloads';
+import {
+  countPackages,
+  findVersion,
+  getDistTags,
+  listMaintainers,
+  listVersions,
+  packagesMaintainedBy,
+  type PackageRow,
+  type VersionRow,
+} from '../../storage/db/packages';
+import { countUsers, findUserById, findUserByName } from '../../storage/db/users';
+import { listYanked } from '../../storage/db/yanks';
+import type { Principal } from '../auth/principal';
+import { canRead, readablePackage, type PackageContext } from '../packages/context';
+import type { DownloadStats } from '../packages/downloads';
+import { roleOf } from '../../storage/db/owner-roles';
+
+type Json = Record<string, unknown>;
+
+export interface PackageListing {
+  name: string;
+  version: string | null;
+  description: string | null;
+  downloads: number;
+  updated_at: string;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** author and repository come as strings or objects in package.json; the API reports them as strings. */
+export function personName(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as Json).name === 'string') return (value as Json).name as string;
+  return null;
+}
+
+function urlOf(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as Json).url === 'string') return (value as Json).url as string;
+  return null;
+}
+
+const stringsOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
+export class ApiCatalog {
+  constructor(
+    private readonly ctx: PackageContext,
+    private readonly stats: DownloadStats,
+  ) {}
+
+  private get db() {
+    return this.ctx.db;
+  }
+
+  tarballUrl(name: string, version: string): string {
+    return `${this.ctx.baseUrl()}api/v1/packages/${encodeURIComponent(name)}/${version}/tarball`;
+  }
+
+  /** The version 'latest' points at unless it is yanked; otherwise the highest version that is not. */
+  latestVersion(pkg: PackageRow): VersionRow | undefined {
+    const yanked = new Set(listYanked(this.db, pkg.id).map((y) => y.version));
+    const tagged = getDistTags(this.db, pkg.id).latest;
+    if (tagged && !yanked.has(tagged)) return findVersion(this.db, pkg.id, tagged);
+    const candidates = listVersions(this.db, pkg.id).filter((v) => !yanked.has(v.version));
+    return candidates.sort((a, b) => semver.rcompare(a.version, b.version))[0];
+  }
+
+  /** sha256 of a version's tarball: recorded at API publish, computed once from the blob for versions npm published. */
+  checksum(pkg: PackageRow, row: VersionRow): string | null {
+    const known = findChecksum(this.db, pkg.id, row.version);
+    if (known) return known;
+    try {
+      const sha256 = createHash('sha256')
+        .update(readFileSync(this.ctx.blobs.pathFor(row.integrity)))
+        .digest('hex');
+      putChecksum(this.db, pkg.id, row.version, sha256);
+      return sha256;
+    } catch {
+      return null;
+    }
+  }
+
+  listing(pkg: PackageRow, downloads?: number): PackageListing {
+    const latest = this.latestVersion(pkg);
+    const manifest = latest ? (JSON.parse(latest.manifest) as Json) : {};
+    return {
+      name: pkg.name,
+      version: latest?.version ?? null,
+      description: text(manifest.description),
+      downloads: downloads ?? this.stats.summary(pkg.id).total,
+      updated_at: pkg.modified_at,
+    };
+  }
+
+  packageDetail(principal: Principal | undefined, name: string) {
+    const pkg = readablePackage(this.ctx, name, principal);
+    const latest = this.latestVersion(pkg);
+    const manifest = latest ? (JSON.parse(latest.manifest) as Json) : {};
+    const yanked = new Set(listYanked(this.db, pkg.id).map((y) => y.version));
+    const perVersion = downloadsByVersion(this.db, pkg.id);
+    const summary = this.stats.summary(pkg.id);
+    const versions = listVersions(this.db, pkg.id).sort((a, b) => semver.rcompare(a.version, b.version));
+    return {
+      name: pkg.name,
+      description: text(manifest.description),
+      author: personName(manifest.author),
+      license: text(manifest.license),
+      homepage: text(manifest.homepage),
+      repository: urlOf(manifest.repository),
+      keywords: stringsOf(manifest.keywords),
+      categories: categoriesOf(this.db, pkg.id),
+      latest_version: latest?.version ?? null,
+      owners: listMaintainers(this.db, pkg.id).map((m) => m.name),
+      created_at: pkg.created_at,
+      updated_at: pkg.modified_at,
+      versions: versions.map((v) => ({
+        version: v.version,
+        published_at: v.published_at,
+        downloads: perVersion.get(v.version) ?? 0,
+        yanked: yanked.has(v.version),
+        checksum: this.checksum(pkg, v),
+        size: v.tarball_size,
+        tarball_url: this.tarballUrl(pkg.name, v.version),
+      })),
+      downloads: { total: summary.total, week: summary.last_week, month: summary.last_month },
+    };
+  }
+
+  versionList(principal: Principal | undefined, name: string) {
+    const pkg = readablePackage(this.ctx, name, principal);
+    return { name: pkg.name, versions: semver.sort(listVersions(this.db, pkg.id).map((v) => v.version)) };
+  }
+
+  versionDetail(principal: Principal | undefined, name: string, version: string) {
+    const pkg = readablePackage(this.ctx, name, principal);
+    const row = findVersion(this.db, pkg.id, version);
+    if (!row) throw notFound(`${name} has no version ${version}`);
+    const manifest = JSON.parse(row.manifest) as Json;
+    const yank = listYanked(this.db, pkg.id).find((y) => y.version === version);
+    const publisher = row.published_by ? findUserById(this.db, row.published_by) : undefined;
+    return {
+      name: pkg.name,
+      version: row.version,
+      description: text(manifest.description),
+      author: personName(manifest.author),
+      license: text(manifest.license),
+      homepage: text(manifest.homepage),
+      repository: urlOf(manifest.repository),
+      keywords: stringsOf(manifest.keywords),
+      dependencies: (manifest.dependencies as Record<string, string> | undefined) ?? {},
+      checksum: this.checksum(pkg, row),
+      integrity: row.integrity,
+      tarball_size: row.tarball_size,
+      tarball_url: this.tarballUrl(pkg.name, row.version),
+      published_at: row.published_at,
+      published_by: publisher?.name ?? null,
+      deprecated: row.deprecated,
+      yanked: yank !== undefined,
+      yanked_at: yank?.yanked_at ?? null,
+      downloads: downloadsByVersion(this.db, pkg.id).get(row.version) ?? 0,
+    };
+  }
+
+  /** Opens a version's tarball (yanked ones too: lockfiles must keep working) and counts the download. */
+  openTarball(principal: Principal | undefined, name: string, version: string) {
+    const pkg = readablePackage(this.ctx, name, principal);
+    const row = findVersion(this.db, pkg.id, version);
+    if (!row) throw notFound(`${name} has no version ${version}`);
+    const size = this.ctx.blobs.sizeOf(row.integrity);
+    if (size === undefined) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
+    const stream = this.ctx.blobs.open(row.integrity);
+    this.stats.recordDownload(pkg.name, row.version);
+    return {
+      stream,
+      size,
+      fileName: `${pkg.name.replace(/^@/, '').replace('/', '-')}-${row.version}.tar.gz`,
+      isPublic: pkg.access === 'public',
+    };
+  }
+
+  userProfile(principal: Principal | undefined, username: string) {
+    const user = findUserByName(this.db, username);
+    if (!user) throw notFound(`there is no user '${username}' on this registry`);
+    const packages = packagesMaintainedBy(this.db, user.id)
+      .filter((pkg) => canRead(this.ctx, pkg, principal))
+      .map((pkg) => {
+        const listing = this.listing(pkg);
+        return { name: listing.name, version: listing.version, downloads: listing.downloads };
+      });
+    return {
+      username: user.name,
+      joined_at: user.created_at,
+      packages,
+      total_downloads: packages.reduce((sum, p) => sum + p.downloads, 0),
+    };
+  }
+
+  private visible(principal: Principal | undefined, rows: { package_id: number; downloads: number }[], limit: number): PackageListing[] {
+    const out: PackageListing[] = [];
+    for (const row of rows) {
+      const pkg = findPackageById(this.db, row.package_id);
+      if (!pkg || !canRead(this.ctx, pkg, principal) || !this.latestVersion(pkg)) continue;
+      out.push(this.listing(pkg, row.downloads));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  trending(principal: Principal | undefined, period: 'week' | 'month' | 'all', limit: number): PackageListing[] {
+    const since = period === 'week' ? this.stats.dayAgo(6) : period === 'month' ? this.stats.dayAgo(29) : undefined;
+    return this.visible(principal, topPackageIds(this.db, limit * 2 + 10, since), limit);
+  }
+
+  recent(principal: Principal | undefined, limit: number): PackageListing[] {
+    return recentPackages(this.db, limit * 2 + 10)
+      .filter((pkg) => canRead(this.ctx, pkg, principal))
+      .slice(0, limit)
+      .map((pkg) => this.listing(pkg));
+  }
+
+  categories(): { name: string; count: number }[] {
+    return listCategoryCounts(this.db).map((c) => ({ name: c.category, count: c.count }));
+  }
+
+  category(principal: Principal | undefined, category: string): PackageListing[] {
+    return this.visible(
+      principal,
+      packageIdsInCategory(this.db, category).map((id) => ({ package_id: id, downloads: this.stats.summary(id).total })),
+      1000,
+    ).sort((a, b) => b.downloads - a.downloads || a.name.localeCompare(b.name));
+  }
+
+  registryStats(principal: Principal | undefined) {
+    return {
+      timestamp: this.ctx.now().toISOString(),
+      packages: { total: countPackages(this.db), versions: countVersions(this.db), downloads: allDownloads(this.db) },
+      users: countUsers(this.db),
+      top_packages: this.visible(principal, topPackageIds(this.db, 20), 10).map((p) => ({ name: p.name, downloads: p.downloads })),
+    };
+  }
+
+  packageStats(principal: Principal | undefined, name: string) {
+    const pkg = readablePackage(this.ctx, name, principal);
+    return {
+      name: pkg.name,
+      downloads: this.stats.summary(pkg.id),
+      versions_count: countVersionsOf(this.db, pkg.id),
+      dependents_count: countDependents(this.db, pkg.name),
+    };
+  }
+
+  owners(principal: Principal | undefined, name: string) {
+    const pkg = readablePackage(this.ctx, name, principal);
+    return {
+      owners: listMaintainers(this.db, pkg.id).map((m) => ({ username: m.name, user_id: m.id, role: roleOf(this.db, pkg.id, m.id) })),
+    };
+  }
+}

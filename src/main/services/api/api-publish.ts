@@ -1,0 +1,129 @@
+// Publishing through the REST API: metadata plus an archive become one npm publish, so both doors see the same package.
+import { createHash } from 'node:crypto';
+import semver from 'semver';
+import { badRequest, tooLarge } from '../../errors';
+import { setCategories } from '../../storage/db/categories';
+import { putChecksum } from '../../storage/db/checksums';
+import { findPackage, findVersion, getDistTags } from '../../storage/db/packages';
+import { requireScope, type Principal } from '../auth/principal';
+import type { PackageContext } from '../packages/context';
+import { assertValidVersion } from '../packages/names';
+import { formatBytes, publishVersion } from '../packages/publish';
+import { inspectTarball } from '../packer/inspect-tarball';
+import { assertApiPackageName } from './api-names';
+import { readArchiveIdentities } from './archive-manifests';
+
+type Json = Record<string, unknown>;
+
+/** What a client sends besides the archive (JSON body fields, or the multipart metadata part). */
+export interface ApiPublishInput {
+  metadata: Json;
+  /** The archive bytes (multipart), or undefined when metadata.tarball carries it as base64 (JSON). */
+  archive?: Buffer;
+}
+
+export interface ApiPublishResult {
+  name: string;
+  version: string;
+  checksum: string;
+  versionId: number;
+  publishedAt: string;
+}
+
+const DESCRIPTIVE_FIELDS = ['description', 'author', 'license', 'homepage', 'repository', 'keywords'] as const;
+const CATEGORY_RULE = /^[a-z0-9][a-z0-9-]{0,49}$/;
+
+function decodeBase64(data: unknown, maxBytes: number): Buffer {
+  if (typeof data !== 'string' || data === '')
+    throw badRequest('tarball is required: the gzipped package archive, base64-encoded (or send multipart with a tarball part)');
+  const clean = data.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) throw badRequest('tarball is not valid base64');
+  const length = Math.floor((clean.length * 3) / 4);
+  if (length > maxBytes) throw tooLarge(`the archive is ${formatBytes(length)}, over this registry's limit of ${formatBytes(maxBytes)}`);
+  return Buffer.from(clean, 'base64');
+}
+
+function stringList(value: unknown, field: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw badRequest(`${field} must be an array of strings`);
+  return value as string[];
+}
+
+function checkFields(metadata: Json): { keywords?: string[]; categories?: string[] } {
+  for (const field of ['description', 'license', 'homepage'] as const) {
+    if (metadata[field] !== undefined && metadata[field] !== null && typeof metadata[field] !== 'string')
+      throw badRequest(`${field} must be a string`);
+  }
+  const deps = metadata.dependencies;
+  if (deps !== undefined && deps !== null) {
+    if (typeof deps !== 'object' || Array.isArray(deps) || Object.values(deps).some((r) => typeof r !== 'string')) {
+      throw badRequest('dependencies must be an object of package name → version range');
+    }
+  }
+  const categories = stringList(metadata.categories, 'categories');
+  const bad = categories?.find((c) => !CATEGORY_RULE.test(c));
+  if (bad !== undefined) throw badRequest(`invalid category '${bad}': use lower-case letters, digits and '-'`);
+  return { keywords: stringList(metadata.keywords, 'keywords'), categories };
+}
+
+/** latest moves only forward, and never to a prerelease, unless the package has no latest yet. */
+function distTagsFor(ctx: PackageContext, name: string, version: string): Record<string, string> {
+  const pkg = findPackage(ctx.db, name);
+  const current = pkg ? getDistTags(ctx.db, pkg.id).latest : undefined;
+  if (!current) return { latest: version };
+  return !semver.prerelease(version) && semver.gt(version, current) ? { latest: version } : {};
+}
+
+export async function apiPublish(ctx: PackageContext, principal: Principal | undefined, input: ApiPublishInput): Promise<ApiPublishResult> {
+  const caller = requireScope(principal, 'publish', 'publish packages');
+  const { metadata } = input;
+  const name = metadata.name;
+  assertApiPackageName(name);
+  if (metadata.version === undefined) throw badRequest('version is required, e.g. "1.0.0"');
+  assertValidVersion(metadata.version);
+  const version = metadata.version;
+  const { categories } = checkFields(metadata);
+  const bytes = input.archive ?? decodeBase64(metadata.tarball, ctx.limits.maxTarballBytes);
+  if (bytes.length > ctx.limits.maxTarballBytes)
+    throw tooLarge(`the archive is ${formatBytes(bytes.length)}, over this registry's limit of ${formatBytes(ctx.limits.maxTarballBytes)}`);
+
+  // The archive's own package.json is the base of the stored manifest (it carries main, bin, engines…); the metadata describes it.
+  const inspection = await inspectTarball(bytes, ctx.limits);
+  for (const identity of [
+    { file: `${inspection.topFolder}/package.json`, name: inspection.manifest.name, version: inspection.manifest.version },
+    ...(await readArchiveIdentities(bytes)),
+  ]) {
+    if (identity.name !== name || identity.version !== version) {
+      throw badRequest(
+        `${identity.file} in the archive names ${String(identity.name)}@${String(identity.version)}, but the metadata says ${name}@${version}; they must agree`,
+      );
+    }
+  }
+  const manifest: Json = { ...inspection.manifest };
+  for (const field of DESCRIPTIVE_FIELDS) if (metadata[field] !== undefined && metadata[field] !== null) manifest[field] = metadata[field];
+  if (manifest.dependencies === undefined && metadata.dependencies) manifest.dependencies = metadata.dependencies;
+  if (categories) manifest.categories = categories;
+
+  const fileName = `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`;
+  const body: Json = {
+    _id: name,
+    name,
+    ...(typeof manifest.description === 'string' && { description: manifest.description }),
+    'dist-tags': distTagsFor(ctx, name, version),
+    versions: { [version]: manifest },
+    access: null,
+    readme: typeof metadata.readme === 'string' ? metadata.readme : undefined,
+    _attachments: { [fileName]: { content_type: 'application/gzip', data: bytes.toString('base64'), length: bytes.length } },
+  };
+  await publishVersion(ctx, caller, name, body);
+
+  const checksum = createHash('sha256').update(bytes).digest('hex');
+  const pkg = findPackage(ctx.db, name)!;
+  const row = findVersion(ctx.db, pkg.id, version)!;
+  ctx.db.transaction(() => {
+    putChecksum(ctx.db, pkg.id, version, checksum);
+    const latest = getDistTags(ctx.db, pkg.id).latest;
+    if (categories && latest === version) setCategories(ctx.db, pkg.id, categories);
+  })();
+  return { name, version, checksum, versionId: row.id, publishedAt: row.published_at };
+}
