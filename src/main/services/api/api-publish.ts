@@ -1,9 +1,7 @@
 // Publishing through the REST API: metadata plus an archive become one npm publish, so both doors see the same package.
-import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { badRequest, tooLarge } from '../../errors';
 import { setCategories } from '../../storage/db/categories';
-import { putChecksum } from '../../storage/db/checksums';
 import { findPackage, findVersion, getDistTags } from '../../storage/db/packages';
 import { requireScope, type Principal } from '../auth/principal';
 import type { PackageContext } from '../packages/context';
@@ -115,15 +113,12 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
     readme: typeof metadata.readme === 'string' ? metadata.readme : undefined,
     _attachments: { [fileName]: { content_type: 'application/gzip', data: bytes.toString('base64'), length: bytes.length } },
   };
-  await publishVersion(ctx, caller, name, body);
-
-  const checksum = createHash('sha256').update(bytes).digest('hex');
-  const pkg = findPackage(ctx.db, name)!;
-  const row = findVersion(ctx.db, pkg.id, version)!;
-  ctx.db.transaction(() => {
-    putChecksum(ctx.db, pkg.id, version, checksum);
-    const latest = getDistTags(ctx.db, pkg.id).latest;
-    if (categories && latest === version) setCategories(ctx.db, pkg.id, categories);
-  })();
-  return { name, version, checksum, versionId: row.id, publishedAt: row.published_at };
+  // Categories are written inside the publish's own transaction: the version and its metadata land together or not at all.
+  const published = await publishVersion(ctx, caller, name, body, {
+    withinTransaction: (pkg, isLatest) => {
+      if (categories && isLatest) setCategories(ctx.db, pkg.id, categories);
+    },
+  });
+  const row = findVersion(ctx.db, findPackage(ctx.db, name)!.id, version)!;
+  return { name, version, checksum: published.sha256, versionId: row.id, publishedAt: row.published_at };
 }

@@ -14,6 +14,7 @@ import {
   setDistTag,
   type PackageRow,
 } from '../../storage/db/packages';
+import { putChecksum } from '../../storage/db/checksums';
 import { requireScope, type Principal } from '../auth/principal';
 import { inspectTarball } from '../packer/inspect-tarball';
 import { nextRev, touchPackage, type PackageContext } from './context';
@@ -25,7 +26,14 @@ export interface PublishResult {
   name: string;
   version: string;
   integrity: string;
+  /** sha256 hex of the tarball (the REST API's checksum). */
+  sha256: string;
   created: boolean;
+}
+
+export interface PublishOptions {
+  /** Extra writes that belong to the same publish (e.g. the API's categories); run inside its transaction. */
+  withinTransaction?: (pkg: PackageRow, isLatest: boolean) => void;
 }
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -73,7 +81,13 @@ function checkDigests(bytes: Buffer, dist: Json, spec: string): { integrity: str
   return { integrity, shasum };
 }
 
-export async function publishVersion(ctx: PackageContext, principal: Principal | undefined, urlName: string, body: unknown): Promise<PublishResult> {
+export async function publishVersion(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  urlName: string,
+  body: unknown,
+  options: PublishOptions = {},
+): Promise<PublishResult> {
   const caller = requireScope(principal, 'publish', 'publish packages');
   if (!isObject(body)) throw badRequest('the publish body must be a JSON object, as `npm publish` sends');
   if (body.name !== urlName) {
@@ -112,6 +126,7 @@ export async function publishVersion(ctx: PackageContext, principal: Principal |
   const bytes = decodeAttachment(body, urlName, version, ctx.limits.maxTarballBytes);
   const dist = isObject(manifest.dist) ? manifest.dist : {};
   const { integrity, shasum } = checkDigests(bytes, dist, spec);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const inspection = await inspectTarball(bytes, ctx.limits);
   if (inspection.manifest.name !== urlName || inspection.manifest.version !== version) {
     throw badRequest(
@@ -161,10 +176,12 @@ export async function publishVersion(ctx: PackageContext, principal: Principal |
     const tags = { ...distTags } as Record<string, string>;
     if (!getDistTags(ctx.db, pkg.id).latest && !tags.latest) tags.latest = version;
     for (const [tag, target] of Object.entries(tags)) setDistTag(ctx.db, pkg.id, tag, target);
+    putChecksum(ctx.db, pkg.id, version, sha256);
     const becomesLatest = tags.latest === version;
+    options.withinTransaction?.(pkg, getDistTags(ctx.db, pkg.id).latest === version);
     touchPackage(ctx, pkg, becomesLatest || created ? { readme } : {});
   })();
-  return { name: urlName, version, integrity, created };
+  return { name: urlName, version, integrity, sha256, created };
 }
 
 function preflight(ctx: PackageContext, caller: Principal, name: string, version: string): void {
