@@ -198,6 +198,21 @@ describe('pull-through', () => {
     }
   });
 
+  it('keeps a name local after it was unpublished here, never letting the upstream package of that name in', async () => {
+    const seen: SeenRequest[] = [];
+    const mirror = await startMirror({}, seen);
+    try {
+      const token = await mirror.login('carol');
+      await publish(mirror, token, 'right', '5.0.0');
+      const rev = (await mirror.call('GET', '/right?write=true')).body._rev;
+      expect((await mirror.call('DELETE', `/right/-rev/${rev}`, { token })).status).toBe(200);
+      expect((await mirror.call('GET', '/right')).status).toBe(404);
+      expect(seen).toHaveLength(0);
+    } finally {
+      await mirror.close();
+    }
+  });
+
   it('never looks up a local scope upstream', async () => {
     const seen: SeenRequest[] = [];
     const mirror = await startMirror({ localScopes: ['@private'] }, seen);

@@ -20,7 +20,7 @@ import {
   updateUpstreamRendering,
   type UpstreamPackumentRow,
 } from '../../storage/db/mirror';
-import { packageExists } from '../../storage/db/packages';
+import { isLocalName } from '../../storage/db/packages';
 import { ABBREVIATED_FIELDS } from '../packages/packument';
 import type { StoredDocument } from '../packages/read';
 import { CacheAdmin } from './cache-admin';
@@ -115,9 +115,12 @@ export class MirrorService {
     return client;
   }
 
-  /** Whether a request for this name belongs to the mirror: never for local packages (local always wins). */
+  /**
+   * Whether a request for this name belongs to the mirror: never for local packages (local always wins), and never for
+   * a name that was ever published here — after an unpublish, an upstream package of that name is not let in.
+   */
   handles(name: string): boolean {
-    if (packageExists(this.deps.db, name)) return false;
+    if (isLocalName(this.deps.db, name)) return false;
     return this.upstreamFor(name) !== undefined || getUpstreamPackument(this.deps.db, name) !== undefined;
   }
 

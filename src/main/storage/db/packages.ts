@@ -106,6 +106,11 @@ export function packageExists(db: Db, name: string): boolean {
   return db.prepare('SELECT 1 FROM packages WHERE name = ?').get(name) !== undefined;
 }
 
+/** A name published here at any time, even if every version was unpublished since. */
+export function isLocalName(db: Db, name: string): boolean {
+  return packageExists(db, name) || db.prepare('SELECT 1 FROM retired_versions WHERE package_name = ? LIMIT 1').get(name) !== undefined;
+}
+
 export function getDistTags(db: Db, packageId: number): Record<string, string> {
   const rows = db.prepare('SELECT tag, version FROM dist_tags WHERE package_id = ? ORDER BY tag').all(packageId) as { tag: string; version: string }[];
   return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
