@@ -22,8 +22,21 @@ export async function fillSetupForm(page: Page, account = ADMIN): Promise<void> 
   await page.getByLabel('Confirm password').fill(account.password);
 }
 
+/** Signs in through the sign-in screen (browser mode asks once per browser session). */
+export async function signIn(page: Page, account = ADMIN): Promise<void> {
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in to Shelf' })).toBeVisible();
+  await page.getByLabel('Username').fill(account.username);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** The overview, signing in first when the page asks for it. */
 export async function expectOverview(page: Page): Promise<void> {
-  await expect(page.getByRole('heading', { level: 1, name: 'Shelf' })).toBeVisible();
+  const overview = page.getByRole('heading', { level: 1, name: 'Shelf' });
+  const signInHeading = page.getByRole('heading', { level: 1, name: 'Sign in to Shelf' });
+  await expect(overview.or(signInHeading)).toBeVisible();
+  if (await signInHeading.isVisible()) await signIn(page);
+  await expect(overview).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Registry address' })).toBeVisible();
 }
 

@@ -1,6 +1,6 @@
 // The sandboxed preload: exposes `window.shelf`, exactly one function per contract call, each forwarded over IPC.
 import { contextBridge, ipcRenderer } from 'electron';
-import { CALL_NAMES, IPC_PREFIX, type CallFailure, type ShelfBridge } from '../shared/contract';
+import { CALL_NAMES, EVENT_CHANNEL, IPC_PREFIX, type CallFailure, type ShelfBridge } from '../shared/contract';
 
 /**
  * Electron rejects invoke() with "Error invoking remote method '<channel>': Error: <message>", and the main process
@@ -35,4 +35,11 @@ for (const name of CALL_NAMES) {
     ipcRenderer.invoke(IPC_PREFIX + name, args ?? {}).catch((error: unknown) => Promise.reject(callFailure(toFailure(error))));
 }
 
-contextBridge.exposeInMainWorld('shelf', bridge as ShelfBridge);
+/** Events (job progress) from main; the page gets plain data only, never the IpcRendererEvent (which exposes `sender`). */
+const onEvent = (listener: (event: unknown) => void): (() => void) => {
+  const forward = (_event: Electron.IpcRendererEvent, payload: unknown) => listener(payload);
+  ipcRenderer.on(EVENT_CHANNEL, forward);
+  return () => ipcRenderer.removeListener(EVENT_CHANNEL, forward);
+};
+
+contextBridge.exposeInMainWorld('shelf', { ...bridge, onEvent } as ShelfBridge);

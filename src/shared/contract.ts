@@ -1,38 +1,41 @@
-// The UI contract: every call the renderer may make, with its argument schema and result type.
+// The UI contract: every call the renderer may make, with its argument schema and result schema.
 // Electron IPC handlers, the preload bridge, browser-mode HTTP RPC and the renderer client all derive from it.
 import { z } from 'zod';
+import {
+  ActivitySummary,
+  AppSettings,
+  GraphResult,
+  JobState,
+  MirrorStatus,
+  PackageDetails,
+  PackageSummary,
+  PublishOutcome,
+  PublishPreview,
+  RegistryEntry,
+  RegistryStatus,
+  SearchResult,
+  SessionUser,
+  TarballListing,
+  TokenScope,
+  TokenView,
+  VerifyReport,
+} from './schemas';
 
-const PackageSummary = z.object({
-  name: z.string(),
-  latest: z.string().nullable(),
-  description: z.string().nullable(),
-  distTags: z.record(z.string(), z.string()),
-  versionCount: z.number().int(),
-  access: z.enum(['public', 'restricted']),
-  modified: z.string(),
-});
-export type PackageSummary = z.infer<typeof PackageSummary>;
+export * from './schemas';
 
-const RegistryStatus = z.object({
-  /** The registry's address, as clients should configure it. */
-  url: z.string(),
-  state: z.enum(['running']),
-  version: z.string(),
-  mode: z.enum(['desktop', 'browser']),
-  packageCount: z.number().int(),
-  userCount: z.number().int(),
-  /** True until the owner has created the admin account. */
-  needsSetup: z.boolean(),
-  signup: z.enum(['open', 'closed']),
-  dataDir: z.string(),
-  startedAt: z.string(),
-});
-export type RegistryStatus = z.infer<typeof RegistryStatus>;
+const call = <A extends z.ZodType, R extends z.ZodType>(args: A, result: R, access: Access = 'user') => ({ args, result, access });
+/** Who may make a call: anyone who can reach the page, or only a signed-in user (the handler checks finer rights). */
+type Access = 'public' | 'user';
 
-const call = <A extends z.ZodType, R extends z.ZodType>(args: A, result: R) => ({ args, result });
+const none = z.object({}).strict();
+const ok = z.object({ ok: z.literal(true) });
+/** npm package names: at most 214 characters, optionally scoped; the services apply npm's full rules. */
+const packageName = z.string().min(1).max(214);
+const version = z.string().min(1).max(256);
+const folderPath = z.string().min(1).max(4096);
 
 export const contract = {
-  'registry.status': call(z.object({}).strict(), RegistryStatus),
+  'registry.status': call(none, RegistryStatus, 'public'),
   'packages.list': call(
     z
       .object({
@@ -41,6 +44,7 @@ export const contract = {
       })
       .strict(),
     z.object({ total: z.number().int(), packages: z.array(PackageSummary) }),
+    'public',
   ),
   'setup.createAdmin': call(
     z
@@ -53,7 +57,91 @@ export const contract = {
       })
       .strict(),
     z.object({ username: z.string() }),
+    'public',
   ),
+
+  'session.whoami': call(none, z.object({ user: SessionUser.nullable() }), 'public'),
+  'session.signIn': call(
+    z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
+    SessionUser,
+    'public',
+  ),
+  'session.signOut': call(none, ok, 'public'),
+
+  'search.query': call(
+    z
+      .object({
+        text: z.string().max(500),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(100).default(20),
+      })
+      .strict(),
+    z.object({ total: z.number().int(), results: z.array(SearchResult) }),
+  ),
+
+  'package.details': call(z.object({ name: packageName }).strict(), PackageDetails),
+  'package.files': call(z.object({ name: packageName, version }).strict(), TarballListing),
+  'package.setDistTag': call(z.object({ name: packageName, tag: z.string().min(1).max(128), version }).strict(), ok),
+  'package.removeDistTag': call(z.object({ name: packageName, tag: z.string().min(1).max(128) }).strict(), ok),
+  /** An empty message un-deprecates. */
+  'package.deprecate': call(z.object({ name: packageName, version, message: z.string().max(1024) }).strict(), ok),
+  'package.yank': call(z.object({ name: packageName, version, yanked: z.boolean() }).strict(), ok),
+  'package.unpublishVersion': call(z.object({ name: packageName, version }).strict(), ok),
+  'package.addOwner': call(z.object({ name: packageName, username: z.string().min(1).max(64) }).strict(), ok),
+  'package.removeOwner': call(z.object({ name: packageName, username: z.string().min(1).max(64) }).strict(), ok),
+
+  'tokens.list': call(none, z.object({ tokens: z.array(TokenView) })),
+  'tokens.create': call(
+    z
+      .object({
+        name: z.string().min(1).max(100),
+        scope: TokenScope,
+        expiresInDays: z.number().int().min(1).max(3650).nullable().default(null),
+        cidr: z.array(z.string().min(1).max(64)).max(50).default([]),
+      })
+      .strict(),
+    /** The secret, shown once; it is never returned again. */
+    z.object({ secret: z.string(), token: TokenView }),
+  ),
+  'tokens.revoke': call(z.object({ key: z.string().min(1).max(128) }).strict(), ok),
+
+  'mirror.status': call(none, MirrorStatus),
+  'mirror.setOffline': call(z.object({ offline: z.boolean() }).strict(), ok),
+  'mirror.pin': call(z.object({ name: packageName, pinned: z.boolean() }).strict(), ok),
+  'mirror.purge': call(z.object({ name: packageName }).strict(), z.object({ removed: z.number() })),
+  'mirror.verify': call(none, VerifyReport),
+  /** Starts a prefetch of a project folder or lockfile; progress arrives as `job` events. */
+  'mirror.prefetch': call(z.object({ path: folderPath }).strict(), JobState),
+
+  'jobs.get': call(z.object({ id: z.string().min(1).max(64) }).strict(), JobState),
+  'jobs.cancel': call(z.object({ id: z.string().min(1).max(64) }).strict(), JobState),
+
+  'publish.inspect': call(z.object({ path: folderPath }).strict(), PublishPreview),
+  'publish.run': call(z.object({ path: folderPath, tag: z.string().min(1).max(128).default('latest') }).strict(), PublishOutcome),
+
+  'graph.resolve': call(
+    z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('package'), name: packageName, range: z.string().max(256).default('latest') }).strict(),
+      z.object({ kind: z.literal('folder'), path: folderPath }).strict(),
+    ]),
+    GraphResult,
+  ),
+
+  'activity.summary': call(none, ActivitySummary),
+  'registries.list': call(none, z.object({ registries: z.array(RegistryEntry), activeId: z.string() })),
+  'registries.add': call(
+    z
+      .object({
+        url: z.url({ protocol: /^https?$/ }),
+        token: z.string().min(1).max(4096).optional(),
+        username: z.string().min(1).max(64).optional(),
+        password: z.string().min(1).max(1024).optional(),
+      })
+      .strict(),
+    RegistryEntry,
+  ),
+  'registries.remove': call(z.object({ id: z.string().min(1).max(64) }).strict(), ok),
+  'settings.get': call(none, AppSettings),
 } as const;
 
 export type Contract = typeof contract;
@@ -64,13 +152,22 @@ export type CallResult<N extends CallName> = z.output<Contract[N]['result']>;
 
 export const CALL_NAMES = Object.keys(contract) as CallName[];
 
-/** What `window.shelf` holds: exactly one function per contract call. */
-export type ShelfBridge = { [N in CallName]: (args: CallArgs<N>) => Promise<CallResult<N>> };
+/** What `window.shelf` holds: exactly one function per contract call, plus one way to hear events. */
+export type ShelfBridge = { [N in CallName]: (args: CallArgs<N>) => Promise<CallResult<N>> } & {
+  /** Subscribes to main-process events (job progress); returns the unsubscribe function. */
+  onEvent?: (listener: (event: unknown) => void) => () => void;
+};
 
 /** Browser mode: POST `${RPC_PATH}/<call name>` with the arguments as the JSON body. */
 export const RPC_PATH = '/-/shelf/rpc';
+/** Browser mode: the server-sent event stream of the signed-in session (job progress). */
+export const EVENTS_PATH = '/-/shelf/events';
+/** The browser-mode session cookie (HttpOnly, SameSite=Strict, scoped to /-/shelf/). */
+export const SESSION_COOKIE = 'shelf_session';
 /** Electron: one ipcMain.handle channel per call, `${IPC_PREFIX}<call name>`. */
 export const IPC_PREFIX = 'shelf:';
+/** Electron: the channel main sends events on (webContents.send). */
+export const EVENT_CHANNEL = 'shelf-event';
 
 /** The shape a failed call rejects with, over either transport. */
 export interface CallFailure {

@@ -1,8 +1,10 @@
 // Registers one ipcMain handler per contract call; each checks its sender is the app's own page, then dispatches.
-import { ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { CALL_NAMES, IPC_PREFIX, type CallFailure } from '../../shared/contract';
-import { dispatch, toCallFailure, type Handlers } from '../rpc/dispatch';
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { CALL_NAMES, EVENT_CHANNEL, IPC_PREFIX, type CallFailure } from '../../shared/contract';
+import { dispatch, memorySession, toCallFailure, type Handlers } from '../rpc/dispatch';
+import { jobBoardOf } from '../rpc/handlers';
 import { isOwnRendererUrl } from './renderer-location';
+import { isTrustedSender } from './trusted-sender';
 
 /**
  * invoke() rejections reach the preload as "Error invoking remote method …: Error: <message>" with nothing else kept,
@@ -12,21 +14,31 @@ function failureError(failure: CallFailure): Error {
   return new Error(JSON.stringify({ code: failure.code, message: failure.message }));
 }
 
-/** Only the top-level frame of our own page may call: not an iframe, not a page the window was somehow navigated to. */
-function isTrustedSender(event: IpcMainInvokeEvent): boolean {
-  const frame = event.senderFrame;
-  return frame !== null && frame.parent === null && isOwnRendererUrl(frame.url);
+function isOwnSender(event: IpcMainInvokeEvent): boolean {
+  return isTrustedSender(event, isOwnRendererUrl);
 }
 
-/** Returns a function that removes the handlers again. */
-export function registerIpc(handlers: Handlers, log: (message: string) => void = console.error): () => void {
+/**
+ * Returns a function that removes the handlers again. `target` gives the window events (job progress) go to.
+ * The desktop window has one in-memory session: the person at the machine, signed in through the same calls.
+ */
+export function registerIpc(
+  handlers: Handlers,
+  target: () => WebContents | undefined,
+  log: (message: string) => void = console.error,
+): () => void {
+  const session = memorySession();
+  const stopEvents = jobBoardOf(handlers)?.subscribe((event) => {
+    const contents = target();
+    if (contents && !contents.isDestroyed() && isOwnRendererUrl(contents.getURL())) contents.send(EVENT_CHANNEL, event);
+  });
   for (const name of CALL_NAMES) {
     ipcMain.handle(IPC_PREFIX + name, async (event, args: unknown) => {
-      if (!isTrustedSender(event)) {
+      if (!isOwnSender(event)) {
         throw failureError({ code: 'permission_denied', message: "refused: the call did not come from Shelf's own window" });
       }
       try {
-        return await dispatch(handlers, name, args, { transport: 'ipc', isLocalOwner: true });
+        return await dispatch(handlers, name, args, { transport: 'ipc', isLocalOwner: true, session, client: 'local' });
       } catch (error) {
         const failure = toCallFailure(error);
         if (failure.code === 'internal') log(`error in UI call ${name}: ${(error as Error)?.stack ?? String(error)}`);
@@ -35,6 +47,7 @@ export function registerIpc(handlers: Handlers, log: (message: string) => void =
     });
   }
   return () => {
+    stopEvents?.();
     for (const name of CALL_NAMES) ipcMain.removeHandler(IPC_PREFIX + name);
   };
 }

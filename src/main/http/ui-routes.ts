@@ -5,6 +5,9 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { RPC_PATH } from '../../shared/contract';
 import { dispatch, toCallFailure, type Handlers } from '../rpc/dispatch';
+import { jobBoardOf } from '../rpc/handlers';
+import { registerEventStream } from './ui-events';
+import { UiSessionStore } from './ui-session';
 
 /**
  * Where the page lives. Everything outside '/-/' is a package name, so the UI sits under it; the renderer is built with
@@ -33,14 +36,19 @@ export interface UiRoutesOptions {
   isOwnOrigin(origin: string): boolean;
   /** Where unexpected (non-ShelfError) failures are reported; the caller only sees a generic message. */
   log?: (message: string) => void;
+  /** Sign-in sessions; one is made when not given. */
+  sessions?: UiSessionStore;
 }
 
 export function registerUiRoutes(app: FastifyInstance, opts: UiRoutesOptions): void {
-  registerRpc(app, opts);
+  const sessions = opts.sessions ?? new UiSessionStore();
+  registerRpc(app, opts, sessions);
+  const jobs = jobBoardOf(opts.handlers);
+  if (jobs) registerEventStream(app, sessions, jobs);
   if (opts.rendererDir) registerPage(app, opts.rendererDir);
 }
 
-function registerRpc(app: FastifyInstance, opts: UiRoutesOptions): void {
+function registerRpc(app: FastifyInstance, opts: UiRoutesOptions, sessions: UiSessionStore): void {
   app.post<{ Params: { call: string } }>(`${RPC_PATH}/:call`, async (request, reply) => {
     // Browsers always send Origin on POST; requiring it (and ours) is what stops another site's page from calling in.
     const origin = request.headers.origin;
@@ -51,7 +59,13 @@ function registerRpc(app: FastifyInstance, opts: UiRoutesOptions): void {
     }
     reply.header('Cache-Control', 'no-store');
     try {
-      const result = await dispatch(opts.handlers, request.params.call, request.body ?? {}, { transport: 'http', isLocalOwner: false });
+      const session = sessions.forRequest(request, reply, request.protocol === 'https');
+      const result = await dispatch(opts.handlers, request.params.call, request.body ?? {}, {
+        transport: 'http',
+        isLocalOwner: false,
+        session,
+        client: request.ip,
+      });
       return reply.code(200).send(result);
     } catch (error) {
       const failure = toCallFailure(error);

@@ -1,7 +1,15 @@
-// Runs one contract call: checks the name, validates the arguments against the contract's schema, calls the handler.
-// Both transports (Electron IPC and browser-mode HTTP) go through here, so validation cannot be skipped by either.
+// Runs one contract call: checks the name, validates the arguments against the contract's schema, requires a signed-in
+// session for calls that need one, then calls the handler. Both transports (Electron IPC and browser-mode HTTP) go
+// through here, so neither validation nor the session check can be skipped by either.
 import { contract, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract';
 import { ShelfError, badRequest, notFound } from '../errors';
+
+/** The UI session of one caller: a browser's cookie session, or the desktop window's single in-memory session. */
+export interface UiSession {
+  userId(): number | undefined;
+  signIn(userId: number): void;
+  signOut(): void;
+}
 
 export interface CallContext {
   transport: 'ipc' | 'http';
@@ -10,6 +18,9 @@ export interface CallContext {
    * such a caller may create the first admin account without the one-time setup token.
    */
   isLocalOwner: boolean;
+  session: UiSession;
+  /** The caller's address, for login throttling ('local' for the desktop window). */
+  client: string;
 }
 
 export type Handlers = {
@@ -20,14 +31,34 @@ export function isCallName(name: string): name is CallName {
   return Object.prototype.hasOwnProperty.call(contract, name);
 }
 
+/** A session that is never signed in (tests, and callers that have none). */
+export function anonymousSession(): UiSession {
+  return { userId: () => undefined, signIn: () => undefined, signOut: () => undefined };
+}
+
+/** A session held in memory: the desktop window's (one window, one person at the machine). */
+export function memorySession(): UiSession {
+  let current: number | undefined;
+  return {
+    userId: () => current,
+    signIn: (id) => {
+      current = id;
+    },
+    signOut: () => {
+      current = undefined;
+    },
+  };
+}
+
 export async function dispatch(handlers: Handlers, name: string, rawArgs: unknown, ctx: CallContext): Promise<unknown> {
   if (!isCallName(name)) throw notFound(`unknown call '${name}'`);
   const parsed = contract[name].args.safeParse(rawArgs ?? {});
   if (!parsed.success) {
-    const detail = parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`)
-      .join('; ');
+    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
     throw badRequest(`invalid arguments for ${name}: ${detail}`);
+  }
+  if (contract[name].access === 'user' && ctx.session.userId() === undefined) {
+    throw new ShelfError('authentication_required', `sign in to Shelf first: ${name} needs a signed-in user`);
   }
   const handler = handlers[name] as (args: unknown, ctx: CallContext) => Promise<unknown>;
   return handler(parsed.data, ctx);

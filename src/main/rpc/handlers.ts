@@ -1,7 +1,21 @@
 // The handler for every contract call, written once against the services and shared by IPC and browser-mode HTTP.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import ssri from 'ssri';
 import type { Config } from '../config/config';
+import { badRequest, forbidden, unauthorized } from '../errors';
 import type { Services } from '../services';
-import type { Handlers } from './dispatch';
+import type { Principal, User } from '../services/auth/principal';
+import { findLockfile, readLockfile } from '../services/mirror/lockfiles';
+import { prefetchVersions } from '../services/mirror/prefetch';
+import { packFolder, publishBody } from '../services/packer/pack-folder';
+import { packageDetails, tarballListing, unpublishOneVersion } from '../services/packages/ui-views';
+import { yankVersion, unyankVersion } from '../services/packages/yank';
+import type { TokenInfo } from '../services/auth/auth-service';
+import type { CallContext, Handlers } from './dispatch';
+import { resolveGraph } from './graph';
+import { JobBoard } from './jobs';
+import { RemoteRegistries } from './registries';
 
 export interface HandlerDeps {
   services: Services;
@@ -11,11 +25,56 @@ export interface HandlerDeps {
   startedAt: string;
   /** The registry's current address (known once listening). */
   url: () => string;
+  /** Job progress goes here; the transports subscribe to it. One is made when not given. */
+  jobs?: JobBoard;
+  remotes?: RemoteRegistries;
 }
+
+/** The job board each handler table reports to, so the transports (IPC, SSE) can forward its events. */
+const boards = new WeakMap<Handlers, JobBoard>();
+export function jobBoardOf(handlers: Handlers): JobBoard | undefined {
+  return boards.get(handlers);
+}
+
+const tokenView = (t: TokenInfo) => ({
+  key: t.key,
+  name: t.name,
+  hint: `${t.prefix}…`,
+  scope: t.scope,
+  cidr: t.cidrWhitelist,
+  created: t.created,
+  expires: t.expires,
+  lastUsed: t.lastUsed,
+});
+const ok = { ok: true as const };
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { services, config } = deps;
-  return {
+  const jobs = deps.jobs ?? new JobBoard();
+  const remotes = deps.remotes ?? new RemoteRegistries(config.dataDir);
+  const ctxOf = services.packages.ctx;
+
+  /** The signed-in user; a UI session stands for the account's full rights, as a password does on npm's Basic auth. */
+  const userOf = (ctx: CallContext): User => {
+    const id = ctx.session.userId();
+    const user = id === undefined ? undefined : services.auth.getUser(id);
+    if (!user) {
+      ctx.session.signOut();
+      throw unauthorized('your session has ended (signed out, or the account was removed); sign in again');
+    }
+    return user;
+  };
+  const principalOf = (ctx: CallContext): Principal => ({ user: userOf(ctx), scope: 'admin' });
+  const optionalPrincipal = (ctx: CallContext): Principal | undefined =>
+    ctx.session.userId() === undefined ? undefined : principalOf(ctx);
+  const requireAdmin = (ctx: CallContext, action: string): Principal => {
+    const p = principalOf(ctx);
+    if (!p.user.isAdmin) throw forbidden(`only an admin may ${action}; ask the registry's admin`);
+    return p;
+  };
+
+  const handlers: Handlers = {
     'registry.status': async () => ({
       url: deps.url(),
       state: 'running',
@@ -28,11 +87,245 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       dataDir: config.dataDir,
       startedAt: deps.startedAt,
     }),
-    // Browser mode has no signed-in session yet (the desktop issue adds one), so the list is what anonymous readers see.
-    'packages.list': async ({ offset, limit }) => services.packages.list(undefined, offset, limit),
+    'packages.list': async ({ offset, limit }, ctx) => services.packages.list(optionalPrincipal(ctx), offset, limit),
     'setup.createAdmin': async (args, ctx) => {
       const user = await services.auth.createAdmin({ ...args, isLocalOwner: ctx.isLocalOwner });
+      // Whoever just proved they own the registry is signed in as its admin.
+      ctx.session.signIn(user.id);
       return { username: user.name };
     },
+
+    'session.whoami': async (_args, ctx) => {
+      const id = ctx.session.userId();
+      const user = id === undefined ? undefined : services.auth.getUser(id);
+      return { user: user ? { username: user.name, isAdmin: user.isAdmin } : null };
+    },
+    'session.signIn': async ({ username, password }, ctx) => {
+      const user = await services.auth.checkPassword(username, password, ctx.client);
+      ctx.session.signIn(user.id);
+      return { username: user.name, isAdmin: user.isAdmin };
+    },
+    'session.signOut': async (_args, ctx) => {
+      ctx.session.signOut();
+      return ok;
+    },
+
+    'search.query': async ({ text, offset, limit }, ctx) => {
+      const found = services.search.search({ text, size: limit, from: offset }, principalOf(ctx));
+      return {
+        total: found.total,
+        results: found.objects.map((hit) => ({
+          name: hit.package.name,
+          version: hit.package.version,
+          description: hit.package.description || null,
+          keywords: hit.package.keywords ?? [],
+          author: hit.package.publisher?.username || null,
+          date: hit.package.date,
+          score: hit.searchScore,
+        })),
+      };
+    },
+
+    'package.details': async ({ name }, ctx) => packageDetails(ctxOf, services.stats, principalOf(ctx), name),
+    'package.files': async ({ name, version }, ctx) => tarballListing(ctxOf, principalOf(ctx), name, version),
+    'package.setDistTag': async ({ name, tag, version }, ctx) => {
+      services.packages.addDistTag(principalOf(ctx), name, tag, version);
+      return ok;
+    },
+    'package.removeDistTag': async ({ name, tag }, ctx) => {
+      services.packages.removeDistTag(principalOf(ctx), name, tag);
+      return ok;
+    },
+    'package.deprecate': async ({ name, version, message }, ctx) => {
+      await services.packages.update(principalOf(ctx), name, { name, versions: { [version]: { deprecated: message } } }, undefined);
+      return ok;
+    },
+    'package.yank': async ({ name, version, yanked }, ctx) => {
+      (yanked ? yankVersion : unyankVersion)(ctxOf, principalOf(ctx), name, version);
+      return ok;
+    },
+    'package.unpublishVersion': async ({ name, version }, ctx) => {
+      await unpublishOneVersion(ctxOf, principalOf(ctx), name, version);
+      return ok;
+    },
+    'package.addOwner': async ({ name, username }, ctx) => {
+      services.packages.addOwner(principalOf(ctx), name, username);
+      return ok;
+    },
+    'package.removeOwner': async ({ name, username }, ctx) => {
+      services.packages.removeOwner(principalOf(ctx), name, username);
+      return ok;
+    },
+
+    'tokens.list': async (_args, ctx) => ({ tokens: services.auth.listTokens(userOf(ctx)).map(tokenView) }),
+    'tokens.create': async ({ name, scope, expiresInDays, cidr }, ctx) => {
+      const expiresAt = expiresInDays ? new Date(ctxOf.now().getTime() + expiresInDays * 86_400_000).toISOString() : null;
+      const { secret, token } = services.auth.createToken(userOf(ctx), { name, scope, cidrWhitelist: cidr, expiresAt });
+      return { secret, token: tokenView(token) };
+    },
+    'tokens.revoke': async ({ key }, ctx) => {
+      services.auth.revokeToken(userOf(ctx), key);
+      return ok;
+    },
+
+    'mirror.status': async () => {
+      return {
+        offline: services.mirror.offline,
+        upstreams: services.mirror.listUpstreams().map((u) => ({ url: u.url, scopes: u.scope ? [u.scope] : [] })),
+        cache: services.mirror.admin.status(),
+      };
+    },
+    'mirror.setOffline': async ({ offline }, ctx) => {
+      requireAdmin(ctx, 'switch the mirror on or offline');
+      services.mirror.setOffline(offline);
+      return ok;
+    },
+    'mirror.pin': async ({ name, pinned }, ctx) => {
+      requireAdmin(ctx, 'pin cached packages');
+      if (pinned) services.mirror.admin.pin(name);
+      else services.mirror.admin.unpin(name);
+      return ok;
+    },
+    'mirror.purge': async ({ name }, ctx) => {
+      requireAdmin(ctx, 'purge the cache');
+      return { removed: await services.mirror.admin.purge(name) };
+    },
+    'mirror.verify': async (_args, ctx) => {
+      requireAdmin(ctx, 'verify the cache');
+      return services.mirror.admin.verify();
+    },
+    'mirror.prefetch': async ({ path }, ctx) => {
+      const user = requireAdmin(ctx, 'prefetch into the mirror').user;
+      const file = findLockfile(resolve(path));
+      const wanted = readLockfile(file);
+      return jobs.start('prefetch', `Prefetch ${file}`, user.id, async (report) => {
+        report.progress({ phase: 'reading lockfile', done: 0, total: wanted.length });
+        const summary = await prefetchVersions(services.mirror, wanted, {
+          signal: report.signal,
+          onProgress: (p) =>
+            report.progress({ phase: p.phase, done: p.done, total: p.total, bytes: services.mirror.admin.status().totalBytes }),
+        });
+        return [
+          `${summary.total} package versions in ${file}`,
+          `${summary.fetched} fetched, ${summary.alreadyCached} already cached, ${summary.failed.length} failed`,
+          ...summary.failed.slice(0, 50).map((f) => `failed: ${f.spec}: ${f.reason}`),
+          ...(summary.interrupted ? ['interrupted: run the prefetch again to resume'] : []),
+          `cache now holds ${mb(services.mirror.admin.status().totalBytes)}`,
+        ];
+      });
+    },
+
+    'jobs.get': async ({ id }, ctx) => jobs.get(id, userOf(ctx).id),
+    'jobs.cancel': async ({ id }, ctx) => jobs.cancel(id, userOf(ctx).id),
+
+    'publish.inspect': async ({ path }, ctx) => {
+      const principal = principalOf(ctx);
+      const packed = await packFolder(path);
+      const name = typeof packed.manifest.name === 'string' ? packed.manifest.name : null;
+      const version = typeof packed.manifest.version === 'string' ? packed.manifest.version : null;
+      let alreadyPublished = false;
+      if (name && version) {
+        try {
+          alreadyPublished = packageDetails(ctxOf, services.stats, principal, name).versions.some((v) => v.version === version);
+        } catch {
+          alreadyPublished = false;
+        }
+      }
+      const problems = [...packed.problems];
+      if (alreadyPublished) problems.push(`${name}@${version} is already published; raise "version" in package.json (npm version patch)`);
+      return {
+        path: packed.dir,
+        name,
+        version,
+        description: typeof packed.manifest.description === 'string' ? packed.manifest.description : null,
+        problems,
+        warnings: packed.warnings,
+        alreadyPublished,
+        files: packed.files,
+        size: packed.tarball.length,
+        unpackedSize: packed.unpackedSize,
+        integrity: packed.integrity,
+      };
+    },
+    'publish.run': async ({ path, tag }, ctx) => {
+      const principal = principalOf(ctx);
+      const packed = await packFolder(path);
+      if (packed.problems.length) throw badRequest(`cannot publish: ${packed.problems.join('; ')}`);
+      const name = String(packed.manifest.name);
+      const update = await services.packages.update(principal, name, publishBody(packed, tag, deps.url()), undefined);
+      if (update.kind !== 'published') throw badRequest('the registry did not treat this as a publish');
+      // Read the stored tarball back and check it is byte-for-byte what was packed.
+      const listing = await tarballListing(ctxOf, principal, name, update.result.version);
+      const stored = await readFile(ctxOf.blobs.pathFor(listing.integrity));
+      const verified = Boolean(ssri.checkData(stored, packed.integrity)) && listing.integrity === packed.integrity;
+      return { name, version: update.result.version, tag, integrity: update.result.integrity, verified };
+    },
+
+    'graph.resolve': async (target, ctx) => {
+      principalOf(ctx);
+      return resolveGraph(target.kind === 'folder' ? { kind: 'folder', path: resolve(target.path) } : target, deps.url());
+    },
+
+    'activity.summary': async (_args, ctx) => {
+      const principal = principalOf(ctx);
+      const stats = services.api.catalog.registryStats(principal);
+      const recent = services.api.catalog.recent(principal, 10);
+      const daily = new Map<string, number>();
+      for (const top of stats.top_packages) {
+        const id = services.api.catalog.packageStats(principal, top.name).downloads.daily;
+        for (const d of id) daily.set(d.date, (daily.get(d.date) ?? 0) + d.count);
+      }
+      return {
+        totals: {
+          packages: stats.packages.total,
+          versions: stats.packages.versions,
+          downloads: stats.packages.downloads,
+          users: stats.users,
+        },
+        topPackages: stats.top_packages,
+        recentPublishes: recent.map((p) => ({ name: p.name, version: p.version ?? '', date: p.updated_at ?? '' })),
+        daily: [...daily.entries()].map(([date, count]) => ({ date, count })).sort((a, b) => a.date.localeCompare(b.date)),
+      };
+    },
+
+    'registries.list': async (_args, ctx) => {
+      const user = userOf(ctx);
+      const local = {
+        id: 'local',
+        url: deps.url(),
+        kind: 'local' as const,
+        online: true,
+        latencyMs: 0,
+        signedInAs: user.name,
+        credentialBackend: null,
+        tokenLastFour: null,
+        error: null,
+      };
+      return { registries: [local, ...(await remotes.list())], activeId: 'local' };
+    },
+    'registries.add': async (args, ctx) => {
+      principalOf(ctx);
+      return remotes.add(args);
+    },
+    'registries.remove': async ({ id }, ctx) => {
+      principalOf(ctx);
+      await remotes.remove(id);
+      return ok;
+    },
+    'settings.get': async () => {
+      const url = new URL(deps.url());
+      const store = await remotes.credentials();
+      return {
+        url: deps.url(),
+        host: config.host,
+        port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+        dataDir: config.dataDir,
+        mode: deps.mode,
+        startAtLogin: null,
+        credentialWarning: store.warning ?? null,
+      };
+    },
   };
+  boards.set(handlers, jobs);
+  return handlers;
 }

@@ -1,7 +1,9 @@
 // The typed client for the UI contract: the desktop preload's bridge when present, else HTTP RPC to the serving registry.
 import {
   CALL_NAMES,
+  EVENTS_PATH,
   RPC_PATH,
+  ShelfEvent,
   type CallArgs,
   type CallFailure,
   type CallName,
@@ -28,7 +30,7 @@ function isFailure(value: unknown): value is CallFailure {
 export function ipcClient(bridge: ShelfBridge): ShelfBridge {
   const client = {} as Record<CallName, (args: unknown) => Promise<unknown>>;
   for (const name of CALL_NAMES) {
-    const call = bridge[name] as (args: unknown) => Promise<unknown>;
+    const call = (bridge as unknown as Record<string, (args: unknown) => Promise<unknown>>)[name]!;
     client[name] = (args) =>
       call(args).catch((error: unknown) => {
         if (error instanceof CallError) throw error;
@@ -83,5 +85,27 @@ export const client: ShelfBridge = bridge ? ipcClient(bridge) : httpClient();
 
 /** One call, typed from the contract; stores use this rather than holding the client themselves. */
 export function call<N extends CallName>(name: N, args: CallArgs<N>): Promise<CallResult<N>> {
-  return client[name](args);
+  return (client[name] as unknown as (args: CallArgs<N>) => Promise<CallResult<N>>)(args);
+}
+
+/**
+ * Hears main-process events (job progress): over IPC in the desktop app, over server-sent events in browser mode (the
+ * stream needs the session cookie, so subscribe after signing in). Malformed events are dropped.
+ */
+export function subscribeEvents(listener: (event: ShelfEvent) => void): () => void {
+  const accept = (raw: unknown) => {
+    const parsed = ShelfEvent.safeParse(raw);
+    if (parsed.success) listener(parsed.data);
+  };
+  if (bridge?.onEvent) return bridge.onEvent(accept);
+  if (typeof EventSource === 'undefined') return () => undefined;
+  const source = new EventSource(EVENTS_PATH);
+  source.addEventListener('job', (message) => {
+    try {
+      accept(JSON.parse((message as unknown as { data: string }).data));
+    } catch {
+      /* not JSON: ignore */
+    }
+  });
+  return () => source.close();
 }

@@ -1,9 +1,9 @@
 // dispatch: the one gate every UI call passes, whichever transport carried it.
 import { describe, expect, it, vi } from 'vitest';
 import { ShelfError, conflict } from '../../../src/main/errors';
-import { dispatch, toCallFailure, type CallContext, type Handlers } from '../../../src/main/rpc/dispatch';
+import { anonymousSession, dispatch, memorySession, toCallFailure, type CallContext, type Handlers } from '../../../src/main/rpc/dispatch';
 
-const ctx: CallContext = { transport: 'http', isLocalOwner: false };
+const ctx: CallContext = { transport: 'http', isLocalOwner: false, session: anonymousSession(), client: '127.0.0.1' };
 
 /** A hand-made handler table of spies; each test checks which were reached and with what. */
 function handlerTable() {
@@ -72,7 +72,7 @@ describe('dispatch', () => {
     await dispatch(handlers, 'packages.list', undefined, ctx);
     expect(spies['packages.list']).toHaveBeenCalledWith({ offset: 0, limit: 100 }, ctx);
 
-    const owner: CallContext = { transport: 'ipc', isLocalOwner: true };
+    const owner: CallContext = { transport: 'ipc', isLocalOwner: true, session: memorySession(), client: 'local' };
     await dispatch(handlers, 'packages.list', { offset: 20 }, owner);
     expect(spies['packages.list']).toHaveBeenLastCalledWith({ offset: 20, limit: 100 }, owner);
   });

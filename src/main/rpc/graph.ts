@@ -1,0 +1,131 @@
+// The dependency graph the UI draws: the resolver's graph flattened to nodes and edges, or, when resolution fails, the
+// resolver's plain-language explanation and its verified fixes.
+import { tmpdir } from 'node:os';
+import type { GraphResult } from '../../shared/contract';
+import {
+  RegistryClient,
+  ResolutionFailure,
+  explainConflict,
+  findVerifiedFixes,
+  loadProject,
+  readLockfile,
+  resolveProject,
+  type ResolvedGraph,
+} from '../services/resolver';
+import type { ProjectInput } from '../services/resolver/types';
+
+export type GraphTarget = { kind: 'package'; name: string; range: string } | { kind: 'folder'; path: string };
+
+function flatten(graph: ResolvedGraph): Pick<GraphResult, 'nodes' | 'edges' | 'warnings'> {
+  const counts = new Map<string, Set<string>>();
+  for (const node of graph.nodes.values()) {
+    if (node.isRoot) continue;
+    counts.set(node.packageName, (counts.get(node.packageName) ?? new Set()).add(node.version));
+  }
+  const nodes: GraphResult['nodes'] = [];
+  const edges: GraphResult['edges'] = [];
+  for (const node of graph.nodes.values()) {
+    nodes.push({
+      id: node.location,
+      name: node.packageName,
+      version: node.version,
+      location: node.location,
+      isRoot: node.isRoot,
+      dev: node.flags.dev,
+      optional: node.flags.optional,
+      peer: node.flags.peer,
+      duplicate: (counts.get(node.packageName)?.size ?? 0) > 1,
+      deprecated: typeof node.manifest.deprecated === 'string' ? node.manifest.deprecated : null,
+      rule: node.choice.rule,
+      skipped: node.choice.skipped,
+      newestRejected: node.choice.newestRejected ?? null,
+    });
+    for (const edge of node.edgesOut.values()) {
+      edges.push({
+        from: node.location,
+        to: edge.to ? edge.to.location : null,
+        name: edge.name,
+        spec: edge.spec,
+        type: edge.type,
+        conflicted: Boolean(edge.peerConflicted),
+      });
+    }
+  }
+  return { nodes, edges, warnings: graph.warnings.map((w) => w.lines) };
+}
+
+export async function resolveGraph(target: GraphTarget, registryUrl: string): Promise<GraphResult> {
+  const project: ProjectInput =
+    target.kind === 'folder'
+      ? loadProject(target.path)
+      : {
+          dir: tmpdir(),
+          manifest: { name: 'shelf-graph', version: '0.0.0', dependencies: { [target.name]: target.range } },
+          workspaces: [],
+        };
+  const title = target.kind === 'folder' ? `${project.manifest.name ?? target.path} (${target.path})` : `${target.name}@${target.range}`;
+  const client = new RegistryClient({ registry: registryUrl });
+  const lock = target.kind === 'folder' ? readLockfile(target.path) : undefined;
+  const started = performance.now();
+  try {
+    const graph = await resolveProject(project, client, { lockfile: lock?.entries });
+    return { title, ...flatten(graph), conflict: null, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    if (!(error instanceof ResolutionFailure)) throw error;
+    const conflict = error.conflict;
+    const fixes = await findVerifiedFixes(project, conflict, client, {}).catch(() => []);
+    const involved = new Set<string>([conflict.requirement.name, conflict.requirement.from.name]);
+    if (conflict.kind === 'peer-conflict') {
+      involved.add(conflict.found.name);
+      for (const r of conflict.foundRequiredBy) involved.add(r.from.name);
+    }
+    // Draw what the requirement chain knows: the root, each step on the path to the dependent, and the wanted package.
+    const nodes: GraphResult['nodes'] = [];
+    const edges: GraphResult['edges'] = [];
+    const node = (id: string, name: string, version: string, isRoot = false) => {
+      if (nodes.some((n) => n.id === id)) return;
+      nodes.push({
+        id,
+        name,
+        version,
+        location: id,
+        isRoot,
+        dev: false,
+        optional: false,
+        peer: false,
+        duplicate: false,
+        deprecated: null,
+        rule: isRoot ? 'root' : 'highest-match',
+        skipped: [],
+        newestRejected: null,
+      });
+    };
+    node('', project.manifest.name ?? 'your project', project.manifest.version ?? '', true);
+    const chains = [conflict.requirement, ...(conflict.kind === 'peer-conflict' ? conflict.foundRequiredBy : [])];
+    for (const req of chains) {
+      let prev = '';
+      for (const step of req.from.path) {
+        const id = `${step.name}@${step.version}`;
+        node(id, step.name, step.version);
+        edges.push({ from: prev, to: id, name: step.name, spec: step.spec, type: step.type, conflicted: false });
+        prev = id;
+      }
+      const wanted = conflict.kind === 'peer-conflict' ? `${conflict.found.name}@${conflict.found.version}` : `${req.name}@?`;
+      node(wanted, req.name, conflict.kind === 'peer-conflict' ? conflict.found.version : 'no match');
+      edges.push({ from: prev, to: wanted, name: req.name, spec: req.spec, type: req.type, conflicted: true });
+    }
+    return {
+      title,
+      nodes,
+      edges,
+      warnings: [],
+      conflict: {
+        summary: error.message,
+        explanation: explainConflict(conflict),
+        fixes: fixes.map((f) => ({ summary: f.summary, diff: f.diff, outcome: f.outcome })),
+        involved: [...involved],
+      },
+      ms: Math.round(performance.now() - started),
+    };
+  }
+}

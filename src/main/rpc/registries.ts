@@ -1,0 +1,147 @@
+// Remote registries the user added: their addresses in <data-dir>/registries.json, their tokens in the credential store
+// (keychain, else memory with a warning). Token secrets stay in the main process; the UI sees the last four characters.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { RegistryEntry } from '../../shared/contract';
+import { badRequest, notFound, ShelfError } from '../errors';
+import { openCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
+
+interface StoredRemote {
+  id: string;
+  url: string;
+}
+
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+
+export class RemoteRegistries {
+  private store?: Promise<CredentialStore>;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly fetchImpl: FetchLike = (url, init) => fetch(url, init),
+    private readonly openStore: () => Promise<CredentialStore> = () => openCredentialStore(),
+  ) {}
+
+  credentials(): Promise<CredentialStore> {
+    this.store ??= this.openStore();
+    return this.store;
+  }
+
+  private file(): string {
+    return join(this.dataDir, 'registries.json');
+  }
+
+  private read(): StoredRemote[] {
+    if (!existsSync(this.file())) return [];
+    try {
+      return JSON.parse(readFileSync(this.file(), 'utf8')) as StoredRemote[];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Pings the registry and asks who the token belongs to. */
+  async probe(url: string, token: string | undefined): Promise<Pick<RegistryEntry, 'online' | 'latencyMs' | 'signedInAs' | 'error'>> {
+    const started = performance.now();
+    try {
+      const ping = await this.fetchImpl(new URL('-/ping', url).toString(), { signal: AbortSignal.timeout(5000) });
+      const latencyMs = Math.round(performance.now() - started);
+      if (!ping.ok) return { online: false, latencyMs, signedInAs: null, error: `the registry answered ${ping.status} to a ping` };
+      if (!token) return { online: true, latencyMs, signedInAs: null, error: null };
+      const who = await this.fetchImpl(new URL('-/whoami', url).toString(), {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      const body = (await who.json().catch(() => ({}))) as { username?: string; error?: string };
+      if (!who.ok)
+        return {
+          online: true,
+          latencyMs,
+          signedInAs: null,
+          error: `the token was refused (${who.status}${body.error ? `: ${body.error}` : ''}); paste a valid token`,
+        };
+      return { online: true, latencyMs, signedInAs: body.username ?? null, error: null };
+    } catch (error) {
+      return { online: false, latencyMs: null, signedInAs: null, error: `could not reach ${url}: ${(error as Error).message}` };
+    }
+  }
+
+  async list(): Promise<RegistryEntry[]> {
+    const store = await this.credentials();
+    return Promise.all(
+      this.read().map(async (remote) => {
+        const token = await store.get(remote.url);
+        return {
+          id: remote.id,
+          url: remote.url,
+          kind: 'remote' as const,
+          credentialBackend: store.backend,
+          tokenLastFour: token ? token.slice(-4) : null,
+          ...(await this.probe(remote.url, token)),
+        };
+      }),
+    );
+  }
+
+  async add(input: { url: string; token?: string; username?: string; password?: string }): Promise<RegistryEntry> {
+    const url = input.url.endsWith('/') ? input.url : `${input.url}/`;
+    let token = input.token;
+    if (!token && input.username && input.password) token = await this.login(url, input.username, input.password);
+    if (!token && (input.username || input.password)) throw badRequest('give both a username and a password, or paste a token');
+    const probe = await this.probe(url, token);
+    if (!probe.online) throw new ShelfError('upstream_failed', probe.error ?? `could not reach ${url}`);
+    if (probe.error) throw badRequest(probe.error);
+    const store = await this.credentials();
+    const id = createHash('sha256').update(url).digest('hex').slice(0, 12);
+    if (token) await store.set(url, token);
+    const remotes = this.read().filter((r) => r.id !== id);
+    remotes.push({ id, url });
+    writeFileSync(this.file(), JSON.stringify(remotes, null, 2), { mode: 0o600 });
+    return { id, url, kind: 'remote', credentialBackend: store.backend, tokenLastFour: token ? token.slice(-4) : null, ...probe };
+  }
+
+  async remove(id: string): Promise<void> {
+    const remotes = this.read();
+    const remote = remotes.find((r) => r.id === id);
+    if (!remote) throw notFound(`there is no remote registry '${id}'`);
+    await (await this.credentials()).delete(remote.url);
+    writeFileSync(
+      this.file(),
+      JSON.stringify(
+        remotes.filter((r) => r.id !== id),
+        null,
+        2,
+      ),
+      { mode: 0o600 },
+    );
+  }
+
+  /** npm's couch login: PUT /-/user/org.couchdb.user:NAME answers with a token. */
+  private async login(url: string, username: string, password: string): Promise<string> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(new URL(`-/user/org.couchdb.user:${encodeURIComponent(username)}`, url).toString(), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          _id: `org.couchdb.user:${username}`,
+          name: username,
+          password,
+          type: 'user',
+          roles: [],
+          date: new Date().toISOString(),
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw new ShelfError('upstream_failed', `could not reach ${url}: ${(error as Error).message}`);
+    }
+    const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string };
+    if (!response.ok || !body.token)
+      throw badRequest(
+        `signing in to ${url} failed (${response.status}${body.error ? `: ${body.error}` : ''}); check the username and password`,
+      );
+    return body.token;
+  }
+}

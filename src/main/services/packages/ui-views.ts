@@ -1,0 +1,96 @@
+// Owns the package views the desktop UI shows (details with versions, tags, yanks and owners; a tarball's file list) and
+// the one-version unpublish it offers; built on the same reads and writes the npm protocol uses.
+import { readFile } from 'node:fs/promises';
+import semver from 'semver';
+import { notFound } from '../../errors';
+import { countDependents } from '../../storage/db/api-queries';
+import { findVersion, getDistTags, isMaintainer, listMaintainers, listVersions } from '../../storage/db/packages';
+import { listYanked } from '../../storage/db/yanks';
+import type { Principal } from '../auth/principal';
+import { inspectTarball } from '../packer/inspect-tarball';
+import { readablePackage, type PackageContext } from './context';
+import type { DownloadStats } from './downloads';
+import { currentPackument } from './context';
+import { unpublishVersions } from './unpublish';
+
+type Json = Record<string, unknown>;
+const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+export function packageDetails(ctx: PackageContext, stats: DownloadStats, principal: Principal | undefined, name: string) {
+  const pkg = readablePackage(ctx, name, principal);
+  const distTags = getDistTags(ctx.db, pkg.id);
+  const yanked = new Set(listYanked(ctx.db, pkg.id).map((y) => y.version));
+  const tagsOf = new Map<string, string[]>();
+  for (const [tag, version] of Object.entries(distTags)) tagsOf.set(version, [...(tagsOf.get(version) ?? []), tag]);
+  const rows = listVersions(ctx.db, pkg.id).sort((a, b) => semver.rcompare(a.version, b.version));
+  const versions = rows.map((row) => {
+    const manifest = JSON.parse(row.manifest) as Json;
+    const dist = (manifest.dist ?? {}) as Json;
+    return {
+      version: row.version,
+      date: row.published_at,
+      deprecated: row.deprecated,
+      yanked: yanked.has(row.version),
+      integrity: row.integrity,
+      tags: tagsOf.get(row.version) ?? [],
+      dependencies: (manifest.dependencies ?? {}) as Record<string, string>,
+      unpackedSize: typeof dist.unpackedSize === 'number' ? dist.unpackedSize : null,
+      fileCount: typeof dist.fileCount === 'number' ? dist.fileCount : null,
+    };
+  });
+  const latest = rows.find((r) => r.version === distTags.latest) ?? rows[0];
+  const latestManifest = latest ? (JSON.parse(latest.manifest) as Json) : {};
+  const owners = listMaintainers(ctx.db, pkg.id).map((m) => m.name);
+  const downloads = stats.summary(pkg.id);
+  return {
+    name: pkg.name,
+    description: str(latestManifest.description),
+    readme: pkg.readme,
+    license: str(latestManifest.license),
+    homepage: str(latestManifest.homepage),
+    distTags,
+    versions,
+    owners,
+    access: pkg.access,
+    dependentsCount: countDependents(ctx.db, pkg.name),
+    downloads: { total: downloads.total, daily: downloads.daily },
+    canManage: Boolean(principal && (principal.user.isAdmin || isMaintainer(ctx.db, pkg.id, principal.user.id))),
+  };
+}
+
+export async function tarballListing(ctx: PackageContext, principal: Principal | undefined, name: string, version: string) {
+  const pkg = readablePackage(ctx, name, principal);
+  const row = findVersion(ctx.db, pkg.id, version);
+  if (!row) throw notFound(`${name} has no version ${version}`);
+  if (ctx.blobs.sizeOf(row.integrity) === undefined) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
+  const bytes = await readFile(ctx.blobs.pathFor(row.integrity));
+  const inspection = await inspectTarball(bytes, ctx.limits);
+  return {
+    name,
+    version,
+    integrity: row.integrity,
+    size: bytes.length,
+    unpackedSize: inspection.unpackedSize,
+    files: inspection.files.map((f) => ({ path: f.path, size: f.size })).sort((a, b) => a.path.localeCompare(b.path)),
+  };
+}
+
+/** Unpublishes one version, keeping the others; the same rules as `npm unpublish name@version`. */
+export async function unpublishOneVersion(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  version: string,
+): Promise<void> {
+  const pkg = readablePackage(ctx, name, principal);
+  const all = listVersions(ctx.db, pkg.id).map((v) => v.version);
+  if (!all.includes(version)) throw notFound(`${name} has no version ${version}`);
+  currentPackument(ctx, pkg);
+  await unpublishVersions(
+    ctx,
+    principal,
+    name,
+    all.filter((v) => v !== version),
+    pkg.rev,
+  );
+}

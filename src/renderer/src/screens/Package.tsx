@@ -1,0 +1,341 @@
+// One package: readme (sanitised Markdown), versions with tags, deprecations and yanks, owners, tarball files with sizes,
+// integrity, downloads; actions for owners, each confirmed, with an undo where one exists.
+import { useEffect, useId, useState } from 'react';
+import type { PackageDetails } from '../../../shared/contract';
+import { Confirm } from '../components/Confirm';
+import { Markdown } from '../components/Markdown';
+import { Empty, ErrorState, Loading, Notice, formatBytes, formatDate } from '../components/States';
+import { href } from '../route';
+import { usePackageStore, type PackageAction } from '../stores/package';
+
+interface Pending {
+  title: string;
+  body: string;
+  label: string;
+  danger?: boolean;
+  action: PackageAction;
+  undo?: PackageAction;
+}
+
+export function PackageScreen({ name }: { name: string }) {
+  const p = usePackageStore();
+  const open = p.open;
+  const [pending, setPending] = useState<Pending>();
+  useEffect(() => {
+    void open(name);
+  }, [open, name]);
+
+  if (p.error && !p.details) {
+    return (
+      <section>
+        <h1>{name}</h1>
+        <ErrorState message={p.error} action="Check the name, or search for the package." onRetry={() => void open(name)} />
+      </section>
+    );
+  }
+  if (!p.details || p.details.name !== name) return <Loading what={name} />;
+  const d = p.details;
+  const confirm = (x: Pending) => setPending(x);
+
+  return (
+    <section aria-labelledby="pkg-heading" aria-busy={p.loading}>
+      <header className="page__header">
+        <h1 id="pkg-heading">{d.name}</h1>
+        <a className="button" href={href({ screen: 'graph', name: d.name })}>
+          Dependency graph
+        </a>
+      </header>
+      {d.description && <p>{d.description}</p>}
+      {p.notice && (
+        <Notice>
+          {p.notice}{' '}
+          {p.undo && (
+            <button type="button" onClick={() => void p.act(p.undo!)}>
+              Undo
+            </button>
+          )}
+        </Notice>
+      )}
+      {p.actionError && <ErrorState message={p.actionError} action="Nothing was changed." />}
+      <div className="columns">
+        <div>
+          <Versions d={d} confirm={confirm} />
+          <section className="panel" aria-labelledby="readme-heading">
+            <h2 id="readme-heading">Readme</h2>
+            {d.readme.trim() ? <Markdown source={d.readme} /> : <Empty>This package has no readme.</Empty>}
+          </section>
+        </div>
+        <aside>
+          <section className="panel" aria-labelledby="about-heading">
+            <h2 id="about-heading">About</h2>
+            <dl className="details">
+              <dt>Access</dt>
+              <dd>{d.access}</dd>
+              <dt>License</dt>
+              <dd>{d.license ?? '—'}</dd>
+              <dt>Downloads</dt>
+              <dd>{d.downloads.total}</dd>
+              <dt>Dependents</dt>
+              <dd>{d.dependentsCount}</dd>
+            </dl>
+            <DownloadChart daily={d.downloads.daily} />
+          </section>
+          <Owners d={d} confirm={confirm} />
+          <Files />
+        </aside>
+      </div>
+      {pending && (
+        <Confirm
+          title={pending.title}
+          confirmLabel={pending.label}
+          danger={pending.danger}
+          onCancel={() => setPending(undefined)}
+          onConfirm={() => {
+            setPending(undefined);
+            void p.act(pending.action, pending.undo);
+          }}
+        >
+          <p>{pending.body}</p>
+        </Confirm>
+      )}
+    </section>
+  );
+}
+
+function Versions({ d, confirm }: { d: PackageDetails; confirm: (p: Pending) => void }) {
+  const loadFiles = usePackageStore((s) => s.loadFiles);
+  const [tag, setTag] = useState('');
+  const tagId = useId();
+  return (
+    <section className="panel" aria-labelledby="versions-heading">
+      <h2 id="versions-heading">Versions</h2>
+      <div className="table-scroll">
+        <table className="packages">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Tags</th>
+              <th scope="col">Published</th>
+              <th scope="col">State</th>
+              {d.canManage && <th scope="col">Actions</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {d.versions.map((v) => (
+              <tr key={v.version}>
+                <th scope="row">
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => void loadFiles(v.version)}
+                    aria-label={`Show files of ${v.version}`}
+                  >
+                    {v.version}
+                  </button>
+                </th>
+                <td>
+                  {v.tags.map((t) => (
+                    <span key={t} className="tag">
+                      {t}
+                    </span>
+                  ))}
+                </td>
+                <td>{formatDate(v.date)}</td>
+                <td>
+                  {v.deprecated && (
+                    <span className="badge badge--restricted" title={v.deprecated}>
+                      deprecated
+                    </span>
+                  )}
+                  {v.yanked && <span className="badge badge--restricted">yanked</span>}
+                </td>
+                {d.canManage && (
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      onClick={() =>
+                        confirm(
+                          v.deprecated
+                            ? {
+                                title: `Undeprecate ${d.name}@${v.version}?`,
+                                body: 'npm will stop warning about this version.',
+                                label: 'Undeprecate',
+                                action: { kind: 'deprecate', version: v.version, message: '' },
+                                undo: { kind: 'deprecate', version: v.version, message: v.deprecated },
+                              }
+                            : {
+                                title: `Deprecate ${d.name}@${v.version}?`,
+                                body: 'npm will warn everyone who installs this version.',
+                                label: 'Deprecate',
+                                action: { kind: 'deprecate', version: v.version, message: 'deprecated from Shelf' },
+                                undo: { kind: 'deprecate', version: v.version, message: '' },
+                              },
+                        )
+                      }
+                    >
+                      {v.deprecated ? 'Undeprecate' : 'Deprecate'}
+                    </button>
+                    <button
+                      type="button"
+                      onClick={() =>
+                        confirm({
+                          title: `${v.yanked ? 'Un-yank' : 'Yank'} ${d.name}@${v.version}?`,
+                          body: v.yanked
+                            ? 'Resolution may choose it again.'
+                            : 'It stays downloadable for lockfiles but leaves search and is never chosen by resolution.',
+                          label: v.yanked ? 'Un-yank' : 'Yank',
+                          action: { kind: 'yank', version: v.version, yanked: !v.yanked },
+                          undo: { kind: 'yank', version: v.version, yanked: v.yanked },
+                        })
+                      }
+                    >
+                      {v.yanked ? 'Un-yank' : 'Yank'}
+                    </button>
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() =>
+                        confirm({
+                          title: `Unpublish ${d.name}@${v.version}?`,
+                          body: 'This cannot be undone: the version number can never be used again.',
+                          label: 'Unpublish',
+                          danger: true,
+                          action: { kind: 'unpublishVersion', version: v.version },
+                        })
+                      }
+                    >
+                      Unpublish
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {d.canManage && d.versions[0] && (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const version = d.versions[0]!.version;
+            const previous = d.distTags[tag.trim()];
+            confirm({
+              title: `Point ${tag.trim()} at ${version}?`,
+              body: previous ? `It points at ${previous} now.` : 'This creates the tag.',
+              label: 'Set tag',
+              action: { kind: 'setDistTag', tag: tag.trim(), version },
+              undo: previous ? { kind: 'setDistTag', tag: tag.trim(), version: previous } : { kind: 'removeDistTag', tag: tag.trim() },
+            });
+          }}
+        >
+          <label htmlFor={tagId}>Tag the newest version ({d.versions[0].version}) as</label>
+          <input id={tagId} value={tag} onChange={(e) => setTag(e.target.value)} required pattern="[A-Za-z][A-Za-z0-9._-]*" />
+          <button type="submit">Set tag</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Owners({ d, confirm }: { d: PackageDetails; confirm: (p: Pending) => void }) {
+  const [user, setUser] = useState('');
+  const id = useId();
+  return (
+    <section className="panel" aria-labelledby="owners-heading">
+      <h2 id="owners-heading">Owners</h2>
+      <ul className="plain">
+        {d.owners.map((o) => (
+          <li key={o}>
+            {o}{' '}
+            {d.canManage && d.owners.length > 1 && (
+              <button
+                type="button"
+                className="danger"
+                onClick={() =>
+                  confirm({
+                    title: `Remove ${o} as an owner?`,
+                    body: `${o} will no longer be able to publish ${d.name}.`,
+                    label: 'Remove owner',
+                    danger: true,
+                    action: { kind: 'removeOwner', username: o },
+                    undo: { kind: 'addOwner', username: o },
+                  })
+                }
+              >
+                Remove
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {d.canManage && (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            confirm({
+              title: `Add ${user.trim()} as an owner?`,
+              body: `${user.trim()} will be able to publish and change ${d.name}.`,
+              label: 'Add owner',
+              action: { kind: 'addOwner', username: user.trim() },
+              undo: { kind: 'removeOwner', username: user.trim() },
+            });
+          }}
+        >
+          <label htmlFor={id}>Add owner</label>
+          <input id={id} value={user} onChange={(e) => setUser(e.target.value)} required />
+          <button type="submit">Add</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Files() {
+  const files = usePackageStore((s) => s.files);
+  const error = usePackageStore((s) => s.filesError);
+  return (
+    <section className="panel" aria-labelledby="files-heading">
+      <h2 id="files-heading">Files{files && <span className="count"> {files.version}</span>}</h2>
+      {error && <ErrorState message={error} />}
+      {!files && !error && <Loading what="files" />}
+      {files && (
+        <>
+          <dl className="details">
+            <dt>Tarball</dt>
+            <dd>{formatBytes(files.size)}</dd>
+            <dt>Unpacked</dt>
+            <dd>{formatBytes(files.unpackedSize)}</dd>
+            <dt>Integrity</dt>
+            <dd className="mono integrity">{files.integrity}</dd>
+          </dl>
+          <ul className="plain files">
+            {files.files.map((f) => (
+              <li key={f.path}>
+                <span className="mono">{f.path}</span> <span className="hint">{formatBytes(f.size)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function DownloadChart({ daily }: { daily: { date: string; count: number }[] }) {
+  if (daily.length === 0) return <p className="hint">No downloads in the last 30 days.</p>;
+  const max = Math.max(1, ...daily.map((d) => d.count));
+  return (
+    <div className="chart" role="img" aria-label={`Downloads per day: ${daily.map((d) => `${d.date} ${d.count}`).join(', ')}`}>
+      {daily.map((d) => (
+        <span
+          key={d.date}
+          className="chart__bar"
+          style={{ height: `${Math.max(4, (d.count / max) * 100)}%` }}
+          title={`${d.date}: ${d.count}`}
+        />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+// Registries: the local one and remotes, with status, latency and who is signed in; add a remote (URL, then a token or
+// username and password), test it, remember it; choose which one the other screens act on.
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { Empty, ErrorState, Loading } from '../components/States';
+import { useRegistriesStore } from '../stores/registries';
+
+export function Registries() {
+  const r = useRegistriesStore();
+  const load = r.load;
+  const [url, setUrl] = useState('');
+  const [token, setToken] = useState('');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const ids = { url: useId(), token: useId(), username: useId(), password: useId() };
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const ok = await r.add({ url, ...(token ? { token } : {}), ...(username ? { username, password } : {}) });
+    if (ok) {
+      setUrl('');
+      setToken('');
+      setPassword('');
+    }
+  };
+  return (
+    <section aria-labelledby="registries-heading">
+      <h1 id="registries-heading">Registries</h1>
+      {r.error && <ErrorState message={r.error} onRetry={() => void load()} />}
+      {!r.loaded && !r.error && <Loading what="registries" />}
+      {r.loaded && (
+        <ul className="plain cards">
+          {r.registries.map((x) => (
+            <li key={x.id} className="panel">
+              <h2 className="mono">{x.url}</h2>
+              <p>
+                {x.kind === 'local' ? 'This Shelf' : 'Remote'} · {x.online ? 'online' : 'offline'}
+                {x.latencyMs !== null && ` · ${x.latencyMs} ms`} · {x.signedInAs ? `signed in as ${x.signedInAs}` : 'not signed in'}
+                {x.tokenLastFour && ` · token …${x.tokenLastFour} (${x.credentialBackend})`}
+              </p>
+              {x.error && <p className="alert">{x.error}</p>}
+              <div className="row-actions">
+                <button type="button" aria-pressed={r.activeId === x.id} onClick={() => r.setActive(x.id)} disabled={x.kind === 'remote'}>
+                  {r.activeId === x.id ? 'Active' : 'Use this registry'}
+                </button>
+                {x.kind === 'remote' && (
+                  <button type="button" className="danger" onClick={() => void r.remove(x.id)}>
+                    Forget
+                  </button>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {r.loaded && r.registries.length === 1 && <Empty>No remote registries yet. Add one below.</Empty>}
+      <p className="hint">
+        The other screens act on this Shelf; acting on a remote registry from them is not available yet (remotes are listed and tested
+        here).
+      </p>
+      <form className="panel form" onSubmit={(e) => void submit(e)}>
+        <h2>Add a remote registry</h2>
+        <div className="field">
+          <label htmlFor={ids.url}>Registry URL</label>
+          <input
+            id={ids.url}
+            type="url"
+            required
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            placeholder="https://registry.example.com/"
+          />
+        </div>
+        <div className="filters">
+          <div className="field">
+            <label htmlFor={ids.token}>Token (paste), or</label>
+            <input id={ids.token} type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.username}>Username</label>
+            <input id={ids.username} value={username} onChange={(e) => setUsername(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.password}>Password</label>
+            <input id={ids.password} type="password" value={password} onChange={(e) => setPassword(e.target.value)} />
+          </div>
+        </div>
+        {r.addError && (
+          <p className="alert" role="alert">
+            {r.addError}
+          </p>
+        )}
+        <div className="form__actions">
+          <button type="submit" className="primary" disabled={r.adding}>
+            {r.adding ? 'Testing…' : 'Test and remember'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,51 @@
+// Publish from a folder: inspect (validate, pack, list files, warn), then publish and verify.
+import { create } from 'zustand';
+import type { PublishOutcome, PublishPreview } from '../../../shared/contract';
+import { call } from '../client';
+
+interface PublishState {
+  path: string;
+  tag: string;
+  preview?: PublishPreview;
+  outcome?: PublishOutcome;
+  inspecting: boolean;
+  publishing: boolean;
+  error?: string;
+  setPath(path: string): void;
+  setTag(tag: string): void;
+  inspect(): Promise<void>;
+  publish(): Promise<void>;
+  reset(): void;
+}
+
+export const usePublishStore = create<PublishState>()((set, get) => ({
+  path: '',
+  tag: 'latest',
+  inspecting: false,
+  publishing: false,
+  setPath(path) {
+    set({ path, preview: undefined, outcome: undefined, error: undefined });
+  },
+  setTag(tag) {
+    set({ tag });
+  },
+  async inspect() {
+    set({ inspecting: true, error: undefined, preview: undefined, outcome: undefined });
+    try {
+      set({ preview: await call('publish.inspect', { path: get().path.trim() }), inspecting: false });
+    } catch (error) {
+      set({ inspecting: false, error: (error as Error).message });
+    }
+  },
+  async publish() {
+    set({ publishing: true, error: undefined });
+    try {
+      set({ outcome: await call('publish.run', { path: get().path.trim(), tag: get().tag.trim() || 'latest' }), publishing: false });
+    } catch (error) {
+      set({ publishing: false, error: (error as Error).message });
+    }
+  },
+  reset() {
+    set({ preview: undefined, outcome: undefined, error: undefined });
+  },
+}));
