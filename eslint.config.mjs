@@ -11,6 +11,27 @@ const layer = (files, forbidden, message) => ({
   },
 });
 
+function electronImports(files, forbidden, except) {
+  return {
+    files,
+    ...(except && { ignores: [except] }),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: forbidden,
+              message: 'raw IPC lives only in src/main/electron/ipc.ts and src/preload (derived from the contract); the remote module is never used',
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 // Raw IPC belongs to the preload bridge and the shell's IPC registration only; everything else goes through the contract.
 const electronOnlyInShell = [{ name: 'electron', message: 'only src/main/electron and src/preload may import electron' }];
 
@@ -46,23 +67,11 @@ export default tseslint.config(
   ),
   layer(['src/main/rpc/**', 'src/main/http/**', 'src/main/cli/**'], ['**/electron/**'], 'only the Electron shell knows about Electron'),
   layer(['src/shared/**'], ['**/main/**', '**/renderer/**', '**/preload/**', 'node:*'], 'src/shared is pure and imported by all three processes'),
-  {
-    files: ['src/main/electron/**', 'src/preload/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: 'electron',
-              importNames: ['remote'],
-              message: 'the remote module is not used',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Raw IPC is allowed in exactly two places: the shell's IPC registration and the preload bridge, both derived
+  // from the contract. Everywhere else in the shell, calls go through them.
+  electronImports(['src/main/electron/**'], ['remote', 'ipcMain', 'ipcRenderer'], 'src/main/electron/ipc.ts'),
+  electronImports(['src/main/electron/ipc.ts'], ['remote', 'ipcRenderer']),
+  electronImports(['src/preload/**'], ['remote', 'ipcMain']),
   {
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },

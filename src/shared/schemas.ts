@@ -85,10 +85,7 @@ export const TarballListing = z.object({
 export type TarballListing = z.infer<typeof TarballListing>;
 
 export const TokenScope = z.enum(['read', 'publish', 'admin']);
-/**
- * What the renderer sees of a token: never its secret. Local tokens are stored only as a hash plus their first
- * characters, so `hint` is that prefix ("shelf_abc123…"); remote-registry tokens show their last four characters.
- */
+/** What the renderer sees of a token: never its secret, only a hint made of its last four characters ("…a1b2"). */
 export const TokenView = z.object({
   key: z.string(),
   name: z.string().nullable(),

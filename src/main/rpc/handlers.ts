@@ -39,7 +39,7 @@ export function jobBoardOf(handlers: Handlers): JobBoard | undefined {
 const tokenView = (t: TokenInfo) => ({
   key: t.key,
   name: t.name,
-  hint: `${t.prefix}…`,
+  hint: t.last4 ? `…${t.last4}` : `${t.prefix}…`,
   scope: t.scope,
   cidr: t.cidrWhitelist,
   created: t.created,

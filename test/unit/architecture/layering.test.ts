@@ -18,6 +18,9 @@ describe('import boundaries', () => {
     ['src/main/http/x.ts', "import { app } from 'electron'; export const a = app;", /only src\/main\/electron/],
     ['src/renderer/src/x.ts', "import { createApp } from '../../main/app'; export const a = createApp;", /only through the contract client/],
     ['src/shared/x.ts', "import { createApp } from '../main/app'; export const a = createApp;", /src\/shared is pure/],
+    ['src/main/electron/window.ts', "import { ipcMain } from 'electron'; export const a = ipcMain;", /raw IPC lives only in src\/main\/electron\/ipc\.ts/],
+    ['src/preload/x.ts', "import { ipcMain } from 'electron'; export const a = ipcMain;", /raw IPC lives only/],
+    ['src/main/electron/ipc.ts', "import { remote } from 'electron'; export const a = remote;", /remote module is never used/],
   ])('refuses in %s: %s', async (filePath, code, message) => {
     const errors = await restrictedImportErrors(filePath, code);
     expect(errors.length).toBeGreaterThan(0);
@@ -27,6 +30,8 @@ describe('import boundaries', () => {
   it.each([
     ['src/main/services/packages/x.ts', "import { openDatabase } from '../../storage/db/connection'; export const a = openDatabase;"],
     ['src/main/electron/x.ts', "import { app } from 'electron'; export const a = app;"],
+    ['src/main/electron/ipc.ts', "import { ipcMain } from 'electron'; export const a = ipcMain;"],
+    ['src/preload/index.ts', "import { contextBridge, ipcRenderer } from 'electron'; export const a = [contextBridge, ipcRenderer];"],
     ['src/renderer/src/x.ts', "import { contract } from '../../shared/contract'; export const a = contract;"],
   ])('allows in %s: %s', async (filePath, code) => {
     expect(await restrictedImportErrors(filePath, code)).toEqual([]);

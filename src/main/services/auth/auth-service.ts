@@ -28,6 +28,8 @@ export interface TokenInfo {
   name: string | null;
   /** The first characters of the secret, enough to recognise it, never enough to use it. */
   prefix: string;
+  /** Its last four characters (null for tokens made before Shelf kept them). */
+  last4: string | null;
   scope: TokenScope;
   cidrWhitelist: string[];
   created: string;
@@ -54,6 +56,7 @@ function toTokenInfo(row: TokenRow): TokenInfo {
     key: row.key,
     name: row.name,
     prefix: row.prefix,
+    last4: row.last4,
     scope: row.scope,
     cidrWhitelist: JSON.parse(row.cidr_whitelist) as string[],
     created: row.created_at,
@@ -169,6 +172,7 @@ export class AuthService {
       user_id: user.id,
       secret_hash: sha256(secret),
       prefix: secret.slice(0, TOKEN_PREFIX.length + 6),
+      last4: secret.slice(-4),
       name: input.name ?? null,
       scope: input.scope,
       cidr_whitelist: JSON.stringify(cidrs),

@@ -223,6 +223,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 4,
+    name: 'last four characters of each token',
+    sql: `
+      -- Shown in token lists so a person can tell tokens apart; the secret itself is never stored.
+      ALTER TABLE tokens ADD COLUMN last4 TEXT;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

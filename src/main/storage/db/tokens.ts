@@ -9,6 +9,7 @@ export interface TokenRow {
   user_id: number;
   secret_hash: string;
   prefix: string;
+  last4: string | null;
   name: string | null;
   scope: TokenScope;
   cidr_whitelist: string;
@@ -21,8 +22,8 @@ export interface TokenRow {
 export function insertToken(db: Db, row: Omit<TokenRow, 'id' | 'last_used_at'>): TokenRow {
   const info = db
     .prepare(
-      `INSERT INTO tokens (key, user_id, secret_hash, prefix, name, scope, cidr_whitelist, created_at, updated_at, expires_at)
-       VALUES (@key, @user_id, @secret_hash, @prefix, @name, @scope, @cidr_whitelist, @created_at, @updated_at, @expires_at)`,
+      `INSERT INTO tokens (key, user_id, secret_hash, prefix, last4, name, scope, cidr_whitelist, created_at, updated_at, expires_at)
+       VALUES (@key, @user_id, @secret_hash, @prefix, @last4, @name, @scope, @cidr_whitelist, @created_at, @updated_at, @expires_at)`,
     )
     .run(row);
   return db.prepare('SELECT * FROM tokens WHERE id = ?').get(Number(info.lastInsertRowid)) as TokenRow;
