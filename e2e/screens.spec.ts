@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import { RPC_PATH } from '../src/shared/contract';
 import { collectPageProblems, expectOverview, fillSetupForm, screenshot } from './support/pages';
 import { startServer, type ShelfServer } from './support/server';
+import { createNpmUser, publishWithNpm } from './support/npm';
 
 test.describe.configure({ mode: 'serial' });
 
 let server: ShelfServer;
+/** A second Shelf on loopback that the first one mirrors, holding the package the prefetch spec fetches. */
+let upstream: ShelfServer;
 let page: Page;
 let problems: string[];
 let work: string;
@@ -44,7 +47,9 @@ async function go(label: string, heading: string): Promise<void> {
 }
 
 test.beforeAll(async ({ browser }) => {
-  server = await startServer();
+  upstream = await startServer();
+  await publishWithNpm(upstream, await createNpmUser(upstream, 'upstreamer'), [{ name: 'mirror-me', version: '1.3.0', description: 'fetched by the prefetch spec' }]);
+  server = await startServer(['--upstream', upstream.registry]);
   work = mkdtempSync(join(tmpdir(), 'shelf-e2e-screens-'));
   page = await (await browser.newContext()).newPage();
   problems = collectPageProblems(page);
@@ -53,6 +58,7 @@ test.beforeAll(async ({ browser }) => {
 test.afterAll(async () => {
   await page?.context().close();
   await server?.stop();
+  await upstream?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -189,24 +195,25 @@ test('a dependency graph whose resolution fails shows the conflict and its plain
 });
 
 test('mirror: start a prefetch of a lockfile and watch its progress to a summary', async () => {
-  const project = writePackage(join(work, 'project'), { name: 'project', version: '1.0.0', dependencies: { 'left-pad': '1.3.0' } });
+  const project = writePackage(join(work, 'project'), { name: 'project', version: '1.0.0', dependencies: { 'mirror-me': '1.3.0' } });
   writeFileSync(
     join(project, 'package-lock.json'),
     JSON.stringify({
       name: 'project',
       version: '1.0.0',
       lockfileVersion: 3,
-      packages: { '': { dependencies: { 'left-pad': '1.3.0' } }, 'node_modules/left-pad': { version: '1.3.0' } },
+      packages: { '': { dependencies: { 'mirror-me': '1.3.0' } }, 'node_modules/mirror-me': { version: '1.3.0' } },
     }),
   );
   await go('Mirror', 'Mirror');
-  await expect(page.getByText('No upstream registry is configured')).toBeVisible();
+  await expect(page.getByText(upstream.registry)).toBeVisible();
   await page.getByLabel('Project folder or lockfile on the server').fill(project);
   await page.getByRole('button', { name: 'Prefetch' }).click();
   await expect(page.locator('.job progress')).toBeVisible();
-  // With no upstream (tests never reach the internet) the one package fails; the summary says so and why.
-  await expect(page.getByText(/Prefetch (succeeded|failed)/)).toBeVisible({ timeout: 20_000 });
+  // The upstream is a second Shelf on loopback; the one version is fetched into the cache and listed there.
+  await expect(page.getByText('Prefetch succeeded.')).toBeVisible({ timeout: 20_000 });
   await expect(page.getByText(/1 package versions in .*package-lock\.json/)).toBeVisible();
+  await expect(page.getByText('1 fetched, 0 already cached, 0 failed')).toBeVisible();
   await expectAccessible('mirror');
   await screenshot(page, 'screens-mirror', { dark: true });
 });

@@ -25,11 +25,13 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
 }
 
-export async function startServer(): Promise<ShelfServer> {
+/** Starts `shelf serve` on a free loopback port; with no `--upstream` among `extraArgs` it mirrors nothing (tests never reach the internet). */
+export async function startServer(extraArgs: string[] = []): Promise<ShelfServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shelf-e2e-'));
+  const upstream = extraArgs.includes('--upstream') ? [] : ['--upstream', 'none'];
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'shelf.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--upstream', 'none'],
+    [join(ROOT, 'bin', 'shelf.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...upstream, ...extraArgs],
     { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

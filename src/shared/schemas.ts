@@ -123,7 +123,7 @@ export const JobState = z.object({
   id: z.string(),
   kind: z.enum(['prefetch', 'publish', 'verify']),
   title: z.string(),
-  state: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  state: z.enum(['running', 'succeeded', 'partial', 'failed', 'cancelled']),
   phase: z.string(),
   done: z.number(),
   total: z.number(),

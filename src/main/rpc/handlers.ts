@@ -205,13 +205,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
           onProgress: (p) =>
             report.progress({ phase: p.phase, done: p.done, total: p.total, bytes: services.mirror.admin.status().totalBytes }),
         });
-        return [
-          `${summary.total} package versions in ${file}`,
-          `${summary.fetched} fetched, ${summary.alreadyCached} already cached, ${summary.failed.length} failed`,
-          ...summary.failed.slice(0, 50).map((f) => `failed: ${f.spec}: ${f.reason}`),
-          ...(summary.interrupted ? ['interrupted: run the prefetch again to resume'] : []),
-          `cache now holds ${mb(services.mirror.admin.status().totalBytes)}`,
-        ];
+        return {
+          partial: summary.failed.length > 0,
+          summary: [
+            `${summary.total} package versions in ${file}`,
+            `${summary.fetched} fetched, ${summary.alreadyCached} already cached, ${summary.failed.length} failed`,
+            ...summary.failed.slice(0, 50).map((f) => `failed: ${f.spec}: ${f.reason}`),
+            ...(summary.interrupted ? ['interrupted: run the prefetch again to resume'] : []),
+            `cache now holds ${mb(services.mirror.admin.status().totalBytes)}`,
+          ],
+        };
       });
     },
 

@@ -35,7 +35,13 @@ export class JobBoard {
     return () => this.emitter.off('event', listener);
   }
 
-  start(kind: JobState['kind'], title: string, owner: number, run: (report: JobReport) => Promise<string[]>): JobState {
+  /** `run` returns its summary lines; `partial: true` marks a job that finished but could not do all of its work. */
+  start(
+    kind: JobState['kind'],
+    title: string,
+    owner: number,
+    run: (report: JobReport) => Promise<string[] | { summary: string[]; partial: boolean }>,
+  ): JobState {
     const controller = new AbortController();
     const state: JobState = {
       id: randomUUID(),
@@ -65,7 +71,10 @@ export class JobBoard {
     setImmediate(() => {
       this.emit(entry);
       run(report).then(
-        (summary) => this.finish(entry, controller.signal.aborted ? 'cancelled' : 'succeeded', summary, null),
+        (outcome) => {
+          const { summary, partial } = Array.isArray(outcome) ? { summary: outcome, partial: false } : outcome;
+          this.finish(entry, controller.signal.aborted ? 'cancelled' : partial ? 'partial' : 'succeeded', summary, null);
+        },
         (error: unknown) =>
           this.finish(entry, controller.signal.aborted ? 'cancelled' : 'failed', [], (error as Error)?.message ?? String(error)),
       );

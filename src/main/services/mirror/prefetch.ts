@@ -40,6 +40,9 @@ async function eachLimited<T>(items: readonly T[], limit: number, signal: AbortS
 const reasonOf = (error: unknown) => (isShelfError(error) ? error.message : `unexpected error: ${(error as Error).message}`);
 
 export async function prefetchVersions(mirror: MirrorService, wanted: readonly PackageVersion[], options: PrefetchOptions = {}): Promise<PrefetchSummary> {
+  if (mirror.listUpstreams().length === 0 && !mirror.offline) {
+    throw badRequest('there is no upstream registry to mirror from; start Shelf with --upstream URL (or let it use your npm registry)');
+  }
   const concurrency = options.concurrency ?? 8;
   const summary: PrefetchSummary = { total: wanted.length, fetched: 0, alreadyCached: 0, failed: [], interrupted: false };
   const names = [...new Set(wanted.map((w) => w.name))];

@@ -82,7 +82,8 @@ export function Mirror() {
             ) : (
               <div className={job.state === 'succeeded' ? 'panel panel--ok' : 'alert'} role="status">
                 <p>
-                  <strong>Prefetch {job.state}.</strong> {job.error}
+                  <strong>{job.state === 'partial' ? 'Prefetch finished, but some versions could not be fetched.' : `Prefetch ${job.state}.`}</strong>{' '}
+                  {job.error}
                 </p>
                 <ul className="plain">
                   {job.summary.map((line) => (
