@@ -23,7 +23,8 @@ function electronImports(files, forbidden, except) {
             {
               name: 'electron',
               importNames: forbidden,
-              message: 'raw IPC lives only in src/main/electron/ipc.ts and src/preload (derived from the contract); the remote module is never used',
+              message:
+                'raw IPC lives only in src/main/electron/ipc.ts and src/preload (derived from the contract); the remote module is never used',
             },
           ],
         },
@@ -66,7 +67,11 @@ export default tseslint.config(
     'services speak domain types: they may not import shells, HTTP or the CLI',
   ),
   layer(['src/main/rpc/**', 'src/main/http/**', 'src/main/cli/**'], ['**/electron/**'], 'only the Electron shell knows about Electron'),
-  layer(['src/shared/**'], ['**/main/**', '**/renderer/**', '**/preload/**', 'node:*'], 'src/shared is pure and imported by all three processes'),
+  layer(
+    ['src/shared/**'],
+    ['**/main/**', '**/renderer/**', '**/preload/**', 'node:*'],
+    'src/shared is pure and imported by all three processes',
+  ),
   // Raw IPC is allowed in exactly two places: the shell's IPC registration and the preload bridge, both derived
   // from the contract. Everywhere else in the shell, calls go through them.
   electronImports(['src/main/electron/**'], ['remote', 'ipcMain', 'ipcRenderer'], 'src/main/electron/ipc.ts'),
@@ -82,7 +87,9 @@ export default tseslint.config(
         'error',
         {
           paths: electronOnlyInShell,
-          patterns: [{ group: ['**/main/**', '**/preload/**', 'node:*'], message: 'the renderer talks to main only through the contract client' }],
+          patterns: [
+            { group: ['**/main/**', '**/preload/**', 'node:*'], message: 'the renderer talks to main only through the contract client' },
+          ],
         },
       ],
     },

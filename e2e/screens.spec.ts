@@ -48,7 +48,9 @@ async function go(label: string, heading: string): Promise<void> {
 
 test.beforeAll(async ({ browser }) => {
   upstream = await startServer();
-  await publishWithNpm(upstream, await createNpmUser(upstream, 'upstreamer'), [{ name: 'mirror-me', version: '1.3.0', description: 'fetched by the prefetch spec' }]);
+  await publishWithNpm(upstream, await createNpmUser(upstream, 'upstreamer'), [
+    { name: 'mirror-me', version: '1.3.0', description: 'fetched by the prefetch spec' },
+  ]);
   server = await startServer(['--upstream', upstream.registry]);
   work = mkdtempSync(join(tmpdir(), 'shelf-e2e-screens-'));
   page = await (await browser.newContext()).newPage();

@@ -6,7 +6,10 @@ export type Logger = Record<LogLevel, (message: string) => void>;
 
 const RANK: Record<Config['logLevel'], number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
-export function createLogger(level: Config['logLevel'], write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Logger {
+export function createLogger(
+  level: Config['logLevel'],
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Logger {
   const at = (messageLevel: LogLevel) => (message: string) => {
     if (RANK[messageLevel] <= RANK[level]) write(`${new Date().toISOString()} ${messageLevel.padEnd(5)} ${message}`);
   };

@@ -13,7 +13,11 @@ export interface Harness {
   app: ShelfApp;
   url: string;
   dataDir: string;
-  call(method: string, path: string, options?: { body?: unknown; rawBody?: string | Buffer; token?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
+  call(
+    method: string,
+    path: string,
+    options?: { body?: unknown; rawBody?: string | Buffer; token?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; body: any }>;
   /** Row counts and stored blobs: compare before and after a refused request to prove nothing was written. */
   snapshot(): Record<string, unknown>;
   /** Creates a user through couch login and returns their token. */
@@ -21,7 +25,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Partial<Config> = {}, options: { now?: () => Date; fetch?: typeof fetch } = {}): Promise<Harness> {
+export async function startHarness(
+  overrides: Partial<Config> = {},
+  options: { now?: () => Date; fetch?: typeof fetch } = {},
+): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shelf-unit-'));
   const config: Config = { ...resolveConfig({ dataDir, env: {} }), port: 0, ...overrides };
   const app = createApp(config, { mode: 'browser', now: options.now, fetch: options.fetch, writeLog: () => undefined });
@@ -49,7 +56,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { n
       return { status: response.status, headers: response.headers, body: parsed };
     },
     snapshot() {
-      const db = (app.services.packages.ctx.db);
+      const db = app.services.packages.ctx.db;
       const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
       const blobs: string[] = [];
       const walk = (dir: string) => {
@@ -74,7 +81,15 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { n
     },
     async login(name, password = 'correct-horse-battery') {
       const response = await harness.call('PUT', `/-/user/org.couchdb.user:${name}`, {
-        body: { _id: `org.couchdb.user:${name}`, name, password, email: `${name}@example.test`, type: 'user', roles: [], date: new Date().toISOString() },
+        body: {
+          _id: `org.couchdb.user:${name}`,
+          name,
+          password,
+          email: `${name}@example.test`,
+          type: 'user',
+          roles: [],
+          date: new Date().toISOString(),
+        },
       });
       if (response.status !== 201) throw new Error(`login failed: ${response.status} ${JSON.stringify(response.body)}`);
       return response.body.token as string;
@@ -106,7 +121,12 @@ export async function makeTarball(files: Record<string, string>): Promise<Buffer
 }
 
 /** The body `npm publish` sends for one version, with the right digests unless the caller overrides them. */
-export function publishBody(name: string, version: string, tarball: Buffer, overrides: { manifest?: Record<string, unknown>; body?: Record<string, unknown> } = {}): Record<string, unknown> {
+export function publishBody(
+  name: string,
+  version: string,
+  tarball: Buffer,
+  overrides: { manifest?: Record<string, unknown>; body?: Record<string, unknown> } = {},
+): Record<string, unknown> {
   const integrity = ssri.fromData(tarball, { algorithms: ['sha512'] }).toString();
   const shasum = createHash('sha1').update(tarball).digest('hex');
   const fileName = `${name}-${version}.tgz`;

@@ -11,7 +11,11 @@ export interface ClientResult {
   stderr: string;
 }
 
-export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<ClientResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
+): Promise<ClientResult> {
   return new Promise((resolve) => {
     const child = execFile(
       command,
@@ -31,7 +35,11 @@ export function run(command: string, args: string[], options: { cwd: string; env
  * Runs a command that prompts (npm adduser, npm token create) and answers each prompt when it appears.
  * npm reads prompts one line at a time from a non-TTY stdin, so answers must not be sent before their prompt.
  */
-export function runPrompted(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; answers: [RegExp, string][]; timeoutMs?: number }): Promise<ClientResult> {
+export function runPrompted(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; answers: [RegExp, string][]; timeoutMs?: number },
+): Promise<ClientResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -16,7 +16,10 @@ export interface RunningShelf {
 
 export const ROOT = resolve(__dirname, '..', '..');
 
-export async function startShelf(extraArgs: string[] = [], options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningShelf> {
+export async function startShelf(
+  extraArgs: string[] = [],
+  options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningShelf> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'shelf-it-'));
   const child: ChildProcess = spawn(
     process.execPath,

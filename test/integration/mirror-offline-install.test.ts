@@ -25,7 +25,11 @@ beforeAll(async () => {
   const packages = [
     makePackage(join(work, 'p-base1'), { name: 'offline-base', version: '1.0.0' }),
     makePackage(join(work, 'p-base2'), { name: 'offline-base', version: '2.0.0' }),
-    makePackage(join(work, 'p-mid'), { name: '@off/mid', version: '1.0.0', dependencies: { 'offline-base': '^1.0.0' } }, { 'index.js': "module.exports = 'mid+' + require('offline-base');\n" }),
+    makePackage(
+      join(work, 'p-mid'),
+      { name: '@off/mid', version: '1.0.0', dependencies: { 'offline-base': '^1.0.0' } },
+      { 'index.js': "module.exports = 'mid+' + require('offline-base');\n" },
+    ),
   ];
   for (const dir of packages) {
     const published = await publisher.npm(['publish', '--access', 'public'], dir);
@@ -43,13 +47,22 @@ afterAll(async () => {
 describe('offline install after a prefetch', () => {
   it('mirrors a lockfile, and npm ci works against Shelf with the upstream gone', async () => {
     const user = new NpmUser(mirror.registry);
-    const project = makePackage(join(work, 'app'), { name: 'app', version: '1.0.0', private: true, dependencies: { '@off/mid': '^1.0.0', 'offline-base': '^2.0.0' } });
+    const project = makePackage(join(work, 'app'), {
+      name: 'app',
+      version: '1.0.0',
+      private: true,
+      dependencies: { '@off/mid': '^1.0.0', 'offline-base': '^2.0.0' },
+    });
     const locked = await user.npm(['install', '--package-lock-only'], project);
     expect(locked.code, locked.stderr).toBe(0);
 
-    const mirrored = await run(process.execPath, [join(ROOT, 'bin', 'shelf.js'), 'mirror', project, '--data-dir', mirror.dataDir, '--upstream', upstream.registry, '--json'], {
-      env: cleanEnv(),
-    });
+    const mirrored = await run(
+      process.execPath,
+      [join(ROOT, 'bin', 'shelf.js'), 'mirror', project, '--data-dir', mirror.dataDir, '--upstream', upstream.registry, '--json'],
+      {
+        env: cleanEnv(),
+      },
+    );
     const summary = JSON.parse(mirrored.stdout);
     expect(summary).toMatchObject({ total: 3, failed: [], interrupted: false });
     expect(summary.fetched + summary.alreadyCached).toBe(3);
@@ -59,7 +72,11 @@ describe('offline install after a prefetch', () => {
     const installed = await offlineUser.npm(['ci'], project);
     expect(installed.code, installed.stderr).toBe(0);
     expect(existsSync(join(project, 'node_modules', '@off', 'mid', 'node_modules', 'offline-base'))).toBe(true);
-    const { stdout } = await run(process.execPath, ['-e', "console.log(require('@off/mid'), require('offline-base/package.json').version)"], { cwd: project });
+    const { stdout } = await run(
+      process.execPath,
+      ['-e', "console.log(require('@off/mid'), require('offline-base/package.json').version)"],
+      { cwd: project },
+    );
     expect(stdout.trim()).toBe('mid+offline-base 2.0.0');
   });
 });

@@ -34,13 +34,18 @@ const tarballs = new Map<string, Buffer>();
 async function publish(h: Harness, token: string, name: string, version: string, tags?: Record<string, string>) {
   const tgz = await packageTarball(name, version, { 'README.md': `${name} ${version}` });
   tarballs.set(`${name}@${version}`, tgz);
-  const response = await h.call('PUT', `/${name.replace('/', '%2f')}`, { token, body: publishBody(name, version, tgz, tags ? { body: { 'dist-tags': tags } } : {}) });
+  const response = await h.call('PUT', `/${name.replace('/', '%2f')}`, {
+    token,
+    body: publishBody(name, version, tgz, tags ? { body: { 'dist-tags': tags } } : {}),
+  });
   expect(response.status).toBe(201);
 }
 
 async function startMirror(mirror: Partial<MirrorConfig>, seen: SeenRequest[] = []): Promise<Harness> {
   const countingFetch: typeof fetch = (input, init) => {
-    const headers = Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
+    const headers = Object.fromEntries(
+      Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
+    );
     seen.push({ url: String(input), headers });
     return fetch(input, init);
   };
@@ -130,9 +135,19 @@ describe('pull-through', () => {
     const fake = await startFakeUpstream();
     const versions: Record<string, unknown> = {};
     for (let i = 0; i < 4000; i++) {
-      versions[`1.0.${i}`] = { name: 'huge', version: `1.0.${i}`, description: 'x'.repeat(600), dist: { tarball: `${fake.url}huge/-/huge-1.0.${i}.tgz`, integrity: 'sha512-AAAA', shasum: 'a'.repeat(40) } };
+      versions[`1.0.${i}`] = {
+        name: 'huge',
+        version: `1.0.${i}`,
+        description: 'x'.repeat(600),
+        dist: { tarball: `${fake.url}huge/-/huge-1.0.${i}.tgz`, integrity: 'sha512-AAAA', shasum: 'a'.repeat(40) },
+      };
     }
-    const big = JSON.stringify({ name: 'huge', 'dist-tags': { latest: '1.0.3999' }, versions, time: { modified: new Date().toISOString() } });
+    const big = JSON.stringify({
+      name: 'huge',
+      'dist-tags': { latest: '1.0.3999' },
+      versions,
+      time: { modified: new Date().toISOString() },
+    });
     expect(big.length).toBeGreaterThan(2_000_000);
     fake.route('/huge', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(big));
     const small = { name: 'tiny', 'dist-tags': {}, versions: {}, time: { modified: new Date().toISOString() } };
@@ -326,7 +341,11 @@ describe('integrity', () => {
         '1.0.0': {
           name: 'shady',
           version: '1.0.0',
-          dist: { tarball: `${fake.url}shady/-/shady-1.0.0.tgz`, integrity: ssri.fromData(integrityOf, { algorithms: ['sha512'] }).toString(), shasum: createHash('sha1').update(integrityOf).digest('hex') },
+          dist: {
+            tarball: `${fake.url}shady/-/shady-1.0.0.tgz`,
+            integrity: ssri.fromData(integrityOf, { algorithms: ['sha512'] }).toString(),
+            shasum: createHash('sha1').update(integrityOf).digest('hex'),
+          },
         },
       },
       time: { modified: new Date().toISOString() },
@@ -353,11 +372,14 @@ describe('integrity', () => {
   });
 
   it('refuses a truncated tarball transfer, and caches nothing', async () => {
-    const { fake, real } = await fakeWithTarball((res, bytes) => {
-      res.writeHead(200, { 'content-length': bytes.length });
-      res.write(bytes.subarray(0, 10));
-      setTimeout(() => res.destroy(), 20);
-    }, (await packageTarball('shady', '1.0.0')) as Buffer);
+    const { fake, real } = await fakeWithTarball(
+      (res, bytes) => {
+        res.writeHead(200, { 'content-length': bytes.length });
+        res.write(bytes.subarray(0, 10));
+        setTimeout(() => res.destroy(), 20);
+      },
+      (await packageTarball('shady', '1.0.0')) as Buffer,
+    );
     const mirror = await startHarness({ mirror: { ...MIRROR_DEFAULTS, upstreams: [{ url: fake.url }] } });
     try {
       const response = await mirror.call('GET', '/shady/-/shady-1.0.0.tgz');
@@ -374,7 +396,9 @@ describe('integrity', () => {
   it('shares one upstream fetch between concurrent requests for the same missing packument', async () => {
     const fake = await startFakeUpstream();
     const doc = { name: 'popular', 'dist-tags': {}, versions: {}, time: { modified: new Date().toISOString() } };
-    fake.route('/popular', (_req, res) => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc)), 150));
+    fake.route('/popular', (_req, res) =>
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc)), 150),
+    );
     const mirror = await startHarness({ mirror: { ...MIRROR_DEFAULTS, upstreams: [{ url: fake.url }] } });
     try {
       const responses = await Promise.all(Array.from({ length: 10 }, () => mirror.call('GET', '/popular')));
@@ -420,9 +444,27 @@ describe('prefetch and cache management', () => {
     [
       'package-lock.json (v1)',
       'package-lock.json',
-      JSON.stringify({ lockfileVersion: 1, dependencies: { left: { version: '2.0.0' }, right: { version: '1.0.0', dependencies: { left: { version: '1.0.0' } } }, local: { version: 'file:../local' } } }),
+      JSON.stringify({
+        lockfileVersion: 1,
+        dependencies: {
+          left: { version: '2.0.0' },
+          right: { version: '1.0.0', dependencies: { left: { version: '1.0.0' } } },
+          local: { version: 'file:../local' },
+        },
+      }),
     ],
-    ['npm-shrinkwrap.json', 'npm-shrinkwrap.json', JSON.stringify({ lockfileVersion: 2, packages: { 'node_modules/left': { version: '2.0.0' }, 'node_modules/x/node_modules/left': { version: '1.0.0' }, 'node_modules/right': { version: '1.0.0' } } })],
+    [
+      'npm-shrinkwrap.json',
+      'npm-shrinkwrap.json',
+      JSON.stringify({
+        lockfileVersion: 2,
+        packages: {
+          'node_modules/left': { version: '2.0.0' },
+          'node_modules/x/node_modules/left': { version: '1.0.0' },
+          'node_modules/right': { version: '1.0.0' },
+        },
+      }),
+    ],
     [
       'yarn.lock v1',
       'yarn.lock',
@@ -433,9 +475,21 @@ describe('prefetch and cache management', () => {
       'yarn.lock',
       '__metadata:\n  version: 8\n\n"left@npm:^1.0.0":\n  version: 1.0.0\n  resolution: "left@npm:1.0.0"\n\n"left@npm:^2.0.0":\n  version: 2.0.0\n  resolution: "left@npm:2.0.0"\n\n"right@npm:^1.0.0":\n  version: 1.0.0\n  resolution: "right@npm:1.0.0"\n\n"app@workspace:.":\n  version: 0.0.0-use.local\n  resolution: "app@workspace:."\n',
     ],
-    ['pnpm-lock.yaml (v9)', 'pnpm-lock.yaml', "lockfileVersion: '9.0'\npackages:\n  left@1.0.0:\n    resolution: {integrity: sha512-x}\n  left@2.0.0:\n    resolution: {integrity: sha512-y}\n  right@1.0.0(left@1.0.0):\n    resolution: {integrity: sha512-z}\n"],
-    ['pnpm-lock.yaml (v6)', 'pnpm-lock.yaml', "lockfileVersion: '6.0'\npackages:\n  /left@1.0.0:\n    resolution: {integrity: sha512-x}\n  /left@2.0.0:\n    resolution: {integrity: sha512-y}\n  /right@1.0.0:\n    resolution: {integrity: sha512-z}\n"],
-    ['pnpm-lock.yaml (v5)', 'pnpm-lock.yaml', 'lockfileVersion: 5.4\npackages:\n  /left/1.0.0:\n    resolution: {integrity: sha512-x}\n  /left/2.0.0:\n    resolution: {integrity: sha512-y}\n  /right/1.0.0_left@1.0.0:\n    resolution: {integrity: sha512-z}\n'],
+    [
+      'pnpm-lock.yaml (v9)',
+      'pnpm-lock.yaml',
+      "lockfileVersion: '9.0'\npackages:\n  left@1.0.0:\n    resolution: {integrity: sha512-x}\n  left@2.0.0:\n    resolution: {integrity: sha512-y}\n  right@1.0.0(left@1.0.0):\n    resolution: {integrity: sha512-z}\n",
+    ],
+    [
+      'pnpm-lock.yaml (v6)',
+      'pnpm-lock.yaml',
+      "lockfileVersion: '6.0'\npackages:\n  /left@1.0.0:\n    resolution: {integrity: sha512-x}\n  /left@2.0.0:\n    resolution: {integrity: sha512-y}\n  /right@1.0.0:\n    resolution: {integrity: sha512-z}\n",
+    ],
+    [
+      'pnpm-lock.yaml (v5)',
+      'pnpm-lock.yaml',
+      'lockfileVersion: 5.4\npackages:\n  /left/1.0.0:\n    resolution: {integrity: sha512-x}\n  /left/2.0.0:\n    resolution: {integrity: sha512-y}\n  /right/1.0.0_left@1.0.0:\n    resolution: {integrity: sha512-z}\n',
+    ],
   ])('reads the packages of a %s', (_label, file, content) => {
     expect(readLockfile(findLockfile(writeLock(file, content)))).toEqual(expected);
   });
@@ -451,7 +505,10 @@ describe('prefetch and cache management', () => {
       expect(first).toMatchObject({ total: 3, fetched: 3, alreadyCached: 0, failed: [], interrupted: false });
       const second = await prefetchVersions(mirror.app.services.mirror, expected);
       expect(second).toMatchObject({ fetched: 0, alreadyCached: 3 });
-      const missing = await prefetchVersions(mirror.app.services.mirror, [{ name: 'left', version: '7.7.7' }, { name: 'nope-not-here', version: '1.0.0' }]);
+      const missing = await prefetchVersions(mirror.app.services.mirror, [
+        { name: 'left', version: '7.7.7' },
+        { name: 'nope-not-here', version: '1.0.0' },
+      ]);
       expect(missing.failed.map((f) => f.spec)).toEqual(['left@7.7.7', 'nope-not-here@1.0.0']);
       expect(missing.failed[1]!.reason).toMatch(/not in this registry nor on its upstream/);
     } finally {
@@ -489,7 +546,10 @@ describe('prefetch and cache management', () => {
       for (const path of ['/right/-/right-1.0.0.tgz', '/left/-/left-1.0.0.tgz', '/left/-/left-1.1.0.tgz', '/third/-/third-1.0.0.tgz']) {
         expect((await fetch(`${mirror.url}${path}`)).status).toBe(200);
       }
-      const cached = mirror.app.services.mirror.admin.status().packages.flatMap((p) => p.versions.map((v) => `${p.name}@${v}`)).sort();
+      const cached = mirror.app.services.mirror.admin
+        .status()
+        .packages.flatMap((p) => p.versions.map((v) => `${p.name}@${v}`))
+        .sort();
       expect(cached).toEqual(['left@1.1.0', 'right@1.0.0', 'third@1.0.0']);
     } finally {
       await mirror.close();

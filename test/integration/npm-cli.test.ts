@@ -66,7 +66,12 @@ describe('npm CLI against shelf serve', () => {
   });
 
   it('publishes an unscoped package and serves its packument', async () => {
-    const dir = makePackage(join(work, 'a1'), { name: 'shelf-it-a', version: '1.0.0', description: 'first test package', keywords: ['shelf', 'test'] });
+    const dir = makePackage(join(work, 'a1'), {
+      name: 'shelf-it-a',
+      version: '1.0.0',
+      description: 'first test package',
+      keywords: ['shelf', 'test'],
+    });
     const result = await alice.npm(['publish'], dir);
     expect(result.code, result.stderr).toBe(0);
     const { status, body } = await getJson('/shelf-it-a');
@@ -121,7 +126,9 @@ describe('npm CLI against shelf serve', () => {
     const lock = JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8'));
     expect(lock.packages['node_modules/shelf-it-a'].integrity).toMatch(/^sha512-/);
     const { execFileSync } = await import('node:child_process');
-    expect(execFileSync(process.execPath, ['-e', "console.log(require('@team/lib'))"], { cwd: project }).toString().trim()).toBe('lib uses shelf-it-a');
+    expect(execFileSync(process.execPath, ['-e', "console.log(require('@team/lib'))"], { cwd: project }).toString().trim()).toBe(
+      'lib uses shelf-it-a',
+    );
   });
 
   it('shows a package with npm view', async () => {
@@ -221,7 +228,9 @@ describe('npm CLI against shelf serve', () => {
     expect((await getJson('/-/whoami', token.token)).body).toEqual({ username: 'alice' });
     const listed = await alice.npm(['token', 'list', '--json'], work);
     expect(listed.code, listed.stderr).toBe(0);
-    const entry = (JSON.parse(listed.stdout) as { key: string; name: string; readonly: boolean; token: string }[]).find((t) => t.name === 'ci-read');
+    const entry = (JSON.parse(listed.stdout) as { key: string; name: string; readonly: boolean; token: string }[]).find(
+      (t) => t.name === 'ci-read',
+    );
     expect(entry?.readonly).toBe(true);
     // The list shows a recognisable prefix, never the secret.
     expect(listed.stdout).not.toContain(token.token);

@@ -23,9 +23,13 @@ beforeAll(async () => {
   npmUser.setToken(token);
   // A small chain to install: base ← mid.
   const base = makePackage(join(work, 'base'), { name: 'chain-base', version: '1.0.0' });
-  const mid = makePackage(join(work, 'mid'), { name: '@chain/mid', version: '1.0.0', dependencies: { 'chain-base': '^1.0.0' } }, {
-    'index.js': "module.exports = 'mid+' + require('chain-base');\n",
-  });
+  const mid = makePackage(
+    join(work, 'mid'),
+    { name: '@chain/mid', version: '1.0.0', dependencies: { 'chain-base': '^1.0.0' } },
+    {
+      'index.js': "module.exports = 'mid+' + require('chain-base');\n",
+    },
+  );
   for (const dir of [base, mid]) {
     const result = await npmUser.npm(['publish', '--access', 'public'], dir);
     expect(result.code, result.stderr).toBe(0);
@@ -45,7 +49,12 @@ describe('pnpm', () => {
   const pnpm = (args: string[], cwd: string) => run(process.execPath, [PNPM, ...args], { cwd, env: npmUser.env(), timeoutMs: 180_000 });
 
   it('installs a dependency chain from Shelf', async () => {
-    const project = makePackage(join(work, 'pnpm-app'), { name: 'pnpm-app', version: '1.0.0', private: true, dependencies: { '@chain/mid': '^1.0.0' } });
+    const project = makePackage(join(work, 'pnpm-app'), {
+      name: 'pnpm-app',
+      version: '1.0.0',
+      private: true,
+      dependencies: { '@chain/mid': '^1.0.0' },
+    });
     writeFileSync(join(project, '.npmrc'), `registry=${shelf.registry}\nstore-dir=${join(work, 'pnpm-store')}\n`);
     const result = await pnpm(['install', '--reporter', 'append-only'], project);
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -92,7 +101,12 @@ describe('yarn 4', () => {
     );
 
   it('installs a dependency chain from Shelf', async () => {
-    const project = makePackage(join(work, 'yarn-app'), { name: 'yarn-app', version: '1.0.0', private: true, dependencies: { '@chain/mid': '^1.0.0' } });
+    const project = makePackage(join(work, 'yarn-app'), {
+      name: 'yarn-app',
+      version: '1.0.0',
+      private: true,
+      dependencies: { '@chain/mid': '^1.0.0' },
+    });
     yarnrc(project);
     writeFileSync(join(project, 'yarn.lock'), '');
     const result = await yarn(['install'], project);

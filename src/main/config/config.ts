@@ -50,7 +50,14 @@ export interface ApiRateLimit {
   publish: number;
 }
 
-export const DEFAULT_API_RATE_LIMIT: ApiRateLimit = { enabled: true, windowMs: 60_000, anonymous: 300, authenticated: 1200, login: 20, publish: 60 };
+export const DEFAULT_API_RATE_LIMIT: ApiRateLimit = {
+  enabled: true,
+  windowMs: 60_000,
+  anonymous: 300,
+  authenticated: 1200,
+  login: 20,
+  publish: 60,
+};
 
 export interface Config {
   /** Folder holding shelf.db, blobs/ and config.json. */

@@ -52,7 +52,8 @@ function readConfigFile(dataDir: string): Record<string, unknown> {
 }
 
 function fileValueToRaw(value: unknown): string {
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' && v ? `${v.scope ? `${v.scope}=` : ''}${v.url}` : String(v))).join(',');
+  if (Array.isArray(value))
+    return value.map((v) => (typeof v === 'object' && v ? `${v.scope ? `${v.scope}=` : ''}${v.url}` : String(v))).join(',');
   return String(value);
 }
 

@@ -7,10 +7,15 @@ import { execFile } from 'node:child_process';
  */
 export function readNpmRegistry(env: NodeJS.ProcessEnv = process.env, timeoutMs = 10_000): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['config', 'get', 'registry'], { env, timeout: timeoutMs }, (error, stdout) => {
-      const value = stdout?.toString().trim();
-      if (error || !value || !/^https?:\/\//.test(value)) return resolve(undefined);
-      resolve(value.endsWith('/') ? value : `${value}/`);
-    });
+    execFile(
+      process.platform === 'win32' ? 'npm.cmd' : 'npm',
+      ['config', 'get', 'registry'],
+      { env, timeout: timeoutMs },
+      (error, stdout) => {
+        const value = stdout?.toString().trim();
+        if (error || !value || !/^https?:\/\//.test(value)) return resolve(undefined);
+        resolve(value.endsWith('/') ? value : `${value}/`);
+      },
+    );
   });
 }

@@ -13,12 +13,19 @@ export function npmErrorHandler(maxBodyBytes: number, log: (message: string) => 
     }
     const code = (error as FastifyError).code;
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      void reply.code(413).send({ error: `the request body is larger than this registry accepts (${formatBytes(maxBodyBytes)}); raise --max-tarball-size if the package is meant to be this big` });
+      void reply
+        .code(413)
+        .send({
+          error: `the request body is larger than this registry accepts (${formatBytes(maxBodyBytes)}); raise --max-tarball-size if the package is meant to be this big`,
+        });
       return;
     }
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
-      const message = code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `unsupported content type '${request.headers['content-type'] ?? ''}'; send JSON` : error.message;
+      const message =
+        code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? `unsupported content type '${request.headers['content-type'] ?? ''}'; send JSON`
+          : error.message;
       void reply.code(status).send({ error: message });
       return;
     }

@@ -13,7 +13,10 @@ export function parsePackagePath(path: string): NpmPath | undefined {
   const normalised = path.replace(/%2f/gi, '/');
   let segments: string[];
   try {
-    segments = normalised.split('/').filter((s, i) => i > 0 || s !== '').map((s) => decodeURIComponent(s));
+    segments = normalised
+      .split('/')
+      .filter((s, i) => i > 0 || s !== '')
+      .map((s) => decodeURIComponent(s));
   } catch {
     return undefined;
   }

@@ -46,7 +46,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const parseJson = (_request: unknown, body: string, done: (error: Error | null, value?: unknown) => void) => {
     if (body.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(body, (key, value) => (key === '__proto__' ? undefined : value)));
+      done(
+        null,
+        JSON.parse(body, (key, value) => (key === '__proto__' ? undefined : value)),
+      );
     } catch {
       const error = new Error('the request body is not valid JSON') as Error & { statusCode: number };
       error.statusCode = 400;
@@ -72,7 +75,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     rendererDir: config.rendererDir,
     handlers: deps.handlers,
     log: deps.log.error,
-    isOwnOrigin: (origin) => isOwnOrigin(origin, deps.port(), allowedHostNames(config.host, config.publicUrl, config.allowedHosts), config.publicUrl),
+    isOwnOrigin: (origin) =>
+      isOwnOrigin(origin, deps.port(), allowedHostNames(config.host, config.publicUrl, config.allowedHosts), config.publicUrl),
   });
   void app.register(apiPlugin({ config, services, now: deps.now, log: deps.log }), { prefix: '/api/v1' });
   registerPackageRoutes(app, services);

@@ -11,14 +11,30 @@ async function restrictedImportErrors(filePath: string, code: string): Promise<s
 
 describe('import boundaries', () => {
   it.each([
-    ['src/main/storage/db/x.ts', "import { AuthService } from '../../services/auth/auth-service'; export const a = AuthService;", /storage sits at the bottom/],
-    ['src/main/services/packages/x.ts', "import { buildServer } from '../../http/server'; export const a = buildServer;", /services speak domain types/],
+    [
+      'src/main/storage/db/x.ts',
+      "import { AuthService } from '../../services/auth/auth-service'; export const a = AuthService;",
+      /storage sits at the bottom/,
+    ],
+    [
+      'src/main/services/packages/x.ts',
+      "import { buildServer } from '../../http/server'; export const a = buildServer;",
+      /services speak domain types/,
+    ],
     ['src/main/services/packages/x.ts', "import Fastify from 'fastify'; export const a = Fastify;", /services speak domain types/],
     ['src/main/services/packages/x.ts', "import { app } from 'electron'; export const a = app;", /only src\/main\/electron/],
     ['src/main/http/x.ts', "import { app } from 'electron'; export const a = app;", /only src\/main\/electron/],
-    ['src/renderer/src/x.ts', "import { createApp } from '../../main/app'; export const a = createApp;", /only through the contract client/],
+    [
+      'src/renderer/src/x.ts',
+      "import { createApp } from '../../main/app'; export const a = createApp;",
+      /only through the contract client/,
+    ],
     ['src/shared/x.ts', "import { createApp } from '../main/app'; export const a = createApp;", /src\/shared is pure/],
-    ['src/main/electron/window.ts', "import { ipcMain } from 'electron'; export const a = ipcMain;", /raw IPC lives only in src\/main\/electron\/ipc\.ts/],
+    [
+      'src/main/electron/window.ts',
+      "import { ipcMain } from 'electron'; export const a = ipcMain;",
+      /raw IPC lives only in src\/main\/electron\/ipc\.ts/,
+    ],
     ['src/preload/x.ts', "import { ipcMain } from 'electron'; export const a = ipcMain;", /raw IPC lives only/],
     ['src/main/electron/ipc.ts', "import { remote } from 'electron'; export const a = remote;", /remote module is never used/],
   ])('refuses in %s: %s', async (filePath, code, message) => {

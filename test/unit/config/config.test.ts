@@ -50,7 +50,9 @@ describe('resolveConfig', () => {
 
   it('names the source of a bad value', () => {
     expect(() => resolveConfig({ dataDir: dataDir(), env: { SHELF_PORT: 'abc' } })).toThrow(/SHELF_PORT: 'abc' is not a port number/);
-    expect(() => resolveConfig({ dataDir: dataDir(), env: {}, flags: { signup: 'maybe' } })).toThrow(/--signup: 'maybe' must be one of open, closed/);
+    expect(() => resolveConfig({ dataDir: dataDir(), env: {}, flags: { signup: 'maybe' } })).toThrow(
+      /--signup: 'maybe' must be one of open, closed/,
+    );
     expect(() => resolveConfig({ dataDir: dataDir({ port: 'x' }), env: {} })).toThrow(/config\.json "port"/);
     expect(() => resolveConfig({ dataDir: dataDir({ colour: 'blue' }), env: {} })).toThrow(ConfigError);
     expect(() => resolveConfig({ dataDir: dataDir(), env: { SHELF_MAX_TARBALL_SIZE: 'huge' } })).toThrow(/not a size/);

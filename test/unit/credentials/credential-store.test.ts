@@ -23,7 +23,12 @@ describe('credential store', () => {
     const script = resolve(__dirname, 'keychain-roundtrip.ts');
     const { stdout } = await run(
       'dbus-run-session',
-      ['--', 'sh', '-c', `echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; ${JSON.stringify(resolve('node_modules/.bin/tsx'))} ${JSON.stringify(script)}`],
+      [
+        '--',
+        'sh',
+        '-c',
+        `echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; ${JSON.stringify(resolve('node_modules/.bin/tsx'))} ${JSON.stringify(script)}`,
+      ],
       { cwd: resolve(__dirname, '../../..'), timeout: 60_000 },
     ).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: `${error.stdout ?? ''}${error.stderr ?? ''}` }));
     expect(stdout).toContain('backend=keychain');

@@ -11,7 +11,9 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 
 const couch = (name: string, password: string, extra: Record<string, unknown> = {}) =>
-  h.call('PUT', `/-/user/org.couchdb.user:${name}`, { body: { name, password, email: `${name}@example.test`, type: 'user', roles: [], ...extra } });
+  h.call('PUT', `/-/user/org.couchdb.user:${name}`, {
+    body: { name, password, email: `${name}@example.test`, type: 'user', roles: [], ...extra },
+  });
 
 async function refused(run: () => Promise<{ status: number; body: any; headers: Headers }>, status: number, message: RegExp) {
   const before = h.snapshot();
@@ -44,7 +46,11 @@ describe('accounts', () => {
   });
 
   it('refuses a body whose name differs from the URL with 400', async () => {
-    await refused(() => h.call('PUT', '/-/user/org.couchdb.user:frank', { body: { name: 'grace', password: 'a-long-password' } }), 400, /differs from the one in the URL/);
+    await refused(
+      () => h.call('PUT', '/-/user/org.couchdb.user:frank', { body: { name: 'grace', password: 'a-long-password' } }),
+      400,
+      /differs from the one in the URL/,
+    );
   });
 
   it('throttles repeated failed logins from one client with 429 and Retry-After', async () => {
@@ -75,17 +81,31 @@ describe('tokens', () => {
 
   it('refuses a token used from outside its CIDR allowlist with 403', async () => {
     const token = (await couch('judy', 'a-long-password')).body.token as string;
-    const created = await h.call('POST', '/-/npm/v1/tokens', { token, body: { password: 'a-long-password', cidr_whitelist: ['10.0.0.0/8'] } });
+    const created = await h.call('POST', '/-/npm/v1/tokens', {
+      token,
+      body: { password: 'a-long-password', cidr_whitelist: ['10.0.0.0/8'] },
+    });
     expect(created.status).toBe(201);
     await refused(() => h.call('GET', '/-/whoami', { token: created.body.token }), 403, /limited to 10\.0\.0\.0\/8/);
-    const local = await h.call('POST', '/-/npm/v1/tokens', { token, body: { password: 'a-long-password', cidr_whitelist: ['127.0.0.0/8'] } });
+    const local = await h.call('POST', '/-/npm/v1/tokens', {
+      token,
+      body: { password: 'a-long-password', cidr_whitelist: ['127.0.0.0/8'] },
+    });
     expect((await h.call('GET', '/-/whoami', { token: local.body.token })).body).toEqual({ username: 'judy' });
   });
 
   it('refuses a malformed CIDR and a wrong password when creating a token', async () => {
     const token = (await couch('kim', 'a-long-password')).body.token as string;
-    await refused(() => h.call('POST', '/-/npm/v1/tokens', { token, body: { password: 'a-long-password', cidr_whitelist: ['nonsense'] } }), 400, /not an IP range/);
-    await refused(() => h.call('POST', '/-/npm/v1/tokens', { token, body: { password: 'wrong-password!' } }), 401, /incorrect username or password/);
+    await refused(
+      () => h.call('POST', '/-/npm/v1/tokens', { token, body: { password: 'a-long-password', cidr_whitelist: ['nonsense'] } }),
+      400,
+      /not an IP range/,
+    );
+    await refused(
+      () => h.call('POST', '/-/npm/v1/tokens', { token, body: { password: 'wrong-password!' } }),
+      401,
+      /incorrect username or password/,
+    );
   });
 
   it('lets a read-only token read but not publish', async () => {
@@ -110,7 +130,13 @@ describe('request guards', () => {
     const before = h.snapshot();
     const status = await new Promise<number>((resolve) => {
       const req = request(
-        { host: '127.0.0.1', port, path: '/rebound', method: 'PUT', headers: { host: `evil.example:${port}`, 'content-type': 'application/json', authorization: `Bearer ${token}` } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/rebound',
+          method: 'PUT',
+          headers: { host: `evil.example:${port}`, 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode!);
@@ -132,7 +158,9 @@ describe('request guards', () => {
     const closed = await startHarness({ signup: 'closed' });
     try {
       const before = closed.snapshot();
-      const response = await closed.call('PUT', '/-/user/org.couchdb.user:newbie', { body: { name: 'newbie', password: 'a-long-password' } });
+      const response = await closed.call('PUT', '/-/user/org.couchdb.user:newbie', {
+        body: { name: 'newbie', password: 'a-long-password' },
+      });
       expect(response.status).toBe(403);
       expect(response.body.error).toMatch(/sign-up is closed/);
       expect(closed.snapshot()).toEqual(before);

@@ -30,7 +30,9 @@ async function refused(run: () => Promise<{ status: number; body: any }>, status
 
 describe('packuments', () => {
   it('serves the abbreviated document when the client prefers it, with its own content type', async () => {
-    const response = await h.call('GET', '/pkg', { headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' } });
+    const response = await h.call('GET', '/pkg', {
+      headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' },
+    });
     expect(response.headers.get('content-type')).toBe('application/vnd.npm.install-v1+json');
     expect(response.body.modified).toBeTruthy();
     expect(response.body.versions['1.0.0'].dependencies).toEqual({ left: '^1.0.0' });
@@ -77,7 +79,7 @@ describe('packuments', () => {
     expect(ssri.checkData(bytes, doc.versions['1.0.0'].dist.integrity)).toBeTruthy();
   });
 
-  it('answers 404 with npm\'s error shape for unknown packages', async () => {
+  it("answers 404 with npm's error shape for unknown packages", async () => {
     const response = await h.call('GET', '/no-such-package');
     expect(response.status).toBe(404);
     expect(response.body).toEqual({ error: "package 'no-such-package' is not in this registry" });
@@ -94,7 +96,11 @@ describe('changes and their refusals', () => {
   });
 
   it('refuses a dist-tag pointing at a version that does not exist', async () => {
-    await refused(() => h.call('PUT', '/-/package/pkg/dist-tags/ghost', { token: alice, body: '3.0.0' }), 404, /pkg@3\.0\.0 does not exist/);
+    await refused(
+      () => h.call('PUT', '/-/package/pkg/dist-tags/ghost', { token: alice, body: '3.0.0' }),
+      404,
+      /pkg@3\.0\.0 does not exist/,
+    );
   });
 
   it('refuses an unpublish with a stale _rev with 409', async () => {
@@ -103,20 +109,26 @@ describe('changes and their refusals', () => {
 
   it('refuses removing the last owner, and adding an unknown user', async () => {
     await refused(() => h.call('DELETE', '/-/package/pkg/owners/alice', { token: alice }), 400, /last owner/);
-    await refused(() => h.call('PUT', '/-/package/pkg/owners', { token: alice, body: { user: 'nobody-here' } }), 404, /no user 'nobody-here'/);
+    await refused(
+      () => h.call('PUT', '/-/package/pkg/owners', { token: alice, body: { user: 'nobody-here' } }),
+      404,
+      /no user 'nobody-here'/,
+    );
   });
 
-  it('adds and removes owners in pnpm\'s form', async () => {
+  it("adds and removes owners in pnpm's form", async () => {
     expect((await h.call('PUT', '/-/package/pkg/owners', { token: alice, body: { user: 'bob' } })).status).toBe(201);
     expect((await h.call('GET', '/-/package/pkg/owners')).body.map((o: any) => o.username)).toEqual(['alice', 'bob']);
     expect((await h.call('DELETE', '/-/package/pkg/owners/bob', { token: alice })).status).toBe(200);
     expect((await h.call('GET', '/-/package/pkg/owners')).body.map((o: any) => o.username)).toEqual(['alice']);
   });
 
-  it('reports access in npm\'s and pnpm\'s forms', async () => {
+  it("reports access in npm's and pnpm's forms", async () => {
     expect((await h.call('GET', '/-/package/pkg/visibility')).body).toEqual({ public: true });
     expect((await h.call('GET', '/-/package/pkg/access')).body).toEqual({ access: 'public' });
-    expect((await h.call('GET', '/-/package/pkg/collaborators?format=cli')).body).toEqual([{ user: 'alice', email: 'alice@example.test', permissions: 'read-write' }]);
+    expect((await h.call('GET', '/-/package/pkg/collaborators?format=cli')).body).toEqual([
+      { user: 'alice', email: 'alice@example.test', permissions: 'read-write' },
+    ]);
   });
 
   it('answers all three audit endpoints, including a gzipped body', async () => {
@@ -132,7 +144,7 @@ describe('changes and their refusals', () => {
     expect((await h.call('POST', '/-/npm/v1/security/audits', { body: {} })).status).toBe(200);
   });
 
-  it('answers ping in npm\'s and pnpm\'s forms', async () => {
+  it("answers ping in npm's and pnpm's forms", async () => {
     expect((await h.call('GET', '/-/ping')).body).toEqual({});
     expect((await h.call('GET', '/-/ping?write=true')).body).toEqual({});
   });

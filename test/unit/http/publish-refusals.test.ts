@@ -12,7 +12,10 @@ beforeAll(async () => {
   alice = await h.login('alice');
   bob = await h.login('bob');
   // One good package so that owner and duplicate checks have something to collide with.
-  const ok = await h.call('PUT', '/existing', { token: alice, body: publishBody('existing', '1.0.0', await packageTarball('existing', '1.0.0')) });
+  const ok = await h.call('PUT', '/existing', {
+    token: alice,
+    body: publishBody('existing', '1.0.0', await packageTarball('existing', '1.0.0')),
+  });
   expect(ok.status).toBe(201);
 });
 
@@ -50,7 +53,11 @@ describe('publish refusals', () => {
 
   it('refuses a version that exists with 409', async () => {
     const body = publishBody('existing', '1.0.0', await packageTarball('existing', '1.0.0', { 'extra.js': '2' }));
-    await expectRefused(() => h.call('PUT', '/existing', { body, token: alice }), 409, /cannot publish over the previously published versions: 1\.0\.0/);
+    await expectRefused(
+      () => h.call('PUT', '/existing', { body, token: alice }),
+      409,
+      /cannot publish over the previously published versions: 1\.0\.0/,
+    );
   });
 
   it.each([
@@ -94,7 +101,8 @@ describe('publish refusals', () => {
   it('refuses a tarball whose sha512 does not match dist.integrity with 400', async () => {
     const other = await packageTarball('badsum', '1.0.0', { 'other.js': 'x' });
     const body = publishBody('badsum', '1.0.0', await packageTarball('badsum', '1.0.0'));
-    (body.versions as any)['1.0.0'].dist.integrity = publishBody('badsum', '1.0.0', other).versions && (publishBody('badsum', '1.0.0', other).versions as any)['1.0.0'].dist.integrity;
+    (body.versions as any)['1.0.0'].dist.integrity =
+      publishBody('badsum', '1.0.0', other).versions && (publishBody('badsum', '1.0.0', other).versions as any)['1.0.0'].dist.integrity;
     await expectRefused(() => h.call('PUT', '/badsum', { body, token: alice }), 400, /does not match its dist\.integrity/);
   });
 
@@ -116,18 +124,28 @@ describe('publish refusals', () => {
 
   it('refuses a tarball whose package.json names another package or version with 400', async () => {
     const body = publishBody('mismatch', '1.0.0', await packageTarball('mismatch', '1.0.1'));
-    await expectRefused(() => h.call('PUT', '/mismatch', { body, token: alice }), 400, /package\.json inside the tarball is mismatch@1\.0\.1/);
+    await expectRefused(
+      () => h.call('PUT', '/mismatch', { body, token: alice }),
+      400,
+      /package\.json inside the tarball is mismatch@1\.0\.1/,
+    );
   });
 
   it('refuses a tarball over the compressed size limit with 413', async () => {
     const random = Buffer.from(Array.from({ length: 100 * 1024 }, (_, i) => (i * 7919) % 251));
-    const big = await makeTarball({ 'package.json': JSON.stringify({ name: 'big', version: '1.0.0' }), 'blob.bin': random.toString('latin1') });
+    const big = await makeTarball({
+      'package.json': JSON.stringify({ name: 'big', version: '1.0.0' }),
+      'blob.bin': random.toString('latin1'),
+    });
     const body = publishBody('big', '1.0.0', Buffer.concat([big, random]));
     await expectRefused(() => h.call('PUT', '/big', { body, token: alice }), 413, /over this registry's limit/);
   });
 
   it('refuses a gzip bomb (small compressed, huge unpacked) with 413', async () => {
-    const bomb = await makeTarball({ 'package.json': JSON.stringify({ name: 'bomb', version: '1.0.0' }), 'zeros.txt': '\0'.repeat(2 * 1024 * 1024) });
+    const bomb = await makeTarball({
+      'package.json': JSON.stringify({ name: 'bomb', version: '1.0.0' }),
+      'zeros.txt': '\0'.repeat(2 * 1024 * 1024),
+    });
     expect(bomb.length).toBeLessThan(64 * 1024);
     const body = publishBody('bomb', '1.0.0', bomb);
     await expectRefused(() => h.call('PUT', '/bomb', { body, token: alice }), 413, /unpack|uncompressed|limit/i);
@@ -135,15 +153,30 @@ describe('publish refusals', () => {
 
   it('refuses a request body over the body limit with 413', async () => {
     const huge = 'x'.repeat(2 * 1024 * 1024);
-    await expectRefused(() => h.call('PUT', '/huge', { rawBody: JSON.stringify({ name: 'huge', pad: huge }), token: alice, headers: { 'content-type': 'application/json' } }), 413, /larger than this registry accepts/);
+    await expectRefused(
+      () =>
+        h.call('PUT', '/huge', {
+          rawBody: JSON.stringify({ name: 'huge', pad: huge }),
+          token: alice,
+          headers: { 'content-type': 'application/json' },
+        }),
+      413,
+      /larger than this registry accepts/,
+    );
   });
 
   it('refuses a body that is not JSON with 400', async () => {
-    await expectRefused(() => h.call('PUT', '/notjson', { rawBody: '{nope', token: alice, headers: { 'content-type': 'application/json' } }), 400, /not valid JSON/);
+    await expectRefused(
+      () => h.call('PUT', '/notjson', { rawBody: '{nope', token: alice, headers: { 'content-type': 'application/json' } }),
+      400,
+      /not valid JSON/,
+    );
   });
 
   it('refuses a dist-tag that reads as a version range with 400', async () => {
-    const body = publishBody('rangetag', '1.0.0', await packageTarball('rangetag', '1.0.0'), { body: { 'dist-tags': { '^1.0.0': '1.0.0' } } });
+    const body = publishBody('rangetag', '1.0.0', await packageTarball('rangetag', '1.0.0'), {
+      body: { 'dist-tags': { '^1.0.0': '1.0.0' } },
+    });
     await expectRefused(() => h.call('PUT', '/rangetag', { body, token: alice }), 400, /invalid dist-tag/);
   });
 

@@ -68,7 +68,8 @@ describe('TarballStore', () => {
     await store.put(integrity, bytes);
     await store.put(integrity, bytes);
     const files: string[] = [];
-    const walk = (d: string) => readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(join(d, e.name)) : files.push(e.name)));
+    const walk = (d: string) =>
+      readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(join(d, e.name)) : files.push(e.name)));
     walk(join(dir, 'blobs'));
     expect(files).toHaveLength(1);
   });

@@ -83,7 +83,10 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services):
   });
 }
 
-function sendTarball(reply: FastifyReply, tarball: { stream: NodeJS.ReadableStream; size: number; integrity: string; isPublic: boolean }): FastifyReply {
+function sendTarball(
+  reply: FastifyReply,
+  tarball: { stream: NodeJS.ReadableStream; size: number; integrity: string; isPublic: boolean },
+): FastifyReply {
   return reply
     .header('Content-Type', 'application/octet-stream')
     .header('Content-Length', String(tarball.size))

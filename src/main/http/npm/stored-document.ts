@@ -13,7 +13,12 @@ export function wantsAbbreviated(request: FastifyRequest): boolean {
   let json = -1;
   for (const part of accept.split(',')) {
     const [type, ...params] = part.trim().split(';');
-    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+    const q = Number(
+      params
+        .map((p) => p.trim())
+        .find((p) => p.startsWith('q='))
+        ?.slice(2) ?? '1',
+    );
     const t = type?.trim().toLowerCase();
     if (t === ABBREVIATED_TYPE) corgi = Math.max(corgi, q);
     else if (t === 'application/json' || t === '*/*') json = Math.max(json, q);

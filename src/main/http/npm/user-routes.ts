@@ -52,7 +52,13 @@ export function registerUserRoutes(app: FastifyInstance, services: Services): vo
       const user = auth.findUser(first.slice(COUCH_PREFIX.length));
       if (!user) throw notFound(`there is no user '${first.slice(COUCH_PREFIX.length)}' on this registry`);
       // Email addresses are for signed-in users only (npm owner add reads them); anonymous callers get the name.
-      return reply.send({ _id: `${COUCH_PREFIX}${user.name}`, name: user.name, ...(principal && { email: user.email ?? '' }), type: 'user', roles: [] });
+      return reply.send({
+        _id: `${COUCH_PREFIX}${user.name}`,
+        name: user.name,
+        ...(principal && { email: user.email ?? '' }),
+        type: 'user',
+        roles: [],
+      });
     }
     // npm access list packages <user>: GET /-/user/<user>/package
     if (segments.length === 2 && segments[1] === 'package') {

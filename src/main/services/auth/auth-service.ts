@@ -142,7 +142,10 @@ export class AuthService {
    * npm's couch login and adduser (PUT /-/user/org.couchdb.user:NAME): signs in an existing user,
    * or creates the account when sign-up is open. Returns a new token with the account's full rights.
    */
-  async couchLogin(input: { name: string; password: string; email?: string }, client: string): Promise<{ token: string; user: User; created: boolean }> {
+  async couchLogin(
+    input: { name: string; password: string; email?: string },
+    client: string,
+  ): Promise<{ token: string; user: User; created: boolean }> {
     let user: User;
     let created = false;
     if (findUserByName(this.db, input.name)) {

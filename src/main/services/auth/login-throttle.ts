@@ -15,11 +15,9 @@ export class LoginThrottle {
     const recent = this.recent(client);
     if (recent.length >= this.maxFailures) {
       const retryAfter = Math.max(1, Math.ceil((recent[0]! + this.windowMs - this.now().getTime()) / 1000));
-      throw new ShelfError(
-        'rate_limit_exceeded',
-        `too many failed sign-in attempts from this client; try again in ${retryAfter} seconds`,
-        { retryAfter },
-      );
+      throw new ShelfError('rate_limit_exceeded', `too many failed sign-in attempts from this client; try again in ${retryAfter} seconds`, {
+        retryAfter,
+      });
     }
   }
 

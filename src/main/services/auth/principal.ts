@@ -29,7 +29,9 @@ export function requireUser(principal: Principal | undefined, action: string): P
 export function requireScope(principal: Principal | undefined, scope: TokenScope, action: string): Principal {
   const p = requireUser(principal, action);
   if (RANK[p.scope] < RANK[scope]) {
-    throw forbidden(`this token is ${p.scope === 'read' ? 'read-only' : `limited to ${p.scope}`} and cannot ${action}; use a token with ${scope} scope`);
+    throw forbidden(
+      `this token is ${p.scope === 'read' ? 'read-only' : `limited to ${p.scope}`} and cannot ${action}; use a token with ${scope} scope`,
+    );
   }
   return p;
 }

@@ -101,7 +101,12 @@ export async function openCredentialStore(options: CredentialStoreOptions = {}):
     reason = (error as Error).message.split('\n')[0] ?? 'unknown error';
   }
   if (options.plaintextFile) {
-    return new PlaintextStore(options.plaintextFile, `no system keychain is reachable (${reason}); registry tokens are stored unencrypted in ${options.plaintextFile}, as you chose`);
+    return new PlaintextStore(
+      options.plaintextFile,
+      `no system keychain is reachable (${reason}); registry tokens are stored unencrypted in ${options.plaintextFile}, as you chose`,
+    );
   }
-  return new MemoryStore(`no system keychain is reachable (${reason}); registry tokens are kept in memory and will be forgotten when Shelf stops`);
+  return new MemoryStore(
+    `no system keychain is reachable (${reason}); registry tokens are kept in memory and will be forgotten when Shelf stops`,
+  );
 }

@@ -49,7 +49,13 @@ export class CacheAdmin {
   status(): CacheStatus {
     const byName = new Map<string, CachedPackageStatus>();
     for (const row of listCachedTarballs(this.db)) {
-      const entry = byName.get(row.name) ?? { name: row.name, versions: [], bytes: 0, lastUsed: row.last_used_at, pinned: isPinned(this.db, row.name) };
+      const entry = byName.get(row.name) ?? {
+        name: row.name,
+        versions: [],
+        bytes: 0,
+        lastUsed: row.last_used_at,
+        pinned: isPinned(this.db, row.name),
+      };
       entry.versions.push(row.version);
       entry.bytes += row.size;
       if (row.last_used_at > entry.lastUsed) entry.lastUsed = row.last_used_at;

@@ -19,7 +19,9 @@ export function findLockfile(path: string): string {
   if (!statSync(path).isDirectory()) return path;
   for (const name of LOCKFILE_NAMES) if (existsSync(join(path, name))) return join(path, name);
   if (existsSync(join(path, 'package.json'))) {
-    throw badRequest(`${path} has a package.json but no lockfile; run \`shelf lock ${path}\` (or \`npm install --package-lock-only\`) first, then mirror the lockfile`);
+    throw badRequest(
+      `${path} has a package.json but no lockfile; run \`shelf lock ${path}\` (or \`npm install --package-lock-only\`) first, then mirror the lockfile`,
+    );
   }
   throw badRequest(`${path} holds no lockfile (${LOCKFILE_NAMES.join(', ')}) and no package.json`);
 }

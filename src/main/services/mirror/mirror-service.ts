@@ -134,16 +134,28 @@ export class MirrorService {
     return { doc: storedDocument(rendered, abbreviated), state };
   }
 
-  async tarball(name: string, fileName: string): Promise<{ stream: ReadStream; size: number; integrity: string; isPublic: boolean; state: CacheState }> {
+  async tarball(
+    name: string,
+    fileName: string,
+  ): Promise<{ stream: ReadStream; size: number; integrity: string; isPublic: boolean; state: CacheState }> {
     const version = versionFromFileName(name, fileName);
     const cached = findCachedTarball(this.deps.db, name, version);
     if (cached && this.deps.blobs.sizeOf(cached.integrity) !== undefined) {
       touchCachedTarball(this.deps.db, name, version, this.deps.now().toISOString());
-      return { stream: this.deps.blobs.open(cached.integrity), size: cached.size, integrity: cached.integrity, isPublic: true, state: 'hit' };
+      return {
+        stream: this.deps.blobs.open(cached.integrity),
+        size: cached.size,
+        integrity: cached.integrity,
+        isPublic: true,
+        state: 'hit',
+      };
     }
     const upstream = this.upstreamFor(name);
     if (this.offlineSwitch || !upstream) {
-      throw new ShelfError('unavailable', `Shelf is offline and has no cached tarball of ${name}@${version}; prefetch it while online (shelf mirror)`);
+      throw new ShelfError(
+        'unavailable',
+        `Shelf is offline and has no cached tarball of ${name}@${version}; prefetch it while online (shelf mirror)`,
+      );
     }
     const integrity = await this.coalesce(`t:${name}@${version}`, () => this.download(upstream, name, version));
     const size = this.deps.blobs.sizeOf(integrity)!;
@@ -163,7 +175,10 @@ export class MirrorService {
   /** Makes sure a packument is cached and fresh; returns the versions and dist-tags it lists. */
   async ensurePackument(name: string): Promise<{ versions: string[]; distTags: Record<string, string> }> {
     const { row } = await this.currentRow(name);
-    return { versions: listUpstreamVersions(this.deps.db, name).map((v) => v.version), distTags: JSON.parse(row.dist_tags) as Record<string, string> };
+    return {
+      versions: listUpstreamVersions(this.deps.db, name).map((v) => v.version),
+      distTags: JSON.parse(row.dist_tags) as Record<string, string>,
+    };
   }
 
   /**
@@ -175,7 +190,10 @@ export class MirrorService {
     const upstream = fallback && this.clientFor(fallback);
     if (this.offlineSwitch || !upstream) return { available: false, status: 200, body: {} };
     try {
-      const response = await upstream.post(path, Buffer.from(JSON.stringify(body ?? {})), { 'content-type': 'application/json', accept: 'application/json' });
+      const response = await upstream.post(path, Buffer.from(JSON.stringify(body ?? {})), {
+        'content-type': 'application/json',
+        accept: 'application/json',
+      });
       return { available: true, status: response.status, body: await response.json() };
     } catch (error) {
       this.deps.warn?.(`audit: ${(error as Error).message}`);
@@ -195,7 +213,10 @@ export class MirrorService {
     if (this.offlineSwitch || !upstream) {
       if (row) return { row, state: 'offline' };
       if (!upstream && !this.offlineSwitch) throw notFound(`package '${name}' is not in this registry`);
-      throw new ShelfError('unavailable', `Shelf is offline and has no cached copy of '${name}'; prefetch it while online (shelf mirror --package ${name})`);
+      throw new ShelfError(
+        'unavailable',
+        `Shelf is offline and has no cached copy of '${name}'; prefetch it while online (shelf mirror --package ${name})`,
+      );
     }
     if (row && this.deps.now().getTime() - Date.parse(row.fetched_at) < this.deps.config.maxAgeMs) return { row, state: 'hit' };
     try {
@@ -210,14 +231,19 @@ export class MirrorService {
     }
   }
 
-  private async refresh(upstream: UpstreamClient, name: string, row: UpstreamPackumentRow | undefined): Promise<{ row: UpstreamPackumentRow; state: CacheState }> {
+  private async refresh(
+    upstream: UpstreamClient,
+    name: string,
+    row: UpstreamPackumentRow | undefined,
+  ): Promise<{ row: UpstreamPackumentRow; state: CacheState }> {
     const result = await upstream.packument(name, row ? { etag: row.etag, lastModified: row.last_modified } : {});
     const now = this.deps.now().toISOString();
     if (result.status === 304 && row) {
       markRevalidated(this.deps.db, name, now);
       return { row: { ...row, fetched_at: now }, state: 'revalidated' };
     }
-    if (result.status === 404 || result.status === 304) throw notFound(`package '${name}' is not in this registry nor on its upstream ${new URL(upstream.upstream.url).host}`);
+    if (result.status === 404 || result.status === 304)
+      throw notFound(`package '${name}' is not in this registry nor on its upstream ${new URL(upstream.upstream.url).host}`);
     const out = await this.transform(result.body, name);
     const stored: UpstreamPackumentRow = {
       upstream_url: upstream.upstream.url,
@@ -268,13 +294,19 @@ export class MirrorService {
   private async offlineView(row: UpstreamPackumentRow): Promise<{ full: StoredDocument; abbrev: StoredDocument }> {
     const cached = cachedVersionsOf(this.deps.db, row.name).sort(semver.compare);
     if (cached.length === 0) {
-      throw new ShelfError('unavailable', `Shelf is offline and holds no tarball of '${row.name}', so no version of it can be installed; prefetch it while online (shelf mirror --package ${row.name})`);
+      throw new ShelfError(
+        'unavailable',
+        `Shelf is offline and holds no tarball of '${row.name}', so no version of it can be installed; prefetch it while online (shelf mirror --package ${row.name})`,
+      );
     }
     const key = `${this.deps.baseUrl()}|${row.fetched_at}|${cached.join(',')}`;
     const memo = this.offlineViews.get(row.name);
     if (memo && memo.key === key) return memo.doc;
     const distTags = offlineDistTags(JSON.parse(row.dist_tags) as Record<string, string>, cached);
-    const rendered = { ...row, ...this.rendering(row.name, await this.transform(gunzipSync(row.raw_gzip), row.name, { keep: cached, distTags })) };
+    const rendered = {
+      ...row,
+      ...this.rendering(row.name, await this.transform(gunzipSync(row.raw_gzip), row.name, { keep: cached, distTags })),
+    };
     const doc = { full: storedDocument(rendered, false), abbrev: storedDocument(rendered, true) };
     this.offlineViews.set(row.name, { key, doc });
     return doc;
@@ -300,13 +332,27 @@ export class MirrorService {
     try {
       bytes = Buffer.from(await response.arrayBuffer());
     } catch (error) {
-      throw new ShelfError('upstream_failed', `the upstream dropped the connection while sending the tarball of ${spec}; nothing was cached`, { cause: error });
+      throw new ShelfError(
+        'upstream_failed',
+        `the upstream dropped the connection while sending the tarball of ${spec}; nothing was cached`,
+        { cause: error },
+      );
     }
     if (!Number.isNaN(declared) && bytes.length !== declared) {
-      throw new ShelfError('upstream_failed', `the tarball of ${spec} arrived truncated (${bytes.length} of ${declared} bytes); nothing was cached`);
+      throw new ShelfError(
+        'upstream_failed',
+        `the tarball of ${spec} arrived truncated (${bytes.length} of ${declared} bytes); nothing was cached`,
+      );
     }
-    if (source.integrity ? !ssri.checkData(bytes, source.integrity) : source.shasum && !ssri.checkData(bytes, ssri.fromHex(source.shasum, 'sha1'))) {
-      throw new ShelfError('upstream_failed', `the tarball of ${spec} from the upstream does not match its published integrity; it was not cached or served`);
+    if (
+      source.integrity
+        ? !ssri.checkData(bytes, source.integrity)
+        : source.shasum && !ssri.checkData(bytes, ssri.fromHex(source.shasum, 'sha1'))
+    ) {
+      throw new ShelfError(
+        'upstream_failed',
+        `the tarball of ${spec} from the upstream does not match its published integrity; it was not cached or served`,
+      );
     }
     const integrity = ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
     await this.deps.blobs.put(integrity, bytes);

@@ -33,7 +33,11 @@ type Json = Record<string, unknown>;
  * Self-contained on purpose: its source text is what the worker thread runs (Function.prototype.toString), so it may use
  * nothing from outside but its parameters. zlib and crypto are handed in for that reason.
  */
-export function transformPackument(input: TransformInput, zlib: typeof import('node:zlib'), crypto: typeof import('node:crypto')): TransformOutput {
+export function transformPackument(
+  input: TransformInput,
+  zlib: typeof import('node:zlib'),
+  crypto: typeof import('node:crypto'),
+): TransformOutput {
   const doc = JSON.parse(Buffer.from(input.raw).toString('utf8')) as Json;
   const upstreamVersions = (doc.versions && typeof doc.versions === 'object' ? doc.versions : {}) as Record<string, Json>;
   const keep = input.keepVersions ? new Set(input.keepVersions) : null;
@@ -59,7 +63,8 @@ export function transformPackument(input: TransformInput, zlib: typeof import('n
     abbreviated.dist = served.dist;
     abbreviatedVersions[version] = abbreviated;
   }
-  const distTags = input.distTags ?? ((doc['dist-tags'] && typeof doc['dist-tags'] === 'object' ? doc['dist-tags'] : {}) as Record<string, string>);
+  const distTags =
+    input.distTags ?? ((doc['dist-tags'] && typeof doc['dist-tags'] === 'object' ? doc['dist-tags'] : {}) as Record<string, string>);
   const time = (doc.time && typeof doc.time === 'object' ? doc.time : {}) as Record<string, string>;
   const modified = typeof time.modified === 'string' ? time.modified : new Date().toISOString();
   let servedTime: Record<string, string> = time;

@@ -29,7 +29,12 @@ export interface PrefetchOptions {
 }
 
 /** Runs `work` over items with at most `limit` in flight. */
-async function eachLimited<T>(items: readonly T[], limit: number, signal: AbortSignal | undefined, work: (item: T) => Promise<void>): Promise<void> {
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  signal: AbortSignal | undefined,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length && !signal?.aborted) await work(items[next++]!);
@@ -39,7 +44,11 @@ async function eachLimited<T>(items: readonly T[], limit: number, signal: AbortS
 
 const reasonOf = (error: unknown) => (isShelfError(error) ? error.message : `unexpected error: ${(error as Error).message}`);
 
-export async function prefetchVersions(mirror: MirrorService, wanted: readonly PackageVersion[], options: PrefetchOptions = {}): Promise<PrefetchSummary> {
+export async function prefetchVersions(
+  mirror: MirrorService,
+  wanted: readonly PackageVersion[],
+  options: PrefetchOptions = {},
+): Promise<PrefetchSummary> {
   if (mirror.listUpstreams().length === 0 && !mirror.offline) {
     throw badRequest('there is no upstream registry to mirror from; start Shelf with --upstream URL (or let it use your npm registry)');
   }
@@ -47,7 +56,14 @@ export async function prefetchVersions(mirror: MirrorService, wanted: readonly P
   const summary: PrefetchSummary = { total: wanted.length, fetched: 0, alreadyCached: 0, failed: [], interrupted: false };
   const names = [...new Set(wanted.map((w) => w.name))];
   const report = (phase: PrefetchProgress['phase'], done: number, total: number) =>
-    options.onProgress?.({ phase, done, total, fetched: summary.fetched, alreadyCached: summary.alreadyCached, failed: summary.failed.length });
+    options.onProgress?.({
+      phase,
+      done,
+      total,
+      fetched: summary.fetched,
+      alreadyCached: summary.alreadyCached,
+      failed: summary.failed.length,
+    });
 
   const unavailable = new Map<string, string>();
   let done = 0;

@@ -5,9 +5,7 @@ import type { UpstreamConfig } from '../../config/config';
 export type FetchLike = typeof fetch;
 
 export type UpstreamDocument =
-  | { status: 200; body: Buffer; etag: string | null; lastModified: string | null }
-  | { status: 304 }
-  | { status: 404 };
+  { status: 200; body: Buffer; etag: string | null; lastModified: string | null } | { status: 304 } | { status: 404 };
 
 export interface UpstreamClientOptions {
   timeoutMs: number;
@@ -41,7 +39,12 @@ export class UpstreamClient {
     const response = await this.request(url, headers, `the packument of ${name}`);
     if (response.status === 304) return { status: 304 };
     if (response.status === 404) return { status: 404 };
-    return { status: 200, body: Buffer.from(await response.arrayBuffer()), etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified') };
+    return {
+      status: 200,
+      body: Buffer.from(await response.arrayBuffer()),
+      etag: response.headers.get('etag'),
+      lastModified: response.headers.get('last-modified'),
+    };
   }
 
   /** A tarball, as a response whose body the caller streams (and verifies). */
@@ -55,16 +58,30 @@ export class UpstreamClient {
     return this.request(`${this.upstream.url}${path}`, headers, path, { method: 'POST', body });
   }
 
-  private async request(url: string, headers: Record<string, string>, what: string, init: { method?: string; body?: Buffer } = {}): Promise<Response> {
+  private async request(
+    url: string,
+    headers: Record<string, string>,
+    what: string,
+    init: { method?: string; body?: Buffer } = {},
+  ): Promise<Response> {
     if (this.options.token && sameOrigin(url, this.upstream.url)) headers.authorization = `Bearer ${this.options.token}`;
     let lastError: ShelfError | undefined;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       if (attempt > 0) await this.sleep(Math.min(250 * 2 ** (attempt - 1), 4000));
       try {
-        const response = await this.fetchImpl(url, { headers, method: init.method, body: init.body, signal: AbortSignal.timeout(this.options.timeoutMs), redirect: 'follow' });
+        const response = await this.fetchImpl(url, {
+          headers,
+          method: init.method,
+          body: init.body,
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+          redirect: 'follow',
+        });
         if (response.status >= 500) {
           await response.body?.cancel();
-          lastError = new ShelfError('upstream_failed', `the upstream ${hostOf(url)} answered ${response.status} for ${what}; try again later`);
+          lastError = new ShelfError(
+            'upstream_failed',
+            `the upstream ${hostOf(url)} answered ${response.status} for ${what}; try again later`,
+          );
           continue;
         }
         if (response.status >= 400 && response.status !== 404) {
@@ -92,7 +109,10 @@ function sameOrigin(a: string, b: string): boolean {
 export function describeFailure(error: unknown, url: string, what: string, timeoutMs: number): ShelfError {
   const err = error as { name?: string; cause?: { code?: string; message?: string }; message?: string };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-    return new ShelfError('upstream_timeout', `the upstream ${hostOf(url)} did not answer within ${Math.round(timeoutMs / 1000)} s for ${what}`);
+    return new ShelfError(
+      'upstream_timeout',
+      `the upstream ${hostOf(url)} did not answer within ${Math.round(timeoutMs / 1000)} s for ${what}`,
+    );
   }
   const code = err.cause?.code ?? '';
   const reason =

@@ -11,21 +11,34 @@ export function getAccess(ctx: PackageContext, principal: Principal | undefined,
 export function setAccess(ctx: PackageContext, principal: Principal | undefined, name: string, access: unknown): void {
   if (access !== 'public' && access !== 'restricted') throw badRequest(`access must be 'public' or 'restricted', not '${String(access)}'`);
   const { pkg } = writablePackage(ctx, name, principal, 'change its access');
-  if (access === 'restricted' && !name.startsWith('@')) throw badRequest(`only scoped packages can be restricted, and '${name}' has no scope`);
+  if (access === 'restricted' && !name.startsWith('@'))
+    throw badRequest(`only scoped packages can be restricted, and '${name}' has no scope`);
   if (pkg.access === access) return;
   ctx.db.transaction(() => touchPackage(ctx, pkg, { access }))();
 }
 
 /** Packages in a scope the caller can see, with the caller's permission on each. */
-export function scopePackages(ctx: PackageContext, principal: Principal | undefined, scope: string): Record<string, 'read-write' | 'read-only'> {
+export function scopePackages(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  scope: string,
+): Record<string, 'read-write' | 'read-only'> {
   return permissions(ctx, principal, packagesInScope(ctx.db, scope));
 }
 
-export function userPackages(ctx: PackageContext, principal: Principal | undefined, userId: number): Record<string, 'read-write' | 'read-only'> {
+export function userPackages(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  userId: number,
+): Record<string, 'read-write' | 'read-only'> {
   return permissions(ctx, principal, packagesMaintainedBy(ctx.db, userId));
 }
 
-function permissions(ctx: PackageContext, principal: Principal | undefined, rows: PackageRow[]): Record<string, 'read-write' | 'read-only'> {
+function permissions(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  rows: PackageRow[],
+): Record<string, 'read-write' | 'read-only'> {
   const out: Record<string, 'read-write' | 'read-only'> = {};
   for (const pkg of rows) {
     if (!canRead(ctx, pkg, principal)) continue;

@@ -33,11 +33,18 @@ export function readablePackage(ctx: PackageContext, name: string, principal: Pr
 }
 
 /** The package, which the caller must be allowed to change (a maintainer, or an admin, with a publish-scope credential). */
-export function writablePackage(ctx: PackageContext, name: string, principal: Principal | undefined, action: string): { pkg: PackageRow; principal: Principal } {
+export function writablePackage(
+  ctx: PackageContext,
+  name: string,
+  principal: Principal | undefined,
+  action: string,
+): { pkg: PackageRow; principal: Principal } {
   const p = requireScope(principal, 'publish', action);
   const pkg = readablePackage(ctx, name, p);
   if (!p.user.isAdmin && !isMaintainer(ctx.db, pkg.id, p.user.id)) {
-    throw forbidden(`you are not a maintainer of '${name}', so you cannot ${action}; ask one of its maintainers (\`npm owner ls ${name}\`) to add you`);
+    throw forbidden(
+      `you are not a maintainer of '${name}', so you cannot ${action}; ask one of its maintainers (\`npm owner ls ${name}\`) to add you`,
+    );
   }
   return { pkg, principal: p };
 }
@@ -49,7 +56,11 @@ export function nextRev(ctx: PackageContext, rev?: string): string {
 }
 
 /** Records a change to a package: new `_rev` and modified time, packuments re-rendered. Call inside the write's transaction. */
-export function touchPackage(ctx: PackageContext, pkg: PackageRow, fields: Partial<Pick<PackageRow, 'access' | 'readme'>> = {}): PackageRow {
+export function touchPackage(
+  ctx: PackageContext,
+  pkg: PackageRow,
+  fields: Partial<Pick<PackageRow, 'access' | 'readme'>> = {},
+): PackageRow {
   const updated: PackageRow = { ...pkg, ...fields, rev: nextRev(ctx, pkg.rev), modified_at: ctx.now().toISOString() };
   updatePackage(ctx.db, pkg.id, { ...fields, rev: updated.rev, modified_at: updated.modified_at });
   renderPackument(ctx.db, updated, ctx.baseUrl());

@@ -14,7 +14,8 @@ export function addDistTag(ctx: PackageContext, principal: Principal | undefined
   assertValidTag(tag);
   assertValidVersion(version);
   ctx.db.transaction(() => {
-    if (!findVersion(ctx.db, pkg.id, version)) throw notFound(`${name}@${version} does not exist; \`npm view ${name} versions\` lists the published ones`);
+    if (!findVersion(ctx.db, pkg.id, version))
+      throw notFound(`${name}@${version} does not exist; \`npm view ${name} versions\` lists the published ones`);
     setDistTag(ctx.db, pkg.id, tag, version);
     touchPackage(ctx, pkg);
   })();

@@ -16,9 +16,16 @@ function userNamed(ctx: PackageContext, username: string): { id: number; name: s
 }
 
 /** npm owner add/rm: the client sends the whole new maintainer list. */
-export function setOwners(ctx: PackageContext, principal: Principal | undefined, name: string, usernames: readonly string[], rev: string | undefined): void {
+export function setOwners(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  usernames: readonly string[],
+  rev: string | undefined,
+): void {
   const { pkg } = writablePackage(ctx, name, principal, 'change its owners');
-  if (rev !== undefined && rev !== pkg.rev) throw conflict(`the package changed since you read it (revision ${rev}, now ${pkg.rev}); retry`);
+  if (rev !== undefined && rev !== pkg.rev)
+    throw conflict(`the package changed since you read it (revision ${rev}, now ${pkg.rev}); retry`);
   if (usernames.length === 0) throw badRequest(`'${name}' must keep at least one owner`);
   const wanted = new Map(usernames.map((u) => [userNamed(ctx, u).id, u]));
   ctx.db.transaction(() => {

@@ -52,16 +52,21 @@ export class PackageService {
     throw badRequest('nothing to do: the body has no tarball, versions or maintainers; to publish use `npm publish`');
   }
 
-  readPackument = (principal: Principal | undefined, name: string, abbreviated: boolean) => readPackument(this.ctx, principal, name, abbreviated);
-  readVersion = (principal: Principal | undefined, name: string, versionOrTag: string) => readVersion(this.ctx, principal, name, versionOrTag);
+  readPackument = (principal: Principal | undefined, name: string, abbreviated: boolean) =>
+    readPackument(this.ctx, principal, name, abbreviated);
+  readVersion = (principal: Principal | undefined, name: string, versionOrTag: string) =>
+    readVersion(this.ctx, principal, name, versionOrTag);
   openTarball = (principal: Principal | undefined, name: string, fileName: string) => openTarball(this.ctx, principal, name, fileName);
   list = (principal: Principal | undefined, offset: number, limit: number) => listPackageSummaries(this.ctx, principal, offset, limit);
 
-  unpublishPackage = (principal: Principal | undefined, name: string, rev: string | undefined) => unpublishPackage(this.ctx, principal, name, rev);
-  confirmTarballRemoved = (principal: Principal | undefined, name: string, fileName: string) => confirmTarballRemoved(this.ctx, principal, name, fileName);
+  unpublishPackage = (principal: Principal | undefined, name: string, rev: string | undefined) =>
+    unpublishPackage(this.ctx, principal, name, rev);
+  confirmTarballRemoved = (principal: Principal | undefined, name: string, fileName: string) =>
+    confirmTarballRemoved(this.ctx, principal, name, fileName);
 
   listDistTags = (principal: Principal | undefined, name: string) => listDistTags(this.ctx, principal, name);
-  addDistTag = (principal: Principal | undefined, name: string, tag: string, version: unknown) => addDistTag(this.ctx, principal, name, tag, version);
+  addDistTag = (principal: Principal | undefined, name: string, tag: string, version: unknown) =>
+    addDistTag(this.ctx, principal, name, tag, version);
   removeDistTag = (principal: Principal | undefined, name: string, tag: string) => removeDistTag(this.ctx, principal, name, tag);
 
   listOwners = (principal: Principal | undefined, name: string) => listOwners(this.ctx, principal, name);

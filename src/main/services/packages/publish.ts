@@ -39,7 +39,19 @@ export interface PublishOptions {
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Fields of a version manifest that the registry owns; whatever the client sent for them is replaced. */
-const REGISTRY_OWNED = ['_id', 'dist', '_npmUser', 'maintainers', '_attachments', 'readme', 'readmeFilename', '_rev', '_resolved', '_integrity', '_from'];
+const REGISTRY_OWNED = [
+  '_id',
+  'dist',
+  '_npmUser',
+  'maintainers',
+  '_attachments',
+  'readme',
+  'readmeFilename',
+  '_rev',
+  '_resolved',
+  '_integrity',
+  '_from',
+];
 
 function decodeAttachment(body: Json, name: string, version: string, maxBytes: number): Buffer {
   const attachments = body._attachments;
@@ -57,11 +69,15 @@ function decodeAttachment(body: Json, name: string, version: string, maxBytes: n
   // Check the size before decoding, so an oversized upload costs no memory beyond the body itself.
   const decodedLength = Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
   if (decodedLength > maxBytes) {
-    throw tooLarge(`the tarball of ${name}@${version} is ${formatBytes(decodedLength)}, over this registry's limit of ${formatBytes(maxBytes)} (--max-tarball-size)`);
+    throw tooLarge(
+      `the tarball of ${name}@${version} is ${formatBytes(decodedLength)}, over this registry's limit of ${formatBytes(maxBytes)} (--max-tarball-size)`,
+    );
   }
   const bytes = Buffer.from(data, 'base64');
   if (attachment.length !== undefined && attachment.length !== bytes.length) {
-    throw badRequest(`attachment length says ${String(attachment.length)} bytes but the data holds ${bytes.length}; the upload was damaged, publish again`);
+    throw badRequest(
+      `attachment length says ${String(attachment.length)} bytes but the data holds ${bytes.length}; the upload was damaged, publish again`,
+    );
   }
   return bytes;
 }
@@ -72,7 +88,9 @@ function checkDigests(bytes: Buffer, dist: Json, spec: string): { integrity: str
   if (typeof dist.integrity === 'string' && dist.integrity !== '') {
     const claimed = ssri.parse(dist.integrity);
     if (!claimed || !ssri.checkData(bytes, claimed)) {
-      throw badRequest(`the tarball of ${spec} does not match its dist.integrity (${dist.integrity.slice(0, 24)}…); the upload was damaged, publish again`);
+      throw badRequest(
+        `the tarball of ${spec} does not match its dist.integrity (${dist.integrity.slice(0, 24)}…); the upload was damaged, publish again`,
+      );
     }
   }
   if (typeof dist.shasum === 'string' && dist.shasum !== '' && dist.shasum.toLowerCase() !== shasum) {
@@ -110,7 +128,8 @@ export async function publishVersion(
   if (!isObject(distTags)) throw badRequest("'dist-tags' must be an object of tag → version");
   for (const [tag, target] of Object.entries(distTags)) {
     assertValidTag(tag);
-    if (target !== version) throw badRequest(`dist-tag '${tag}' must point at the version being published (${version}), not '${String(target)}'`);
+    if (target !== version)
+      throw badRequest(`dist-tag '${tag}' must point at the version being published (${version}), not '${String(target)}'`);
   }
   const access = body.access ?? null;
   if (access !== null && access !== 'public' && access !== 'restricted') {
@@ -187,7 +206,9 @@ export async function publishVersion(
 function preflight(ctx: PackageContext, caller: Principal, name: string, version: string): void {
   const pkg = findPackage(ctx.db, name);
   if (pkg && !caller.user.isAdmin && !isMaintainer(ctx.db, pkg.id, caller.user.id)) {
-    throw forbidden(`you are not a maintainer of '${name}', so you cannot publish it; ask one of its maintainers to add you with \`npm owner add\``);
+    throw forbidden(
+      `you are not a maintainer of '${name}', so you cannot publish it; ask one of its maintainers to add you with \`npm owner add\``,
+    );
   }
   if ((pkg && findVersion(ctx.db, pkg.id, version)) || isRetired(ctx.db, name, version)) {
     throw conflict(`cannot publish over the previously published versions: ${version}. Bump the version in package.json and publish again`);

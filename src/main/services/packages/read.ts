@@ -20,12 +20,23 @@ export function readPackument(ctx: PackageContext, principal: Principal | undefi
   const pkg = readablePackage(ctx, name, principal);
   const doc = currentPackument(ctx, pkg);
   return abbreviated
-    ? { json: doc.abbrev_json, gzip: doc.abbrev_gzip, etag: doc.abbrev_etag, lastModified: pkg.modified_at, isPublic: pkg.access === 'public' }
+    ? {
+        json: doc.abbrev_json,
+        gzip: doc.abbrev_gzip,
+        etag: doc.abbrev_etag,
+        lastModified: pkg.modified_at,
+        isPublic: pkg.access === 'public',
+      }
     : { json: doc.full_json, gzip: doc.full_gzip, etag: doc.full_etag, lastModified: pkg.modified_at, isPublic: pkg.access === 'public' };
 }
 
 /** GET /<name>/<version-or-tag>: one version's manifest. */
-export function readVersion(ctx: PackageContext, principal: Principal | undefined, name: string, versionOrTag: string): Record<string, unknown> {
+export function readVersion(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  versionOrTag: string,
+): Record<string, unknown> {
   const pkg = readablePackage(ctx, name, principal);
   const version = getDistTags(ctx.db, pkg.id)[versionOrTag] ?? versionOrTag;
   const row = findVersion(ctx.db, pkg.id, version);
@@ -43,7 +54,8 @@ export function openTarball(
   const row = listVersions(ctx.db, pkg.id).find((v) => tarballFileName(name, v.version) === fileName);
   if (!row) throw notFound(`${name} has no tarball '${fileName}'`);
   const size = ctx.blobs.sizeOf(row.integrity);
-  if (size === undefined) throw notFound(`the tarball of ${name}@${row.version} is missing from the store; publish it again under a new version`);
+  if (size === undefined)
+    throw notFound(`the tarball of ${name}@${row.version} is missing from the store; publish it again under a new version`);
   return { stream: ctx.blobs.open(row.integrity), size, integrity: row.integrity, isPublic: pkg.access === 'public' };
 }
 
@@ -68,7 +80,8 @@ export function listPackageSummaries(
     if (!canRead(ctx, pkg, principal)) continue;
     const distTags = getDistTags(ctx.db, pkg.id);
     const versions = listVersions(ctx.db, pkg.id);
-    const latestRow = findVersion(ctx.db, pkg.id, distTags.latest ?? '') ?? versions.sort((a, b) => semver.compare(b.version, a.version))[0];
+    const latestRow =
+      findVersion(ctx.db, pkg.id, distTags.latest ?? '') ?? versions.sort((a, b) => semver.compare(b.version, a.version))[0];
     const manifest = latestRow ? (JSON.parse(latestRow.manifest) as { description?: unknown }) : {};
     packages.push({
       name: pkg.name,

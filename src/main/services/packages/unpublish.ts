@@ -65,11 +65,19 @@ export async function unpublishVersions(
     }
     touchPackage(ctx, pkg);
   })();
-  await dropUnreferenced(ctx, removed.map((v) => v.integrity));
+  await dropUnreferenced(
+    ctx,
+    removed.map((v) => v.integrity),
+  );
   return removed.map((v) => v.version);
 }
 
-export async function unpublishPackage(ctx: PackageContext, principal: Principal | undefined, name: string, rev: string | undefined): Promise<void> {
+export async function unpublishPackage(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  rev: string | undefined,
+): Promise<void> {
   const { pkg } = writablePackage(ctx, name, principal, 'unpublish it');
   assertRev(pkg, rev);
   const versions = listVersions(ctx.db, pkg.id);
@@ -78,7 +86,10 @@ export async function unpublishPackage(ctx: PackageContext, principal: Principal
     for (const v of versions) retireVersion(ctx.db, name, v.version, now);
     deletePackage(ctx.db, pkg.id);
   })();
-  await dropUnreferenced(ctx, versions.map((v) => v.integrity));
+  await dropUnreferenced(
+    ctx,
+    versions.map((v) => v.integrity),
+  );
 }
 
 /**
@@ -89,6 +100,8 @@ export function confirmTarballRemoved(ctx: PackageContext, principal: Principal 
   const { pkg } = writablePackage(ctx, name, principal, 'remove its tarballs');
   const still = listVersions(ctx.db, pkg.id).find((v) => tarballFileName(name, v.version) === fileName);
   if (still && findVersion(ctx.db, pkg.id, still.version)) {
-    throw badRequest(`${name}@${still.version} is still published; unpublish the version (\`npm unpublish ${name}@${still.version}\`), not its tarball`);
+    throw badRequest(
+      `${name}@${still.version} is still published; unpublish the version (\`npm unpublish ${name}@${still.version}\`), not its tarball`,
+    );
   }
 }

@@ -62,7 +62,13 @@ export function putUpstreamPackument(db: Db, row: UpstreamPackumentRow, versions
 }
 
 /** Renderings only (another base URL); the upstream bytes and validators stay. */
-export function updateUpstreamRendering(db: Db, row: Pick<UpstreamPackumentRow, 'name' | 'base_url' | 'full_json' | 'full_gzip' | 'full_etag' | 'abbrev_json' | 'abbrev_gzip' | 'abbrev_etag'>): void {
+export function updateUpstreamRendering(
+  db: Db,
+  row: Pick<
+    UpstreamPackumentRow,
+    'name' | 'base_url' | 'full_json' | 'full_gzip' | 'full_etag' | 'abbrev_json' | 'abbrev_gzip' | 'abbrev_etag'
+  >,
+): void {
   db.prepare(
     `UPDATE upstream_packuments SET base_url = @base_url, full_json = @full_json, full_gzip = @full_gzip, full_etag = @full_etag,
        abbrev_json = @abbrev_json, abbrev_gzip = @abbrev_gzip, abbrev_etag = @abbrev_etag WHERE name = @name`,

@@ -47,7 +47,9 @@ export function findPackage(db: Db, name: string): PackageRow | undefined {
 
 export function insertPackage(db: Db, row: Omit<PackageRow, 'id'>): PackageRow {
   const info = db
-    .prepare('INSERT INTO packages (name, access, rev, created_at, modified_at, readme) VALUES (@name, @access, @rev, @created_at, @modified_at, @readme)')
+    .prepare(
+      'INSERT INTO packages (name, access, rev, created_at, modified_at, readme) VALUES (@name, @access, @rev, @created_at, @modified_at, @readme)',
+    )
     .run(row);
   return { ...row, id: Number(info.lastInsertRowid) };
 }
@@ -97,8 +99,9 @@ export function setDeprecated(db: Db, packageId: number, version: string, messag
 /** True while a local version or a cached upstream tarball still points at the blob (blobs are shared by content). */
 export function isIntegrityReferenced(db: Db, integrity: string): boolean {
   return (
-    db.prepare('SELECT 1 FROM versions WHERE integrity = ? UNION ALL SELECT 1 FROM cached_tarballs WHERE integrity = ? LIMIT 1').get(integrity, integrity) !==
-    undefined
+    db
+      .prepare('SELECT 1 FROM versions WHERE integrity = ? UNION ALL SELECT 1 FROM cached_tarballs WHERE integrity = ? LIMIT 1')
+      .get(integrity, integrity) !== undefined
   );
 }
 
@@ -112,16 +115,17 @@ export function isLocalName(db: Db, name: string): boolean {
 }
 
 export function getDistTags(db: Db, packageId: number): Record<string, string> {
-  const rows = db.prepare('SELECT tag, version FROM dist_tags WHERE package_id = ? ORDER BY tag').all(packageId) as { tag: string; version: string }[];
+  const rows = db.prepare('SELECT tag, version FROM dist_tags WHERE package_id = ? ORDER BY tag').all(packageId) as {
+    tag: string;
+    version: string;
+  }[];
   return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
 }
 
 export function setDistTag(db: Db, packageId: number, tag: string, version: string): void {
-  db.prepare('INSERT INTO dist_tags (package_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (package_id, tag) DO UPDATE SET version = excluded.version').run(
-    packageId,
-    tag,
-    version,
-  );
+  db.prepare(
+    'INSERT INTO dist_tags (package_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (package_id, tag) DO UPDATE SET version = excluded.version',
+  ).run(packageId, tag, version);
 }
 
 export function deleteDistTag(db: Db, packageId: number, tag: string): void {
@@ -153,7 +157,9 @@ export function packagesMaintainedBy(db: Db, userId: number): PackageRow[] {
 }
 
 export function packagesInScope(db: Db, scope: string): PackageRow[] {
-  return db.prepare("SELECT * FROM packages WHERE name LIKE ? ESCAPE '\\' ORDER BY name").all(`${scope.replace(/[%_\\]/g, '\\$&')}/%`) as PackageRow[];
+  return db
+    .prepare("SELECT * FROM packages WHERE name LIKE ? ESCAPE '\\' ORDER BY name")
+    .all(`${scope.replace(/[%_\\]/g, '\\$&')}/%`) as PackageRow[];
 }
 
 export function retireVersion(db: Db, packageName: string, version: string, at: string): void {

@@ -82,7 +82,9 @@ export function Mirror() {
             ) : (
               <div className={job.state === 'succeeded' ? 'panel panel--ok' : 'alert'} role="status">
                 <p>
-                  <strong>{job.state === 'partial' ? 'Prefetch finished, but some versions could not be fetched.' : `Prefetch ${job.state}.`}</strong>{' '}
+                  <strong>
+                    {job.state === 'partial' ? 'Prefetch finished, but some versions could not be fetched.' : `Prefetch ${job.state}.`}
+                  </strong>{' '}
                   {job.error}
                 </p>
                 <ul className="plain">
