@@ -1,0 +1,147 @@
+// Benchmark 8: resolution of the cra fixture (package.json only, no lockfile) against a warm local mirror:
+// `shelf lock` vs `npm install --package-lock-only --prefer-offline`, both against the same Shelf on the
+// mirror that benchmark 7 pre-filled (it is filled here the same way if missing; that step uses the default registry).
+// If `node bin/shelf.js lock --help` does not work in the built CLI, Shelf's figure is recorded as "not available yet";
+// npm's figure is still measured. (quick: the `small` fixture.)
+// Run alone: node bench/08-resolve.mjs [--quick] [--runs N]
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CACHE_DIR,
+  FIXTURES,
+  ROOT,
+  SHELF_BIN,
+  log,
+  newResult,
+  npmRegistry,
+  parseArgs,
+  ratio,
+  runCapture,
+  runMeasured,
+  startShelf,
+  summarize,
+  tempDir,
+  writeResult,
+} from './lib/common.mjs';
+
+const ID = '08-resolve';
+const args = parseArgs();
+const FIXTURE = args.quick ? 'small' : 'cra';
+const fixtureDir = join(FIXTURES, FIXTURE);
+const registry = npmRegistry();
+const result = newResult(ID, `Resolution of the ${FIXTURE} fixture against a warm mirror`, args);
+const NPM_FLAGS = ['--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier'];
+
+const help = await runCapture(process.execPath, [SHELF_BIN, 'lock', '--help'], { cwd: ROOT, allowFail: true, timeoutMs: 30_000 });
+const lockAvailable = help.code === 0 && /Usage: shelf lock/.test(help.stdout);
+log(ID, `shelf lock ${lockAvailable ? 'is available' : 'is not available in the built CLI (out/)'}`);
+
+const mirrorDir = join(CACHE_DIR, `mirror-${FIXTURE}`);
+if (!existsSync(join(mirrorDir, 'filled.json'))) {
+  log(ID, `the warm mirror ${mirrorDir} is missing: filling it by running bench/07-install.mjs first (network: ${registry})`);
+  result.upstream = `${registry} — used to pre-fill the mirror (bench 7's pre-fill step)`;
+  await runCapture(process.execPath, [join(ROOT, 'bench', '07-install.mjs'), ...(args.quick ? ['--quick'] : []), '--runs', '1'], {
+    cwd: ROOT,
+    timeoutMs: 1_800_000,
+  });
+}
+
+function project() {
+  const dir = tempDir(`shelf-bench-08-${FIXTURE}-`);
+  cpSync(join(fixtureDir, 'package.json'), join(dir, 'package.json'));
+  return dir;
+}
+const lockCount = (dir) => {
+  try {
+    return Object.keys(JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')).packages).filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+};
+
+// Not --offline: npm's resolution also asks for packuments that no lockfile lists (optional peers such as sockjs-client),
+// which `shelf mirror <lockfile>` does not prefetch; offline Shelf answers those 503 and npm retries each for ~70 s.
+// So Shelf keeps its upstream, the untimed warm-up fills those few packuments, and --cache-max-age 1h keeps the
+// measured runs from revalidating: they are served from the warm mirror.
+const shelf = await startShelf({ dataDir: join(mirrorDir, 'shelf'), upstream: registry, extraArgs: ['--cache-max-age', '1h'] });
+result.upstream = `${registry} — Shelf keeps its upstream so the untimed warm-up can fetch the packuments npm's resolution needs beyond the lockfile (optional peers); measured runs are served from the warm mirror`;
+const npmCache = tempDir('npm-cache-08-');
+const figures = { shelf: [], npm: [] };
+try {
+  // npm's cache is keyed by registry URL (this Shelf's port is new), so warm it against this Shelf first, untimed.
+  const warm = project();
+  const w = await runMeasured('npm', ['install', '--package-lock-only', `--registry=${shelf.url}/`, `--cache=${npmCache}`, ...NPM_FLAGS], {
+    cwd: warm,
+    timeoutMs: 900_000,
+  });
+  if (w.code !== 0) throw new Error(`npm warm-up failed: ${w.stderr.slice(-2000)}`);
+  log(ID, `npm warm-up (fills its cache from Shelf): ${(w.ms / 1000).toFixed(1)} s, ${lockCount(warm)} packages`);
+  rmSync(warm, { recursive: true, force: true });
+  for (let i = 0; i < args.runs; i++) {
+    if (lockAvailable) {
+      const dir = project();
+      const r = await runMeasured(process.execPath, [SHELF_BIN, 'lock', '--registry', `${shelf.url}/`, '--json'], {
+        cwd: dir,
+        timeoutMs: 900_000,
+      });
+      if (r.code !== 0) throw new Error(`shelf lock failed (${r.code}): ${r.stderr.slice(-2000)}`);
+      figures.shelf.push({ ms: r.ms, peakRssMB: r.peakRssMB, packages: lockCount(dir) });
+      log(ID, `shelf lock run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.peakRssMB} MB, ${lockCount(dir)} packages`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const dir = project();
+    const r = await runMeasured(
+      'npm',
+      ['install', '--package-lock-only', '--prefer-offline', `--registry=${shelf.url}/`, `--cache=${npmCache}`, ...NPM_FLAGS],
+      { cwd: dir, timeoutMs: 900_000 },
+    );
+    if (r.code !== 0) throw new Error(`npm failed (${r.code}): ${r.stderr.slice(-2000)}`);
+    figures.npm.push({ ms: r.ms, peakRssMB: r.peakRssMB, packages: lockCount(dir) });
+    log(
+      ID,
+      `npm --package-lock-only --prefer-offline run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.peakRssMB} MB, ${lockCount(dir)} packages`,
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+} finally {
+  await shelf.stop();
+  rmSync(npmCache, { recursive: true, force: true });
+}
+result.raw.figures = figures;
+const t = { shelf: summarize(figures.shelf.map((r) => r.ms / 1000)), npm: summarize(figures.npm.map((r) => r.ms / 1000)) };
+const m = { shelf: summarize(figures.shelf.map((r) => r.peakRssMB)), npm: summarize(figures.npm.map((r) => r.peakRssMB)) };
+const na = { text: 'not available yet' };
+result.tables.push({
+  title: `Resolve ${FIXTURE} (package.json only) against Shelf on the warm mirror`,
+  short: 'Resolution',
+  measured: `wall time and peak RSS (process tree, sampled every 50 ms) of writing a lockfile from package.json; npm's cache warmed against the same Shelf beforehand; median of ${args.runs} runs`,
+  command: `node bin/shelf.js lock --registry <shelf> --json  vs  npm install --package-lock-only --prefer-offline --registry=<shelf> --cache=<warm> --ignore-scripts`,
+  peer: 'npm --package-lock-only --prefer-offline',
+  rows: [
+    {
+      metric: 'resolution time',
+      unit: 's',
+      shelf: lockAvailable ? t.shelf : na,
+      peer: t.npm,
+      ratio: lockAvailable ? ratio(t.shelf.median, t.npm.median, 3) : undefined,
+      target: '≥ 10× faster than npm (ratio ≤ 0.1)',
+      met: lockAvailable ? ratio(t.shelf.median, t.npm.median, 3) <= 0.1 : undefined,
+    },
+    {
+      metric: 'peak RSS',
+      unit: 'MB',
+      shelf: lockAvailable ? m.shelf : na,
+      peer: m.npm,
+      ratio: lockAvailable ? ratio(m.shelf.median, m.npm.median) : undefined,
+      target: 'Shelf ≤ 250 MB',
+      met: lockAvailable ? m.shelf.median <= 250 : undefined,
+    },
+  ],
+});
+if (!lockAvailable) {
+  result.notAvailable = 'Shelf: not available yet (`node bin/shelf.js lock --help` does not work in the built CLI); npm measured alone';
+  result.notes.push(
+    '`shelf lock` is being built; rebuild (`npx electron-vite build`) and rerun `node bench/08-resolve.mjs` once it lands.',
+  );
+}
+writeResult(result);

