@@ -70,7 +70,8 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes };
   const auth = new AuthService(db, { signup: config.signup, loginThrottle: config.loginThrottle, now, randomBytes });
   const search = new SearchService(db, ctx);
-  const stats = new DownloadStats(ctx);
+  const counterDb = openDatabase(join(config.dataDir, 'shelf.db'), { synchronous: 'NORMAL' });
+  const stats = new DownloadStats(ctx, counterDb);
   const services: Services = {
     auth,
     packages: new PackageService(ctx),
@@ -112,6 +113,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     async close() {
       if (listening) await server.close();
       await services.mirror.close();
+      counterDb.close();
       db.close();
     },
   };

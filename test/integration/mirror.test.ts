@@ -264,7 +264,7 @@ describe('offline', () => {
     }
   });
 
-  it('serves only the cache when switched offline, and answers 503 for what it lacks', async () => {
+  it('serves only the cache when switched offline, and answers 404 with the reason for what it lacks', async () => {
     const seen: SeenRequest[] = [];
     const mirror = await startMirror({}, seen);
     try {
@@ -276,10 +276,10 @@ describe('offline', () => {
       expect(Object.keys(doc.body.versions)).toEqual(['1.0.0']);
       expect(doc.body['dist-tags'].latest).toBe('1.0.0');
       const missingTarball = await mirror.call('GET', '/left/-/left-2.0.0.tgz');
-      expect(missingTarball.status).toBe(503);
+      expect(missingTarball.status).toBe(404);
       expect(missingTarball.body.error).toMatch(/offline and has no cached tarball of left@2\.0\.0/);
       const unknown = await mirror.call('GET', '/third');
-      expect(unknown.status).toBe(503);
+      expect(unknown.status).toBe(404);
       expect(unknown.body.error).toMatch(/offline and has no cached copy of 'third'/);
       expect(seen.length).toBe(before);
     } finally {

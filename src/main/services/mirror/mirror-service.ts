@@ -21,7 +21,7 @@ import {
   type UpstreamPackumentRow,
 } from '../../storage/db/mirror';
 import { isLocalName } from '../../storage/db/packages';
-import { ABBREVIATED_FIELDS } from '../packages/packument';
+import { ABBREVIATED_FIELDS, versionOfTarball } from '../packages/packument';
 import type { StoredDocument } from '../packages/read';
 import { CacheAdmin } from './cache-admin';
 import { CacheEviction } from './eviction';
@@ -152,10 +152,9 @@ export class MirrorService {
     }
     const upstream = this.upstreamFor(name);
     if (this.offlineSwitch || !upstream) {
-      throw new ShelfError(
-        'unavailable',
-        `Shelf is offline and has no cached tarball of ${name}@${version}; prefetch it while online (shelf mirror)`,
-      );
+      // Switched offline on purpose (or nothing to fetch from), Shelf knows it cannot serve this: a 404 ends the client's
+      // attempt at once, where a 503 would make npm retry for a minute or more.
+      throw notFound(`Shelf is offline and has no cached tarball of ${name}@${version}; prefetch it while online (shelf mirror)`);
     }
     const integrity = await this.coalesce(`t:${name}@${version}`, () => this.download(upstream, name, version));
     const size = this.deps.blobs.sizeOf(integrity)!;
@@ -213,10 +212,8 @@ export class MirrorService {
     if (this.offlineSwitch || !upstream) {
       if (row) return { row, state: 'offline' };
       if (!upstream && !this.offlineSwitch) throw notFound(`package '${name}' is not in this registry`);
-      throw new ShelfError(
-        'unavailable',
-        `Shelf is offline and has no cached copy of '${name}'; prefetch it while online (shelf mirror --package ${name})`,
-      );
+      // As for tarballs: a 404, so that npm does not retry (it asks for optional peers in every install).
+      throw notFound(`Shelf is offline and has no cached copy of '${name}'; prefetch it while online (shelf mirror --package ${name})`);
     }
     if (row && this.deps.now().getTime() - Date.parse(row.fetched_at) < this.deps.config.maxAgeMs) return { row, state: 'hit' };
     try {
@@ -380,8 +377,7 @@ function storedDocument(row: UpstreamPackumentRow, abbreviated: boolean): Stored
 }
 
 export function versionFromFileName(name: string, fileName: string): string {
-  const unscoped = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
-  const version = fileName.startsWith(`${unscoped}-`) && fileName.endsWith('.tgz') ? fileName.slice(unscoped.length + 1, -4) : '';
-  if (!semver.valid(version)) throw notFound(`${name} has no tarball '${fileName}'`);
+  const version = versionOfTarball(name, fileName);
+  if (version === undefined) throw notFound(`${name} has no tarball '${fileName}'`);
   return version;
 }

@@ -1,8 +1,9 @@
 // DownloadStats: counts tarball downloads per version and day, and answers the questions asked of those counts.
 import { addDownload, dailyDownloads, downloadsSince, totalDownloads } from '../../storage/db/downloads';
-import { findPackage, listVersions } from '../../storage/db/packages';
+import type { Db } from '../../storage/db/connection';
+import { findPackage, findVersion } from '../../storage/db/packages';
 import type { PackageContext } from './context';
-import { tarballFileName } from './packument';
+import { versionOfTarball } from './packument';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -15,7 +16,14 @@ export interface DownloadSummary {
 }
 
 export class DownloadStats {
-  constructor(private readonly ctx: PackageContext) {}
+  /**
+   * @param counterDb a connection for writing counts, opened with synchronous=NORMAL: counting a download must not
+   *   cost an fsync on every tarball request (a power cut may lose the last few counts, never a publish).
+   */
+  constructor(
+    private readonly ctx: PackageContext,
+    private readonly counterDb: Db = ctx.db,
+  ) {}
 
   /** The UTC day (YYYY-MM-DD) `days` days before today. */
   dayAgo(days: number): string {
@@ -25,14 +33,18 @@ export class DownloadStats {
   /** Counts one download; unknown packages and versions are ignored (the download itself already failed or was served). */
   recordDownload(name: string, version: string): void {
     const pkg = findPackage(this.ctx.db, name);
-    if (pkg) addDownload(this.ctx.db, pkg.id, version, this.dayAgo(0));
+    if (pkg) this.count(pkg.id, version);
   }
 
   /** npm asks for tarballs by file name; find the version it names, then count it. */
   recordTarballDownload(name: string, fileName: string): void {
-    const pkg = findPackage(this.ctx.db, name);
-    const row = pkg && listVersions(this.ctx.db, pkg.id).find((v) => tarballFileName(name, v.version) === fileName);
-    if (pkg && row) addDownload(this.ctx.db, pkg.id, row.version, this.dayAgo(0));
+    const version = versionOfTarball(name, fileName);
+    const pkg = version === undefined ? undefined : findPackage(this.ctx.db, name);
+    if (pkg && version !== undefined && findVersion(this.ctx.db, pkg.id, version)) this.count(pkg.id, version);
+  }
+
+  private count(packageId: number, version: string): void {
+    this.counterDb.transaction(() => addDownload(this.counterDb, packageId, version, this.dayAgo(0)))();
   }
 
   summary(packageId: number): DownloadSummary {

@@ -54,6 +54,13 @@ export function tarballFileName(name: string, version: string): string {
   return `${unscoped}-${version}.tgz`;
 }
 
+/** The version a tarball file name (`name-1.2.3.tgz`) names, or undefined when it names none. */
+export function versionOfTarball(name: string, fileName: string): string | undefined {
+  const unscoped = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
+  if (!fileName.startsWith(`${unscoped}-`) || !fileName.endsWith('.tgz')) return undefined;
+  return semver.valid(fileName.slice(unscoped.length + 1, -4)) ?? undefined;
+}
+
 /** Path of a tarball below the registry's base URL: `@scope/name/-/name-1.0.0.tgz` (literal slash, as clients expect). */
 export function tarballPath(name: string, version: string): string {
   return `${name}/-/${tarballFileName(name, version)}`;

@@ -5,7 +5,7 @@ import { notFound } from '../../errors';
 import { countPackages, findVersion, getDistTags, listPackages, listVersions } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
 import { canRead, currentPackument, readablePackage, type PackageContext } from './context';
-import { tarballFileName, versionManifest } from './packument';
+import { versionManifest, versionOfTarball } from './packument';
 
 export interface StoredDocument {
   json: Buffer;
@@ -51,7 +51,8 @@ export function openTarball(
   fileName: string,
 ): { stream: ReadStream; size: number; integrity: string; isPublic: boolean } {
   const pkg = readablePackage(ctx, name, principal);
-  const row = listVersions(ctx.db, pkg.id).find((v) => tarballFileName(name, v.version) === fileName);
+  const version = versionOfTarball(name, fileName);
+  const row = version === undefined ? undefined : findVersion(ctx.db, pkg.id, version);
   if (!row) throw notFound(`${name} has no tarball '${fileName}'`);
   const size = ctx.blobs.sizeOf(row.integrity);
   if (size === undefined)

@@ -4,11 +4,19 @@ import { migrate } from './migrations';
 
 export type Db = Database.Database;
 
-export function openDatabase(path: string): Db {
+export interface OpenOptions {
+  /**
+   * FULL (the default) makes every commit survive power loss. NORMAL skips the fsync per commit (WAL stays
+   * consistent; only the last commits before a power cut may be lost): for counters, which are written per request.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const db = new Database(path);
   // WAL lets readers go on while one publish writes; FULL makes a committed publish survive power loss.
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
