@@ -2,11 +2,18 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import packageJson from './package.json';
+
+const NATIVE_OR_RENDERER = new Set(['better-sqlite3', 'keytar', 'react', 'react-dom', 'zustand', 'dompurify', 'marked']);
+const BUNDLED_DEPENDENCIES = Object.keys(packageJson.dependencies).filter((name) => !NATIVE_OR_RENDERER.has(name) && !name.startsWith('@types/'));
 
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // Pure-JS dependencies are bundled in: resolving and compiling hundreds of small files was most of the start-up
+      // time. Native addons (better-sqlite3, keytar) and electron stay external.
+      externalizeDeps: { exclude: BUNDLED_DEPENDENCIES },
       rollupOptions: {
         input: {
           // The desktop app's entry; the only bundle that imports electron.

@@ -59,10 +59,10 @@ describe('offline install after a prefetch', () => {
     const mirrored = await run(
       process.execPath,
       [join(ROOT, 'bin', 'shelf.js'), 'mirror', project, '--data-dir', mirror.dataDir, '--upstream', upstream.registry, '--json'],
-      {
-        env: cleanEnv(),
-      },
-    );
+      { env: cleanEnv() },
+    ).catch((error: { code?: number; stdout?: string; stderr?: string }) => {
+      throw new Error(`shelf mirror exited with ${error.code}:\n${error.stdout}\n${error.stderr}`);
+    });
     const summary = JSON.parse(mirrored.stdout);
     expect(summary).toMatchObject({ total: 3, failed: [], interrupted: false });
     expect(summary.fetched + summary.alreadyCached).toBe(3);
