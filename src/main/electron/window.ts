@@ -1,6 +1,7 @@
 // The main window: sandboxed, isolated, and kept on the app's own page (no pop-ups, no navigating away, no permissions).
-import { BrowserWindow, session } from 'electron';
+import { BrowserWindow, session, shell } from 'electron';
 import { PRELOAD_PATH, RENDERER_INDEX, devServerUrl, isOwnRendererUrl } from './renderer-location';
+import { loadWindowState, rememberWindowState } from './window-state';
 
 /** The copy button writes the registry address; nothing else in the page needs a permission. */
 const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);
@@ -14,9 +15,11 @@ function lockDownSession(): void {
 
 export function createMainWindow(): BrowserWindow {
   lockDownSession();
+  const saved = loadWindowState();
   const window = new BrowserWindow({
-    width: 1120,
-    height: 760,
+    width: saved?.bounds.width ?? 1120,
+    height: saved?.bounds.height ?? 760,
+    ...(saved && { x: saved.bounds.x, y: saved.bounds.y }),
     minWidth: 720,
     minHeight: 480,
     title: 'Shelf',
@@ -31,8 +34,12 @@ export function createMainWindow(): BrowserWindow {
     },
   });
   const contents = window.webContents;
-  // Links that would open windows are refused outright; the desktop-app issue may route https links to the system browser.
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  // No window is ever opened inside the app. A link the user clicked to an https page (a package's homepage, say) goes
+  // to the system browser; anything else (http, file:, javascript:, custom schemes) is dropped.
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isHttpsUrl(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
   contents.on('will-navigate', (event) => {
     if (!isOwnRendererUrl(event.url)) event.preventDefault();
   });
@@ -40,9 +47,21 @@ export function createMainWindow(): BrowserWindow {
     if (!isOwnRendererUrl(event.url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  window.once('ready-to-show', () => window.show());
+  window.once('ready-to-show', () => {
+    if (saved?.maximized) window.maximize();
+    window.show();
+  });
+  rememberWindowState(window);
 
   const dev = devServerUrl();
   void (dev ? window.loadURL(dev) : window.loadFile(RENDERER_INDEX));
   return window;
+}
+
+function isHttpsUrl(url: string): boolean {
+  try {
+    return new URL(url).protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
