@@ -9,6 +9,7 @@ import { packageTarball, publishBody, startHarness, type Harness } from '../help
 import { startFakeUpstream } from '../helpers/fake-upstream';
 import { findLockfile, readLockfile } from '../../src/main/services/mirror/lockfiles';
 import { prefetchVersions } from '../../src/main/services/mirror/prefetch';
+import { projectPackages } from '../../src/main/services/mirror/project-packages';
 import type { MirrorConfig } from '../../src/main/config/config';
 
 const MIRROR_DEFAULTS: MirrorConfig = {
@@ -496,6 +497,23 @@ describe('prefetch and cache management', () => {
 
   it('says a package.json without a lockfile must be locked first', () => {
     expect(() => findLockfile(writeLock('package.json', '{}'))).toThrow(/no lockfile.*shelf lock/);
+  });
+
+  it('resolves a package.json without a lockfile through the mirror, then prefetches what it needs', async () => {
+    const mirror = await startMirror({});
+    try {
+      const dir = writeLock(
+        'package.json',
+        JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { left: '^1.0.0', right: '1.0.0' } }),
+      );
+      const found = await projectPackages(dir, `${mirror.url}/`);
+      expect(found.resolved).toBe(true);
+      expect(found.packages.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['left@1.1.0', 'right@1.0.0']);
+      const summary = await prefetchVersions(mirror.app.services.mirror, found.packages);
+      expect(summary).toMatchObject({ fetched: 2, failed: [] });
+    } finally {
+      await mirror.close();
+    }
   });
 
   it('prefetches a lockfile, and a second run finds everything cached', async () => {

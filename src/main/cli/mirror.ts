@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { createApp } from '../app';
 import { isShelfError } from '../errors';
-import { findLockfile, readLockfile } from '../services/mirror/lockfiles';
+import { projectPackages } from '../services/mirror/project-packages';
 import { prefetchVersions, versionsOfPackage, type PrefetchSummary } from '../services/mirror/prefetch';
 import { formatBytes } from '../services/packages/publish';
 import { progressBar } from './progress';
@@ -23,17 +23,20 @@ export function registerMirror(program: Command): void {
     const concurrency = Number(options.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) fail('--concurrency must be a whole number from 1 to 64');
     const config = readConfig(options);
-    const app = createApp({ ...config, mirror: { ...config.mirror, offline: false } }, { mode: 'browser' });
+    // A private listener on a free loopback port: resolving a package.json goes through Shelf's own mirror routes.
+    const app = createApp({ ...config, host: '127.0.0.1', port: 0, mirror: { ...config.mirror, offline: false } }, { mode: 'browser' });
     const controller = new AbortController();
     // Ctrl+C stops starting new downloads; what finished stays cached, so running the command again resumes.
     process.once('SIGINT', () => controller.abort());
     const bar = progressBar(!options.json);
     try {
-      await chooseUpstreams(app, app.url());
+      const url = await app.listen();
+      // The loop check compares with the address a `shelf serve` on this data folder would have, not the private one.
+      await chooseUpstreams(app, `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/`);
       if (app.services.mirror.listUpstreams().length === 0) fail('there is no upstream registry to mirror from; pass --upstream URL');
       const wanted = options.package
         ? await versionsOfPackage(app.services.mirror, String(options.package), String(options.versions))
-        : readLockfile(findLockfile(path!));
+        : (await projectPackages(path!, url)).packages;
       const summary = await prefetchVersions(app.services.mirror, wanted, {
         concurrency,
         signal: controller.signal,

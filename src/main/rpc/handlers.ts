@@ -6,7 +6,7 @@ import type { Config } from '../config/config';
 import { badRequest, forbidden, unauthorized } from '../errors';
 import type { Services } from '../services';
 import type { Principal, User } from '../services/auth/principal';
-import { findLockfile, readLockfile } from '../services/mirror/lockfiles';
+import { projectPackages } from '../services/mirror/project-packages';
 import { prefetchVersions } from '../services/mirror/prefetch';
 import { packFolder, publishBody } from '../services/packer/pack-folder';
 import { packageDetails, tarballListing, unpublishOneVersion } from '../services/packages/ui-views';
@@ -196,8 +196,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'mirror.prefetch': async ({ path }, ctx) => {
       const user = requireAdmin(ctx, 'prefetch into the mirror').user;
-      const file = findLockfile(resolve(path));
-      const wanted = readLockfile(file);
+      // A lockfile is read as it is; a package.json without one is resolved through this registry first.
+      const { source: file, packages: wanted } = await projectPackages(resolve(path), deps.url());
       return jobs.start('prefetch', `Prefetch ${file}`, user.id, async (report) => {
         report.progress({ phase: 'reading lockfile', done: 0, total: wanted.length });
         const summary = await prefetchVersions(services.mirror, wanted, {
