@@ -32,7 +32,7 @@ export const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 /** Runs a command under /usr/bin/time; returns wall seconds, peak RSS (MB) of the largest process, exit code and output. */
 export function timed(cmd, args, { cwd, env } = {}) {
   return new Promise((resolveRun) => {
-    const child = spawn('/usr/bin/time', ['-f', '__TIME__ %e %M', cmd, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', '__TIME__ %e %M %U %S', cmd, ...args], {
       cwd,
       env: env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,11 +42,13 @@ export function timed(cmd, args, { cwd, env } = {}) {
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('exit', (code) => {
-      const m = /__TIME__ ([\d.]+) (\d+)/.exec(stderr);
+      const m = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
       resolveRun({
         code,
         seconds: m ? Number(m[1]) : NaN,
         peakMB: m ? round(Number(m[2]) / 1024, 0) : NaN,
+        // CPU seconds (user + system) of the measured process: steadier than wall time on a shared machine.
+        cpuSeconds: m ? round(Number(m[3]) + Number(m[4])) : NaN,
         stdout,
         stderr: stderr.replace(/__TIME__.*\n?/, ''),
       });
@@ -80,6 +82,9 @@ export async function startShelf(dataDir, upstream) {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // Never outlive this script, even when it crashes.
+  const reap = () => child.kill('SIGTERM');
+  process.once('exit', reap);
   let errText = '';
   child.stderr.on('data', (c) => (errText += c));
   const url = await new Promise((res, rej) => {
@@ -170,8 +175,11 @@ async function main() {
       const r = await timed(process.execPath, [SHELF_BIN, 'lock', dir, '--registry', base, '--json'], { cwd: dir });
       if (r.code !== 0) throw new Error(`shelf lock failed: ${r.stderr.slice(-2000)}`);
       const inner = JSON.parse(r.stdout);
-      log(`shelf lock ${i === 0 ? '(warm-up)' : `run ${i}`}: ${r.seconds} s wall, ${inner.ms} ms resolving, ${r.peakMB} MB peak`);
-      if (i > 0) shelfRuns.push({ seconds: r.seconds, resolveMs: inner.ms, peakMB: r.peakMB, packages: inner.packages });
+      log(
+        `shelf lock ${i === 0 ? '(warm-up)' : `run ${i}`}: ${r.seconds} s wall, ${r.cpuSeconds} s CPU, ${inner.ms} ms resolving, ${r.peakMB} MB peak`,
+      );
+      if (i > 0)
+        shelfRuns.push({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, resolveMs: inner.ms, peakMB: r.peakMB, packages: inner.packages });
     }
     for (let i = 0; i <= runs; i++) {
       const dir = project(`npm-${i}`);
@@ -180,8 +188,10 @@ async function main() {
         env,
       });
       if (r.code !== 0) throw new Error(`npm install failed: ${r.stderr.slice(-2000)}`);
-      log(`npm install --package-lock-only ${i === 0 ? '(warm-up, cold cache)' : `run ${i}`}: ${r.seconds} s wall, ${r.peakMB} MB peak`);
-      if (i > 0) npmRuns.push({ seconds: r.seconds, peakMB: r.peakMB });
+      log(
+        `npm install --package-lock-only ${i === 0 ? '(warm-up, cold cache)' : `run ${i}`}: ${r.seconds} s wall, ${r.cpuSeconds} s CPU, ${r.peakMB} MB peak`,
+      );
+      if (i > 0) npmRuns.push({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakMB: r.peakMB });
     }
     const shelfLock = JSON.parse(readFileSync(join(work, 'shelf-1', 'package-lock.json'), 'utf8'));
     const npmLock = JSON.parse(readFileSync(join(work, 'npm-1', 'package-lock.json'), 'utf8'));
@@ -195,13 +205,20 @@ async function main() {
       registry: `shelf serve on loopback mirroring a synthetic upstream built from ${tree}/package-lock.json (${registry.versions} versions); warm after one unmeasured run each; no network`,
       machine: { cpus: os.cpus().length, node: process.version, npm: (await timed('npm', ['-v'])).stdout.trim() },
       runs,
+      loadavgAtEnd: os.loadavg().map((x) => round(x, 2)),
       shelf: {
         medianSeconds: shelfMedian,
+        medianCpuSeconds: median(shelfRuns.map((r) => r.cpuSeconds)),
         medianResolveMs: median(shelfRuns.map((r) => r.resolveMs)),
         peakMB: Math.max(...shelfRuns.map((r) => r.peakMB)),
         runs: shelfRuns,
       },
-      npm: { medianSeconds: npmMedian, peakMB: Math.max(...npmRuns.map((r) => r.peakMB)), runs: npmRuns },
+      npm: {
+        medianSeconds: npmMedian,
+        medianCpuSeconds: median(npmRuns.map((r) => r.cpuSeconds)),
+        peakMB: Math.max(...npmRuns.map((r) => r.peakMB)),
+        runs: npmRuns,
+      },
       speedup: round(npmMedian / shelfMedian, 1),
       targets: { seconds: 1.5, peakMB: 250, met: shelfMedian <= 1.5 && Math.max(...shelfRuns.map((r) => r.peakMB)) <= 250 },
       agreementWithNpm: {

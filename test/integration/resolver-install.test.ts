@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installCommand } from '../../src/main/cli/install';
@@ -44,5 +44,10 @@ describe('shelf install', () => {
     expect(JSON.parse(offline.stdout())).toMatchObject({ installed: 8, downloads: 0, cacheHits: 8, lockfileWritten: false });
     expect(existsSync(join(dir, 'node_modules', 'left', 'package.json'))).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')).lockfileVersion).toBe(3);
+    // Files are hard links into the unpacked store, read-only so an in-place edit cannot change the store.
+    const linked = statSync(join(dir, 'node_modules', 'left', 'index.js'));
+    expect(linked.nlink).toBeGreaterThanOrEqual(2);
+    expect(linked.mode & 0o222).toBe(0);
+    expect(statSync(join(dir, 'node_modules', 'tool', 'cli.js')).mode & 0o111).toBe(0o111);
   });
 });

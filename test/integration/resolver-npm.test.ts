@@ -57,7 +57,10 @@ describe('shelf lock agrees with npm 11 on a crafted tree', () => {
       'node_modules/shared 1.3.0',
     ]);
     expect(copies[0].paths).toEqual([['your project', 'right@1.0.0 ("^1.0.0")', 'shared@2.0.0 ("^2.0.0")']]);
-    expect(copies[1].choice).toMatchObject({ rule: 'highest-match', newestRejected: { version: '2.0.0', range: '^1.0.0' } });
+    expect(copies[1].choice).toMatchObject({
+      rule: 'highest-match',
+      newestRejected: { version: '2.0.0', range: '^1.0.0', by: 'left@1.0.0 (node_modules/left)' },
+    });
 
     const dupes = captureIO(dir);
     expect(await dupesCommand({ registry, json: true }, dupes), dupes.stderr()).toBe(0);

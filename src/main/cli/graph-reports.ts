@@ -59,7 +59,9 @@ export function whyCommand(spec: string, flags: ReportFlags, io: CommandIO): Pro
       io.out(`  chosen by: ${describeChoice(copy.choice)}\n`);
       for (const skip of copy.choice.skipped) io.out(`  passed over ${skip.version}: ${skip.reason}\n`);
       if (copy.choice.newestRejected)
-        io.out(`  newest version ${copy.choice.newestRejected.version} is outside "${copy.choice.newestRejected.range}"\n`);
+        io.out(
+          `  newest version ${copy.choice.newestRejected.version} is outside "${copy.choice.newestRejected.range}"${copy.choice.newestRejected.by ? `, the range ${copy.choice.newestRejected.by} asks for` : ''}\n`,
+        );
       for (const edge of copy.incoming) io.out(`  wanted as ${edge.type} "${edge.spec}" by ${edge.from}\n`);
       for (const path of copy.paths) io.out(`  ${path.join(' → ')}\n`);
     }
@@ -111,7 +113,8 @@ export function dupesCommand(flags: ReportFlags, io: CommandIO): Promise<number>
       io.out(`${report.name}: ${report.copies.length} copies\n`);
       for (const copy of report.copies)
         io.out(`  ${copy.version} at ${copy.location}, wanted by ${copy.wantedBy.map((w) => `${w.from} ("${w.spec}")`).join(', ')}\n`);
-      io.out(report.fix ? `  fix (verified): ${report.fix.summary}\n` : `  ${report.blocker}\n`);
+      if (report.blocker) io.out(`  ${report.blocker}\n`);
+      if (report.fix) io.out(`  fix (verified): ${report.fix.summary}\n`);
     }
     return 0;
   });

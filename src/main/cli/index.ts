@@ -9,6 +9,9 @@ import { registerUpstreamToken } from './upstream-token';
 import { registerLock } from './lock';
 import { registerInstall } from './install';
 import { registerGraphReports } from './graph-reports';
+import { registerAccount } from './account';
+import { registerPublish } from './publish';
+import { registerInfoSearch } from './info-search';
 
 // Built as out/main/cli.js; the renderer is built next to it in out/renderer.
 const RENDERER_DIR = join(__dirname, '..', 'renderer');
@@ -22,6 +25,9 @@ registerServe(program, RENDERER_DIR);
 registerLock(program);
 registerInstall(program);
 registerGraphReports(program);
+registerAccount(program);
+registerPublish(program);
+registerInfoSearch(program);
 registerMirror(program);
 registerCache(program);
 registerUpstreamToken(program);

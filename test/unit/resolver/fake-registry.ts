@@ -27,13 +27,22 @@ export function packumentsOf(packages: FixturePackages): Map<string, Packument> 
   return docs;
 }
 
-export function fakeClient(packages: FixturePackages): RegistryClient & { requests: string[] } {
+/** `tarballs` maps name@version to tarball bytes, served at the packument's tarball URL. */
+export function fakeClient(packages: FixturePackages, tarballs: Record<string, Buffer> = {}): RegistryClient & { requests: string[] } {
   const docs = packumentsOf(packages);
   const requests: string[] = [];
+  const byUrl = new Map<string, Buffer>();
+  for (const [id, bytes] of Object.entries(tarballs)) {
+    const at = id.lastIndexOf('@');
+    const url = docs.get(id.slice(0, at))?.versions[id.slice(at + 1)]?.dist?.tarball;
+    if (url) byUrl.set(url, bytes);
+  }
   const client = new RegistryClient({
     registry: REGISTRY,
     fetch: async (url) => {
       requests.push(url);
+      const tarball = byUrl.get(url);
+      if (tarball) return new Response(tarball, { status: 200 });
       const name = decodeURIComponent(url.slice(REGISTRY.length));
       const doc = docs.get(name);
       return doc ? new Response(JSON.stringify(doc), { status: 200 }) : new Response('{"error":"not found"}', { status: 404 });

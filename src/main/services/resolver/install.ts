@@ -1,10 +1,10 @@
 // Owns writing node_modules from a lockfile: parallel verified downloads through the cache, safe extraction, workspace links, .bin links, opt-in scripts.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { checkPlatform } from 'npm-install-checks';
 import { ShelfError } from '../../errors';
-import { extractPackage } from './extract';
+import { UnpackedStore } from './unpacked-store';
 import type { Lockfile } from './lockfile-write';
 import type { RegistryClient } from './registry-client';
 import type { TarballCache } from './tarball-cache';
@@ -56,6 +56,7 @@ export async function installFromLockfile(dir: string, lock: Lockfile, options: 
   }
   let done = 0;
   const hitsBefore = options.cache.hits;
+  const store = new UnpackedStore(options.cache.dir);
   await Promise.all(
     toFetch.map(async ([location, entry]) => {
       const name = entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 13);
@@ -65,13 +66,19 @@ export async function installFromLockfile(dir: string, lock: Lockfile, options: 
           'invalid_request',
           `the lockfile has no "resolved" URL for ${label} at ${location}; run \`shelf lock\` to write one`,
         );
-      const { bytes } = await options.cache.get(label, entry.integrity, () => options.client.tarball(entry.resolved!));
-      await extractPackage(bytes, join(dir, location), label);
+      const dest = join(dir, location);
+      // Warm: copy the already verified and unpacked files; cold: fetch (or read the tarball cache), verify, unpack once.
+      // A package whose install script will run gets its own copies: the script may rewrite its files in place.
+      const link = !(options.scripts && entry.hasInstallScript);
+      if (!(await store.copyTo(entry.integrity, dest, { link }))) {
+        const { bytes } = await options.cache.get(label, entry.integrity, () => options.client.tarball(entry.resolved!));
+        await store.add(bytes, entry.integrity, dest, label, { link });
+      }
       report.installed += 1;
       options.onProgress?.(++done, toFetch.length);
     }),
   );
-  report.cacheHits = options.cache.hits - hitsBefore;
+  report.cacheHits = options.cache.hits - hitsBefore + store.hits;
   report.downloads = toFetch.length - report.cacheHits;
 
   for (const [location, entry] of entries) {
@@ -130,7 +137,9 @@ function linkBins(dir: string, location: string, entry: Entry): void {
     const linkPath = join(binDir, command);
     rmSync(linkPath, { force: true });
     symlinkSync(relative(binDir, targetPath), linkPath);
-    chmodSync(targetPath, 0o755);
+    // Add execute bits only: a hard-linked file stays read-only (its mode is the store's too).
+    const mode = statSync(targetPath).mode;
+    if ((mode & 0o111) !== 0o111) chmodSync(targetPath, mode | 0o111);
   }
 }
 

@@ -1,5 +1,6 @@
 // Owns talking to an npm-protocol registry for resolution and install: packuments (cached per run) and tarballs.
 import { ShelfError, notFound } from '../../errors';
+import { httpFetch, httpGet } from './http-fetch';
 import { createLimiter, type Limiter } from './limit';
 import type { Packument } from './types';
 
@@ -22,6 +23,7 @@ const ABBREVIATED_ACCEPT = 'application/vnd.npm.install-v1+json; q=1.0, applicat
 export class RegistryClient {
   readonly registry: string;
   private readonly origin: string;
+  private readonly loopback: boolean;
   private readonly fetchImpl: FetchLike;
   private readonly limit: Limiter;
   private readonly packuments = new Map<string, Promise<Packument>>();
@@ -31,7 +33,8 @@ export class RegistryClient {
   constructor(private readonly options: RegistryClientOptions) {
     this.registry = options.registry.endsWith('/') ? options.registry : `${options.registry}/`;
     this.origin = new URL(this.registry).origin;
-    this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
+    this.loopback = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(new URL(this.registry).hostname);
+    this.fetchImpl = options.fetch ?? httpFetch;
     this.limit = createLimiter(options.concurrency ?? 16);
   }
 
@@ -69,7 +72,9 @@ export class RegistryClient {
 
   private async fetchPackument(name: string): Promise<Packument> {
     const url = `${this.registry}${name.startsWith('@') ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name)}`;
-    const response = await this.request(url, this.options.fullMetadata ? 'application/json' : ABBREVIATED_ACCEPT);
+    const accept = this.options.fullMetadata ? 'application/json' : ABBREVIATED_ACCEPT;
+    if (!this.options.fetch) return this.fetchPackumentRaw(name, url, accept);
+    const response = await this.request(url, accept);
     if (response.status === 404) {
       throw notFound(`package ${name} is not in the registry ${this.registry}; check the name, or publish it there first`);
     }
@@ -83,12 +88,51 @@ export class RegistryClient {
     return doc;
   }
 
-  private async request(url: string, accept: string): Promise<Response> {
-    const headers: Record<string, string> = { accept, 'user-agent': 'shelf-resolver' };
-    // The token goes only to the registry it belongs to, never to a tarball host elsewhere.
-    if (this.options.token && new URL(url).origin === this.origin) headers.authorization = `Bearer ${this.options.token}`;
+  /** The default path: node:http straight to a Buffer and JSON.parse, no WHATWG Response in between. */
+  private async fetchPackumentRaw(name: string, url: string, accept: string): Promise<Packument> {
+    let raw;
     try {
-      return await this.fetchImpl(url, { headers });
+      raw = await httpGet(url, this.headersFor(url, accept));
+    } catch (error) {
+      throw new ShelfError('internal', `could not reach ${url} (${(error as Error).message}); is the registry running? (--registry)`, {
+        cause: error,
+      });
+    }
+    if (raw.status === 404) {
+      throw notFound(`package ${name} is not in the registry ${this.registry}; check the name, or publish it there first`);
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(raw.body.toString('utf8'));
+    } catch {
+      doc = undefined;
+    }
+    if (raw.status < 200 || raw.status >= 300) {
+      const body = doc as { error?: string; message?: string } | undefined;
+      throw this.failure(raw.status, `package ${name}`, body?.message ?? body?.error ?? '');
+    }
+    this.fetched += 1;
+    const packument = doc as Packument | undefined;
+    if (!packument || typeof packument !== 'object' || !packument.versions) {
+      throw new ShelfError('internal', `the registry ${this.registry} sent a document for ${name} without versions`);
+    }
+    packument['dist-tags'] ??= {};
+    return packument;
+  }
+
+  private headersFor(url: string, accept: string): Record<string, string> {
+    const headers: Record<string, string> = { accept, 'user-agent': 'shelf-resolver' };
+    const sameOrigin = new URL(url).origin === this.origin;
+    // On loopback, inflating gzip costs more than the bytes it saves.
+    if (this.loopback && sameOrigin) headers['accept-encoding'] = 'identity';
+    // The token goes only to the registry it belongs to, never to a tarball host elsewhere.
+    if (this.options.token && sameOrigin) headers.authorization = `Bearer ${this.options.token}`;
+    return headers;
+  }
+
+  private async request(url: string, accept: string): Promise<Response> {
+    try {
+      return await this.fetchImpl(url, { headers: this.headersFor(url, accept) });
     } catch (error) {
       throw new ShelfError('internal', `could not reach ${url} (${(error as Error).message}); is the registry running? (--registry)`, {
         cause: error,

@@ -128,9 +128,11 @@ export async function duplicatesReport(
     const candidates = packument ? Object.keys(packument.versions).sort(semver.rcompare) : [];
     const fitsAll = candidates.find((v) => ranges.every((r) => semver.satisfies(v, r, { loose: true })));
     const report: DuplicateReport = { name, copies };
-    if (!fitsAll)
+    if (!fitsAll) {
       report.blocker = `no published version of ${name} satisfies every range asked for (${ranges.map((r) => `"${r}"`).join(', ')}); one of the dependents has to move first`;
-    else {
+      const move = await moveOutlier(name, nodes, project, client, options);
+      if (move) report.fix = move;
+    } else {
       const overrides = { [name]: fitsAll };
       try {
         const again = await resolveProject(project, client, { ...options, lockfile: undefined, extraOverrides: overrides });
@@ -148,4 +150,49 @@ export async function duplicatesReport(
     reports.push(report);
   }
   return reports;
+}
+
+/**
+ * When no single version fits every range, try moving the outlying dependents (those holding the copy fewest depend on)
+ * to a version of theirs whose range accepts the most used copy; returns the first such change that re-resolves to one copy.
+ */
+async function moveOutlier(
+  name: string,
+  nodes: Node[],
+  project: ProjectInput,
+  client: RegistryClient,
+  options: ResolveOptions,
+): Promise<DuplicateReport['fix'] | undefined> {
+  const ranked = [...nodes].sort((a, b) => b.edgesIn.size - a.edgesIn.size);
+  const main = ranked[0]!;
+  const outliers = ranked
+    .slice(1)
+    .flatMap((n) => [...n.edgesIn].map((e) => e.from))
+    .filter((n) => !n.isRoot && !n.isWorkspace);
+  for (const dependent of outliers.slice(0, 5)) {
+    const doc = await client.packument(dependent.packageName).catch(() => undefined);
+    if (!doc) continue;
+    const candidate = Object.keys(doc.versions)
+      .filter((v) => semver.gt(v, dependent.version, true) && !semver.prerelease(v, true))
+      .sort(semver.rcompare)
+      .find((v) => {
+        const range = doc.versions[v]!.dependencies?.[name] ?? doc.versions[v]!.peerDependencies?.[name];
+        return range !== undefined && semver.satisfies(main.version, range, { loose: true });
+      });
+    if (!candidate) continue;
+    const overrides = { [dependent.packageName]: candidate };
+    try {
+      const again = await resolveProject(project, client, { ...options, lockfile: undefined, extraOverrides: overrides });
+      const left = new Set([...again.nodes.values()].filter((n) => n.packageName === name).map((n) => n.version));
+      if (left.size === 1)
+        return {
+          summary: `move ${dependent.packageName} from ${dependent.version} to ${candidate}, whose range accepts ${name}@${main.version} like the rest of the tree (e.g. "overrides": { "${dependent.packageName}": "${candidate}" }, or upgrade the package that depends on it)`,
+          overrides,
+          verified: true,
+        };
+    } catch {
+      /* this move does not resolve; try the next */
+    }
+  }
+  return undefined;
 }

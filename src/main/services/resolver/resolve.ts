@@ -26,6 +26,8 @@ import type {
   ResolvedGraph,
 } from './types';
 import { computeFlags } from './flags';
+import { normaliseManifestRanges } from './cargo-ranges';
+import { bundleNames, readBundledTree, type BundledPackage } from './bundled';
 
 const collator = new Intl.Collator('en');
 type Placement = 'OK' | 'KEEP' | 'REPLACE' | 'CONFLICT';
@@ -53,6 +55,8 @@ class TreeBuilder {
   private readonly workspacesByName = new Map<string, Node>();
   /** Edges that may stay unsatisfied: failed optional dependencies and overridden peer conflicts. */
   private readonly accepted = new WeakSet<Edge>();
+  /** What each picked node ships in its own tarball's node_modules (bundleDependencies), attached when it is placed. */
+  private readonly bundles = new WeakMap<Node, BundledPackage[]>();
   private root!: Node;
   private steps = 0;
 
@@ -218,11 +222,20 @@ class TreeBuilder {
     return depth;
   }
 
+  /** Depths of queued nodes: a placed node never moves, so its depth is computed once rather than on every scan. */
+  private readonly depths = new WeakMap<Node, number>();
+
+  private queuedDepth(node: Node): number {
+    let depth = this.depths.get(node);
+    if (depth === undefined) this.depths.set(node, (depth = this.depth(node)));
+    return depth;
+  }
+
   private nextInQueue(): Node | undefined {
     let best: Node | undefined;
     let bestDepth = Infinity;
     for (const node of this.queue) {
-      const depth = this.depth(node);
+      const depth = this.queuedDepth(node);
       if (!best || depth < bestDepth || (depth === bestDepth && collator.compare(node.location, best.location) < 0)) {
         best = node;
         bestDepth = depth;
@@ -245,10 +258,31 @@ class TreeBuilder {
     node.parent = target;
     node.location = target.isRoot ? `node_modules/${node.name}` : `${target.location}/node_modules/${node.name}`;
     target.children.set(node.name, node);
+    const bundled = this.bundles.get(node);
+    if (bundled) this.attachBundle(node, bundled);
     this.addEdges(node);
     this.treeChanged(target, node.name);
     this.queue.add(node);
-    for (const edge of node.edgesOut.values()) this.prefetch(edge);
+    for (const edge of node.edgesOut.values()) if (!edge.to?.inBundle) this.prefetch(edge);
+  }
+
+  /** Bundled packages come from the parent's tarball as they are: placed under it, never fetched or re-resolved (as npm does). */
+  private attachBundle(parent: Node, bundled: BundledPackage[]): void {
+    const added: Node[] = [];
+    const attach = (into: Node, list: BundledPackage[]) => {
+      for (const b of list) {
+        const child = this.makeNode(b.name, b.manifest.name, b.manifest.version, b.manifest, { rule: 'bundled', skipped: [] });
+        child.inBundle = true;
+        child.parent = into;
+        child.location = `${into.location}/node_modules/${b.name}`;
+        child.overrides = into.overrides;
+        into.children.set(b.name, child);
+        added.push(child);
+        attach(child, b.children);
+      }
+    };
+    attach(parent, bundled);
+    for (const child of added) this.addEdges(child);
   }
 
   private remove(node: Node): void {
@@ -284,7 +318,7 @@ class TreeBuilder {
   // ---- one step: fix a node's missing or invalid dependencies ----
 
   private async buildDepStep(node: Node): Promise<void> {
-    if (this.removed.has(node) || node.linkTarget) return;
+    if (this.removed.has(node) || node.linkTarget || node.inBundle) return;
     const problems = [...node.edgesOut.values()].filter((e) => this.isProblem(e) && e.type !== 'workspace');
     if (problems.length === 0) return;
     const picked = await Promise.all(problems.map((edge) => this.pendingFromEdge(edge, node)));
@@ -342,6 +376,8 @@ class TreeBuilder {
       } else {
         ({ manifest, choice } = pickVersion(packument, requested, this.nodeVersion));
         if (edge.effectiveSpec !== edge.spec) choice = { ...choice, rule: 'override' };
+        // Name the dependent whose range kept the newest version out (the pick itself is shared between edges).
+        if (choice.newestRejected) choice = { ...choice, newestRejected: { ...choice.newestRejected, by: this.describe(from) } };
       }
     } catch (error) {
       if (edge.type === 'optional') {
@@ -359,25 +395,40 @@ class TreeBuilder {
       }
       throw error;
     }
+    // Packages published through /api/v1 by older ecosystems may write Cargo-style ranges; read them as node-semver.
+    manifest = normaliseManifestRanges(manifest);
     const node = this.makeNode(edge.name, requested.packageName, manifest.version, manifest, choice);
     node.overrides = (edge.type !== 'workspace' && ruleForEdge(from.overrides, edge.name, edge.spec)) || from.overrides;
     if (edge.type === 'optional' && !this.platformFits(manifest)) node.platformSkipped = this.platformText(manifest);
+    if (bundleNames(manifest).length && manifest.dist?.tarball) {
+      const label = `${manifest.name}@${manifest.version}`;
+      this.bundles.set(node, await readBundledTree(await this.client.tarball(manifest.dist.tarball), label));
+    }
     const pending: Pending = { node, peers: new Map() };
     if (!this.options.legacyPeerDeps) {
       seen.add(edge.name);
       for (const [peerName, peerSpec] of Object.entries(manifest.peerDependencies ?? {})) {
-        if (manifest.peerDependenciesMeta?.[peerName]?.optional || seen.has(peerName)) continue;
+        // A name also listed as a (optional) dependency is an ordinary edge, as npm loads it last; it is not in the peer set.
+        if (
+          seen.has(peerName) ||
+          manifest.dependencies?.[peerName] !== undefined ||
+          manifest.optionalDependencies?.[peerName] !== undefined
+        )
+          continue;
+        const optional = manifest.peerDependenciesMeta?.[peerName]?.optional === true;
         const peerEdge: Edge = {
           from: node,
           name: peerName,
           spec: peerSpec,
           effectiveSpec: ruleForEdge(node.overrides, peerName, peerSpec)?.value ?? peerSpec,
-          type: 'peer',
+          type: optional ? 'peerOptional' : 'peer',
           to: null,
         };
         // A peer already reachable from the dependent that fits is kept rather than fetched again, as npm does.
         const existing = this.resolveFrom(from, peerName);
         if (existing && this.satisfiesEdge(existing, peerEdge)) continue;
+        // An optional peer joins the set only when a copy that does not fit is already in reach (npm's peer set does the same).
+        if (optional && !existing) continue;
         const peer = await this.pendingFromEdge(peerEdge, from, seen);
         if (peer) pending.peers.set(peerName, peer);
       }

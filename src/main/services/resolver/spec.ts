@@ -8,8 +8,26 @@ export type Requested =
   | { kind: 'tag'; packageName: string; tag: string }
   | { kind: 'workspace'; packageName: string; range: string };
 
-/** Parses `spec` as written under `name` in a package.json. */
+/** Parsed specs by name and spec: npm-package-arg builds URLs and semver objects per call, and one run asks thousands of times. */
+const parsedSpecs = new Map<string, Requested>();
+const MAX_CACHED_SPECS = 50_000;
+
+/** Parses `spec` as written under `name` in a package.json (memoised; failures are not cached, so their message names `where`). */
 export function parseSpec(name: string, spec: string, where: string): Requested {
+  const key = `${name}\0${spec}`;
+  const cached = parsedSpecs.get(key);
+  if (cached) return cached;
+  const parsed = parseSpecUncached(name, spec, where);
+  if (parsedSpecs.size >= MAX_CACHED_SPECS) parsedSpecs.clear();
+  parsedSpecs.set(key, parsed);
+  return parsed;
+}
+
+function parseSpecUncached(name: string, spec: string, where: string): Requested {
+  // Fast path for the common case, a plain semver range (npm-package-arg would first try it as a git URL).
+  const trimmed = spec.trim();
+  if (trimmed !== '' && !/[:/\\]/.test(trimmed) && semver.validRange(trimmed, { loose: true }) !== null)
+    return { kind: 'range', packageName: name, range: trimmed };
   if (spec.startsWith('workspace:')) return { kind: 'workspace', packageName: name, range: spec.slice('workspace:'.length) || '*' };
   let parsed: npa.Result;
   try {

@@ -9,7 +9,7 @@ export class TarballCache {
   hits = 0;
   misses = 0;
 
-  constructor(private readonly dir: string) {}
+  constructor(readonly dir: string) {}
 
   /** Cached bytes for an integrity string, or the result of `download` once it has been checked against it. */
   async get(name: string, integrity: string | undefined, download: () => Promise<Buffer>): Promise<{ bytes: Buffer; integrity: string }> {

@@ -47,7 +47,11 @@ export interface Choice {
   /** Newer versions that satisfied the range but were passed over, with the reason (deprecated, engines). */
   skipped: { version: string; reason: string }[];
   /** The newest published version, when it was not chosen, and the range that rejected it. */
-  newestRejected?: { version: string; range: string };
+  newestRejected?: {
+    version: string;
+    range: string;
+    /** The dependent whose range rejected it ("your project" or name@version at its path). */ by?: string;
+  };
 }
 
 export interface Edge {

@@ -1,0 +1,174 @@
+// `shelf login | logout | whoami | token create|list|revoke`: the account and its tokens on a registry.
+import type { Command } from 'commander';
+import { ShelfError } from '../errors';
+import { addRegistryOptions, exitWith, processIO, runCommand, type RegistryFlags } from './command-io';
+import { RegistrySession, accountFor, readStdin, type SessionIO } from './registry-session';
+
+export interface LoginFlags extends RegistryFlags {
+  username?: string;
+  email?: string;
+}
+
+export interface TokenCreateFlags extends RegistryFlags {
+  readOnly?: boolean;
+  cidr?: string[];
+  expires?: string;
+  name?: string;
+}
+
+const print = (io: SessionIO, json: boolean | undefined, data: unknown, text: string) =>
+  io.out(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+
+/** Logs in (or signs up where the registry allows it) with the password on standard input, and stores the token. */
+export function loginCommand(flags: LoginFlags, io: SessionIO): Promise<number> {
+  return runCommand(io, async () => {
+    const session = new RegistrySession(io, flags);
+    const name = flags.username ?? io.env.SHELF_USERNAME;
+    if (!name)
+      throw new ShelfError('invalid_request', 'say who to log in as with --username NAME (the password is read from standard input)');
+    const password = await readStdin(io);
+    if (!password)
+      throw new ShelfError(
+        'invalid_request',
+        'no password on standard input; pipe it in, e.g. `printf %s "$PASSWORD" | shelf login --username NAME`',
+      );
+    const body = {
+      _id: `org.couchdb.user:${name}`,
+      name,
+      password,
+      email: flags.email ?? `${name}@localhost`,
+      type: 'user',
+      roles: [],
+      date: new Date().toISOString(),
+    };
+    const result = await session.json<{ token?: string }>('PUT', `-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
+      body,
+      token: null,
+      what: `log in as ${name}`,
+    });
+    if (!result.token)
+      throw new ShelfError('internal', `${session.registry} accepted the login but sent no token; is it an npm-compatible registry?`);
+    const store = await session.credentials();
+    await store.set(accountFor(session.registry), result.token);
+    if (store.warning) io.err(`shelf: warning: ${store.warning}; pass the token with --token or SHELF_TOKEN instead\n`);
+    print(
+      io,
+      flags.json,
+      { registry: session.registry, username: name, stored: store.backend },
+      `logged in as ${name} on ${session.registry} (token kept in the ${store.backend})`,
+    );
+    return 0;
+  });
+}
+
+export function logoutCommand(flags: RegistryFlags, io: SessionIO): Promise<number> {
+  return runCommand(io, async () => {
+    const session = new RegistrySession(io, flags);
+    const token = await session.requireToken('logging out');
+    await session.json('DELETE', `-/user/token/${encodeURIComponent(token)}`, { token, what: 'revoke the login token' });
+    await (await session.credentials()).delete(accountFor(session.registry));
+    print(io, flags.json, { registry: session.registry, loggedOut: true }, `logged out of ${session.registry}; the token is revoked`);
+    return 0;
+  });
+}
+
+export function whoamiCommand(flags: RegistryFlags, io: SessionIO): Promise<number> {
+  return runCommand(io, async () => {
+    const session = new RegistrySession(io, flags);
+    const token = await session.requireToken('whoami');
+    const { username } = await session.json<{ username: string }>('GET', '-/whoami', { token, what: 'say who you are' });
+    print(io, flags.json, { registry: session.registry, username }, username);
+    return 0;
+  });
+}
+
+interface TokenRow {
+  key: string;
+  token: string;
+  name?: string | null;
+  created: string;
+  expires?: string | null;
+  readonly: boolean;
+  cidr_whitelist: string[] | null;
+}
+
+export function tokenListCommand(flags: RegistryFlags, io: SessionIO): Promise<number> {
+  return runCommand(io, async () => {
+    const session = new RegistrySession(io, flags);
+    const token = await session.requireToken('listing tokens');
+    const { objects } = await session.json<{ objects: TokenRow[] }>('GET', '-/npm/v1/tokens', { token, what: 'list your tokens' });
+    const lines = objects.map(
+      (t) =>
+        `${t.key}  ${t.token}…  ${t.readonly ? 'read-only' : 'publish'}  created ${t.created.slice(0, 10)}${t.expires ? `  expires ${t.expires.slice(0, 10)}` : ''}${t.name ? `  ${t.name}` : ''}${t.cidr_whitelist ? `  from ${t.cidr_whitelist.join(',')}` : ''}`,
+    );
+    print(io, flags.json, objects, lines.length ? lines.join('\n') : 'no tokens');
+    return 0;
+  });
+}
+
+/** Creates a token; the account password is read from standard input, as the registry asks for it. */
+export function tokenCreateCommand(flags: TokenCreateFlags, io: SessionIO): Promise<number> {
+  return runCommand(io, async () => {
+    const session = new RegistrySession(io, flags);
+    const token = await session.requireToken('creating a token');
+    const password = await readStdin(io);
+    if (!password) throw new ShelfError('invalid_request', 'creating a token needs your password on standard input');
+    const body = {
+      password,
+      readonly: flags.readOnly === true,
+      cidr_whitelist: flags.cidr ?? [],
+      ...(flags.expires && { expires: /^\d+$/.test(flags.expires) ? Number(flags.expires) : flags.expires }),
+      ...(flags.name && { name: flags.name }),
+    };
+    const created = await session.json<TokenRow>('POST', '-/npm/v1/tokens', { body, token, what: 'create a token' });
+    print(
+      io,
+      flags.json,
+      created,
+      `${created.token}\n(key ${created.key}; ${created.readonly ? 'read-only' : 'publish'}; shown once — keep it now)`,
+    );
+    return 0;
+  });
+}
+
+export function tokenRevokeCommand(key: string, flags: RegistryFlags, io: SessionIO): Promise<number> {
+  return runCommand(io, async () => {
+    const session = new RegistrySession(io, flags);
+    const token = await session.requireToken('revoking a token');
+    await session.json('DELETE', `-/npm/v1/tokens/token/${encodeURIComponent(key)}`, { token, what: `revoke token ${key}` });
+    print(io, flags.json, { revoked: key }, `revoked ${key}`);
+    return 0;
+  });
+}
+
+export function registerAccount(program: Command): void {
+  addRegistryOptions(
+    program
+      .command('login')
+      .description('log in to the registry (password on standard input) and keep the token in the system keychain')
+      .option('--username <name>', 'account name (env SHELF_USERNAME)')
+      .option('--email <email>', 'email for a new account, where the registry allows sign-up'),
+  ).action((flags: LoginFlags) => exitWith(loginCommand(flags, processIO())));
+  addRegistryOptions(program.command('logout').description('revoke the stored login token and forget it')).action((flags: RegistryFlags) =>
+    exitWith(logoutCommand(flags, processIO())),
+  );
+  addRegistryOptions(program.command('whoami').description('print the account the token belongs to')).action((flags: RegistryFlags) =>
+    exitWith(whoamiCommand(flags, processIO())),
+  );
+  const token = program.command('token').description('list, create and revoke access tokens');
+  addRegistryOptions(token.command('list').description('list your tokens (secrets are never shown again)')).action((flags: RegistryFlags) =>
+    exitWith(tokenListCommand(flags, processIO())),
+  );
+  addRegistryOptions(
+    token
+      .command('create')
+      .description('create a token (your password on standard input); prints the secret once')
+      .option('--read-only', 'the token can only read')
+      .option('--cidr <range...>', 'only accept the token from these CIDR ranges')
+      .option('--expires <days|date>', 'expire after this many days, or on this date')
+      .option('--name <name>', 'a label for the token'),
+  ).action((flags: TokenCreateFlags) => exitWith(tokenCreateCommand(flags, processIO())));
+  addRegistryOptions(token.command('revoke <key>').description('revoke a token by its key (from `shelf token list`)')).action(
+    (key: string, flags: RegistryFlags) => exitWith(tokenRevokeCommand(key, flags, processIO())),
+  );
+}
