@@ -112,7 +112,8 @@ export async function makeTarball(files: Record<string, string>): Promise<Buffer
       writeFileSync(full, content);
     }
     const chunks: Buffer[] = [];
-    const stream = tar.create({ gzip: true, cwd: dir, portable: true }, ['package']);
+    // A fixed mtime makes the bytes depend on the content only, so a test can build the same tarball twice.
+    const stream = tar.create({ gzip: true, cwd: dir, portable: true, mtime: new Date('2020-01-01T00:00:00Z') }, ['package']);
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
     return Buffer.concat(chunks);
   } finally {

@@ -87,9 +87,10 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
 
   // The archive's own package.json is the base of the stored manifest (it carries main, bin, engines…); the metadata describes it.
   const inspection = await inspectTarball(bytes, ctx.limits);
+  const ecosystemManifests = await readArchiveIdentities(bytes);
   for (const identity of [
     { file: `${inspection.topFolder}/package.json`, name: inspection.manifest.name, version: inspection.manifest.version },
-    ...(await readArchiveIdentities(bytes)),
+    ...ecosystemManifests,
   ]) {
     if (identity.name !== name || identity.version !== version) {
       throw badRequest(
@@ -101,6 +102,9 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
   for (const field of DESCRIPTIVE_FIELDS) if (metadata[field] !== undefined && metadata[field] !== null) manifest[field] = metadata[field];
   if (manifest.dependencies === undefined && metadata.dependencies) manifest.dependencies = metadata.dependencies;
   if (categories) manifest.categories = categories;
+  // Which manifest the package came with: the resolver reads Cargo-style ranges only from vais.toml/synapse.json packages.
+  const ecosystem = ecosystemManifests.map((m) => m.file.split('/').pop()).find((f) => f === 'vais.toml' || f === 'synapse.json');
+  manifest._shelfSource = { api: 'v1', manifest: ecosystem ?? 'package.json' };
 
   const fileName = `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`;
   const body: Json = {

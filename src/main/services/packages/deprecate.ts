@@ -3,6 +3,7 @@ import { badRequest } from '../../errors';
 import { findVersion, listVersions, setDeprecated } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
 import { touchPackage, writablePackage, type PackageContext } from './context';
+import { YANKED_NOTICE } from './packument';
 
 type Json = Record<string, unknown>;
 
@@ -18,7 +19,9 @@ export function applyDeprecations(ctx: PackageContext, principal: Principal | un
       if (!row) {
         throw badRequest(`${name}@${version} does not exist; new versions are added with \`npm publish\`, which sends the tarball`);
       }
-      const wanted = typeof manifest?.deprecated === 'string' && manifest.deprecated !== '' ? manifest.deprecated : null;
+      // npm sends back the document it read; the yank notice Shelf put there is not the owner's deprecation.
+      const sent = manifest?.deprecated;
+      const wanted = typeof sent === 'string' && sent !== '' && sent !== YANKED_NOTICE ? sent : null;
       if (wanted !== row.deprecated) {
         setDeprecated(ctx.db, pkg.id, version, wanted);
         changed++;

@@ -92,7 +92,10 @@ export function buildPackuments(parts: PackumentParts, baseUrl: string): { full:
   // which matters because npm's unpublish writes back the document it read, and a missing version would be deleted.
   for (const version of parts.yanked ?? []) {
     const manifest = manifests.get(version);
-    if (manifest && manifest.deprecated === undefined) manifest.deprecated = YANKED_NOTICE;
+    if (!manifest) continue;
+    // An explicit mark for resolvers that know it (Shelf's own); the notice for npm, which knows only deprecations.
+    manifest.yanked = true;
+    if (manifest.deprecated === undefined) manifest.deprecated = YANKED_NOTICE;
   }
   const latest = manifests.get(distTags.latest ?? '') ?? manifests.get(versions.at(-1)?.version ?? '') ?? {};
 
