@@ -5,7 +5,9 @@ import react from '@vitejs/plugin-react';
 import packageJson from './package.json';
 
 const NATIVE_OR_RENDERER = new Set(['better-sqlite3', 'keytar', 'react', 'react-dom', 'zustand', 'dompurify', 'marked']);
-const BUNDLED_DEPENDENCIES = Object.keys(packageJson.dependencies).filter((name) => !NATIVE_OR_RENDERER.has(name) && !name.startsWith('@types/'));
+const BUNDLED_DEPENDENCIES = Object.keys(packageJson.dependencies).filter(
+  (name) => !NATIVE_OR_RENDERER.has(name) && !name.startsWith('@types/'),
+);
 
 export default defineConfig({
   main: {

@@ -27,11 +27,14 @@ export function registerCache(program: Command): void {
       }
     });
   };
-  const print = (options: ParsedOptions, value: unknown, human: string) => process.stdout.write(`${options.json ? JSON.stringify(value, null, 2) : human}\n`);
+  const print = (options: ParsedOptions, value: unknown, human: string) =>
+    process.stdout.write(`${options.json ? JSON.stringify(value, null, 2) : human}\n`);
 
   sub('status', 'cached packages, their versions, sizes and last use', async (app, options) => {
     const status = app.services.mirror.admin.status();
-    const lines = status.packages.map((p) => `${p.pinned ? '📌 ' : '   '}${p.name}  ${p.versions.join(', ')}  ${formatBytes(p.bytes)}  last used ${p.lastUsed}`);
+    const lines = status.packages.map(
+      (p) => `${p.pinned ? '📌 ' : '   '}${p.name}  ${p.versions.join(', ')}  ${formatBytes(p.bytes)}  last used ${p.lastUsed}`,
+    );
     const cap = status.capBytes === null ? 'no cap' : `cap ${formatBytes(status.capBytes)}`;
     print(options, status, [...lines, `${status.packages.length} packages, ${formatBytes(status.totalBytes)} (${cap})`].join('\n'));
   });

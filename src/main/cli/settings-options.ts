@@ -9,7 +9,10 @@ import { SETTINGS, type SettingKey } from '../config/settings';
 export type ParsedOptions = Record<string, string | boolean | undefined>;
 
 /** Registers --data-dir and every setting of the table; returns how to read them back after parsing. */
-export function addSettingOptions(command: Command, only?: readonly SettingKey[]): (options: ParsedOptions, rendererDir?: string) => Config {
+export function addSettingOptions(
+  command: Command,
+  only?: readonly SettingKey[],
+): (options: ParsedOptions, rendererDir?: string) => Config {
   command.option('--data-dir <dir>', `folder for the database, tarballs and config.json (env SHELF_DATA_DIR; default ${defaultDataDir()})`);
   // commander names each option after its flag (--max-tarball-size → maxTarballSize); remember which setting it feeds.
   const attributeOf = new Map<SettingKey, string>();
@@ -20,7 +23,10 @@ export function addSettingOptions(command: Command, only?: readonly SettingKey[]
     command.addOption(option);
     attributeOf.set(spec.key, option.attributeName());
   }
-  command.addHelpText('after', '\nPrecedence: flags, then environment variables, then <data-dir>/config.json (same keys, camelCase), then defaults.');
+  command.addHelpText(
+    'after',
+    '\nPrecedence: flags, then environment variables, then <data-dir>/config.json (same keys, camelCase), then defaults.',
+  );
   return (options, rendererDir) => {
     const flags: Partial<Record<SettingKey, string>> = {};
     for (const [key, attribute] of attributeOf) {

@@ -32,7 +32,9 @@ export function registerUpstreamToken(program: Command): void {
       const store = await openCredentialStore();
       await store.set(upstreamAccount(url), token);
       if (store.warning) process.stderr.write(`shelf: warning: ${store.warning}\n`);
-      process.stdout.write(options.json ? `${JSON.stringify({ url, stored: store.backend })}\n` : `token for ${url} stored (${store.backend})\n`);
+      process.stdout.write(
+        options.json ? `${JSON.stringify({ url, stored: store.backend })}\n` : `token for ${url} stored (${store.backend})\n`,
+      );
     });
   command
     .command('delete <url>')

@@ -13,11 +13,9 @@ export function npmErrorHandler(maxBodyBytes: number, log: (message: string) => 
     }
     const code = (error as FastifyError).code;
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      void reply
-        .code(413)
-        .send({
-          error: `the request body is larger than this registry accepts (${formatBytes(maxBodyBytes)}); raise --max-tarball-size if the package is meant to be this big`,
-        });
+      void reply.code(413).send({
+        error: `the request body is larger than this registry accepts (${formatBytes(maxBodyBytes)}); raise --max-tarball-size if the package is meant to be this big`,
+      });
       return;
     }
     const status = (error as FastifyError).statusCode;

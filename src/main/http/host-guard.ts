@@ -23,11 +23,9 @@ export function hostGuard(allowed: Set<string>) {
     const header = request.headers.host;
     const name = header ? hostNameOf(header) : '';
     if (!allowed.has(name) && !/^127(\.\d{1,3}){3}$/.test(name)) {
-      await reply
-        .code(403)
-        .send({
-          error: `this registry does not answer to the host name '${header ?? ''}'; if that name is really yours, start Shelf with --allowed-hosts ${name || '<name>'}`,
-        });
+      await reply.code(403).send({
+        error: `this registry does not answer to the host name '${header ?? ''}'; if that name is really yours, start Shelf with --allowed-hosts ${name || '<name>'}`,
+      });
     }
   };
 }
