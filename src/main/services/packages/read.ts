@@ -2,7 +2,7 @@
 import type { ReadStream } from 'node:fs';
 import semver from 'semver';
 import { notFound } from '../../errors';
-import { countPackages, findVersion, getDistTags, listPackages, listVersions } from '../../storage/db/packages';
+import { countPackages, findVersion, getDistTags, getPackumentRendering, listPackages, listVersions } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
 import { canRead, currentPackument, readablePackage, type PackageContext } from './context';
 import { versionManifest, versionOfTarball } from './packument';
@@ -18,16 +18,13 @@ export interface StoredDocument {
 
 export function readPackument(ctx: PackageContext, principal: Principal | undefined, name: string, abbreviated: boolean): StoredDocument {
   const pkg = readablePackage(ctx, name, principal);
-  const doc = currentPackument(ctx, pkg);
-  return abbreviated
-    ? {
-        json: doc.abbrev_json,
-        gzip: doc.abbrev_gzip,
-        etag: doc.abbrev_etag,
-        lastModified: pkg.modified_at,
-        isPublic: pkg.access === 'public',
-      }
-    : { json: doc.full_json, gzip: doc.full_gzip, etag: doc.full_etag, lastModified: pkg.modified_at, isPublic: pkg.access === 'public' };
+  // The hot path reads only the representation asked for; a document rendered for another base URL is rendered anew.
+  let doc = getPackumentRendering(ctx.db, pkg.id, abbreviated);
+  if (!doc || doc.base_url !== ctx.baseUrl()) {
+    currentPackument(ctx, pkg);
+    doc = getPackumentRendering(ctx.db, pkg.id, abbreviated)!;
+  }
+  return { json: doc.json, gzip: doc.gzip, etag: doc.etag, lastModified: pkg.modified_at, isPublic: pkg.access === 'public' };
 }
 
 /** GET /<name>/<version-or-tag>: one version's manifest. */

@@ -20,5 +20,29 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  cachePreparedStatements(db);
   return db;
+}
+
+/** Distinct SQL texts kept prepared; queries are built from a fixed set of fragments, so this is never reached in use. */
+const STATEMENT_CACHE_LIMIT = 1000;
+
+/**
+ * Every module writes `db.prepare(sql)` where it needs a query; compiling the same SQL again on every request was
+ * about an eighth of a packument GET's CPU time. The connection keeps each statement once compiled (statements are
+ * reusable; none is iterated concurrently). Applied after the migrations, which run DDL.
+ */
+function cachePreparedStatements(db: Db): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, ReturnType<typeof prepare>>();
+  const cached = (sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+      statement = prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+  db.prepare = cached as typeof db.prepare;
 }

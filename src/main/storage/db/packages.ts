@@ -170,6 +170,19 @@ export function isRetired(db: Db, packageName: string, version: string): boolean
   return db.prepare('SELECT 1 FROM retired_versions WHERE package_name = ? AND version = ?').get(packageName, version) !== undefined;
 }
 
+/** One representation of a stored packument (full or abbreviated): half the bytes of reading the whole row. */
+export function getPackumentRendering(
+  db: Db,
+  packageId: number,
+  abbreviated: boolean,
+): { base_url: string; json: Buffer; gzip: Buffer; etag: string } | undefined {
+  const columns = abbreviated
+    ? 'abbrev_json AS json, abbrev_gzip AS gzip, abbrev_etag AS etag'
+    : 'full_json AS json, full_gzip AS gzip, full_etag AS etag';
+  return db.prepare(`SELECT base_url, ${columns} FROM packuments WHERE package_id = ?`).get(packageId) as
+    { base_url: string; json: Buffer; gzip: Buffer; etag: string } | undefined;
+}
+
 export function getPackument(db: Db, packageId: number): PackumentRow | undefined {
   return db.prepare('SELECT * FROM packuments WHERE package_id = ?').get(packageId) as PackumentRow | undefined;
 }
