@@ -4,7 +4,7 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Config } from './config/config';
+import { listenUrl, type Config } from './config/config';
 import { buildServer } from './http/server';
 import type { Handlers } from './rpc/dispatch';
 import { createHandlers } from './rpc/handlers';
@@ -51,11 +51,6 @@ export interface ShelfApp {
 /** The UI's address below the base URL; '/-/' paths can never be package names. */
 export const UI_PATH = '-/ui/';
 
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 export function createApp(config: Config, options: AppOptions): ShelfApp {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const now = options.now ?? (() => new Date());
@@ -65,7 +60,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   const blobs = new TarballStore(config.dataDir);
 
   let port = config.port;
-  const url = () => config.publicUrl ?? `http://${urlHost(config.host)}:${port}/`;
+  const url = () => config.publicUrl ?? listenUrl(config.host, port);
 
   const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes };
   const auth = new AuthService(db, { signup: config.signup, loginThrottle: config.loginThrottle, now, randomBytes });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { createApp, type ShelfApp } from '../app';
 import { isShelfError } from '../errors';
-import { formatBytes } from '../services/packages/publish';
+import { formatBytes } from '../../shared/format-bytes';
 import { progressBar } from './progress';
 import { addSettingOptions, fail, type ParsedOptions } from './settings-options';
 

@@ -1,5 +1,6 @@
 // Owns what every registry-talking command shares: --registry/--token/--json options, the default registry (the local Shelf), output, progress and exit codes.
 import type { Command } from 'commander';
+import { listenUrl } from '../config/config';
 import { resolveConfig } from '../config/load';
 import { isShelfError } from '../errors';
 import { RegistryClient } from '../services/resolver';
@@ -41,9 +42,7 @@ export function addRegistryOptions(command: Command): Command {
 export function defaultRegistry(io: CommandIO, dataDir?: string): string {
   const config = resolveConfig({ env: io.env, dataDir });
   if (config.publicUrl) return config.publicUrl.endsWith('/') ? config.publicUrl : `${config.publicUrl}/`;
-  const host =
-    config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host}:${config.port}/`;
+  return listenUrl(config.host, config.port);
 }
 
 export function registryClient(io: CommandIO, flags: RegistryFlags, extra: { fullMetadata?: boolean } = {}): RegistryClient {

@@ -1,10 +1,11 @@
 // `shelf mirror`: prefetch a project's lockfile (or one package) into the cache, so installs work offline afterwards.
 import type { Command } from 'commander';
 import { createApp } from '../app';
+import { listenUrl } from '../config/config';
 import { isShelfError } from '../errors';
 import { projectPackages } from '../services/mirror/project-packages';
 import { prefetchVersions, versionsOfPackage, type PrefetchSummary } from '../services/mirror/prefetch';
-import { formatBytes } from '../services/packages/publish';
+import { formatBytes } from '../../shared/format-bytes';
 import { progressBar } from './progress';
 import { addSettingOptions, fail, type ParsedOptions } from './settings-options';
 import { chooseUpstreams } from './upstreams';
@@ -32,7 +33,7 @@ export function registerMirror(program: Command): void {
     try {
       const url = await app.listen();
       // The loop check compares with the address a `shelf serve` on this data folder would have, not the private one.
-      await chooseUpstreams(app, `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/`);
+      await chooseUpstreams(app, listenUrl(config.host, config.port));
       if (app.services.mirror.listUpstreams().length === 0) fail('there is no upstream registry to mirror from; pass --upstream URL');
       const wanted = options.package
         ? await versionsOfPackage(app.services.mirror, String(options.package), String(options.versions))

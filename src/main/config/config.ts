@@ -89,6 +89,12 @@ export const DEFAULT_LIMITS: Limits = {
 
 export const DEFAULT_PORT = 4873;
 
+/** The address clients use for a server listening on host:port (all-interfaces listeners are reached on loopback). */
+export function listenUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}/`;
+}
+
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);

@@ -1,7 +1,7 @@
 // Maps errors to npm's `{"error": "..."}` responses with the right status and headers.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isShelfError } from '../errors';
-import { formatBytes } from '../services/packages/publish';
+import { formatBytes } from '../../shared/format-bytes';
 
 export function npmErrorHandler(maxBodyBytes: number, log: (message: string) => void) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {

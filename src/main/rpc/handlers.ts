@@ -6,6 +6,7 @@ import type { Config } from '../config/config';
 import { badRequest, forbidden, unauthorized } from '../errors';
 import type { Services } from '../services';
 import type { Principal, User } from '../services/auth/principal';
+import { formatBytes } from '../../shared/format-bytes';
 import { projectPackages } from '../services/mirror/project-packages';
 import { prefetchVersions } from '../services/mirror/prefetch';
 import { packFolder, publishBody } from '../services/packer/pack-folder';
@@ -47,7 +48,6 @@ const tokenView = (t: TokenInfo) => ({
   lastUsed: t.lastUsed,
 });
 const ok = { ok: true as const };
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { services, config } = deps;
@@ -212,7 +212,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
             `${summary.fetched} fetched, ${summary.alreadyCached} already cached, ${summary.failed.length} failed`,
             ...summary.failed.slice(0, 50).map((f) => `failed: ${f.spec}: ${f.reason}`),
             ...(summary.interrupted ? ['interrupted: run the prefetch again to resume'] : []),
-            `cache now holds ${mb(services.mirror.admin.status().totalBytes)}`,
+            `cache now holds ${formatBytes(services.mirror.admin.status().totalBytes)}`,
           ],
         };
       });

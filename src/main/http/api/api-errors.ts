@@ -1,7 +1,7 @@
 // Maps errors under /api/v1 to the API's `{error, message, status}` shape (npm's routes keep npm's `{error}`).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isShelfError, type ShelfErrorCode } from '../../errors';
-import { formatBytes } from '../../services/packages/publish';
+import { formatBytes } from '../../../shared/format-bytes';
 
 const CODE_BY_STATUS: Record<number, ShelfErrorCode> = {
   400: 'invalid_request',

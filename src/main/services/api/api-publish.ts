@@ -6,7 +6,8 @@ import { findPackage, findVersion, getDistTags } from '../../storage/db/packages
 import { requireScope, type Principal } from '../auth/principal';
 import type { PackageContext } from '../packages/context';
 import { assertValidVersion } from '../packages/names';
-import { formatBytes, publishVersion } from '../packages/publish';
+import { formatBytes } from '../../../shared/format-bytes';
+import { publishVersion } from '../packages/publish';
 import { inspectTarball } from '../packer/inspect-tarball';
 import { assertApiPackageName } from './api-names';
 import { readArchiveIdentities } from './archive-manifests';

@@ -1,6 +1,7 @@
 // The publish pipeline: checks an npm publish body and its tarball, stores the blob, then records the version in one transaction.
 import { createHash } from 'node:crypto';
 import ssri from 'ssri';
+import { formatBytes } from '../../../shared/format-bytes';
 import { badRequest, conflict, forbidden, tooLarge } from '../../errors';
 import {
   addMaintainer,
@@ -213,11 +214,4 @@ function preflight(ctx: PackageContext, caller: Principal, name: string, version
   if ((pkg && findVersion(ctx.db, pkg.id, version)) || isRetired(ctx.db, name, version)) {
     throw conflict(`cannot publish over the previously published versions: ${version}. Bump the version in package.json and publish again`);
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} kB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
 }

@@ -2,6 +2,7 @@
 import { posix } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
+import { formatBytes } from '../../../shared/format-bytes';
 import type { Limits } from '../../config/config';
 import { badRequest, type ShelfError, tooLarge } from '../../errors';
 
@@ -37,7 +38,7 @@ export async function inspectTarball(bytes: Buffer, limits: Limits): Promise<Tar
   // Cheap refusals first, so nothing is inflated for a doomed upload.
   if (bytes.length > limits.maxTarballBytes) {
     throw tooLarge(
-      `tarball is ${formatSize(bytes.length)}, over this registry's ${formatSize(limits.maxTarballBytes)} limit (--max-tarball-size); leave large files out of the package ("files" in package.json or .npmignore) or raise the limit`,
+      `tarball is ${formatBytes(bytes.length)}, over this registry's ${formatBytes(limits.maxTarballBytes)} limit (--max-tarball-size); leave large files out of the package ("files" in package.json or .npmignore) or raise the limit`,
     );
   }
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
@@ -99,7 +100,7 @@ class Inspector {
     if (this.unpackedBytes > this.limits.maxUnpackedBytes) {
       this.fail(
         tooLarge(
-          `tarball unpacks to more than ${formatSize(this.limits.maxUnpackedBytes)}, this registry's limit (--max-unpacked-size); leave large files out of the package ("files" in package.json or .npmignore) or raise the limit`,
+          `tarball unpacks to more than ${formatBytes(this.limits.maxUnpackedBytes)}, this registry's limit (--max-unpacked-size); leave large files out of the package ("files" in package.json or .npmignore) or raise the limit`,
         ),
       );
       return;
@@ -185,7 +186,7 @@ class Inspector {
   private onIgnoredEntry(entry: ReadEntry): void {
     this.countEntry();
     if (entry.meta) {
-      throw badRequest(`tarball has a metadata header (${entry.type}) of ${formatSize(entry.size)}, too large to read safely; ${REPACK}`);
+      throw badRequest(`tarball has a metadata header (${entry.type}) of ${formatBytes(entry.size)}, too large to read safely; ${REPACK}`);
     }
     throw unsupported(entry);
   }
@@ -327,16 +328,4 @@ function unsupported(entry: ReadEntry): ShelfError {
   return badRequest(
     `tarball entry ${JSON.stringify(entry.path)} is ${what}; packages may only contain files, folders and links, so leave it out and ${REPACK}`,
   );
-}
-
-/** 52428800 → "50 MB", 64172851 → "61.2 MB". */
-function formatSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${Number(value.toFixed(1))} ${units[unit]}`;
 }

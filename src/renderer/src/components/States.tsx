@@ -36,12 +36,7 @@ export function Notice({ children }: { children: ReactNode }) {
   );
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
-}
+export { formatBytes } from '../../../shared/format-bytes';
 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
