@@ -1,5 +1,6 @@
 // Refuses requests whose Host header is not one of the server's own names, so a rebound DNS name cannot reach it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isLoopbackHost } from '../config/config';
 
 export function allowedHostNames(listenHost: string, publicUrl: string | undefined, extra: readonly string[]): Set<string> {
   const names = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
@@ -22,7 +23,7 @@ export function hostGuard(allowed: Set<string>) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers.host;
     const name = header ? hostNameOf(header) : '';
-    if (!allowed.has(name) && !/^127(\.\d{1,3}){3}$/.test(name)) {
+    if (!allowed.has(name) && !isLoopbackHost(name)) {
       await reply.code(403).send({
         error: `this registry does not answer to the host name '${header ?? ''}'; if that name is really yours, start Shelf with --allowed-hosts ${name || '<name>'}`,
       });
