@@ -148,7 +148,7 @@ describe('name and version rules', () => {
   });
 
   it('refuses the words the routes use', async () => {
-    for (const name of ['versions', 'owners', 'stats', 'trending', 'categories', 'publish', 'yank', 'unyank']) {
+    for (const name of ['versions', 'owners', 'stats', 'trending', 'categories', 'publish', 'yank', 'unyank', 'health']) {
       await expectRefusal(a, async () => jsonPublish(alice, await metadataFor(name, '1.0.0')), 400, 'invalid_request');
     }
   });

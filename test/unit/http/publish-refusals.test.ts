@@ -70,6 +70,11 @@ describe('publish refusals', () => {
     await expectRefused(() => h.call('PUT', `/${encodeURIComponent(name)}`, { body, token: alice }), 400, message);
   });
 
+  it.each(['trending', 'versions', 'health'])('refuses the route word %j as a package name with 400', async (name) => {
+    const body = publishBody(name, '1.0.0', await packageTarball(name, '1.0.0'));
+    await expectRefused(() => h.call('PUT', `/${name}`, { body, token: alice }), 400, /reserved by Shelf's routes/);
+  });
+
   it('refuses a body whose name differs from the URL with 400', async () => {
     const body = publishBody('one', '1.0.0', await packageTarball('one', '1.0.0'));
     await expectRefused(() => h.call('PUT', '/two', { body, token: alice }), 400, /differs from the one in the URL/);

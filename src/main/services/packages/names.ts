@@ -3,7 +3,30 @@ import semver from 'semver';
 import validateName from 'validate-npm-package-name';
 import { badRequest } from '../../errors';
 
+/**
+ * Names that are also route words, so a package with one could not be addressed: the REST API's segments under
+ * /api/v1/packages, and `health`, which the server answers at its root (where npm asks for packuments).
+ * Refused for new publishes through either door; a mirrored upstream package of such a name is still served under /api/v1.
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  'versions',
+  'owners',
+  'stats',
+  'trending',
+  'categories',
+  'publish',
+  'yank',
+  'unyank',
+  'health',
+]);
+
+export function assertNotReservedName(name: string): void {
+  if (RESERVED_NAMES.has(name))
+    throw badRequest(`'${name}' is reserved by Shelf's routes and cannot be a package name; choose another name`);
+}
+
 export function assertValidPackageName(name: string): void {
+  assertNotReservedName(name);
   const result = validateName(name);
   if (!result.validForNewPackages) {
     const problems = [...(result.errors ?? []), ...(result.warnings ?? [])];
