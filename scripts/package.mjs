@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packager } from '@electron/packager';
+import { buildElectronNative, electronNativeReady } from './electron-native.mjs';
 import { applyShelfFuses } from './fuses.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -14,6 +15,13 @@ const electronVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules/electro
 
 const build = spawnSync(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
+
+// The app loads SQLite and keytar from native/electron-<version>/ (Electron's ABI); they ship unpacked beside the archive.
+const nativeFailure = electronNativeReady(electronVersion) ? undefined : buildElectronNative({ version: electronVersion });
+if (nativeFailure) {
+  console.error(`Shelf: packaging failed: ${nativeFailure}`);
+  process.exit(1);
+}
 
 /** The binary packager wrote in a finished app folder (its name differs per platform). */
 function binaryIn(appDir, platform) {

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildElectronNative, electronNativeReady } from './electron-native.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const IS_WINDOWS = process.platform === 'win32';
@@ -75,6 +76,20 @@ function obtainElectron() {
   });
 }
 
+/** Undefined when the Electron binary is in place, else why not. */
+async function electronBinaryProblem() {
+  const failure = await obtainElectron();
+  if (failure === undefined && existsSync(join(ROOT, 'node_modules', 'electron', 'path.txt'))) return undefined;
+  return `the Electron binary could not be obtained (${failure ?? 'node_modules/electron/path.txt was not written'})`;
+}
+
+/** SQLite and the keychain are native addons: Electron needs its own builds of them, made once per Electron version. */
+function electronNativeProblem() {
+  if (electronNativeReady()) return undefined;
+  process.stdout.write('Shelf: building SQLite and keychain support for Electron (first start)…\n');
+  return buildElectronNative();
+}
+
 async function main() {
   if (BUILT.some((file) => !existsSync(join(ROOT, file)))) {
     process.stdout.write('Shelf: building (first start)…\n');
@@ -82,12 +97,9 @@ async function main() {
     if (code !== 0) return code;
   }
 
-  const failure = await obtainElectron();
-  if (failure === undefined && existsSync(join(ROOT, 'node_modules', 'electron', 'path.txt'))) {
-    return run(NPX, ['electron-vite', 'preview']);
-  }
-  const reason = failure ?? 'node_modules/electron/path.txt was not written';
-  process.stdout.write(`Shelf: the Electron binary could not be obtained (${reason}); starting in browser mode instead.\n`);
+  const reason = (await electronBinaryProblem()) ?? electronNativeProblem();
+  if (reason === undefined) return run(NPX, ['electron-vite', 'preview']);
+  process.stdout.write(`Shelf: ${reason}; starting in browser mode instead.\n`);
   return run(process.execPath, [join(ROOT, 'bin', 'shelf.js'), 'serve', ...process.argv.slice(2)]);
 }
 
