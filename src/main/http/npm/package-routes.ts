@@ -37,7 +37,7 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services):
         return sendTarball(reply.header(CACHE_HEADER, tarball.state), tarball);
       }
       const tarball = packages.openTarball(principal, name, rest[1]!);
-      services.stats.recordTarballDownload(name, rest[1]!);
+      services.stats.countDownload(tarball.packageId, tarball.version);
       return sendTarball(reply, tarball);
     }
     if (rest.length === 1) {

@@ -185,7 +185,7 @@ export class ApiCatalog {
     const size = this.ctx.blobs.sizeOf(row.integrity);
     if (size === undefined) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
     const stream = this.ctx.blobs.open(row.integrity);
-    this.stats.recordDownload(pkg.name, row.version);
+    this.stats.countDownload(pkg.id, row.version);
     return {
       stream,
       size,

@@ -1,9 +1,7 @@
 // DownloadStats: counts tarball downloads per version and day, and answers the questions asked of those counts.
 import { addDownload, dailyDownloads, downloadsSince, totalDownloads } from '../../storage/db/downloads';
 import type { Db } from '../../storage/db/connection';
-import { findPackage, findVersion } from '../../storage/db/packages';
 import type { PackageContext } from './context';
-import { versionOfTarball } from './packument';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -30,20 +28,8 @@ export class DownloadStats {
     return new Date(this.ctx.now().getTime() - days * DAY_MS).toISOString().slice(0, 10);
   }
 
-  /** Counts one download; unknown packages and versions are ignored (the download itself already failed or was served). */
-  recordDownload(name: string, version: string): void {
-    const pkg = findPackage(this.ctx.db, name);
-    if (pkg) this.count(pkg.id, version);
-  }
-
-  /** npm asks for tarballs by file name; find the version it names, then count it. */
-  recordTarballDownload(name: string, fileName: string): void {
-    const version = versionOfTarball(name, fileName);
-    const pkg = version === undefined ? undefined : findPackage(this.ctx.db, name);
-    if (pkg && version !== undefined && findVersion(this.ctx.db, pkg.id, version)) this.count(pkg.id, version);
-  }
-
-  private count(packageId: number, version: string): void {
+  /** Counts one download of a version the caller has already found (and is serving). */
+  countDownload(packageId: number, version: string): void {
     this.counterDb.transaction(() => addDownload(this.counterDb, packageId, version, this.dayAgo(0)))();
   }
 

@@ -46,7 +46,7 @@ export function openTarball(
   principal: Principal | undefined,
   name: string,
   fileName: string,
-): { stream: ReadStream; size: number; integrity: string; isPublic: boolean } {
+): { stream: ReadStream; size: number; integrity: string; isPublic: boolean; packageId: number; version: string } {
   const pkg = readablePackage(ctx, name, principal);
   const version = versionOfTarball(name, fileName);
   const row = version === undefined ? undefined : findVersion(ctx.db, pkg.id, version);
@@ -54,7 +54,14 @@ export function openTarball(
   const size = ctx.blobs.sizeOf(row.integrity);
   if (size === undefined)
     throw notFound(`the tarball of ${name}@${row.version} is missing from the store; publish it again under a new version`);
-  return { stream: ctx.blobs.open(row.integrity), size, integrity: row.integrity, isPublic: pkg.access === 'public' };
+  return {
+    stream: ctx.blobs.open(row.integrity),
+    size,
+    integrity: row.integrity,
+    isPublic: pkg.access === 'public',
+    packageId: pkg.id,
+    version: row.version,
+  };
 }
 
 export interface PackageSummary {
