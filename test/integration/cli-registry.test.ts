@@ -1,4 +1,5 @@
 // The registry commands of the `shelf` command line against an in-process Shelf: login, whoami, publish, info, search, tokens, logout.
+import { Writable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import {
   whoamiCommand,
 } from '../../src/main/cli/account';
 import { infoCommand, searchCommand } from '../../src/main/cli/info-search';
+import { treeCommand } from '../../src/main/cli/graph-reports';
+import type { ProgressStream } from '../../src/main/cli/progress';
 import { publishCommand } from '../../src/main/cli/publish';
 import type { SessionIO } from '../../src/main/cli/registry-session';
 import type { CredentialStore } from '../../src/main/services/credentials/credential-store';
@@ -41,6 +44,26 @@ function sessionIO(cwd: string, credentials: CredentialStore, stdin = ''): Sessi
     stdout: () => out,
     stderr: () => err,
   };
+}
+
+/** A stand-in terminal for progress bars: records what is drawn on it. */
+function fakeTerminal(): ProgressStream & { drawn: () => string } {
+  let drawn = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      drawn += chunk.toString();
+      done();
+    },
+  }) as Writable & { isTTY: boolean; columns: number; drawn: () => string };
+  stream.isTTY = true;
+  stream.columns = 100;
+  stream.drawn = () => drawn;
+  return stream;
+}
+
+function writePackage(dir: string, name: string, version: string) {
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version, license: 'MIT' }));
+  writeFileSync(join(dir, 'index.js'), 'module.exports = 1;\n');
 }
 
 describe('shelf login, whoami, publish, info, search, token, logout', () => {
@@ -97,6 +120,68 @@ describe('shelf login, whoami, publish, info, search, token, logout', () => {
     const again = sessionIO(dir, store);
     expect(await publishCommand(undefined, { registry }, again)).toBe(1);
     expect(again.stderr()).toMatch(/^shelf: .* refused to publish cli-pkg@1\.0\.0 \(409/);
+  });
+
+  it('draws a progress bar while publishing on a terminal, and none with --json', async () => {
+    const dir = tempDir();
+    writePackage(dir, 'cli-progress-pkg', '1.0.0');
+    const terminal = fakeTerminal();
+    const io = { ...sessionIO(dir, store), tty: true, progressStream: terminal };
+    expect(await publishCommand(undefined, { registry }, io), io.stderr()).toBe(0);
+    expect(terminal.drawn()).toContain('packing');
+    expect(terminal.drawn()).toContain('uploading');
+    expect(io.stdout()).not.toContain('\x1b'); // the bar draws on its own stream, never into the listing
+
+    writePackage(dir, 'cli-progress-pkg', '1.0.1');
+    const quiet = fakeTerminal();
+    const json = { ...sessionIO(dir, store), tty: true, progressStream: quiet };
+    expect(await publishCommand(undefined, { registry, json: true }, json), json.stderr()).toBe(0);
+    expect(quiet.drawn()).toBe('');
+    expect(JSON.parse(json.stdout())).toMatchObject({ name: 'cli-progress-pkg', version: '1.0.1', published: true, verified: true });
+
+    // Not a terminal: no bar either, whatever the mode.
+    writePackage(dir, 'cli-progress-pkg', '1.0.2');
+    const piped = Object.assign(fakeTerminal(), { isTTY: false });
+    const plain = { ...sessionIO(dir, store), tty: false, progressStream: piped };
+    expect(await publishCommand(undefined, { registry }, plain), plain.stderr()).toBe(0);
+    expect(piped.drawn()).toBe('');
+  });
+
+  it('asks for the username and password at a prompt when there is a terminal', async () => {
+    const asked: string[] = [];
+    const io = {
+      ...sessionIO(tempDir(), memoryStore()),
+      prompt: async (question: string, options?: { silent?: boolean }) => {
+        asked.push(`${question}${options?.silent ? '(hidden)' : ''}`);
+        return question.startsWith('Username') ? 'cli-user' : 'a-long-password-123';
+      },
+    };
+    expect(await loginCommand({ registry, json: true }, io), io.stderr()).toBe(0);
+    expect(asked).toEqual(['Username: ', 'Password: (hidden)']);
+    expect(JSON.parse(io.stdout())).toMatchObject({ username: 'cli-user', stored: 'memory' });
+  });
+
+  it('keeps a registry that answers with HTML to one clear line', async () => {
+    const page = (status: number) =>
+      (async () =>
+        new Response('<!DOCTYPE html>\n<html>\n<body>\n<h1>Not here</h1>\n</body>\n</html>', {
+          status,
+          headers: { 'content-type': 'text/html' },
+        })) as typeof fetch;
+    const notFound = { ...sessionIO(tempDir(), store), fetch: page(404) };
+    expect(await whoamiCommand({ registry, token: 't' }, notFound)).toBe(1);
+    expect(notFound.stderr()).toMatch(/^shelf: .* refused to say who you are \(404: Not here\)\n$/);
+    const ok = { ...sessionIO(tempDir(), store), fetch: page(200) };
+    expect(await searchCommand('x', { registry }, ok)).toBe(1);
+    expect(ok.stderr()).toMatch(
+      /^shelf: .* answered the request to search for "x" with something that is not JSON; is it an npm registry\? \(--registry\)\n$/,
+    );
+  });
+
+  it('refuses a --depth that is not a number of levels before resolving anything', async () => {
+    const io = sessionIO(tempDir(), store);
+    expect(await treeCommand({ registry, depth: 'deep' }, io)).toBe(1);
+    expect(io.stderr()).toBe('shelf: --depth must be a whole number of levels (0 or more), not "deep"\n');
   });
 
   it('shows a package with info and finds it with search', async () => {

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { ShelfError } from '../errors';
 import { addRegistryOptions, exitWith, processIO, runCommand, type RegistryFlags } from './command-io';
-import { RegistrySession, accountFor, readStdin, type SessionIO } from './registry-session';
+import { RegistrySession, accountFor, type SessionIO } from './registry-session';
+import { promptOf, readSecret } from './terminal-input';
 
 export interface LoginFlags extends RegistryFlags {
   username?: string;
@@ -19,18 +20,29 @@ export interface TokenCreateFlags extends RegistryFlags {
 const print = (io: SessionIO, json: boolean | undefined, data: unknown, text: string) =>
   io.out(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
 
-/** Logs in (or signs up where the registry allows it) with the password on standard input, and stores the token. */
+/**
+ * Logs in (or signs up where the registry allows it) and stores the token. On a terminal it asks for the username
+ * (unless given) and the password, not echoed; otherwise the password is read from standard input.
+ */
 export function loginCommand(flags: LoginFlags, io: SessionIO): Promise<number> {
   return runCommand(io, async () => {
     const session = new RegistrySession(io, flags);
-    const name = flags.username ?? io.env.SHELF_USERNAME;
+    const prompt = promptOf(io);
+    const name = flags.username ?? io.env.SHELF_USERNAME ?? (prompt ? await prompt('Username: ') : undefined);
     if (!name)
-      throw new ShelfError('invalid_request', 'say who to log in as with --username NAME (the password is read from standard input)');
-    const password = await readStdin(io);
+      throw new ShelfError(
+        'invalid_request',
+        prompt
+          ? 'no username given; type one at the prompt or pass --username NAME'
+          : 'say who to log in as with --username NAME (the password is read from standard input)',
+      );
+    const password = await readSecret(io, 'Password: ');
     if (!password)
       throw new ShelfError(
         'invalid_request',
-        'no password on standard input; pipe it in, e.g. `printf %s "$PASSWORD" | shelf login --username NAME`',
+        prompt
+          ? 'no password given; type it at the prompt'
+          : 'no password on standard input; pipe it in, e.g. `printf %s "$PASSWORD" | shelf login --username NAME`',
       );
     const body = {
       _id: `org.couchdb.user:${name}`,
@@ -106,13 +118,19 @@ export function tokenListCommand(flags: RegistryFlags, io: SessionIO): Promise<n
   });
 }
 
-/** Creates a token; the account password is read from standard input, as the registry asks for it. */
+/** Creates a token; the registry asks for the account password: prompted for on a terminal, else read from standard input. */
 export function tokenCreateCommand(flags: TokenCreateFlags, io: SessionIO): Promise<number> {
   return runCommand(io, async () => {
     const session = new RegistrySession(io, flags);
     const token = await session.requireToken('creating a token');
-    const password = await readStdin(io);
-    if (!password) throw new ShelfError('invalid_request', 'creating a token needs your password on standard input');
+    const password = await readSecret(io, 'Password: ');
+    if (!password)
+      throw new ShelfError(
+        'invalid_request',
+        promptOf(io)
+          ? 'creating a token needs your password; type it at the prompt'
+          : 'creating a token needs your password on standard input',
+      );
     const body = {
       password,
       readonly: flags.readOnly === true,
@@ -145,8 +163,8 @@ export function registerAccount(program: Command): void {
   addRegistryOptions(
     program
       .command('login')
-      .description('log in to the registry (password on standard input) and keep the token in the system keychain')
-      .option('--username <name>', 'account name (env SHELF_USERNAME)')
+      .description('log in to the registry and keep the token in the system keychain (prompts on a terminal, else reads stdin)')
+      .option('--username <name>', 'account name (env SHELF_USERNAME; asked for on a terminal)')
       .option('--email <email>', 'email for a new account, where the registry allows sign-up'),
   ).action((flags: LoginFlags) => exitWith(loginCommand(flags, processIO())));
   addRegistryOptions(program.command('logout').description('revoke the stored login token and forget it')).action((flags: RegistryFlags) =>
@@ -162,7 +180,7 @@ export function registerAccount(program: Command): void {
   addRegistryOptions(
     token
       .command('create')
-      .description('create a token (your password on standard input); prints the secret once')
+      .description('create a token (asks for your password on a terminal, else reads it from stdin); prints the secret once')
       .option('--read-only', 'the token can only read')
       .option('--cidr <range...>', 'only accept the token from these CIDR ranges')
       .option('--expires <days|date>', 'expire after this many days, or on this date')

@@ -2,14 +2,17 @@
 import type { Command } from 'commander';
 import { listenUrl } from '../config/config';
 import { resolveConfig } from '../config/load';
-import { isShelfError } from '../errors';
-import { RegistryClient } from '../services/resolver';
+import { ShelfError, isShelfError } from '../errors';
+import { RegistryClient } from '../services/resolver/registry-client';
+import type { ProgressStream } from './progress';
 
 export interface CommandIO {
   out(text: string): void;
   err(text: string): void;
   /** True when stderr is a terminal: progress and colour are shown only then. */
   tty: boolean;
+  /** Where progress bars draw (process.stderr); without one, none is drawn. */
+  progressStream?: ProgressStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
   fetch?: typeof fetch;
@@ -26,6 +29,7 @@ export const processIO = (): CommandIO => ({
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   tty: Boolean(process.stderr.isTTY),
+  progressStream: process.stderr,
   env: process.env,
   cwd: process.cwd(),
 });
@@ -45,9 +49,22 @@ export function defaultRegistry(io: CommandIO, dataDir?: string): string {
   return listenUrl(config.host, config.port);
 }
 
+/** The registry a command talks to (--registry, SHELF_REGISTRY, else the local Shelf), as a URL ending in a slash. */
+export function registryUrl(io: CommandIO, flags: RegistryFlags): string {
+  const raw = flags.registry ?? io.env.SHELF_REGISTRY ?? defaultRegistry(io, flags.dataDir);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ShelfError('invalid_request', `--registry ${raw} is not a URL; give one such as http://127.0.0.1:4873/`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ShelfError('invalid_request', `--registry ${raw} is not an http(s) URL; give one such as http://127.0.0.1:4873/`);
+  return url.toString().endsWith('/') ? url.toString() : `${url.toString()}/`;
+}
+
 export function registryClient(io: CommandIO, flags: RegistryFlags, extra: { fullMetadata?: boolean } = {}): RegistryClient {
-  const registry = flags.registry ?? io.env.SHELF_REGISTRY ?? defaultRegistry(io, flags.dataDir);
-  return new RegistryClient({ registry, token: flags.token ?? io.env.SHELF_TOKEN, fetch: io.fetch, ...extra });
+  return new RegistryClient({ registry: registryUrl(io, flags), token: flags.token ?? io.env.SHELF_TOKEN, fetch: io.fetch, ...extra });
 }
 
 /** A one-line progress indicator on stderr, redrawn in place; silent when stderr is not a terminal. */

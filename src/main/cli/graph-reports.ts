@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { duplicatesReport, loadProject, readLockfile, treeReport, whyReport } from '../services/resolver';
 import { addRegistryOptions, exitWith, processIO, registryClient, runCommand, type CommandIO } from './command-io';
 import { resolveOrExplain, resolveOptionsFrom, type LockFlags } from './lock';
-import { notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 
 interface ReportFlags extends LockFlags {
   folder?: string;
@@ -83,10 +83,13 @@ function describeChoice(choice: { rule: string }): string {
 
 export function treeCommand(flags: ReportFlags, io: CommandIO): Promise<number> {
   return runCommand(io, async () => {
+    const depth = flags.depth === undefined ? Infinity : Number(flags.depth);
+    if (depth !== Infinity && (!Number.isInteger(depth) || depth < 0))
+      throw badRequest(`--depth must be a whole number of levels (0 or more), not "${flags.depth}"`);
     const dir = resolve(io.cwd, flags.folder ?? '.');
     const outcome = await resolved(dir, flags, io);
     if (!outcome) return 1;
-    const lines = treeReport(outcome.graph, flags.depth ? Number(flags.depth) : Infinity);
+    const lines = treeReport(outcome.graph, depth);
     if (flags.json) io.out(`${JSON.stringify(lines, null, 2)}\n`);
     else io.out(`${lines.map((l) => `${'  '.repeat(l.depth)}${l.text}`).join('\n')}\n`);
     return 0;

@@ -6,14 +6,21 @@ export interface ProgressBar {
   stop(): void;
 }
 
-export function progressBar(enabled: boolean): ProgressBar {
-  if (!enabled || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({
-    stream: process.stderr,
-    format: '{label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {eta_formatted}',
-    hideCursor: true,
-    clearOnComplete: true,
-  });
+/** Where the bar draws: process.stderr, or a stand-in in tests. Nothing is drawn unless it is a terminal. */
+export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+export interface ProgressOptions {
+  stream?: ProgressStream;
+  /** cli-progress format; the default shows the rate and ETA, which mean little for a few steps. */
+  format?: string;
+}
+
+const RATE_FORMAT = '{label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {eta_formatted}';
+
+export function progressBar(enabled: boolean, options: ProgressOptions = {}): ProgressBar {
+  const stream = options.stream ?? process.stderr;
+  if (!enabled || !stream.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new SingleBar({ stream, format: options.format ?? RATE_FORMAT, hideCursor: true, clearOnComplete: true });
   let started = false;
   const startedAt = Date.now();
   return {
@@ -29,6 +36,7 @@ export function progressBar(enabled: boolean): ProgressBar {
     },
     stop() {
       if (started) bar.stop();
+      started = false;
     },
   };
 }

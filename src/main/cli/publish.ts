@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import ssri from 'ssri';
 import { ShelfError } from '../errors';
 import { packFolder, publishBody } from '../services/packer/pack-folder';
-import { addRegistryOptions, exitWith, processIO, runCommand, type RegistryFlags } from './command-io';
+import { addRegistryOptions, exitWith, processIO, runCommand, type CommandIO, type RegistryFlags } from './command-io';
+import { progressBar, type ProgressBar } from './progress';
 import { RegistrySession, packagePath, type SessionIO } from './registry-session';
 
 export interface PublishFlags extends RegistryFlags {
@@ -14,9 +15,31 @@ export interface PublishFlags extends RegistryFlags {
 
 const kb = (n: number) => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} kB`);
 
+/** A bar over publish's steps; only on a terminal, never with --json (stdout is for the JSON, stderr for errors). */
+const stepsBar = (io: CommandIO, flags: PublishFlags): ProgressBar =>
+  progressBar(io.tty && !flags.json && io.progressStream !== undefined, {
+    stream: io.progressStream,
+    format: '{label} [{bar}] {value}/{total}',
+  });
+
+/** Runs one step under the bar, and clears the bar if the step fails so the error line stands alone. */
+async function step<T>(bar: ProgressBar, done: number, total: number, label: string, work: () => Promise<T>): Promise<T> {
+  bar.update(done, total, label);
+  try {
+    return await work();
+  } catch (error) {
+    bar.stop();
+    throw error;
+  }
+}
+
 export function publishCommand(folder: string | undefined, flags: PublishFlags, io: SessionIO): Promise<number> {
   return runCommand(io, async () => {
-    const packed = await packFolder(resolve(io.cwd, folder ?? '.'));
+    const steps = flags.dryRun ? 1 : 4;
+    const packing = stepsBar(io, flags);
+    const packed = await step(packing, 0, steps, 'packing', () => packFolder(resolve(io.cwd, folder ?? '.')));
+    // The file list goes to stdout next; the bar is cleared first so the two do not share a line.
+    packing.stop();
     const name = String(packed.manifest.name ?? '');
     const version = String(packed.manifest.version ?? '');
     const tag = flags.tag ?? 'latest';
@@ -46,28 +69,32 @@ export function publishCommand(folder: string | undefined, flags: PublishFlags, 
       return 0;
     }
     const token = await session.requireToken(`publishing ${name}@${version}`);
-    await session.json('PUT', packagePath(name), {
-      body: publishBody(packed, tag, session.registry),
-      token,
-      what: `publish ${name}@${version}`,
-    });
+    const bar = stepsBar(io, flags);
+    await step(bar, 1, steps, 'uploading', () =>
+      session.json('PUT', packagePath(name), {
+        body: publishBody(packed, tag, session.registry),
+        token,
+        what: `publish ${name}@${version}`,
+      }),
+    );
     // Read it back as an installer would, and check the registry serves exactly what was packed.
-    const doc = await session.json<{ versions?: Record<string, { dist?: { integrity?: string; tarball?: string } }> }>(
-      'GET',
-      packagePath(name),
-      {
+    const doc = await step(bar, 2, steps, 'verifying', () =>
+      session.json<{ versions?: Record<string, { dist?: { integrity?: string; tarball?: string } }> }>('GET', packagePath(name), {
         token,
         what: `read ${name} back after publishing`,
-      },
+      }),
     );
     const dist = doc.versions?.[version]?.dist;
     if (!dist?.tarball || dist.integrity !== packed.integrity) {
+      bar.stop();
       throw new ShelfError(
         'internal',
         `${session.registry} accepted ${name}@${version} but lists integrity ${dist?.integrity ?? '(none)'}, not ${packed.integrity}; do not rely on this version until it is checked`,
       );
     }
-    const served = await session.bytes(dist.tarball, `the tarball of ${name}@${version}`);
+    const served = await step(bar, 3, steps, 'verifying', () => session.bytes(dist.tarball!, `the tarball of ${name}@${version}`));
+    bar.update(steps, steps, 'verified');
+    bar.stop();
     if (!ssri.checkData(served, packed.integrity)) {
       throw new ShelfError(
         'internal',

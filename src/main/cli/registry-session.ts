@@ -1,20 +1,12 @@
 // Owns what the account, token, publish, search and info commands share: which registry, which token (flag, SHELF_TOKEN, or the one `shelf login` stored), and JSON requests with clear errors.
 import { ShelfError } from '../errors';
 import { openCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
-import { defaultRegistry, type CommandIO, type RegistryFlags } from './command-io';
+import { registryUrl, type CommandIO, type RegistryFlags } from './command-io';
+import type { InputIO } from './terminal-input';
 
-export interface SessionIO extends CommandIO {
+export interface SessionIO extends CommandIO, InputIO {
   /** Injected in tests; defaults to the system keychain (memory when none is reachable, with a warning). */
   credentials?: CredentialStore;
-  /** Text on standard input (password, token); defaults to reading process.stdin. */
-  stdin?: () => Promise<string>;
-}
-
-export async function readStdin(io: SessionIO): Promise<string> {
-  if (io.stdin) return (await io.stdin()).trim();
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').trim();
 }
 
 export const accountFor = (registry: string): string => `registry-token:${registry}`;
@@ -27,13 +19,7 @@ export class RegistrySession {
     private readonly io: SessionIO,
     private readonly flags: RegistryFlags,
   ) {
-    const raw = flags.registry ?? io.env.SHELF_REGISTRY ?? defaultRegistry(io, flags.dataDir);
-    try {
-      const url = new URL(raw);
-      this.registry = url.toString().endsWith('/') ? url.toString() : `${url.toString()}/`;
-    } catch {
-      throw new ShelfError('invalid_request', `--registry ${raw} is not a URL; give one such as http://127.0.0.1:4873/`);
-    }
+    this.registry = registryUrl(io, flags);
   }
 
   async credentials(): Promise<CredentialStore> {
@@ -77,7 +63,7 @@ export class RegistrySession {
     } catch (error) {
       throw new ShelfError(
         'internal',
-        `could not reach ${this.registry} to ${options.what} (${(error as Error).message}); is it running? (--registry)`,
+        `could not reach ${this.registry} to ${options.what} (${networkReason(error)}); is it running? (--registry)`,
       );
     }
     const text = await response.text();
@@ -85,10 +71,17 @@ export class RegistrySession {
     try {
       parsed = text ? JSON.parse(text) : {};
     } catch {
-      parsed = { error: text.slice(0, 200) };
+      // An HTML error page or a proxy's text: keep the error to one line, and never take it for a registry's answer.
+      if (response.ok)
+        throw new ShelfError(
+          'internal',
+          `${this.registry} answered the request to ${options.what} with something that is not JSON; is it an npm registry? (--registry)`,
+        );
+      parsed = { error: oneLine(text.replace(/<[^>]*>/g, ' ')) };
     }
     if (!response.ok) {
-      const message = (parsed as { error?: string; message?: string }).error ?? (parsed as { message?: string }).message ?? '';
+      const body = (parsed ?? {}) as { error?: unknown; message?: unknown };
+      const message = oneLine(String(body.error ?? body.message ?? ''));
       const hint =
         response.status === 401
           ? '; run `shelf login` or pass --token'
@@ -111,10 +104,27 @@ export class RegistrySession {
   async bytes(url: string, what: string): Promise<Buffer> {
     const token = await this.token();
     const sameOrigin = new URL(url).origin === new URL(this.registry).origin;
-    const response = await (this.io.fetch ?? fetch)(url, { headers: token && sameOrigin ? { authorization: `Bearer ${token}` } : {} });
+    let response: Response;
+    try {
+      response = await (this.io.fetch ?? fetch)(url, { headers: token && sameOrigin ? { authorization: `Bearer ${token}` } : {} });
+    } catch (error) {
+      throw new ShelfError('internal', `could not download ${what} from ${url} (${networkReason(error)})`);
+    }
     if (!response.ok) throw new ShelfError('internal', `${this.registry} answered ${response.status} for ${what}`);
     return Buffer.from(await response.arrayBuffer());
   }
+}
+
+/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause. */
+function networkReason(error: unknown): string {
+  const { message, cause } = error as Error & { cause?: unknown };
+  return cause instanceof Error && cause.message ? cause.message : message;
+}
+
+/** A message fit for one stderr line: runs of whitespace (newlines too) collapsed, at most 120 characters. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
 
 /** Encodes a package name for a registry path (`@scope%2fname`). */

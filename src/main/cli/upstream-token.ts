@@ -1,15 +1,11 @@
-// `shelf upstream-token set|delete <url>`: keeps an upstream registry's token in the credential store (read from stdin).
+// `shelf upstream-token set|delete <url>`: keeps an upstream registry's token in the credential store (asked for on a
+// terminal, else read from stdin).
 import type { Command } from 'commander';
 import { parseUpstreams } from '../config/settings';
 import { openCredentialStore } from '../services/credentials/credential-store';
 import { fail } from './settings-options';
+import { promptOf, readSecret } from './terminal-input';
 import { upstreamAccount } from './upstreams';
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').trim();
-}
 
 function upstreamUrl(raw: string): string {
   try {
@@ -23,12 +19,17 @@ export function registerUpstreamToken(program: Command): void {
   const command = program.command('upstream-token').description("keep an upstream registry's token in the system keychain");
   command
     .command('set <url>')
-    .description('store the token given on standard input (e.g. `echo $TOKEN | shelf upstream-token set URL`)')
+    .description('store a token: asked for on a terminal, else read from standard input (`echo $TOKEN | shelf upstream-token set URL`)')
     .option('--json', 'print the result as JSON')
     .action(async (raw: string, options: { json?: boolean }) => {
       const url = upstreamUrl(raw);
-      const token = await readStdin();
-      if (!token) fail('no token on standard input; pipe it in, e.g. `echo $TOKEN | shelf upstream-token set URL`');
+      const token = await readSecret({}, `Token for ${url}: `);
+      if (!token)
+        fail(
+          promptOf({})
+            ? 'no token given; paste it at the prompt'
+            : 'no token on standard input; pipe it in, e.g. `echo $TOKEN | shelf upstream-token set URL`',
+        );
       const store = await openCredentialStore();
       await store.set(upstreamAccount(url), token);
       if (store.warning) process.stderr.write(`shelf: warning: ${store.warning}\n`);
