@@ -8,6 +8,7 @@ import {
   JobState,
   MirrorStatus,
   PackageDetails,
+  PackageRelations,
   PackageSummary,
   PublishOutcome,
   PublishPreview,
@@ -33,6 +34,8 @@ const ok = z.object({ ok: z.literal(true) });
 const packageName = z.string().min(1).max(214);
 const version = z.string().min(1).max(256);
 const folderPath = z.string().min(1).max(4096);
+/** Which registry a call acts on: 'local' (this Shelf) or a remote's id from `registries.list`. */
+const registryId = z.string().min(1).max(64).default('local');
 
 export const contract = {
   'registry.status': call(none, RegistryStatus, 'public'),
@@ -81,6 +84,8 @@ export const contract = {
 
   'package.details': call(z.object({ name: packageName }).strict(), PackageDetails),
   'package.files': call(z.object({ name: packageName, version }).strict(), TarballListing),
+  /** A version's dependencies (marking those in this registry) and the packages here whose latest version depends on it. */
+  'package.relations': call(z.object({ name: packageName, version }).strict(), PackageRelations),
   'package.setDistTag': call(z.object({ name: packageName, tag: z.string().min(1).max(128), version }).strict(), ok),
   'package.removeDistTag': call(z.object({ name: packageName, tag: z.string().min(1).max(128) }).strict(), ok),
   /** An empty message un-deprecates. */
@@ -116,8 +121,12 @@ export const contract = {
   'jobs.get': call(z.object({ id: z.string().min(1).max(64) }).strict(), JobState),
   'jobs.cancel': call(z.object({ id: z.string().min(1).max(64) }).strict(), JobState),
 
-  'publish.inspect': call(z.object({ path: folderPath }).strict(), PublishPreview),
-  'publish.run': call(z.object({ path: folderPath, tag: z.string().min(1).max(128).default('latest') }).strict(), PublishOutcome),
+  /** `registryId` is 'local' (this Shelf) or the id of a remote added on the Registries screen. */
+  'publish.inspect': call(z.object({ path: folderPath, registryId }).strict(), PublishPreview),
+  'publish.run': call(
+    z.object({ path: folderPath, tag: z.string().min(1).max(128).default('latest'), registryId }).strict(),
+    PublishOutcome,
+  ),
 
   'graph.resolve': call(
     z.discriminatedUnion('kind', [

@@ -74,6 +74,29 @@ export const PackageDetails = z.object({
 });
 export type PackageDetails = z.infer<typeof PackageDetails>;
 
+/** How a dependency is declared in package.json. */
+export const DependencyType = z.enum(['prod', 'optional', 'peer', 'dev']);
+export type DependencyType = z.infer<typeof DependencyType>;
+
+/** One version's dependencies, and the packages in this registry whose latest version depends on the package. */
+export const PackageRelations = z.object({
+  name: z.string(),
+  version: z.string(),
+  dependencies: z.array(
+    z.object({
+      name: z.string(),
+      range: z.string(),
+      type: DependencyType,
+      /** True when the package is in this registry (the UI links to it); false for names only an upstream serves. */
+      local: z.boolean(),
+    }),
+  ),
+  dependents: z.array(z.object({ name: z.string(), version: z.string(), range: z.string() })),
+  /** How many dependents there are in all; the list stops at a limit. */
+  dependentsTotal: z.number().int(),
+});
+export type PackageRelations = z.infer<typeof PackageRelations>;
+
 export const TarballListing = z.object({
   name: z.string(),
   version: z.string(),
@@ -148,6 +171,8 @@ export const PublishPreview = z.object({
   /** Things worth a second look (files that look like secrets, large files); publishing is still allowed. */
   warnings: z.array(z.string()),
   alreadyPublished: z.boolean(),
+  /** The registry the checks (version already published) were made against, as its address. */
+  registryUrl: z.string(),
   files: z.array(z.object({ path: z.string(), size: z.number(), suspicious: z.boolean() })),
   size: z.number(),
   unpackedSize: z.number(),
@@ -162,6 +187,9 @@ export const PublishOutcome = z.object({
   integrity: z.string(),
   /** True when the stored tarball was read back and its sha512 matched what was packed. */
   verified: z.boolean(),
+  /** Where it was published: this Shelf, or a remote registry the user added. */
+  registryId: z.string(),
+  registryUrl: z.string(),
 });
 export type PublishOutcome = z.infer<typeof PublishOutcome>;
 

@@ -16,7 +16,9 @@ import type { TokenInfo } from '../services/auth/auth-service';
 import type { CallContext, Handlers } from './dispatch';
 import { resolveGraph } from './graph';
 import { JobBoard } from './jobs';
+import { packageRelations } from './package-relations';
 import { RemoteRegistries } from './registries';
+import { publishToRemote, remotePackument, type RemoteTarget } from './remote-publish';
 
 export interface HandlerDeps {
   services: Services;
@@ -73,6 +75,15 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     if (!p.user.isAdmin) throw forbidden(`only an admin may ${action}; ask the registry's admin`);
     return p;
   };
+  /**
+   * A remote registry that was added, with its stored token and the network to reach it. The remotes and their tokens belong
+   * to this Shelf, not to one account, so acting with them is for admins (the desktop app's user is its admin).
+   */
+  const remoteTarget = async (ctx: CallContext, id: string): Promise<RemoteTarget & { id: string }> => {
+    requireAdmin(ctx, "publish to a remote registry with this Shelf's stored token");
+    const remote = await remotes.target(id);
+    return { ...remote, fetch: remotes.fetch };
+  };
 
   const handlers: Handlers = {
     'registry.status': async () => ({
@@ -128,6 +139,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     'package.details': async ({ name }, ctx) => packageDetails(ctxOf, services.stats, principalOf(ctx), name),
     'package.files': async ({ name, version }, ctx) => tarballListing(ctxOf, principalOf(ctx), name, version),
+    'package.relations': async ({ name, version }, ctx) => packageRelations(ctxOf, principalOf(ctx), name, version),
     'package.setDistTag': async ({ name, tag, version }, ctx) => {
       services.packages.addDistTag(principalOf(ctx), name, tag, version);
       return ok;
@@ -221,21 +233,30 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'jobs.get': async ({ id }, ctx) => jobs.get(id, userOf(ctx).id),
     'jobs.cancel': async ({ id }, ctx) => jobs.cancel(id, userOf(ctx).id),
 
-    'publish.inspect': async ({ path }, ctx) => {
+    'publish.inspect': async ({ path, registryId }, ctx) => {
       const principal = principalOf(ctx);
+      const remote = registryId === 'local' ? undefined : await remoteTarget(ctx, registryId);
       const packed = await packFolder(path);
       const name = typeof packed.manifest.name === 'string' ? packed.manifest.name : null;
       const version = typeof packed.manifest.version === 'string' ? packed.manifest.version : null;
       let alreadyPublished = false;
       if (name && version) {
-        try {
-          alreadyPublished = packageDetails(ctxOf, services.stats, principal, name).versions.some((v) => v.version === version);
-        } catch {
-          alreadyPublished = false;
+        if (remote) {
+          // A registry that cannot be read now is not a blocker here; publishing will say what is wrong.
+          const packument = await remotePackument(remote, name).catch(() => undefined);
+          alreadyPublished = Boolean((packument?.versions as Record<string, unknown> | undefined)?.[version]);
+        } else {
+          try {
+            alreadyPublished = packageDetails(ctxOf, services.stats, principal, name).versions.some((v) => v.version === version);
+          } catch {
+            alreadyPublished = false;
+          }
         }
       }
       const problems = [...packed.problems];
-      if (alreadyPublished) problems.push(`${name}@${version} is already published; raise "version" in package.json (npm version patch)`);
+      const where = remote ? remote.url : 'this registry';
+      if (alreadyPublished)
+        problems.push(`${name}@${version} is already published to ${where}; raise "version" in package.json (npm version patch)`);
       return {
         path: packed.dir,
         name,
@@ -244,16 +265,22 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         problems,
         warnings: packed.warnings,
         alreadyPublished,
+        registryUrl: remote ? remote.url : deps.url(),
         files: packed.files,
         size: packed.tarball.length,
         unpackedSize: packed.unpackedSize,
         integrity: packed.integrity,
       };
     },
-    'publish.run': async ({ path, tag }, ctx) => {
+    'publish.run': async ({ path, tag, registryId }, ctx) => {
       const principal = principalOf(ctx);
+      const remote = registryId === 'local' ? undefined : await remoteTarget(ctx, registryId);
       const packed = await packFolder(path);
       if (packed.problems.length) throw badRequest(`cannot publish: ${packed.problems.join('; ')}`);
+      if (remote) {
+        const published = await publishToRemote(remote, packed, tag);
+        return { ...published, tag, registryId, registryUrl: remote.url };
+      }
       const name = String(packed.manifest.name);
       const update = await services.packages.update(principal, name, publishBody(packed, tag, deps.url()), undefined);
       if (update.kind !== 'published') throw badRequest('the registry did not treat this as a publish');
@@ -261,7 +288,15 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const listing = await tarballListing(ctxOf, principal, name, update.result.version);
       const stored = await readFile(ctxOf.blobs.pathFor(listing.integrity));
       const verified = Boolean(ssri.checkData(stored, packed.integrity)) && listing.integrity === packed.integrity;
-      return { name, version: update.result.version, tag, integrity: update.result.integrity, verified };
+      return {
+        name,
+        version: update.result.version,
+        tag,
+        integrity: update.result.integrity,
+        verified,
+        registryId: 'local',
+        registryUrl: deps.url(),
+      };
     },
 
     'graph.resolve': async (target, ctx) => {

@@ -101,6 +101,18 @@ export class RemoteRegistries {
     return { id, url, kind: 'remote', credentialBackend: store.backend, tokenLastFour: token ? token.slice(-4) : null, ...probe };
   }
 
+  /** A remote by id, with its stored token (main process only: the token never goes to the renderer). */
+  async target(id: string): Promise<{ id: string; url: string; token: string | undefined }> {
+    const remote = this.read().find((r) => r.id === id);
+    if (!remote) throw notFound(`there is no remote registry '${id}'; add it on the Registries screen first`);
+    return { id: remote.id, url: remote.url, token: await (await this.credentials()).get(remote.url) };
+  }
+
+  /** The network this object uses, so calls to a remote (publishing) go the same way as its probes. */
+  get fetch(): FetchLike {
+    return this.fetchImpl;
+  }
+
   async remove(id: string): Promise<void> {
     const remotes = this.read();
     const remote = remotes.find((r) => r.id === id);

@@ -1,5 +1,5 @@
 // Chooses the screen: loading, unreachable, first-run setup, sign in, then the app shell with one screen per route.
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { RegistryStatus } from '../../shared/contract';
 import { transport } from './client';
 import { href, useRoute, type Route } from './route';
@@ -38,12 +38,20 @@ export function App() {
   const theme = useSettingsStore((s) => s.theme);
 
   useEffect(() => applyTheme(theme), [theme]);
+  // Who is signed in is asked alongside the status (one round trip less before the first screen); it is asked again
+  // when first-run setup has just created the admin account and signed it in.
   useEffect(() => {
     void load();
-  }, [load]);
+    void check();
+  }, [load, check]);
   const needsSetup = status?.needsSetup;
+  const setupSeen = useRef(false);
   useEffect(() => {
-    if (needsSetup === false) void check();
+    if (needsSetup) setupSeen.current = true;
+    else if (needsSetup === false && setupSeen.current) {
+      setupSeen.current = false;
+      void check();
+    }
   }, [needsSetup, check]);
 
   if (!status) {

@@ -83,9 +83,20 @@ export const transport: Transport = bridge ? 'ipc' : 'http';
 
 export const client: ShelfBridge = bridge ? ipcClient(bridge) : httpClient();
 
+/** Where `call` sends: `client`, unless `setClient` pointed the stores elsewhere. */
+let active: ShelfBridge = client;
+
+/**
+ * Sends every store's calls through another client (undefined restores the default). Node tests use it to run the real
+ * stores over `httpClient` against a real server, with a fetch that carries the session cookie and the page's Origin.
+ */
+export function setClient(next: ShelfBridge | undefined): void {
+  active = next ?? client;
+}
+
 /** One call, typed from the contract; stores use this rather than holding the client themselves. */
 export function call<N extends CallName>(name: N, args: CallArgs<N>): Promise<CallResult<N>> {
-  return (client[name] as unknown as (args: CallArgs<N>) => Promise<CallResult<N>>)(args);
+  return (active[name] as unknown as (args: CallArgs<N>) => Promise<CallResult<N>>)(args);
 }
 
 /**

@@ -27,6 +27,23 @@ export function countDependents(db: Db, name: string): number {
   ).n;
 }
 
+/** The packages `countDependents` counts, by name, with their latest version and the range it asks for (at most `limit`). */
+export function listDependents(db: Db, name: string, limit: number): { name: string; version: string; range: string; packageId: number }[] {
+  return db
+    .prepare(
+      `SELECT p.name AS name, v.version AS version, p.id AS packageId,
+              json_extract(v.manifest, '$.dependencies."' || @name || '"') AS range
+       FROM dist_tags t JOIN versions v ON v.package_id = t.package_id AND v.version = t.version JOIN packages p ON p.id = t.package_id
+       WHERE t.tag = 'latest' AND json_type(v.manifest, '$.dependencies."' || @name || '"') IS NOT NULL
+       ORDER BY p.name LIMIT @limit`,
+    )
+    .all({ name, limit })
+    .map((row) => {
+      const r = row as { name: string; version: string; packageId: number; range: unknown };
+      return { name: r.name, version: r.version, packageId: r.packageId, range: typeof r.range === 'string' ? r.range : String(r.range) };
+    });
+}
+
 export function recentPackages(db: Db, limit: number): PackageRow[] {
   return db
     .prepare('SELECT * FROM packages WHERE id NOT IN (SELECT package_id FROM unlisted_packages) ORDER BY modified_at DESC, id DESC LIMIT ?')

@@ -24,7 +24,9 @@ export function layoutGraph(nodes: GraphNode[], edges: GraphEdge[], visibleTypes
   const children = new Map<string, string[]>();
   for (const e of edges) {
     if (!e.to || !visibleTypes.has(e.type) || !byId.has(e.to)) continue;
-    children.set(e.from, [...(children.get(e.from) ?? []), e.to]);
+    const list = children.get(e.from);
+    if (list) list.push(e.to);
+    else children.set(e.from, [e.to]);
   }
   const root = nodes.find((n) => n.isRoot) ?? nodes[0];
   const placed = new Map<string, Placed>();
@@ -33,8 +35,8 @@ export function layoutGraph(nodes: GraphNode[], edges: GraphEdge[], visibleTypes
   const rows: number[] = [];
   const queue: [string, number][] = [[root.id, 0]];
   const seen = new Set([root.id]);
-  while (queue.length) {
-    const [id, depth] = queue.shift()!;
+  for (let next = 0; next < queue.length; next++) {
+    const [id, depth] = queue[next]!;
     const row = rows[depth] ?? 0;
     rows[depth] = row + 1;
     placed.set(id, { node: byId.get(id)!, x: depth * COLUMN, y: row * ROW, depth });
@@ -50,6 +52,17 @@ export function layoutGraph(nodes: GraphNode[], edges: GraphEdge[], visibleTypes
   const tallest = Math.max(...rows);
   for (const p of placed.values()) p.y += ((tallest - (rows[p.depth] ?? 0)) * ROW) / 2;
   return { placed, parent, children };
+}
+
+/** The width and height the placed nodes span (labels excluded), for fitting the whole graph into a view. */
+export function layoutExtent(layout: Layout): { width: number; height: number } {
+  let width = 0;
+  let height = 0;
+  for (const p of layout.placed.values()) {
+    width = Math.max(width, p.x);
+    height = Math.max(height, p.y);
+  }
+  return { width: width + COLUMN, height: height + ROW };
 }
 
 export function pathToRoot(layout: Layout, id: string): string[] {

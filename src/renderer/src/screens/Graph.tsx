@@ -1,9 +1,9 @@
 // The dependency graph of a package range or a project folder: pan, zoom, search, the path from the root to a node,
 // collapse and expand subtrees, filter by edge type; conflicts and duplicates highlighted; a side panel with the
 // resolver's "why this version" and, for a conflict, its plain-language explanation and verified fixes.
-import { useEffect, useId, useMemo, useState } from 'react';
-import { GraphCanvas, type View } from '../components/GraphCanvas';
-import { COLUMN, layoutGraph, pathToRoot } from '../components/graph-layout';
+import { useDeferredValue, useEffect, useId, useMemo, useState } from 'react';
+import { GraphCanvas, clampScale, type View } from '../components/GraphCanvas';
+import { layoutExtent, layoutGraph, pathToRoot } from '../components/graph-layout';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { useGraphStore } from '../stores/graph';
 
@@ -31,6 +31,18 @@ export function Graph({ name }: { name?: string }) {
   const path = useMemo(() => new Set(selected && layout ? pathToRoot(layout, selected) : []), [selected, layout]);
   const involved = useMemo(() => new Set(graph?.conflict?.involved ?? []), [graph]);
   const node = graph?.nodes.find((n) => n.id === selected);
+  // Thousands of options: built once per graph, so the re-render of every pan and zoom step leaves them alone, and in a
+  // deferred render, so the canvas shows the graph first (a 2,300-node list costs more than drawing the graph does).
+  const listed = useDeferredValue(graph);
+  const nodeOptions = useMemo(
+    () =>
+      listed?.nodes.map((n) => (
+        <option key={n.id} value={n.id}>
+          {n.name}@{n.version} {n.location ? `(${n.location})` : '(root)'}
+        </option>
+      )),
+    [listed],
+  );
 
   const focus = (id: string) => {
     g.select(id);
@@ -94,21 +106,19 @@ export function Graph({ name }: { name?: string }) {
                 <label htmlFor={ids.query}>Find</label>
                 <input id={ids.query} value={query} onChange={(e) => setQuery(e.target.value)} />
                 <button type="submit">Find</button>
-                <button type="button" onClick={() => setView((v) => ({ ...v, scale: v.scale * 1.25 }))} aria-label="Zoom in">
+                <button type="button" onClick={() => setView((v) => ({ ...v, scale: clampScale(v.scale * 1.25) }))} aria-label="Zoom in">
                   +
                 </button>
-                <button type="button" onClick={() => setView((v) => ({ ...v, scale: v.scale / 1.25 }))} aria-label="Zoom out">
+                <button type="button" onClick={() => setView((v) => ({ ...v, scale: clampScale(v.scale / 1.25) }))} aria-label="Zoom out">
                   −
                 </button>
                 <button
                   type="button"
-                  onClick={() =>
-                    setView({
-                      x: 40,
-                      y: 40,
-                      scale: Math.min(1, 900 / ((Math.max(...[...layout.placed.values()].map((p) => p.depth)) + 1) * COLUMN)),
-                    })
-                  }
+                  onClick={() => {
+                    // The whole graph in a view of about 900 × 560 (the canvas at its smallest usual size).
+                    const { width, height } = layoutExtent(layout);
+                    setView({ x: 40, y: 20, scale: clampScale(Math.min(1, 900 / width, 560 / height)) });
+                  }}
                 >
                   Fit
                 </button>
@@ -150,11 +160,7 @@ export function Graph({ name }: { name?: string }) {
             <label htmlFor={ids.node}>Node</label>{' '}
             <select id={ids.node} value={selected ?? ''} onChange={(e) => e.target.value !== '' && focus(e.target.value)}>
               <option value="">(choose a node)</option>
-              {graph.nodes.map((n) => (
-                <option key={n.id} value={n.id}>
-                  {n.name}@{n.version} {n.location ? `(${n.location})` : '(root)'}
-                </option>
-              ))}
+              {nodeOptions}
             </select>
           </div>
           <aside className="panel side-panel" aria-labelledby="side-heading" tabIndex={0}>

@@ -1,5 +1,6 @@
-// One package: readme (sanitised Markdown), versions with tags, deprecations and yanks, owners, tarball files with sizes,
-// integrity, downloads; actions for owners, each confirmed, with an undo where one exists.
+// One package: readme (sanitised Markdown), versions with tags, deprecations and yanks, a version's dependencies and the
+// registry's dependents, owners, tarball files with sizes, integrity, downloads; actions for owners, each confirmed, with an
+// undo where one exists.
 import { useEffect, useId, useState } from 'react';
 import type { PackageDetails } from '../../../shared/contract';
 import { Confirm } from '../components/Confirm';
@@ -60,6 +61,7 @@ export function PackageScreen({ name }: { name: string }) {
       <div className="columns">
         <div>
           <Versions d={d} confirm={confirm} />
+          <Relations name={d.name} />
           <section className="panel" aria-labelledby="readme-heading">
             <h2 id="readme-heading">Readme</h2>
             {d.readme.trim() ? <Markdown source={d.readme} /> : <Empty>This package has no readme.</Empty>}
@@ -103,7 +105,8 @@ export function PackageScreen({ name }: { name: string }) {
 }
 
 function Versions({ d, confirm }: { d: PackageDetails; confirm: (p: Pending) => void }) {
-  const loadFiles = usePackageStore((s) => s.loadFiles);
+  const selectVersion = usePackageStore((s) => s.selectVersion);
+  const shown = usePackageStore((s) => s.version);
   const [tag, setTag] = useState('');
   const tagId = useId();
   return (
@@ -127,8 +130,9 @@ function Versions({ d, confirm }: { d: PackageDetails; confirm: (p: Pending) => 
                   <button
                     type="button"
                     className="link"
-                    onClick={() => void loadFiles(v.version)}
-                    aria-label={`Show files of ${v.version}`}
+                    onClick={() => void selectVersion(v.version)}
+                    aria-label={`Show files and dependencies of ${v.version}`}
+                    aria-pressed={shown === v.version}
                   >
                     {v.version}
                   </button>
@@ -234,6 +238,69 @@ function Versions({ d, confirm }: { d: PackageDetails; confirm: (p: Pending) => 
           <button type="submit">Set tag</button>
         </form>
       )}
+    </section>
+  );
+}
+
+const TYPE_LABEL: Record<string, string> = { prod: '', optional: 'optional', peer: 'peer', dev: 'dev' };
+
+/** The shown version's dependencies (linked when this registry has them) and the packages here that depend on this one. */
+function Relations({ name }: { name: string }) {
+  const version = usePackageStore((s) => s.version);
+  const relations = usePackageStore((s) => s.relations);
+  const loading = usePackageStore((s) => s.relationsLoading);
+  const error = usePackageStore((s) => s.relationsError);
+  const loadRelations = usePackageStore((s) => s.loadRelations);
+  const current = relations && relations.version === version ? relations : undefined;
+  return (
+    <section className="panel" aria-labelledby="deps-heading" aria-busy={loading}>
+      <h2 id="deps-heading">Dependencies{version && <span className="count"> {version}</span>}</h2>
+      {error && (
+        <ErrorState
+          message={error}
+          action="The versions above are unaffected."
+          onRetry={version ? () => void loadRelations(version) : undefined}
+        />
+      )}
+      {!current && !error && <Loading what="dependencies" />}
+      {current &&
+        (current.dependencies.length === 0 ? (
+          <Empty>
+            {name}@{current.version} has no dependencies.
+          </Empty>
+        ) : (
+          <ul className="plain relations" aria-label={`Dependencies of ${name}@${current.version}`}>
+            {current.dependencies.map((dep) => (
+              <li key={`${dep.type}:${dep.name}`}>
+                {dep.local ? <a href={href({ screen: 'package', name: dep.name })}>{dep.name}</a> : <span>{dep.name}</span>}{' '}
+                <span className="mono hint">{dep.range}</span>
+                {TYPE_LABEL[dep.type] && <span className="tag"> {TYPE_LABEL[dep.type]}</span>}
+                {!dep.local && <span className="hint"> (not in this registry)</span>}
+              </li>
+            ))}
+          </ul>
+        ))}
+      <h3 id="dependents-heading">Dependents{current && <span className="count"> {current.dependentsTotal}</span>}</h3>
+      {current &&
+        (current.dependents.length === 0 ? (
+          <Empty>No package in this registry depends on {name} in its latest version.</Empty>
+        ) : (
+          <>
+            <ul className="plain relations" aria-labelledby="dependents-heading">
+              {current.dependents.map((dep) => (
+                <li key={dep.name}>
+                  <a href={href({ screen: 'package', name: dep.name })}>{dep.name}</a> <span className="hint">{dep.version}</span>{' '}
+                  <span className="mono hint">needs {dep.range}</span>
+                </li>
+              ))}
+            </ul>
+            {current.dependentsTotal > current.dependents.length && (
+              <p className="hint">
+                Showing {current.dependents.length} of {current.dependentsTotal}.
+              </p>
+            )}
+          </>
+        ))}
     </section>
   );
 }

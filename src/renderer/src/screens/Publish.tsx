@@ -1,13 +1,23 @@
 // Publish from a folder: a path (browser mode), validation, packed files with sizes and integrity, secret and size
-// warnings, a dist-tag, publish, and the verified result with a link to the package.
-import { useId } from 'react';
+// warnings, the registry (this Shelf or a remote one added on the Registries screen) and a dist-tag, publish, and the
+// verified result with a link to the package.
+import { useEffect, useId } from 'react';
+import type { RegistryEntry } from '../../../shared/contract';
 import { ErrorState, formatBytes } from '../components/States';
 import { href } from '../route';
 import { usePublishStore } from '../stores/publish';
+import { useRegistriesStore } from '../stores/registries';
 
 export function Publish() {
   const p = usePublishStore();
-  const ids = { path: useId(), tag: useId() };
+  const registries = useRegistriesStore();
+  const loadRegistries = registries.load;
+  const ids = { path: useId(), tag: useId(), registry: useId(), registryHint: useId() };
+  useEffect(() => {
+    void loadRegistries();
+  }, [loadRegistries]);
+  const remotes = registries.registries.filter((r) => r.kind === 'remote');
+  const chosen = remotes.find((r) => r.id === p.registryId);
   const canPublish = p.preview && p.preview.problems.length === 0 && !p.outcome;
   return (
     <section aria-labelledby="publish-heading">
@@ -28,9 +38,19 @@ export function Publish() {
           onChange={(e) => p.setPath(e.target.value)}
           placeholder="/home/me/my-package"
         />
+        <label htmlFor={ids.registry}>Registry</label>
+        <select id={ids.registry} value={p.registryId} onChange={(e) => p.setRegistry(e.target.value)} aria-describedby={ids.registryHint}>
+          <option value="local">This Shelf</option>
+          {remotes.map((r) => (
+            <option key={r.id} value={r.id} disabled={!r.tokenLastFour}>
+              {remoteLabel(r)}
+            </option>
+          ))}
+        </select>
         <button type="submit" disabled={p.inspecting}>
           {p.inspecting ? 'Checking…' : 'Check'}
         </button>
+        <RegistryHint id={ids.registryHint} />
       </form>
       {p.error && <ErrorState message={p.error} action="Fix the folder or package.json, then check again." />}
       {p.preview && (
@@ -39,6 +59,9 @@ export function Publish() {
             {p.preview.name ?? '(no name)'}@{p.preview.version ?? '(no version)'}
           </h2>
           {p.preview.description && <p>{p.preview.description}</p>}
+          <p className="hint">
+            Checked against <span className="mono">{p.preview.registryUrl}</span>
+          </p>
           {p.preview.problems.length > 0 && (
             <div className="alert" role="alert">
               <p>
@@ -92,7 +115,7 @@ export function Publish() {
               <label htmlFor={ids.tag}>Dist-tag</label>
               <input id={ids.tag} value={p.tag} onChange={(e) => p.setTag(e.target.value)} />
               <button type="submit" className="primary" disabled={p.publishing}>
-                {p.publishing ? 'Publishing…' : `Publish to this registry`}
+                {p.publishing ? 'Publishing…' : chosen ? `Publish to ${chosen.url}` : 'Publish to this registry'}
               </button>
               {p.publishing && <progress aria-label="Publishing" />}
             </form>
@@ -111,9 +134,60 @@ export function Publish() {
               : 'Warning: the stored tarball did not match what was packed.'}
           </p>
           <p className="mono integrity">{p.outcome.integrity}</p>
-          <a href={href({ screen: 'package', name: p.outcome.name })}>Open {p.outcome.name}</a>
+          {p.outcome.registryId === 'local' ? (
+            <a href={href({ screen: 'package', name: p.outcome.name })}>Open {p.outcome.name}</a>
+          ) : (
+            <p>
+              Published to <span className="mono">{p.outcome.registryUrl}</span>; npm installs it from there with{' '}
+              <code>
+                npm install {p.outcome.name}@{p.outcome.version} --registry {p.outcome.registryUrl}
+              </code>
+            </p>
+          )}
         </div>
       )}
     </section>
+  );
+}
+
+function remoteLabel(r: RegistryEntry): string {
+  const state = !r.tokenLastFour
+    ? 'no token: add it again to publish'
+    : r.online
+      ? r.signedInAs
+        ? `as ${r.signedInAs}`
+        : 'online'
+      : 'offline';
+  return `${r.url} (${state})`;
+}
+
+/** What the registry list says about remotes: still loading, failed (this Shelf still works), or none added yet. */
+function RegistryHint({ id }: { id: string }) {
+  const { loaded, loading, error, registries, load } = useRegistriesStore();
+  if (error)
+    return (
+      <p id={id} className="hint form-hint" role="alert">
+        Remote registries could not be listed ({error}); you can still publish to this Shelf.{' '}
+        <button type="button" onClick={() => void load()}>
+          Retry
+        </button>
+      </p>
+    );
+  if (!loaded || loading)
+    return (
+      <p id={id} className="hint form-hint" role="status">
+        {loaded ? 'Checking remote registries…' : 'Loading remote registries…'}
+      </p>
+    );
+  if (!registries.some((r) => r.kind === 'remote'))
+    return (
+      <p id={id} className="hint form-hint">
+        To publish somewhere else, add that registry on the <a href={href({ screen: 'registries' })}>Registries</a> screen.
+      </p>
+    );
+  return (
+    <p id={id} className="hint form-hint">
+      Remote registries use the token stored when they were added.
+    </p>
   );
 }

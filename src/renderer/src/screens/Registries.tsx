@@ -56,8 +56,7 @@ export function Registries() {
       )}
       {r.loaded && r.registries.length === 1 && <Empty>No remote registries yet. Add one below.</Empty>}
       <p className="hint">
-        The other screens act on this Shelf; acting on a remote registry from them is not available yet (remotes are listed and tested
-        here).
+        The Publish screen can publish to a remote added here, with the token stored for it; the other screens act on this Shelf.
       </p>
       <form className="panel form" onSubmit={(e) => void submit(e)}>
         <h2>Add a remote registry</h2>

@@ -1,6 +1,7 @@
-// One package: details (versions, tags, owners, readme), a version's tarball files, and the actions on it.
+// One package: details (versions, tags, owners, readme), a chosen version's tarball files, dependencies and dependents, and
+// the actions on it.
 import { create } from 'zustand';
-import type { PackageDetails, TarballListing } from '../../../shared/contract';
+import type { PackageDetails, PackageRelations, TarballListing } from '../../../shared/contract';
 import { call } from '../client';
 
 export type PackageAction =
@@ -17,6 +18,11 @@ interface PackageState {
   details?: PackageDetails;
   files?: TarballListing;
   filesError?: string;
+  /** The version whose files and dependencies are shown (the latest, until another is chosen). */
+  version?: string;
+  relations?: PackageRelations;
+  relationsLoading: boolean;
+  relationsError?: string;
   loading: boolean;
   error?: string;
   actionError?: string;
@@ -25,6 +31,9 @@ interface PackageState {
   undo?: PackageAction;
   open(name: string): Promise<void>;
   loadFiles(version: string): Promise<void>;
+  loadRelations(version: string): Promise<void>;
+  /** Shows one version's files and dependencies. */
+  selectVersion(version: string): Promise<void>;
   act(action: PackageAction, undo?: PackageAction): Promise<boolean>;
   clearNotice(): void;
 }
@@ -50,14 +59,30 @@ function describe(action: PackageAction): string {
 
 export const usePackageStore = create<PackageState>()((set, get) => ({
   loading: false,
+  relationsLoading: false,
   async open(name) {
-    if (get().name !== name) set({ details: undefined, files: undefined, notice: undefined, undo: undefined, actionError: undefined });
+    if (get().name !== name)
+      set({
+        details: undefined,
+        files: undefined,
+        filesError: undefined,
+        version: undefined,
+        relations: undefined,
+        relationsError: undefined,
+        notice: undefined,
+        undo: undefined,
+        actionError: undefined,
+      });
     set({ name, loading: true, error: undefined });
     try {
       const details = await call('package.details', { name });
+      if (get().name !== name) return;
       set({ details, loading: false });
-      const latest = details.distTags.latest ?? details.versions[0]?.version;
-      if (latest && get().files?.version !== latest) void get().loadFiles(latest);
+      // Keep the chosen version after an action, unless it is gone (unpublished); else show the latest.
+      const chosen = get().version;
+      const version =
+        chosen && details.versions.some((v) => v.version === chosen) ? chosen : (details.distTags.latest ?? details.versions[0]?.version);
+      if (version) await get().selectVersion(version);
     } catch (error) {
       set({ loading: false, error: (error as Error).message });
     }
@@ -67,10 +92,28 @@ export const usePackageStore = create<PackageState>()((set, get) => ({
     if (!name) return;
     set({ filesError: undefined });
     try {
-      set({ files: await call('package.files', { name, version }) });
+      const files = await call('package.files', { name, version });
+      if (get().name === name && get().version === version) set({ files });
     } catch (error) {
-      set({ filesError: (error as Error).message });
+      if (get().name === name && get().version === version) set({ filesError: (error as Error).message });
     }
+  },
+  async loadRelations(version) {
+    const name = get().name;
+    if (!name) return;
+    set({ relationsLoading: true, relationsError: undefined });
+    try {
+      const relations = await call('package.relations', { name, version });
+      // A slower answer for a version no longer shown must not replace the current one.
+      if (get().name === name && get().version === version) set({ relations, relationsLoading: false });
+    } catch (error) {
+      if (get().name === name && get().version === version) set({ relationsLoading: false, relationsError: (error as Error).message });
+    }
+  },
+  async selectVersion(version) {
+    if (get().version !== version) set({ version, files: undefined, relations: undefined });
+    else set({ version });
+    await Promise.all([get().loadFiles(version), get().loadRelations(version)]);
   },
   async act(action, undo) {
     const name = get().name;

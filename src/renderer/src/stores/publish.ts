@@ -1,4 +1,5 @@
-// Publish from a folder: inspect (validate, pack, list files, warn), then publish and verify.
+// Publish from a folder: choose the registry (this Shelf or a remote added on the Registries screen), inspect (validate,
+// pack, list files, warn), then publish and verify.
 import { create } from 'zustand';
 import type { PublishOutcome, PublishPreview } from '../../../shared/contract';
 import { call } from '../client';
@@ -6,6 +7,8 @@ import { call } from '../client';
 interface PublishState {
   path: string;
   tag: string;
+  /** 'local' (this Shelf) or a remote registry's id. */
+  registryId: string;
   preview?: PublishPreview;
   outcome?: PublishOutcome;
   inspecting: boolean;
@@ -13,6 +16,8 @@ interface PublishState {
   error?: string;
   setPath(path: string): void;
   setTag(tag: string): void;
+  /** Another registry: the preview's checks (already published?) were made against the old one, so it is dropped. */
+  setRegistry(id: string): void;
   inspect(): Promise<void>;
   publish(): Promise<void>;
   reset(): void;
@@ -21,6 +26,7 @@ interface PublishState {
 export const usePublishStore = create<PublishState>()((set, get) => ({
   path: '',
   tag: 'latest',
+  registryId: 'local',
   inspecting: false,
   publishing: false,
   setPath(path) {
@@ -29,10 +35,13 @@ export const usePublishStore = create<PublishState>()((set, get) => ({
   setTag(tag) {
     set({ tag });
   },
+  setRegistry(registryId) {
+    if (registryId !== get().registryId) set({ registryId, preview: undefined, outcome: undefined, error: undefined });
+  },
   async inspect() {
     set({ inspecting: true, error: undefined, preview: undefined, outcome: undefined });
     try {
-      set({ preview: await call('publish.inspect', { path: get().path.trim() }), inspecting: false });
+      set({ preview: await call('publish.inspect', { path: get().path.trim(), registryId: get().registryId }), inspecting: false });
     } catch (error) {
       set({ inspecting: false, error: (error as Error).message });
     }
@@ -40,7 +49,12 @@ export const usePublishStore = create<PublishState>()((set, get) => ({
   async publish() {
     set({ publishing: true, error: undefined });
     try {
-      set({ outcome: await call('publish.run', { path: get().path.trim(), tag: get().tag.trim() || 'latest' }), publishing: false });
+      const outcome = await call('publish.run', {
+        path: get().path.trim(),
+        tag: get().tag.trim() || 'latest',
+        registryId: get().registryId,
+      });
+      set({ outcome, publishing: false });
     } catch (error) {
       set({ publishing: false, error: (error as Error).message });
     }

@@ -7,9 +7,15 @@ import { track } from './async-state';
 export type Theme = 'system' | 'light' | 'dark';
 const THEME_KEY = 'shelf.theme';
 
+/** The page's storage and document, typed structurally: absent when the store runs in Node (the store tests). */
+const page = globalThis as {
+  localStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+  document?: { documentElement: { dataset: Record<string, string | undefined> } };
+};
+
 function storedTheme(): Theme {
   try {
-    const value = globalThis.localStorage?.getItem(THEME_KEY);
+    const value = page.localStorage?.getItem(THEME_KEY);
     return value === 'light' || value === 'dark' ? value : 'system';
   } catch {
     return 'system';
@@ -18,7 +24,7 @@ function storedTheme(): Theme {
 
 /** Applies the theme to the document: `data-theme` on <html> overrides the system preference. */
 export function applyTheme(theme: Theme): void {
-  const root = globalThis.document?.documentElement;
+  const root = page.document?.documentElement;
   if (!root) return;
   if (theme === 'system') delete root.dataset.theme;
   else root.dataset.theme = theme;
@@ -41,7 +47,7 @@ export const useSettingsStore = create<SettingsState>()((set) => ({
   },
   setTheme(theme) {
     try {
-      globalThis.localStorage?.setItem(THEME_KEY, theme);
+      page.localStorage?.setItem(THEME_KEY, theme);
     } catch {
       /* storage unavailable: the choice lasts for this page only */
     }
