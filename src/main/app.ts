@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { listenUrl, type Config } from './config/config';
 import { buildServer } from './http/server';
 import type { Handlers } from './rpc/dispatch';
-import { createHandlers } from './rpc/handlers';
 import type { Services } from './services';
 import { AuthService } from './services/auth/auth-service';
 import type { PackageContext } from './services/packages/context';
@@ -38,9 +37,18 @@ export interface AppOptions {
 export interface ShelfApp {
   readonly config: Config;
   readonly services: Services;
-  readonly handlers: Handlers;
+  /**
+   * The contract's handler table, made on first use: it brings zod, the resolver, lockfile parsers and packing, which
+   * `shelf serve` need not load before it answers npm (the bundle keeps them in their own chunk).
+   */
+  handlers(): Promise<Handlers>;
   /** Starts the HTTP server (registry, plus the UI when config.rendererDir is set) and resolves with its base URL. */
   listen(): Promise<string>;
+  /**
+   * Loads what start-up deferred to first use (REST API, UI handlers and files), so that a long-running server no
+   * longer depends on the bundle's chunk files, which a rebuild or an upgrade replaces under it.
+   */
+  warm(): Promise<void>;
   /** The registry's base URL (ends in '/'); the configured one until listen() knows the real port. */
   url(): string;
   /** While no admin account exists: a fresh one-time link that lets the owner create it (browser mode prints it). */
@@ -86,14 +94,20 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
       warn: log.warn,
     }),
   };
-  const handlers = createHandlers({ services, config, mode: options.mode, version: SHELF_VERSION, startedAt: now().toISOString(), url });
-  const server = buildServer({ config, services, handlers, now, log, port: () => port });
+  const startedAt = now().toISOString();
+  let handlerTable: Promise<Handlers> | undefined;
+  const handlers = () =>
+    (handlerTable ??= import('./rpc/handlers').then(({ createHandlers }) =>
+      createHandlers({ services, config, mode: options.mode, version: SHELF_VERSION, startedAt, url }),
+    ));
+  const { app: server, warm } = buildServer({ config, services, handlers, now, log, port: () => port });
   let listening = false;
 
   return {
     config,
     services,
     handlers,
+    warm,
     url,
     async listen() {
       await server.listen({ host: config.host, port: config.port });

@@ -4,6 +4,8 @@ import { UI_PATH, createApp } from '../app';
 import { addSettingOptions, fail, type ParsedOptions } from './settings-options';
 import { chooseUpstreams } from './upstreams';
 
+const WARM_UP_DELAY_MS = 1000;
+
 export function registerServe(program: Command, rendererDir: string): void {
   const serve = program.command('serve').description('run the registry and its web UI without the desktop app');
   const readConfig = addSettingOptions(serve);
@@ -34,6 +36,13 @@ export function registerServe(program: Command, rendererDir: string): void {
     if (config.mirror.offline) out('mirror: offline (serving cached packages only)');
     else if (upstreams.length === 0) out('mirror: off (no upstream registry)');
     else out(`mirror: ${upstreams.map((u) => (u.scope ? `${u.scope} → ${u.url}` : u.url)).join(', ')}`);
+    // What start-up left for first use (REST API, UI) is loaded a moment later: not before the first requests, and not
+    // so late that a rebuild or an upgrade could replace the chunk files under a running server first.
+    setTimeout(() => {
+      app
+        .warm()
+        .catch((error: unknown) => process.stderr.write(`shelf: could not load the REST API or the UI: ${(error as Error).message}\n`));
+    }, WARM_UP_DELAY_MS).unref();
 
     let closing = false;
     const shutdown = (signal: string) => {

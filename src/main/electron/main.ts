@@ -36,7 +36,7 @@ async function start(): Promise<void> {
     app.quit();
     return;
   }
-  registerIpc(shelfApp.handlers, () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : undefined));
+  registerIpc(await shelfApp.handlers(), () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : undefined));
   showWindow();
 }
 

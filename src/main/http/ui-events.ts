@@ -1,12 +1,13 @@
 // Browser mode's event stream: server-sent events carrying job progress to the signed-in user's open pages.
 import type { FastifyInstance } from 'fastify';
-import { EVENTS_PATH, SESSION_COOKIE } from '../../shared/contract';
 import type { JobBoard } from '../rpc/jobs';
+import { EVENTS_PATH, SESSION_COOKIE } from './ui-paths';
 import { readCookie, type UiSessionStore } from './ui-session';
 
 const HEARTBEAT_MS = 15_000;
 
-export function registerEventStream(app: FastifyInstance, sessions: UiSessionStore, jobs: JobBoard): void {
+/** `jobs` finds the board the handler table reports to; it loads the table on first use (none: this server has no events). */
+export function registerEventStream(app: FastifyInstance, sessions: UiSessionStore, jobs: () => Promise<JobBoard | undefined>): void {
   // Open streams never end by themselves; closing the server ends them, or close() would wait for ever.
   const open = new Set<() => void>();
   app.addHook('onClose', async () => {
@@ -16,6 +17,8 @@ export function registerEventStream(app: FastifyInstance, sessions: UiSessionSto
     // The cookie is SameSite=Strict, so another site's page cannot open this stream with it.
     const userId = sessions.userOf(readCookie(request.headers.cookie, SESSION_COOKIE));
     if (userId === undefined) return reply.code(401).send({ error: 'sign in to Shelf to receive progress events' });
+    const board = await jobs();
+    if (!board) return reply.code(404).send({ error: 'not found' });
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -25,7 +28,7 @@ export function registerEventStream(app: FastifyInstance, sessions: UiSessionSto
       'X-Content-Type-Options': 'nosniff',
     });
     res.write(': connected\n\n');
-    const unsubscribe = jobs.subscribe((event, owner) => {
+    const unsubscribe = board.subscribe((event, owner) => {
       if (owner === userId) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);

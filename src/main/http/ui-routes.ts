@@ -1,12 +1,14 @@
 // Browser mode's UI routes: the contract's HTTP RPC endpoint, and the built renderer (page + hashed assets) under /-/ui/.
+// The routes are registered up front (a request must never miss them), but what answers them is imported on first use:
+// the contract's zod schemas, the handler table (the resolver, lockfile parsers, packing) and static file serving were
+// over 100 ms of `shelf serve`'s start-up here, and npm clients, which are most of its traffic, never need them.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { RPC_PATH } from '../../shared/contract';
-import { dispatch, toCallFailure, type Handlers } from '../rpc/dispatch';
-import { jobBoardOf } from '../rpc/handlers';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Handlers } from '../rpc/dispatch';
+import { serveLazily } from './lazy-instance';
 import { registerEventStream } from './ui-events';
+import { RPC_PATH } from './ui-paths';
 import { UiSessionStore } from './ui-session';
 
 /**
@@ -31,7 +33,8 @@ export const UI_CONTENT_SECURITY_POLICY = [
 export interface UiRoutesOptions {
   /** The built renderer (holding index.html and assets/); unset serves no page, only the RPC endpoint. */
   rendererDir?: string;
-  handlers: Handlers;
+  /** The contract's handler table, made on the first call that needs it. */
+  handlers: () => Promise<Handlers>;
   /** True for an Origin that is this server's own page; every other origin's calls are refused. */
   isOwnOrigin(origin: string): boolean;
   /** Where unexpected (non-ShelfError) failures are reported; the caller only sees a generic message. */
@@ -40,12 +43,19 @@ export interface UiRoutesOptions {
   sessions?: UiSessionStore;
 }
 
-export function registerUiRoutes(app: FastifyInstance, opts: UiRoutesOptions): void {
+/** Returns a function that loads now what the first UI requests would load. */
+export function registerUiRoutes(app: FastifyInstance, opts: UiRoutesOptions): () => Promise<void> {
   const sessions = opts.sessions ?? new UiSessionStore();
   registerRpc(app, opts, sessions);
-  const jobs = jobBoardOf(opts.handlers);
-  if (jobs) registerEventStream(app, sessions, jobs);
-  if (opts.rendererDir) registerPage(app, opts.rendererDir);
+  const jobs = async () => {
+    const [handlers, { jobBoardOf }] = await Promise.all([opts.handlers(), import('../rpc/handlers')]);
+    return jobBoardOf(handlers);
+  };
+  registerEventStream(app, sessions, jobs);
+  const assets = opts.rendererDir ? registerPage(app, opts.rendererDir) : undefined;
+  return async () => {
+    await Promise.all([import('../rpc/dispatch'), jobs(), assets?.()]);
+  };
 }
 
 function registerRpc(app: FastifyInstance, opts: UiRoutesOptions, sessions: UiSessionStore): void {
@@ -58,9 +68,10 @@ function registerRpc(app: FastifyInstance, opts: UiRoutesOptions, sessions: UiSe
       });
     }
     reply.header('Cache-Control', 'no-store');
+    const { dispatch, toCallFailure } = await import('../rpc/dispatch');
     try {
       const session = sessions.forRequest(request, reply, request.protocol === 'https');
-      const result = await dispatch(opts.handlers, request.params.call, request.body ?? {}, {
+      const result = await dispatch(await opts.handlers(), request.params.call, request.body ?? {}, {
         transport: 'http',
         isLocalOwner: false,
         session,
@@ -75,7 +86,7 @@ function registerRpc(app: FastifyInstance, opts: UiRoutesOptions, sessions: UiSe
   });
 }
 
-function registerPage(app: FastifyInstance, rendererDir: string): void {
+function registerPage(app: FastifyInstance, rendererDir: string): () => Promise<unknown> {
   const indexPath = join(rendererDir, 'index.html');
   // Read per request: a rebuild renames the hashed assets, and a cached page would point at files that are gone.
   const sendIndex = async (reply: FastifyReply) =>
@@ -93,15 +104,22 @@ function registerPage(app: FastifyInstance, rendererDir: string): void {
   app.get(UI_BASE.slice(0, -1), async (_request, reply) => reply.redirect(UI_BASE, 302));
   app.get('/', async (_request, reply) => reply.redirect(UI_BASE, 302));
 
-  void app.register(fastifyStatic, {
-    root: join(rendererDir, 'assets'),
-    prefix: `${UI_BASE}assets/`,
-    decorateReply: false,
-    wildcard: true,
-    index: false,
-    // File names carry a content hash, so a cached copy can never be stale.
-    immutable: true,
-    maxAge: '365d',
-    setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+  // @fastify/static (with glob and send under it) is loaded by the first asset request, not at start-up.
+  return serveLazily(app, `${UI_BASE}assets/*`, async () => {
+    const { default: fastifyStatic } = await import('@fastify/static');
+    const assets = Fastify({ logger: false });
+    assets.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
+    await assets.register(fastifyStatic, {
+      root: join(rendererDir, 'assets'),
+      prefix: `${UI_BASE}assets/`,
+      decorateReply: false,
+      wildcard: true,
+      index: false,
+      // File names carry a content hash, so a cached copy can never be stale.
+      immutable: true,
+      maxAge: '365d',
+      setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+    });
+    return assets;
   });
 }

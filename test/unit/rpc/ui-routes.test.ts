@@ -41,7 +41,7 @@ interface Server {
 async function startServer(rendererDir?: string, log?: (message: string) => void): Promise<Server> {
   const app = Fastify({ logger: false });
   let base = '';
-  registerUiRoutes(app, { rendererDir, handlers, isOwnOrigin: (origin) => origin === base, log });
+  registerUiRoutes(app, { rendererDir, handlers: async () => handlers, isOwnOrigin: (origin) => origin === base, log });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -25,7 +25,7 @@ import { ABBREVIATED_FIELDS, versionOfTarball } from '../packages/packument';
 import type { StoredDocument } from '../packages/read';
 import { CacheAdmin } from './cache-admin';
 import { CacheEviction } from './eviction';
-import { offlineDistTags } from './offline-view';
+import { OfflineViewCache, offlineDistTags } from './offline-view';
 import type { TransformOutput } from './packument-transform';
 import { TransformRunner } from './transform-worker';
 import { UpstreamClient, type FetchLike } from './upstream-client';
@@ -57,7 +57,7 @@ export class MirrorService {
   private readonly tokens = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly transforms = new TransformRunner();
-  private readonly offlineViews = new Map<string, { key: string; doc: { full: StoredDocument; abbrev: StoredDocument } }>();
+  private readonly offlineViews = new OfflineViewCache();
   readonly eviction: CacheEviction;
   readonly admin: CacheAdmin;
 
@@ -297,15 +297,15 @@ export class MirrorService {
       );
     }
     const key = `${this.deps.baseUrl()}|${row.fetched_at}|${cached.join(',')}`;
-    const memo = this.offlineViews.get(row.name);
-    if (memo && memo.key === key) return memo.doc;
+    const memo = this.offlineViews.get(row.name, key);
+    if (memo) return memo;
     const distTags = offlineDistTags(JSON.parse(row.dist_tags) as Record<string, string>, cached);
     const rendered = {
       ...row,
       ...this.rendering(row.name, await this.transform(gunzipSync(row.raw_gzip), row.name, { keep: cached, distTags })),
     };
     const doc = { full: storedDocument(rendered, false), abbrev: storedDocument(rendered, true) };
-    this.offlineViews.set(row.name, { key, doc });
+    this.offlineViews.set(row.name, key, doc);
     return doc;
   }
 

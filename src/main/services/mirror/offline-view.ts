@@ -1,5 +1,7 @@
-// What an offline client may see of an upstream package: only versions with cached tarballs, with dist-tags moved onto them.
+// What an offline client may see of an upstream package: only versions with cached tarballs, with dist-tags moved onto them;
+// and the bounded memory of those renderings.
 import semver from 'semver';
+import type { StoredDocument } from '../packages/read';
 
 /**
  * Moves each tag to the highest cached version it may point to: its own target if cached, else the highest cached
@@ -24,4 +26,59 @@ export function offlineDistTags(tags: Record<string, string>, cached: readonly s
     out.latest = semver.rsort(releases.length > 0 ? releases : [...valid])[0]!;
   }
   return out;
+}
+
+interface OfflineDocuments {
+  full: StoredDocument;
+  abbrev: StoredDocument;
+}
+
+/** Bytes the offline renderings kept in memory may take in all (JSON and gzip, full and abbreviated). */
+export const OFFLINE_VIEW_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The offline renderings of upstream packuments, kept so that repeated reads do not transform the document again.
+ * Without a bound, browsing a large mirror offline would keep every package's renderings for as long as the server
+ * runs; this keeps the most recently used ones up to `maxBytes` and renders the others again when asked.
+ */
+export class OfflineViewCache {
+  private readonly entries = new Map<string, { key: string; doc: OfflineDocuments; bytes: number }>();
+  private total = 0;
+
+  constructor(private readonly maxBytes = OFFLINE_VIEW_CACHE_BYTES) {}
+
+  /** The renderings of `name` if they were made for `key` (base URL, fetch time and cached versions). */
+  get(name: string, key: string): OfflineDocuments | undefined {
+    const entry = this.entries.get(name);
+    if (!entry || entry.key !== key) return undefined;
+    // Map order is the eviction order: move the entry to the most recently used end.
+    this.entries.delete(name);
+    this.entries.set(name, entry);
+    return entry.doc;
+  }
+
+  set(name: string, key: string, doc: OfflineDocuments): void {
+    this.delete(name);
+    const bytes = doc.full.json.length + doc.full.gzip.length + doc.abbrev.json.length + doc.abbrev.gzip.length;
+    if (bytes > this.maxBytes) return;
+    this.entries.set(name, { key, doc, bytes });
+    this.total += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.total <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.total -= entry.bytes;
+    }
+  }
+
+  delete(name: string): void {
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    this.entries.delete(name);
+    this.total -= entry.bytes;
+  }
+
+  /** Bytes held now. */
+  get bytes(): number {
+    return this.total;
+  }
 }

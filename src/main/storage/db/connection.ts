@@ -12,14 +12,27 @@ export interface OpenOptions {
   synchronous?: 'FULL' | 'NORMAL';
 }
 
+/**
+ * SQLite's page cache per connection, in KiB (a negative cache_size is KiB; this is SQLite's own default, made explicit).
+ * Each connection's cache fills as pages are read and then stays at this size: with two connections, 4 MiB of the
+ * server's resident memory under load is these caches, whatever the size of the database. Reads beyond it come from
+ * the operating system's file cache.
+ */
+export const PAGE_CACHE_KIB = 2048;
+
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const db = new Database(path);
   // WAL lets readers go on while one publish writes; FULL makes a committed publish survive power loss.
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+  // Migrations commit without an fsync each (on a new data folder, one fsync per migration cost 25–55 ms of start-up here).
+  // That is safe: each migration and its user_version commit together, so one lost in a power cut is simply applied
+  // again at the next start, and the first FULL commit afterwards syncs the whole WAL, migrations included.
+  db.pragma('synchronous = NORMAL');
   migrate(db);
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   cachePreparedStatements(db);
   return db;
 }
