@@ -32,6 +32,15 @@ export interface AppOptions {
   fetch?: FetchLike;
   /** Where log lines go; defaults to stderr. */
   writeLog?: (line: string) => void;
+  /** Compiled addons to load instead of node_modules' (the desktop app's Electron-ABI builds). */
+  nativeAddons?: NativeAddons;
+}
+
+export interface NativeAddons {
+  /** better-sqlite3's better_sqlite3.node */
+  sqlite: string;
+  /** keytar's keytar.node */
+  keytar: string;
 }
 
 export interface ShelfApp {
@@ -64,7 +73,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   const now = options.now ?? (() => new Date());
   const randomBytes = options.randomBytes ?? nodeRandomBytes;
   const log = createLogger(config.logLevel, options.writeLog);
-  const db = openDatabase(join(config.dataDir, 'shelf.db'));
+  const db = openDatabase(join(config.dataDir, 'shelf.db'), { nativeBinding: options.nativeAddons?.sqlite });
   const blobs = new TarballStore(config.dataDir);
 
   let port = config.port;
@@ -73,7 +82,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes };
   const auth = new AuthService(db, { signup: config.signup, loginThrottle: config.loginThrottle, now, randomBytes });
   const search = new SearchService(db, ctx);
-  const counterDb = openDatabase(join(config.dataDir, 'shelf.db'), { synchronous: 'NORMAL' });
+  const counterDb = openDatabase(join(config.dataDir, 'shelf.db'), { synchronous: 'NORMAL', nativeBinding: options.nativeAddons?.sqlite });
   const stats = new DownloadStats(ctx, counterDb);
   const services: Services = {
     auth,
@@ -98,7 +107,15 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   let handlerTable: Promise<Handlers> | undefined;
   const handlers = () =>
     (handlerTable ??= import('./rpc/handlers').then(({ createHandlers }) =>
-      createHandlers({ services, config, mode: options.mode, version: SHELF_VERSION, startedAt, url }),
+      createHandlers({
+        services,
+        config,
+        mode: options.mode,
+        version: SHELF_VERSION,
+        startedAt,
+        url,
+        keytarBinding: options.nativeAddons?.keytar,
+      }),
     ));
   const { app: server, warm } = buildServer({ config, services, handlers, now, log, port: () => port });
   let listening = false;

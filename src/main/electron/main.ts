@@ -4,6 +4,7 @@ import { app, BrowserWindow, dialog } from 'electron';
 import { createApp, type ShelfApp } from '../app';
 import { resolveConfig } from '../config/load';
 import { registerIpc } from './ipc';
+import { electronNativeAddons } from './native-addons';
 import { RENDERER_DIR } from './renderer-location';
 import { createMainWindow } from './window';
 
@@ -28,7 +29,7 @@ function showWindow(): void {
 async function start(): Promise<void> {
   try {
     const config = resolveConfig({ dataDir: app.getPath('userData'), rendererDir: RENDERER_DIR });
-    shelfApp = createApp(config, { mode: 'desktop' });
+    shelfApp = createApp(config, { mode: 'desktop', nativeAddons: electronNativeAddons() });
     // The registry serves npm clients for as long as the app runs, not only while the window is open.
     await shelfApp.listen();
   } catch (error) {

@@ -13,6 +13,7 @@ import { packFolder, publishBody } from '../services/packer/pack-folder';
 import { packageDetails, tarballListing, unpublishOneVersion } from '../services/packages/ui-views';
 import { yankVersion, unyankVersion } from '../services/packages/yank';
 import type { TokenInfo } from '../services/auth/auth-service';
+import { keytarFromBinding, openCredentialStore } from '../services/credentials/credential-store';
 import type { CallContext, Handlers } from './dispatch';
 import { resolveGraph } from './graph';
 import { JobBoard } from './jobs';
@@ -31,6 +32,8 @@ export interface HandlerDeps {
   /** Job progress goes here; the transports subscribe to it. One is made when not given. */
   jobs?: JobBoard;
   remotes?: RemoteRegistries;
+  /** keytar's compiled addon to load instead of node_modules' (the desktop app's Electron-ABI build). */
+  keytarBinding?: string;
 }
 
 /** The job board each handler table reports to, so the transports (IPC, SSE) can forward its events. */
@@ -54,7 +57,12 @@ const ok = { ok: true as const };
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { services, config } = deps;
   const jobs = deps.jobs ?? new JobBoard();
-  const remotes = deps.remotes ?? new RemoteRegistries(config.dataDir);
+  const keytarBinding = deps.keytarBinding;
+  const remotes =
+    deps.remotes ??
+    new RemoteRegistries(config.dataDir, undefined, () =>
+      openCredentialStore(keytarBinding ? { loadKeytar: async () => keytarFromBinding(keytarBinding) } : {}),
+    );
   const ctxOf = services.packages.ctx;
 
   /** The signed-in user; a UI session stands for the account's full rights, as a password does on npm's Basic auth. */

@@ -84,6 +84,16 @@ class PlaintextStore implements CredentialStore {
   }
 }
 
+/**
+ * keytar from a given compiled addon (the desktop app's Electron-ABI build). keytar's own module is a thin wrapper
+ * that only checks arguments are non-empty before calling this same binding, so the binding serves as it is.
+ */
+export function keytarFromBinding(path: string): Keytar {
+  const addon = { exports: {} as Keytar };
+  process.dlopen(addon, path);
+  return addon.exports;
+}
+
 async function loadKeytar(): Promise<Keytar> {
   const mod = (await import('keytar')) as Keytar & { default?: Keytar };
   return mod.default ?? mod;

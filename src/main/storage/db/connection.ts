@@ -10,6 +10,11 @@ export interface OpenOptions {
    * consistent; only the last commits before a power cut may be lost): for counters, which are written per request.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * The compiled addon to load instead of the one in node_modules: the desktop app passes its Electron-ABI build
+   * (native/electron-<version>/), since node_modules holds the build for Node's ABI that the CLI and tests use.
+   */
+  nativeBinding?: string;
 }
 
 /**
@@ -21,7 +26,7 @@ export interface OpenOptions {
 export const PAGE_CACHE_KIB = 2048;
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
-  const db = new Database(path);
+  const db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : undefined);
   // WAL lets readers go on while one publish writes; FULL makes a committed publish survive power loss.
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
