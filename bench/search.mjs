@@ -82,7 +82,7 @@ function seedRegistry(dataDir) {
       downloads.run(total, total, id);
     }
   })();
-  db.exec("INSERT INTO search_index(search_index) VALUES('optimize')");
+  db.exec("INSERT INTO search_fts(search_fts) VALUES('optimize')");
   db.close();
 }
 

@@ -231,6 +231,104 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE tokens ADD COLUMN last4 TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'search index keyed by visibility, popularity and age',
+    sql: `
+      -- Ranking every match with bm25 cost ~1 µs a row, too slow when a word matches tens of thousands of packages.
+      -- search_fts is keyed so that key order is most popular first (layout in storage/db/search.ts), which lets a
+      -- query read and score only its most popular matches; search_index keeps the text (the writes in packages.ts
+      -- go on addressing it by package id) and triggers keep the index and its keys in step.
+      ALTER TABLE search_index RENAME TO search_index_v1;
+      CREATE TABLE search_index (
+        package_id  INTEGER PRIMARY KEY REFERENCES packages(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        keywords    TEXT NOT NULL DEFAULT '',
+        author      TEXT NOT NULL DEFAULT '',
+        maintainers TEXT NOT NULL DEFAULT '',
+        readme      TEXT NOT NULL DEFAULT '',
+        rank_key    INTEGER
+      );
+      -- Words split at every punctuation mark (names too: "react-dom" is "react" "dom"), so a prefix such as "react"*
+      -- expands to a few words rather than to every package name that starts with it.
+      CREATE VIRTUAL TABLE search_fts USING fts5(
+        name, description, keywords, author, maintainers, readme,
+        content = '', contentless_delete = 1, tokenize = 'unicode61'
+      );
+      CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, 'row');
+      CREATE INDEX packages_by_lower_name ON packages(lower(name));
+      -- Counting the packages a listing shows reads this index instead of every package row.
+      CREATE INDEX packages_by_access ON packages(access);
+      -- A signed-in user's searches include the restricted packages they maintain.
+      CREATE INDEX maintainers_by_user ON maintainers(user_id);
+
+      CREATE VIEW search_rank_keys AS
+      SELECT p.id AS package_id,
+        (CASE WHEN u.package_id IS NOT NULL THEN 2 WHEN p.access = 'restricted' THEN 1 ELSE 0 END) * 1152921504606846976
+        + (1023 - CASE WHEN coalesce(d.popularity, 0.0) <= 0.0 THEN 0 ELSE min(1023, 1 + CAST(d.popularity * 16 AS INTEGER)) END)
+          * 1125899906842624
+        + (65535 - min(65535, max(0, CAST(coalesce(julianday(p.modified_at), 2440587.5) - 2440587.5 AS INTEGER)))) * 4294967296
+        + (4294967295 - p.id) AS rank_key
+      FROM packages p
+      LEFT JOIN package_downloads d ON d.package_id = p.id
+      LEFT JOIN unlisted_packages u ON u.package_id = p.id;
+
+      CREATE TRIGGER search_index_inserted AFTER INSERT ON search_index BEGIN
+        UPDATE search_index SET rank_key = (SELECT rank_key FROM search_rank_keys WHERE package_id = new.package_id)
+        WHERE package_id = new.package_id;
+      END;
+      CREATE TRIGGER search_index_rekeyed AFTER UPDATE OF rank_key ON search_index WHEN old.rank_key IS NOT new.rank_key BEGIN
+        DELETE FROM search_fts WHERE rowid = old.rank_key;
+        INSERT INTO search_fts (rowid, name, description, keywords, author, maintainers, readme)
+        SELECT new.rank_key, new.name, new.description, new.keywords, new.author, new.maintainers, new.readme
+        WHERE new.rank_key IS NOT NULL;
+      END;
+      CREATE TRIGGER search_index_edited AFTER UPDATE OF name, description, keywords, author, maintainers, readme ON search_index
+      WHEN old.rank_key IS new.rank_key BEGIN
+        DELETE FROM search_fts WHERE rowid = old.rank_key;
+        INSERT INTO search_fts (rowid, name, description, keywords, author, maintainers, readme)
+        SELECT new.rank_key, new.name, new.description, new.keywords, new.author, new.maintainers, new.readme
+        WHERE new.rank_key IS NOT NULL;
+      END;
+      CREATE TRIGGER search_index_deleted AFTER DELETE ON search_index BEGIN
+        DELETE FROM search_fts WHERE rowid = old.rank_key;
+      END;
+
+      -- What the key is made of changes: re-key (the WHEN clauses keep a download that stays in its bucket cheap).
+      CREATE TRIGGER search_key_downloads AFTER UPDATE OF popularity ON package_downloads
+      WHEN CASE WHEN coalesce(new.popularity, 0.0) <= 0.0 THEN 0 ELSE min(1023, 1 + CAST(new.popularity * 16 AS INTEGER)) END
+        IS NOT CASE WHEN coalesce(old.popularity, 0.0) <= 0.0 THEN 0 ELSE min(1023, 1 + CAST(old.popularity * 16 AS INTEGER)) END BEGIN
+        UPDATE search_index SET rank_key = (SELECT rank_key FROM search_rank_keys WHERE package_id = new.package_id)
+        WHERE package_id = new.package_id;
+      END;
+      CREATE TRIGGER search_key_downloads_row AFTER INSERT ON package_downloads BEGIN
+        UPDATE search_index SET rank_key = (SELECT rank_key FROM search_rank_keys WHERE package_id = new.package_id)
+        WHERE package_id = new.package_id;
+      END;
+      CREATE TRIGGER search_key_package AFTER UPDATE OF access, modified_at ON packages
+      WHEN old.access IS NOT new.access
+        OR CAST(coalesce(julianday(old.modified_at), 2440587.5) - 2440587.5 AS INTEGER)
+          IS NOT CAST(coalesce(julianday(new.modified_at), 2440587.5) - 2440587.5 AS INTEGER) BEGIN
+        UPDATE search_index SET rank_key = (SELECT rank_key FROM search_rank_keys WHERE package_id = new.id)
+        WHERE package_id = new.id;
+      END;
+      CREATE TRIGGER search_key_unlisted AFTER INSERT ON unlisted_packages BEGIN
+        UPDATE search_index SET rank_key = (SELECT rank_key FROM search_rank_keys WHERE package_id = new.package_id)
+        WHERE package_id = new.package_id;
+      END;
+      CREATE TRIGGER search_key_relisted AFTER DELETE ON unlisted_packages BEGIN
+        UPDATE search_index SET rank_key = (SELECT rank_key FROM search_rank_keys WHERE package_id = old.package_id)
+        WHERE package_id = old.package_id;
+      END;
+
+      INSERT INTO search_index (package_id, name, description, keywords, author, maintainers, readme)
+      SELECT rowid, name, description, keywords, author, maintainers, readme FROM search_index_v1
+      WHERE rowid IN (SELECT id FROM packages);
+      DROP TABLE search_index_v1;
+      INSERT INTO search_fts (search_fts) VALUES ('optimize');
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {
