@@ -104,6 +104,40 @@ describe('shelf start-up and usage errors', () => {
   });
 });
 
+describe('shelf serve --json', () => {
+  it('prints one JSON line describing the running server, and nothing else on stdout', async () => {
+    const dataDir = tempDir();
+    const child = spawn(process.execPath, [SHELF, 'serve', '--json', '--port', '0', '--data-dir', dataDir, '--upstream', 'none'], {
+      cwd: tempDir(),
+      env: ENV,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    try {
+      const line = await new Promise<string>((resolveLine, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no JSON line within 20 s: ${stdout}`)), 20_000);
+        child.stdout.on('data', () => {
+          if (stdout.includes('\n')) {
+            clearTimeout(timer);
+            resolveLine(stdout.split('\n')[0]!);
+          }
+        });
+      });
+      const info = JSON.parse(line);
+      expect(info).toMatchObject({ dataDir, signup: expect.any(String), mirror: { offline: false, upstreams: [] } });
+      expect(info.registry).toBe(`${info.url}/`);
+      expect(info.ui).toBe(`${info.url}/-/ui/`);
+      expect(info.setupLink).toMatch(new RegExp(`^${info.url}/-/ui/#setup=`));
+      expect((await fetch(`${info.url}/-/ping`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolveExit) => child.once('exit', resolveExit));
+    }
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+  }, 30_000);
+});
+
 describe('shelf login', () => {
   it('reads the password from standard input when it is not a terminal, with --json', async () => {
     const first = await shelf(['login', '--registry', running.registry, '--username', 'piped', '--json'], PASSWORD);

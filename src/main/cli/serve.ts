@@ -9,7 +9,8 @@ const WARM_UP_DELAY_MS = 1000;
 export function registerServe(program: Command, rendererDir: string): void {
   const serve = program.command('serve').description('run the registry and its web UI without the desktop app');
   const readConfig = addSettingOptions(serve);
-  serve.action(async (options: ParsedOptions) => {
+  serve.option('--json', 'print one JSON line describing the running server (address, UI, setup link, mirror) instead of text');
+  serve.action(async (options: ParsedOptions & { json?: boolean }) => {
     const config = readConfig(options, rendererDir);
     const app = createApp(config, { mode: 'browser' });
     let url: string;
@@ -26,16 +27,31 @@ export function registerServe(program: Command, rendererDir: string): void {
     }
     await chooseUpstreams(app, url);
     const out = (line: string) => process.stdout.write(`${line}\n`);
-    out(`listening on ${url.replace(/\/$/, '')}`);
-    out(`data folder: ${config.dataDir}`);
-    out(config.rendererDir ? `web UI: ${url}${UI_PATH}` : 'web UI: not built (run `npm run build`); the registry works without it');
-    const setup = app.setupLink();
-    if (setup) out(`first run: create the admin account at ${setup} (this link works once)`);
-    out(`use it: npm config set registry ${url}   (sign-up is ${config.signup})`);
     const upstreams = app.services.mirror.listUpstreams();
-    if (config.mirror.offline) out('mirror: offline (serving cached packages only)');
-    else if (upstreams.length === 0) out('mirror: off (no upstream registry)');
-    else out(`mirror: ${upstreams.map((u) => (u.scope ? `${u.scope} → ${u.url}` : u.url)).join(', ')}`);
+    const setup = app.setupLink();
+    if (options.json) {
+      // One line, written once the server answers, so a script can read it and go.
+      out(
+        JSON.stringify({
+          url: url.replace(/\/$/, ''),
+          registry: url,
+          dataDir: config.dataDir,
+          ui: config.rendererDir ? `${url}${UI_PATH}` : null,
+          setupLink: setup ?? null,
+          signup: config.signup,
+          mirror: { offline: config.mirror.offline, upstreams: upstreams.map((u) => ({ scope: u.scope ?? null, url: u.url })) },
+        }),
+      );
+    } else {
+      out(`listening on ${url.replace(/\/$/, '')}`);
+      out(`data folder: ${config.dataDir}`);
+      out(config.rendererDir ? `web UI: ${url}${UI_PATH}` : 'web UI: not built (run `npm run build`); the registry works without it');
+      if (setup) out(`first run: create the admin account at ${setup} (this link works once)`);
+      out(`use it: npm config set registry ${url}   (sign-up is ${config.signup})`);
+      if (config.mirror.offline) out('mirror: offline (serving cached packages only)');
+      else if (upstreams.length === 0) out('mirror: off (no upstream registry)');
+      else out(`mirror: ${upstreams.map((u) => (u.scope ? `${u.scope} → ${u.url}` : u.url)).join(', ')}`);
+    }
     // What start-up left for first use (REST API, UI) is loaded a moment later: not before the first requests, and not
     // so late that a rebuild or an upgrade could replace the chunk files under a running server first.
     setTimeout(() => {
@@ -48,7 +64,8 @@ export function registerServe(program: Command, rendererDir: string): void {
     const shutdown = (signal: string) => {
       if (closing) return;
       closing = true;
-      out(`shelf: ${signal} received, stopping`);
+      // stdout stays the one JSON line under --json.
+      (options.json ? process.stderr : process.stdout).write(`shelf: ${signal} received, stopping\n`);
       void app.close().then(() => process.exit(0));
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
