@@ -50,4 +50,17 @@ describe('shelf install', () => {
     expect(linked.mode & 0o222).toBe(0);
     expect(statSync(join(dir, 'node_modules', 'tool', 'cli.js')).mode & 0o111).toBe(0o111);
   });
+
+  it('installs a lockfile without "resolved" URLs (npm omit-lockfile-registry-resolved) from the registry given', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(PROJECT, null, 2));
+    const first = captureIO(dir);
+    expect(await installCommand(undefined, { registry, cache: tempDir('shelf-cache-'), json: true }, first), first.stderr()).toBe(0);
+    const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8'));
+    for (const entry of Object.values<Record<string, unknown>>(lock.packages)) if (!entry.link) delete entry.resolved;
+    writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
+    const io = captureIO(dir);
+    expect(await installCommand(undefined, { registry, cache: tempDir('shelf-cache-'), json: true }, io), io.stderr()).toBe(0);
+    expect(JSON.parse(io.stdout())).toMatchObject({ installed: 8, downloads: 8, lockfileWritten: false });
+  });
 });

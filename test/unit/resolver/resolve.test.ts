@@ -256,3 +256,22 @@ describe('optional, overrides, workspaces, lockfile', () => {
     expect(moved.tree['node_modules/a']).toBe('a@1.1.0');
   });
 });
+
+describe('peer sets', () => {
+  it("chooses a peer by the dependent's own range when it also depends on it, as npm does", async () => {
+    // react-scripts wants react-refresh ^0.11.0; a plugin it depends on peers on >=0.10.0 <1.0.0 (npm: 0.11.0 for both).
+    const { tree } = await resolve(
+      {
+        scripts: { versions: { '1.0.0': { dependencies: { plugin: '^1.0.0', refresh: '^0.11.0' } } } },
+        plugin: { versions: { '1.0.0': { peerDependencies: { refresh: '>=0.10.0 <1.0.0' } } } },
+        refresh: { versions: { '0.11.0': {}, '0.19.0': {} } },
+      },
+      { dependencies: { scripts: '1.0.0' } },
+    );
+    expect(tree).toEqual({
+      'node_modules/plugin': 'plugin@1.0.0',
+      'node_modules/refresh': 'refresh@0.11.0',
+      'node_modules/scripts': 'scripts@1.0.0',
+    });
+  });
+});

@@ -61,17 +61,20 @@ export async function installFromLockfile(dir: string, lock: Lockfile, options: 
     toFetch.map(async ([location, entry]) => {
       const name = entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 13);
       const label = `${name}@${entry.version}`;
-      if (!entry.resolved)
+      if (!entry.resolved && !(entry.version && entry.integrity))
         throw new ShelfError(
           'invalid_request',
           `the lockfile has no "resolved" URL for ${label} at ${location}; run \`shelf lock\` to write one`,
         );
+      // npm leaves registry URLs out when told to (omit-lockfile-registry-resolved) and then fetches from the
+      // configured registry at the conventional address; so does Shelf (the integrity still pins the bytes).
+      const url = entry.resolved ?? `${options.client.registry}${name}/-/${name.replace(/^@[^/]+\//, '')}-${entry.version}.tgz`;
       const dest = join(dir, location);
       // Warm: copy the already verified and unpacked files; cold: fetch (or read the tarball cache), verify, unpack once.
       // A package whose install script will run gets its own copies: the script may rewrite its files in place.
       const link = !(options.scripts && entry.hasInstallScript);
       if (!(await store.copyTo(entry.integrity, dest, { link }))) {
-        const { bytes } = await options.cache.get(label, entry.integrity, () => options.client.tarball(entry.resolved!));
+        const { bytes } = await options.cache.get(label, entry.integrity, () => options.client.tarball(url));
         await store.add(bytes, entry.integrity, dest, label, { link });
       }
       report.installed += 1;

@@ -1,6 +1,7 @@
 // Owns choosing one version from a packument the way npm does (npm-pick-manifest), and recording why.
+import { checkEngine } from 'npm-install-checks';
 import pickManifest from 'npm-pick-manifest';
-import semver from 'semver';
+import semver, { type SemVer } from 'semver';
 import { ShelfError } from '../../errors';
 import type { Choice, Manifest, Packument } from './types';
 import type { Requested } from './spec';
@@ -49,7 +50,14 @@ function pickUncached(
   // Yanked versions are never chosen for a new resolution (a lockfile that already names one keeps it).
   const choosable = choosablePackument(packument);
   try {
-    manifest = pickManifest(choosable, wanted, { defaultTag: 'latest', nodeVersion });
+    const fast = requested.kind === 'range' ? fastRangePick(choosable, wanted, nodeVersion) : undefined;
+    const exact = fast === undefined ? undefined : choosable.versions[fast];
+    // For an exact version pickManifest only looks it up and normalises `bin` (deleting an absent one): without a `bin`
+    // that is the manifest itself, so the lookup (npm-package-arg's parse of the spec) is skipped.
+    manifest =
+      exact && exact.bin === undefined && !Object.hasOwn(exact, 'bin')
+        ? exact
+        : pickManifest(choosable, fast ?? wanted, { defaultTag: 'latest', nodeVersion });
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ETARGET' || code === 'ENOVERSIONS') {
@@ -61,6 +69,80 @@ function pickUncached(
   return { manifest, choice: describeChoice(packument, requested, manifest.version, nodeVersion) };
 }
 
+interface IndexedVersion {
+  version: string;
+  parsed: SemVer;
+  manifest: Manifest;
+}
+
+/** A packument's valid versions, parsed once and sorted newest first (ties keep the document's order, as a stable sort does). */
+const indexes = new WeakMap<Packument, IndexedVersion[]>();
+
+function versionIndex(packument: Packument): IndexedVersion[] {
+  let index = indexes.get(packument);
+  if (index) return index;
+  index = [];
+  for (const [version, manifest] of Object.entries(packument.versions)) {
+    const parsed = semver.parse(version, true);
+    if (parsed) index.push({ version, parsed, manifest });
+  }
+  index.sort((a, b) => b.parsed.compare(a.parsed));
+  indexes.set(packument, index);
+  return index;
+}
+
+const engineOk = (manifest: Manifest, nodeVersion: string): boolean => {
+  try {
+    checkEngine(manifest, null, nodeVersion);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * npm-pick-manifest's choice for a range, found in one pass over the pre-sorted versions instead of its parse-and-sort of
+ * every version on every call (most of a resolution's CPU time). Returns the exact version, which pickManifest then
+ * looks up (so its bin normalisation and result stay its own), or undefined to leave the whole choice to pickManifest:
+ * anything unusual (an exact version, a tag, policy-restricted or staged versions, an unclean version string, no match).
+ * The order is pickManifest's: the `latest` tag when it satisfies and is neither deprecated nor engine-incompatible;
+ * else the highest version that is neither, then engine-compatible but deprecated, then not deprecated, then any.
+ */
+function fastRangePick(packument: Packument, wanted: string, nodeVersion: string): string | undefined {
+  const unusual = packument as { policyRestrictions?: unknown; stagedVersions?: unknown };
+  if (!wanted || unusual.policyRestrictions || unusual.stagedVersions || semver.valid(wanted, true)) return undefined;
+  let range: semver.Range;
+  try {
+    range = new semver.Range(wanted, { loose: true });
+  } catch {
+    return undefined;
+  }
+  const latest = packument['dist-tags']?.latest;
+  const latestManifest = latest ? packument.versions[latest] : undefined;
+  if (latest && latestManifest && (wanted === '*' || semver.satisfies(latest, range, { loose: true }))) {
+    if (engineOk(latestManifest, nodeVersion) && !latestManifest.deprecated) return cleanOrUndefined(latest);
+  }
+  let engineOnly: IndexedVersion | undefined;
+  let notDeprecatedOnly: IndexedVersion | undefined;
+  let any: IndexedVersion | undefined;
+  for (const entry of versionIndex(packument)) {
+    if (!range.test(entry.parsed)) continue;
+    const engine = engineOk(entry.manifest, nodeVersion);
+    const notDeprecated = !entry.manifest.deprecated;
+    if (engine && notDeprecated) return cleanOrUndefined(entry.version);
+    if (engine) engineOnly ??= entry;
+    else if (notDeprecated) notDeprecatedOnly ??= entry;
+    else any ??= entry;
+  }
+  const best = engineOnly ?? notDeprecatedOnly ?? any;
+  return best ? cleanOrUndefined(best.version) : undefined;
+}
+
+/** pickManifest looks an exact version up by its clean form; a key that is not clean goes the slow way. */
+function cleanOrUndefined(version: string): string | undefined {
+  return semver.clean(version, { loose: true }) === version ? version : undefined;
+}
+
 function describeChoice(
   packument: Packument,
   requested: Exclude<Requested, { kind: 'workspace' }>,
@@ -70,14 +152,28 @@ function describeChoice(
   if (requested.kind === 'tag') return { rule: 'dist-tag', skipped: [] };
   const range = requested.range;
   const latest = packument['dist-tags'].latest;
-  const versions = Object.keys(packument.versions).filter((v) => semver.valid(v, true));
-  const skipped = versions
-    .filter((v) => semver.gt(v, chosen, true) && semver.satisfies(v, range, { loose: true }))
-    .sort((a, b) => semver.rcompare(a, b, true))
-    .map((version) => ({ version, reason: skipReason(packument.versions[version]!, nodeVersion, latest) }));
-  const newest = versions.filter((v) => !semver.prerelease(v, true)).sort((a, b) => semver.rcompare(a, b, true))[0];
+  const chosenParsed = semver.parse(chosen, true);
+  let parsedRange: semver.Range | undefined;
+  try {
+    parsedRange = new semver.Range(range, { loose: true });
+  } catch {
+    parsedRange = undefined;
+  }
+  const skipped: Choice['skipped'] = [];
+  let newest: IndexedVersion | undefined;
+  // Newest first: the versions above the chosen one come first, so the walk stops at it.
+  for (const entry of versionIndex(packument)) {
+    if (!newest && !entry.parsed.prerelease.length) newest = entry;
+    if (!chosenParsed || entry.parsed.compare(chosenParsed) <= 0) {
+      if (newest) break;
+      continue;
+    }
+    if (parsedRange?.test(entry.parsed)) skipped.push({ version: entry.version, reason: skipReason(entry.manifest, nodeVersion, latest) });
+  }
   const newestRejected =
-    newest && semver.gt(newest, chosen, true) && !semver.satisfies(newest, range, { loose: true }) ? { version: newest, range } : undefined;
+    newest && chosenParsed && newest.parsed.compare(chosenParsed) > 0 && !parsedRange?.test(newest.parsed)
+      ? { version: newest.version, range }
+      : undefined;
   return { rule: chosen === latest ? 'latest-tag' : 'highest-match', skipped, ...(newestRejected && { newestRejected }) };
 }
 

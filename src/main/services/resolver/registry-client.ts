@@ -2,7 +2,7 @@
 import { ShelfError, notFound } from '../../errors';
 import { httpFetch, httpGet } from './http-fetch';
 import { createLimiter, type Limiter } from './limit';
-import type { Packument } from './types';
+import type { Manifest, Packument } from './types';
 
 export type FetchLike = (url: string, init?: { headers?: Record<string, string> }) => Promise<Response>;
 
@@ -13,9 +13,15 @@ export interface RegistryClientOptions {
   fetch?: FetchLike;
   /** Requests in flight at once (default 16). */
   concurrency?: number;
-  /** Ask for full documents instead of abbreviated ones (needed for `license`). */
+  /**
+   * Every field the lockfile records, `license` included: abbreviated documents where the registry puts the license in
+   * them (Shelf's mirror does), full ones otherwise.
+   */
   fullMetadata?: boolean;
 }
+
+/** Abbreviated documents without any license, in a row, after which a registry is taken to never include it. */
+const LICENSE_MISSES_BEFORE_FULL = 3;
 
 /** npm's own Accept header: abbreviated where the registry has it, full JSON otherwise. */
 const ABBREVIATED_ACCEPT = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
@@ -29,6 +35,9 @@ export class RegistryClient {
   private readonly packuments = new Map<string, Promise<Packument>>();
   /** Count of documents fetched over the network, for progress and benchmarks. */
   fetched = 0;
+  /** Abbreviated documents in a row that carried no license (see fetchPackument). */
+  private licenseMisses = 0;
+  private abbreviatedLacksLicense = false;
 
   constructor(private readonly options: RegistryClientOptions) {
     this.registry = options.registry.endsWith('/') ? options.registry : `${options.registry}/`;
@@ -72,24 +81,40 @@ export class RegistryClient {
 
   private async fetchPackument(name: string): Promise<Packument> {
     const url = `${this.registry}${name.startsWith('@') ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name)}`;
-    const accept = this.options.fullMetadata ? 'application/json' : ABBREVIATED_ACCEPT;
-    if (!this.options.fetch) return this.fetchPackumentRaw(name, url, accept);
-    const response = await this.request(url, accept);
-    if (response.status === 404) {
+    if (!this.options.fullMetadata) return (await this.fetchDocument(name, url, ABBREVIATED_ACCEPT)).doc;
+    if (this.abbreviatedLacksLicense) return (await this.fetchDocument(name, url, 'application/json')).doc;
+    // The lockfile records `license`, which npm's abbreviated documents leave out but Shelf's mirror keeps: ask for the
+    // abbreviated one (for the cra tree 59 MB to parse instead of 145 MB) and fall back to the full one when it carries no license at all.
+    const first = await this.fetchDocument(name, url, ABBREVIATED_ACCEPT);
+    if (!first.abbreviated || carriesLicense(first.doc)) {
+      this.licenseMisses = 0;
+      return first.doc;
+    }
+    // A registry whose abbreviated documents never carry it (npm's) is asked for full ones from then on.
+    if (++this.licenseMisses >= LICENSE_MISSES_BEFORE_FULL) this.abbreviatedLacksLicense = true;
+    return (await this.fetchDocument(name, url, 'application/json')).doc;
+  }
+
+  /** One packument, trimmed; `abbreviated` says whether the registry answered with the abbreviated form. */
+  private async fetchDocument(name: string, url: string, accept: string): Promise<{ doc: Packument; abbreviated: boolean }> {
+    const { status, contentType, body } = this.options.fetch ? await this.fetchWithResponse(url, accept) : await this.fetchRaw(url, accept);
+    if (status === 404) {
       throw notFound(`package ${name} is not in the registry ${this.registry}; check the name, or publish it there first`);
     }
-    if (!response.ok) throw this.failure(response.status, `package ${name}`, await errorText(response));
+    if (status < 200 || status >= 300) {
+      const detail = body as { error?: string; message?: string } | undefined;
+      throw this.failure(status, `package ${name}`, detail?.message ?? detail?.error ?? '');
+    }
     this.fetched += 1;
-    const doc = (await response.json()) as Packument;
-    if (!doc || typeof doc !== 'object' || !doc.versions) {
+    const packument = body as Packument | undefined;
+    if (!packument || typeof packument !== 'object' || !packument.versions) {
       throw new ShelfError('internal', `the registry ${this.registry} sent a document for ${name} without versions`);
     }
-    doc['dist-tags'] ??= {};
-    return doc;
+    return { doc: trimPackument(packument), abbreviated: contentType.includes('vnd.npm.install-v1') };
   }
 
   /** The default path: node:http straight to a Buffer and JSON.parse, no WHATWG Response in between. */
-  private async fetchPackumentRaw(name: string, url: string, accept: string): Promise<Packument> {
+  private async fetchRaw(url: string, accept: string): Promise<{ status: number; contentType: string; body: unknown }> {
     let raw;
     try {
       raw = await httpGet(url, this.headersFor(url, accept));
@@ -98,26 +123,25 @@ export class RegistryClient {
         cause: error,
       });
     }
-    if (raw.status === 404) {
-      throw notFound(`package ${name} is not in the registry ${this.registry}; check the name, or publish it there first`);
-    }
-    let doc: unknown;
+    let body: unknown;
     try {
-      doc = JSON.parse(raw.body.toString('utf8'));
+      body = raw.status === 404 ? undefined : JSON.parse(raw.body.toString('utf8'));
     } catch {
-      doc = undefined;
+      body = undefined;
     }
-    if (raw.status < 200 || raw.status >= 300) {
-      const body = doc as { error?: string; message?: string } | undefined;
-      throw this.failure(raw.status, `package ${name}`, body?.message ?? body?.error ?? '');
+    return { status: raw.status, contentType: String(raw.headers['content-type'] ?? ''), body };
+  }
+
+  /** The path for an injected fetch (tests inject one). */
+  private async fetchWithResponse(url: string, accept: string): Promise<{ status: number; contentType: string; body: unknown }> {
+    const response = await this.request(url, accept);
+    let body: unknown;
+    try {
+      body = response.status === 404 ? undefined : await response.json();
+    } catch {
+      body = undefined;
     }
-    this.fetched += 1;
-    const packument = doc as Packument | undefined;
-    if (!packument || typeof packument !== 'object' || !packument.versions) {
-      throw new ShelfError('internal', `the registry ${this.registry} sent a document for ${name} without versions`);
-    }
-    packument['dist-tags'] ??= {};
-    return packument;
+    return { status: response.status, contentType: response.headers.get('content-type') ?? '', body };
   }
 
   private headersFor(url: string, accept: string): Record<string, string> {
@@ -152,6 +176,71 @@ export class RegistryClient {
     if (status === 404) return notFound(`${what} was not found on ${this.registry}${suffix}`);
     return new ShelfError('internal', `the registry answered ${status} for ${what}${suffix}`);
   }
+}
+
+/**
+ * Fields of a version that resolution, the lockfile, install and the reports read; in the manifest's own key order
+ * (the lockfile writer keeps it). `scripts` is cut down to the install hooks, which decide `hasInstallScript`.
+ */
+const MANIFEST_FIELDS = new Set([
+  '_id',
+  'name',
+  'version',
+  'deprecated',
+  'yanked',
+  'license',
+  'dependencies',
+  'optionalDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'bundleDependencies',
+  'bundledDependencies',
+  'acceptDependencies',
+  'bin',
+  'directories',
+  'engines',
+  'os',
+  'cpu',
+  'libc',
+  'funding',
+  'dist',
+  '_hasShrinkwrap',
+  'hasInstallScript',
+  // Where an /api/v1 version came from: its dependency ranges may be Cargo-style (cargo-ranges.ts).
+  '_shelfSource',
+]);
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
+
+/**
+ * Keeps only what resolution reads. A full packument is mostly readmes, maintainers and per-version package.json noise
+ * (the cra tree's 145 MB of full documents keep 43 MB); holding all of it for a whole run set both the peak memory and
+ * much of the garbage collector's time.
+ */
+export function trimPackument(doc: Packument): Packument {
+  const versions: Record<string, Manifest> = {};
+  for (const [version, manifest] of Object.entries(doc.versions)) {
+    if (!manifest || typeof manifest !== 'object') continue;
+    const kept: Record<string, unknown> = {};
+    for (const key of Object.keys(manifest)) {
+      if (MANIFEST_FIELDS.has(key)) kept[key] = manifest[key];
+      else if (key === 'scripts' && manifest.scripts && typeof manifest.scripts === 'object') {
+        const hooks = INSTALL_SCRIPTS.filter((hook) => typeof manifest.scripts![hook] === 'string');
+        if (hooks.length) kept.scripts = Object.fromEntries(hooks.map((hook) => [hook, manifest.scripts![hook]]));
+      }
+    }
+    versions[version] = kept as Manifest;
+  }
+  const trimmed: Packument = { name: doc.name, 'dist-tags': doc['dist-tags'] ?? {}, versions };
+  // npm-pick-manifest honours these two when a registry sends them.
+  const extra = doc as unknown as Record<string, unknown>;
+  for (const key of ['policyRestrictions', 'stagedVersions'])
+    if (extra[key] !== undefined) (trimmed as unknown as Record<string, unknown>)[key] = extra[key];
+  return trimmed;
+}
+
+function carriesLicense(doc: Packument): boolean {
+  for (const manifest of Object.values(doc.versions)) if (manifest.license !== undefined) return true;
+  return false;
 }
 
 async function errorText(response: Response): Promise<string> {

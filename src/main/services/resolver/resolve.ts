@@ -332,12 +332,42 @@ class TreeBuilder {
 
   private prefetch(edge: Edge): void {
     if (edge.type === 'workspace' || edge.type === 'peerOptional') return;
+    this.speculate(edge.name, edge.effectiveSpec);
+  }
+
+  /** name + spec pairs already followed ahead of the placement (see speculate). */
+  private readonly speculated = new Set<string>();
+
+  /**
+   * Fetches ahead of placement: as soon as a packument arrives, picks the version this spec would get and asks for its
+   * dependencies' packuments, and theirs in turn. Placement walks the tree level by level and waits for each level's
+   * documents; without this, a cold run waited for one network round trip per level. The picks are cached per document,
+   * so the placement reuses them; a guess that placement does not take costs one unneeded document, never a wrong result.
+   */
+  private speculate(name: string, spec: string): void {
+    const key = `${name}\0${spec}`;
+    if (this.speculated.has(key)) return;
+    this.speculated.add(key);
+    let requested;
     try {
-      const requested = parseSpec(edge.name, edge.effectiveSpec, 'a dependency');
-      if (requested.kind !== 'workspace' && !this.workspacesByName.has(requested.packageName)) this.client.prefetch(requested.packageName);
+      requested = parseSpec(name, spec, 'a dependency');
     } catch {
-      /* reported when the edge is resolved */
+      return; // reported when the edge is resolved
     }
+    if (requested.kind === 'workspace' || this.workspacesByName.has(requested.packageName)) return;
+    const wanted = requested;
+    this.client
+      .packument(wanted.packageName)
+      .then((packument) => {
+        const manifest = normaliseManifestRanges(pickVersion(packument, wanted, this.nodeVersion).manifest);
+        for (const deps of [manifest.dependencies, manifest.optionalDependencies]) {
+          for (const [dep, depSpec] of Object.entries(deps ?? {})) this.speculate(dep, depSpec);
+        }
+        if (this.options.legacyPeerDeps) return;
+        for (const [peer, peerSpec] of Object.entries(manifest.peerDependencies ?? {}))
+          if (!manifest.peerDependenciesMeta?.[peer]?.optional) this.speculate(peer, peerSpec);
+      })
+      .catch(() => undefined);
   }
 
   /** Picks the version for an edge (lockfile, workspace, registry) and the peers that must come with it. */
@@ -429,11 +459,30 @@ class TreeBuilder {
         if (existing && this.satisfiesEdge(existing, peerEdge)) continue;
         // An optional peer joins the set only when a copy that does not fit is already in reach (npm's peer set does the same).
         if (optional && !existing) continue;
-        const peer = await this.pendingFromEdge(peerEdge, from, seen);
+        const peer = await this.peerFor(peerEdge, from, seen);
         if (peer) pending.peers.set(peerName, peer);
       }
     }
     return pending;
+  }
+
+  /**
+   * The version for a peer in a dependency's peer set. As npm does (#loadPeerSet), when the dependent itself depends on
+   * that name, its own range chooses and the peer's range only advises: the peer's pick is taken instead only when the
+   * dependent's pick does not satisfy the peer and the peer's pick satisfies the dependent. (react-scripts wants
+   * react-refresh ^0.11.0, and a plugin it depends on peers on <1.0.0: both get 0.11.0, not 0.19.0 beside a nested copy.)
+   */
+  private async peerFor(peerEdge: Edge, from: Node, seen: Set<string>): Promise<Pending | null> {
+    const own = from.edgesOut.get(peerEdge.name);
+    if (!own || own.type === 'workspace') return this.pendingFromEdge(peerEdge, from, seen);
+    const before = new Set(seen);
+    const byOwn = await this.pendingFromEdge({ ...peerEdge, spec: own.spec, effectiveSpec: own.effectiveSpec }, from, seen);
+    if (!byOwn || this.satisfiesEdge(byOwn.node, peerEdge)) return byOwn;
+    const byPeerSeen = new Set(before);
+    const byPeer = await this.pendingFromEdge(peerEdge, from, byPeerSeen);
+    if (!byPeer || !this.satisfiesEdge(byPeer.node, own)) return byOwn;
+    for (const name of byPeerSeen) seen.add(name);
+    return byPeer;
   }
 
   /** The version an existing lockfile put where this edge would resolve from, if it still satisfies. */

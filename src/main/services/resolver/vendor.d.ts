@@ -23,4 +23,9 @@ declare module 'npm-install-checks' {
     force?: boolean,
     environment?: { os?: string; cpu?: string; libc?: string },
   ): void;
+  export function checkEngine(
+    target: { engines?: Record<string, string>; _id?: string },
+    npmVersion: string | null,
+    nodeVersion: string,
+  ): void;
 }
