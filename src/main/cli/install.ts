@@ -6,6 +6,7 @@ import { resolveConfig } from '../config/load';
 import {
   TarballCache,
   buildLockfile,
+  serializeLockfile,
   checkLockfile,
   installFromLockfile,
   loadProject,
@@ -70,7 +71,7 @@ export function installCommand(folder: string | undefined, flags: InstallFlags, 
       onProgress: (done, total) => bar.update(`installing ${done}/${total}`),
     });
     bar.done();
-    if (resolved) writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+    if (resolved) writeFileSync(join(dir, 'package-lock.json'), serializeLockfile(lock));
     const ms = Math.round(performance.now() - started);
     if (flags.json) {
       io.out(`${JSON.stringify({ ...report, ms, lockfileWritten: resolved }, null, 2)}\n`);

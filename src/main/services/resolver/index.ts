@@ -2,7 +2,7 @@
 export { RegistryClient, type RegistryClientOptions, type FetchLike } from './registry-client';
 export { resolveProject } from './resolve';
 export { loadProject, readManifest } from './project';
-export { buildLockfile, renderLockfile, type Lockfile } from './lockfile-write';
+export { buildLockfile, renderLockfile, serializeLockfile, type Lockfile } from './lockfile-write';
 export { readLockfile, parseLockfile, type ParsedLock } from './lockfile-read';
 export { checkLockfile } from './lockfile-check';
 export { ResolutionFailure, type Conflict } from './failure';

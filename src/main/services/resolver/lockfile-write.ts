@@ -1,4 +1,6 @@
-// Owns rendering a resolved graph as package-lock.json v3, with the entries and fields npm writes.
+// Owns rendering a resolved graph as package-lock.json v3, with the entries and fields npm writes, laid out as npm lays
+// them out, so that `npm install --package-lock-only` leaves the file byte for byte as it is.
+import stringify from 'json-stringify-nice';
 import type { Manifest, Node, ResolvedGraph } from './types';
 
 export interface Lockfile {
@@ -54,8 +56,18 @@ export function buildLockfile(graph: ResolvedGraph): Lockfile {
   };
 }
 
+/**
+ * npm's own serialiser (arborist's Shrinkwrap uses json-stringify-nice with this key order): in every object, plain
+ * values before objects, these keys first in this order, the rest in locale order.
+ */
+const NPM_KEY_ORDER = ['name', 'version', 'lockfileVersion', 'resolved', 'integrity', 'requires', 'packages', 'dependencies'];
+
+export function serializeLockfile(lock: Lockfile): string {
+  return stringify(lock, NPM_KEY_ORDER, 2);
+}
+
 export function renderLockfile(graph: ResolvedGraph): string {
-  return `${JSON.stringify(buildLockfile(graph), null, 2)}\n`;
+  return serializeLockfile(buildLockfile(graph));
 }
 
 function entryFor(node: Node): Record<string, unknown> {
@@ -77,7 +89,7 @@ function entryFor(node: Node): Record<string, unknown> {
   if (m._hasShrinkwrap) entry.hasShrinkwrap = true;
   for (const key of Object.keys(m)) {
     if (!PACKAGE_FIELDS.has(key)) continue;
-    const value = key === 'bin' ? normaliseBin(m) : m[key];
+    const value = lockValue(m, key);
     if (value === undefined || isEmpty(value)) continue;
     entry[key] = value;
   }
@@ -87,10 +99,20 @@ function entryFor(node: Node): Record<string, unknown> {
 function topEntry(m: Manifest): Record<string, unknown> {
   const entry: Record<string, unknown> = {};
   for (const key of TOP_FIELDS) {
-    const value = key === 'bin' ? normaliseBin(m) : m[key];
+    const value = lockValue(m, key);
     if (value !== undefined && !isEmpty(value)) entry[key] = value;
   }
   return entry;
+}
+
+/** A manifest field as npm records it: bin normalised, a license object reduced to its type. */
+function lockValue(m: Manifest, key: string): unknown {
+  if (key === 'bin') return normaliseBin(m);
+  const value = m[key];
+  if (key === 'license' && typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string') {
+    return (value as { type: string }).type;
+  }
+  return value;
 }
 
 export function hasInstallScript(m: Manifest): boolean {
@@ -115,6 +137,8 @@ export function normaliseBin(m: Manifest): Record<string, string> | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
+/** npm leaves out falsy values and empty objects. */
 function isEmpty(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+  if (!value) return true;
+  return typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0;
 }

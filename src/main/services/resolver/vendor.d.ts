@@ -29,3 +29,9 @@ declare module 'npm-install-checks' {
     nodeVersion: string,
   ): void;
 }
+
+declare module 'json-stringify-nice' {
+  /** JSON.stringify with object keys sorted (preferred keys first, plain values before objects); ends with a newline when indented. */
+  function stringify(value: unknown, replacer?: string[] | ((key: string, value: unknown) => unknown), space?: number | string): string;
+  export = stringify;
+}
