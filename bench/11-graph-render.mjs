@@ -32,6 +32,7 @@ import {
   tempDir,
   waitForOk,
   writeResult,
+  stopper,
 } from './lib/common.mjs';
 
 const ID = '11-graph-render';
@@ -108,17 +109,6 @@ function generateRegistry(dir, upstreamUrl) {
 }
 
 // ---------------------------------------------------------------- processes
-
-function stopper(child) {
-  return async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-}
 
 async function startUpstream(dir) {
   const port = await freePort();

@@ -127,7 +127,8 @@ export function rssOf(pid) {
   }
 }
 
-function stopper(child) {
+/** Stops a child process: SIGTERM, then SIGKILL after 5 s; resolves once it has exited. */
+export function stopper(child) {
   return async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
