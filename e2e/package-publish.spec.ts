@@ -1,14 +1,19 @@
 // The Package screen's dependencies and dependents (linked where this registry has them, keyboard-reachable, with its empty
 // states), and the Publish screen publishing to a remote registry added on the Registries screen — a second Shelf on
 // loopback — as well as to this one. axe-core on each state; a screenshot of each.
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RPC_PATH } from '../src/shared/contract';
 import { createNpmUser } from './support/npm';
-import { collectPageProblems, expectOverview, screenshot } from './support/pages';
+import {
+  callContract,
+  collectPageProblems,
+  expectAccessible as expectAccessibleOn,
+  expectOverview,
+  openScreen,
+  screenshot,
+} from './support/pages';
 import { createAdminDirectly, startServer, type ShelfServer } from './support/server';
 
 test.describe.configure({ mode: 'serial' });
@@ -28,23 +33,9 @@ function writePackage(name: string, manifest: Record<string, unknown>): string {
   return dir;
 }
 
-async function rpc(name: string, args: unknown): Promise<unknown> {
-  const response = await page.request.post(`${server.url}${RPC_PATH}/${name}`, { data: args, headers: { Origin: server.url } });
-  const body = (await response.json()) as unknown;
-  if (!response.ok()) throw new Error(`${name} answered ${response.status()}: ${JSON.stringify(body)}`);
-  return body;
-}
-
-async function expectAccessible(name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-async function go(label: string, heading: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: label, exact: true }).click();
-  await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
-}
+const rpc = (name: string, args: unknown) => callContract(page, server.url, name, args);
+const expectAccessible = (screen: string) => expectAccessibleOn(page, screen);
+const go = (label: string, heading: string) => openScreen(page, label, heading);
 
 test.beforeAll(async ({ browser }) => {
   [server, remote] = await Promise.all([startServer(), startServer()]);

@@ -1,13 +1,19 @@
 // Every screen's main flow in browser mode, from an empty data folder: first-run admin, publish a fixture folder, see it
 // in search, open it, create and revoke a token, a dependency graph with a conflict and its explanation, a prefetch with
 // progress, the remaining screens; axe-core on each screen (no serious or critical violations); a screenshot of each.
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RPC_PATH } from '../src/shared/contract';
-import { collectPageProblems, expectOverview, fillSetupForm, screenshot } from './support/pages';
+import {
+  callContract,
+  collectPageProblems,
+  expectAccessible as expectAccessibleOn,
+  expectOverview,
+  openScreen,
+  fillSetupForm,
+  screenshot,
+} from './support/pages';
 import { startServer, type ShelfServer } from './support/server';
 import { createNpmUser, publishWithNpm } from './support/npm';
 
@@ -27,24 +33,9 @@ function writePackage(dir: string, manifest: Record<string, unknown>, files: Rec
   return dir;
 }
 
-/** A contract call from the signed-in page (same origin, same session cookie), for setting up fixtures quickly. */
-async function rpc(name: string, args: unknown): Promise<unknown> {
-  const response = await page.request.post(`${server.url}${RPC_PATH}/${name}`, { data: args, headers: { Origin: server.url } });
-  const body = (await response.json()) as unknown;
-  if (!response.ok()) throw new Error(`${name} answered ${response.status()}: ${JSON.stringify(body)}`);
-  return body;
-}
-
-async function expectAccessible(name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-async function go(label: string, heading: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: label, exact: true }).click();
-  await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
-}
+const rpc = (name: string, args: unknown) => callContract(page, server.url, name, args);
+const expectAccessible = (screen: string) => expectAccessibleOn(page, screen);
+const go = (label: string, heading: string) => openScreen(page, label, heading);
 
 test.beforeAll(async ({ browser }) => {
   upstream = await startServer();

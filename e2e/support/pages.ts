@@ -1,6 +1,8 @@
 // Page-level steps the specs share: filling the setup form and waiting for the overview.
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 import { join } from 'node:path';
+import { RPC_PATH } from '../../src/shared/contract';
 import { SCREENSHOTS } from './server';
 
 export const ADMIN = { username: 'admin', email: 'admin@example.test', password: 'correct horse battery' };
@@ -49,4 +51,25 @@ export async function screenshot(page: Page, name: string, options: { dark?: boo
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-dark.png`), fullPage: true });
     await page.emulateMedia({ colorScheme: 'light' });
   }
+}
+
+/** A contract call from the signed-in page (same origin, same session cookie), for setting up fixtures quickly. */
+export async function callContract(page: Page, baseUrl: string, name: string, args: unknown): Promise<unknown> {
+  const response = await page.request.post(`${baseUrl}${RPC_PATH}/${name}`, { data: args, headers: { Origin: baseUrl } });
+  const body = (await response.json()) as unknown;
+  if (!response.ok()) throw new Error(`${name} answered ${response.status()}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** axe-core on the page as it stands: no serious or critical violations, each named with the screen it was found on. */
+export async function expectAccessible(page: Page, screen: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${screen}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+/** Opens a screen from the navigation and waits for its heading. */
+export async function openScreen(page: Page, label: string, heading: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: label, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
 }
