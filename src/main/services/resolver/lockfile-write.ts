@@ -12,7 +12,7 @@ export interface Lockfile {
 }
 
 /** Manifest fields npm copies into a package's lock entry; kept in the manifest's own order, as npm's output shows. */
-const PACKAGE_FIELDS = new Set([
+export const PACKAGE_FIELDS = new Set([
   'license',
   'dependencies',
   'optionalDependencies',

@@ -2,6 +2,7 @@
 import { ShelfError, notFound } from '../../errors';
 import { httpFetch, httpGet } from './http-fetch';
 import { createLimiter, type Limiter } from './limit';
+import { PACKAGE_FIELDS } from './lockfile-write';
 import type { Manifest, Packument } from './types';
 
 export type FetchLike = (url: string, init?: { headers?: Record<string, string> }) => Promise<Response>;
@@ -183,26 +184,14 @@ export class RegistryClient {
  * (the lockfile writer keeps it). `scripts` is cut down to the install hooks, which decide `hasInstallScript`.
  */
 const MANIFEST_FIELDS = new Set([
+  // Every field the lockfile records, so that a field added there can never be trimmed away here.
+  ...PACKAGE_FIELDS,
   '_id',
   'name',
   'version',
-  'deprecated',
   'yanked',
-  'license',
-  'dependencies',
-  'optionalDependencies',
-  'peerDependencies',
-  'peerDependenciesMeta',
-  'bundleDependencies',
   'bundledDependencies',
-  'acceptDependencies',
-  'bin',
   'directories',
-  'engines',
-  'os',
-  'cpu',
-  'libc',
-  'funding',
   'dist',
   '_hasShrinkwrap',
   'hasInstallScript',
