@@ -29,6 +29,7 @@ import {
   summarize,
   tempDir,
   writeResult,
+  NPM_FLAGS,
 } from './lib/common.mjs';
 
 const ID = '07-install';
@@ -42,7 +43,6 @@ result.upstream = `${registry} — used once to pre-fill the mirrors and npm's c
 const lockEntries = Object.keys(JSON.parse(readFileSync(join(fixtureDir, 'package-lock.json'), 'utf8')).packages ?? {}).filter(
   (k) => k,
 ).length;
-const NPM_FLAGS = ['--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier'];
 
 function project() {
   const dir = tempDir(`shelf-bench-07-${FIXTURE}-`);

@@ -28,6 +28,7 @@ import {
   summarize,
   tempDir,
   writeResult,
+  NPM_FLAGS,
 } from './lib/common.mjs';
 
 const ID = '08-resolve';
@@ -36,7 +37,6 @@ const FIXTURE = args.quick ? 'small' : 'cra';
 const fixtureDir = join(FIXTURES, FIXTURE);
 const registry = npmRegistry();
 const result = newResult(ID, `Resolution of the ${FIXTURE} fixture against a warm mirror`, args);
-const NPM_FLAGS = ['--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier'];
 
 const help = await runCapture(process.execPath, [SHELF_BIN, 'lock', '--help'], { cwd: ROOT, allowFail: true, timeoutMs: 30_000 });
 const lockAvailable = help.code === 0 && /Usage: shelf lock/.test(help.stdout);

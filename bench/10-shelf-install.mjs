@@ -23,6 +23,7 @@ import {
   summarize,
   tempDir,
   writeResult,
+  NPM_FLAGS,
 } from './lib/common.mjs';
 
 const ID = '10-shelf-install';
@@ -31,7 +32,6 @@ const FIXTURE = args.quick ? 'small' : 'cra';
 const fixtureDir = join(FIXTURES, FIXTURE);
 const registry = npmRegistry();
 const result = newResult(ID, `shelf install of the ${FIXTURE} fixture from its lockfile, warm caches`, args);
-const NPM_FLAGS = ['--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier'];
 
 const mirrorDir = join(CACHE_DIR, `mirror-${FIXTURE}`);
 if (!existsSync(join(mirrorDir, 'filled.json'))) {

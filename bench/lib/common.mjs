@@ -17,6 +17,9 @@ export const RESULTS_DIR = join(BENCH_DIR, 'results');
 export const SHELF_BIN = join(ROOT, 'bin', 'shelf.js');
 export const FIXTURES = resolve(ROOT, '..', 'shared', 'fixtures', 'trees');
 /** Long-lived data (pre-filled mirrors, the 100k-package store) kept between runs so reruns do not refetch or reseed. */
+/** The npm flags every npm run in the benchmarks uses: no scripts, audit, funding or update checks, errors only. */
+export const NPM_FLAGS = ['--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier'];
+
 export const CACHE_DIR = process.env.SHELF_BENCH_CACHE ?? join(os.tmpdir(), 'shelf-bench-cache');
 
 export { ensurePeers, peerPaths, peerVersions };
