@@ -34,12 +34,13 @@ export async function signIn(page: Page, account = ADMIN): Promise<void> {
 
 /** The overview, signing in first when the page asks for it. */
 export async function expectOverview(page: Page): Promise<void> {
-  const overview = page.getByRole('heading', { level: 1, name: 'Shelf' });
+  // The loading screen also has the heading "Shelf", so wait for something only the overview or the sign-in screen has.
+  const address = page.getByRole('heading', { name: 'Registry address' });
   const signInHeading = page.getByRole('heading', { level: 1, name: 'Sign in to Shelf' });
-  await expect(overview.or(signInHeading)).toBeVisible();
+  await expect(address.or(signInHeading)).toBeVisible();
   if (await signInHeading.isVisible()) await signIn(page);
-  await expect(overview).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Registry address' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Shelf' })).toBeVisible();
+  await expect(address).toBeVisible();
 }
 
 /** Saves e2e/screenshots/<name>.png, and <name>-dark.png with the dark colour scheme when asked. */
