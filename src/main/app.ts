@@ -81,9 +81,9 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
 
   const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes };
   const auth = new AuthService(db, { signup: config.signup, loginThrottle: config.loginThrottle, now, randomBytes });
-  const search = new SearchService(db, ctx);
   const counterDb = openDatabase(join(config.dataDir, 'shelf.db'), { synchronous: 'NORMAL', nativeBinding: options.nativeAddons?.sqlite });
   const stats = new DownloadStats(ctx, counterDb);
+  const search = new SearchService(db, ctx, { downloads: stats });
   const services: Services = {
     auth,
     packages: new PackageService(ctx),
@@ -139,6 +139,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     async close() {
       if (listening) await server.close();
       await services.mirror.close();
+      stats.flush();
       counterDb.close();
       db.close();
     },

@@ -37,7 +37,7 @@ beforeAll(async () => {
   await download('gizmo-5', 2);
   await publish('lone-widget', 'renders a widget');
   const ctx = a.h.app.services.packages.ctx;
-  narrow = new SearchService(ctx.db, ctx, { rankedWindow: 3 });
+  narrow = new SearchService(ctx.db, ctx, { rankedWindow: 3, downloads: a.h.app.services.stats });
 });
 afterAll(async () => a.close());
 
@@ -57,7 +57,7 @@ describe('ranked window', () => {
 
   it('gives the same first page as ranking every match when the window holds the best ones', () => {
     const ctx = a.h.app.services.packages.ctx;
-    const wide = new SearchService(ctx.db, ctx).find({ text: 'gizmo', offset: 0, limit: 3 }, undefined);
+    const wide = new SearchService(ctx.db, ctx, { downloads: a.h.app.services.stats }).find({ text: 'gizmo', offset: 0, limit: 3 }, undefined);
     expect(names(find({ text: 'gizmo', limit: 3 }))).toEqual(names(wide));
     expect(wide.total).toBe(8);
   });

@@ -11,13 +11,13 @@ export function registerApiPackageRoutes(app: FastifyInstance, services: Service
   const who = (request: FastifyRequest) => principalOf(auth, request);
 
   const sendTarball = async (request: FastifyRequest, reply: FastifyReply, version: string) => {
-    const tarball = api.catalog.openTarball(await who(request), param(request, 'name'), version);
+    const tarball = await api.catalog.openTarball(await who(request), param(request, 'name'), version);
     return reply
       .header('Content-Type', 'application/gzip')
       .header('Content-Length', String(tarball.size))
       .header('Content-Disposition', `attachment; filename="${tarball.fileName}"`)
       .header('Cache-Control', tarball.isPublic ? 'public, max-age=300' : 'private, max-age=300')
-      .send(tarball.stream);
+      .send(tarball.body);
   };
 
   app.get('/packages/:name', async (request) => api.catalog.packageDetail(await who(request), param(request, 'name')));

@@ -36,7 +36,7 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services):
         const tarball = await mirror.tarball(name, rest[1]!);
         return sendTarball(reply.header(CACHE_HEADER, tarball.state), tarball);
       }
-      const tarball = packages.openTarball(principal, name, rest[1]!);
+      const tarball = await packages.openTarball(principal, name, rest[1]!);
       services.stats.countDownload(tarball.packageId, tarball.version);
       return sendTarball(reply, tarball);
     }
@@ -85,12 +85,12 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services):
 
 function sendTarball(
   reply: FastifyReply,
-  tarball: { stream: NodeJS.ReadableStream; size: number; integrity: string; isPublic: boolean },
+  tarball: { body: Buffer | NodeJS.ReadableStream; size: number; integrity: string; isPublic: boolean },
 ): FastifyReply {
   return reply
     .header('Content-Type', 'application/octet-stream')
     .header('Content-Length', String(tarball.size))
     .header('ETag', `"${tarball.integrity}"`)
     .header('Cache-Control', tarball.isPublic ? 'public, max-age=31536000, immutable' : 'private, max-age=31536000, immutable')
-    .send(tarball.stream);
+    .send(tarball.body);
 }

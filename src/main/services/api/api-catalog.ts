@@ -13,7 +13,6 @@ import {
 } from '../../storage/db/api-queries';
 import { categoriesOf, listCategoryCounts } from '../../storage/db/categories';
 import { findChecksum, putChecksum } from '../../storage/db/checksums';
-import { allDownloads, downloadsByVersion, topPackageIds } from '../../storage/db/downloads';
 import {
   countPackages,
   findVersion,
@@ -113,7 +112,7 @@ export class ApiCatalog {
     const latest = this.latestVersion(pkg);
     const manifest = latest ? (JSON.parse(latest.manifest) as Json) : {};
     const yanked = new Set(listYanked(this.db, pkg.id).map((y) => y.version));
-    const perVersion = downloadsByVersion(this.db, pkg.id);
+    const perVersion = this.stats.byVersion(pkg.id);
     const summary = this.stats.summary(pkg.id);
     const versions = listVersions(this.db, pkg.id).sort((a, b) => semver.rcompare(a.version, b.version));
     return {
@@ -173,21 +172,21 @@ export class ApiCatalog {
       deprecated: row.deprecated,
       yanked: yank !== undefined,
       yanked_at: yank?.yanked_at ?? null,
-      downloads: downloadsByVersion(this.db, pkg.id).get(row.version) ?? 0,
+      downloads: this.stats.byVersion(pkg.id).get(row.version) ?? 0,
     };
   }
 
   /** Opens a version's tarball (yanked ones too: lockfiles must keep working) and counts the download. */
-  openTarball(principal: Principal | undefined, name: string, version: string) {
+  async openTarball(principal: Principal | undefined, name: string, version: string) {
     const pkg = readablePackage(this.ctx, name, principal);
     const row = findVersion(this.db, pkg.id, version);
     if (!row) throw notFound(`${name} has no version ${version}`);
     const size = this.ctx.blobs.sizeOf(row.integrity);
     if (size === undefined) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
-    const stream = this.ctx.blobs.open(row.integrity);
+    const body = await this.ctx.blobs.content(row.integrity, size);
     this.stats.countDownload(pkg.id, row.version);
     return {
-      stream,
+      body,
       size,
       fileName: `${pkg.name.replace(/^@/, '').replace('/', '-')}-${row.version}.tar.gz`,
       isPublic: pkg.access === 'public',
@@ -224,7 +223,7 @@ export class ApiCatalog {
 
   trending(principal: Principal | undefined, period: 'week' | 'month' | 'all', limit: number): PackageListing[] {
     const since = period === 'week' ? this.stats.dayAgo(6) : period === 'month' ? this.stats.dayAgo(29) : undefined;
-    return this.visible(principal, topPackageIds(this.db, limit * 2 + 10, since), limit);
+    return this.visible(principal, this.stats.top(limit * 2 + 10, since), limit);
   }
 
   recent(principal: Principal | undefined, limit: number): PackageListing[] {
@@ -249,9 +248,9 @@ export class ApiCatalog {
   registryStats(principal: Principal | undefined) {
     return {
       timestamp: this.ctx.now().toISOString(),
-      packages: { total: countPackages(this.db), versions: countVersions(this.db), downloads: allDownloads(this.db) },
+      packages: { total: countPackages(this.db), versions: countVersions(this.db), downloads: this.stats.total() },
       users: countUsers(this.db),
-      top_packages: this.visible(principal, topPackageIds(this.db, 20), 10).map((p) => ({ name: p.name, downloads: p.downloads })),
+      top_packages: this.visible(principal, this.stats.top(20), 10).map((p) => ({ name: p.name, downloads: p.downloads })),
     };
   }
 

@@ -1,7 +1,6 @@
 // Search through the REST API: the shared ranked search, shaped as the API's results, plus name autocompletion.
 import { badRequest } from '../../errors';
 import type { Db } from '../../storage/db/connection';
-import { packagesByNamePrefix } from '../../storage/db/api-queries';
 import { findVersion } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
 import { canRead, type PackageContext } from '../packages/context';
@@ -68,7 +67,7 @@ export class ApiSearch {
     const limit = Math.min(25, wholeNumber(limitRaw, 'limit', 10, 1));
     const prefix = (q ?? '').trim();
     if (prefix === '') return { suggestions: [] };
-    const rows = packagesByNamePrefix(this.db, prefix, limit * 2);
+    const rows = this.search.byNamePrefix(prefix, limit * 2);
     const suggestions = rows
       .filter((pkg) => canRead(this.ctx, pkg, principal))
       .slice(0, limit)

@@ -137,13 +137,13 @@ export class MirrorService {
   async tarball(
     name: string,
     fileName: string,
-  ): Promise<{ stream: ReadStream; size: number; integrity: string; isPublic: boolean; state: CacheState }> {
+  ): Promise<{ body: Buffer | ReadStream; size: number; integrity: string; isPublic: boolean; state: CacheState }> {
     const version = versionFromFileName(name, fileName);
     const cached = findCachedTarball(this.deps.db, name, version);
     if (cached && this.deps.blobs.sizeOf(cached.integrity) !== undefined) {
       touchCachedTarball(this.deps.db, name, version, this.deps.now().toISOString());
       return {
-        stream: this.deps.blobs.open(cached.integrity),
+        body: await this.deps.blobs.content(cached.integrity, cached.size),
         size: cached.size,
         integrity: cached.integrity,
         isPublic: true,
@@ -158,7 +158,7 @@ export class MirrorService {
     }
     const integrity = await this.coalesce(`t:${name}@${version}`, () => this.download(upstream, name, version));
     const size = this.deps.blobs.sizeOf(integrity)!;
-    return { stream: this.deps.blobs.open(integrity), size, integrity, isPublic: true, state: 'miss' };
+    return { body: await this.deps.blobs.content(integrity, size), size, integrity, isPublic: true, state: 'miss' };
   }
 
   /** Makes sure a version's tarball is cached; true when it was fetched now, false when it already was. */

@@ -41,12 +41,12 @@ export function readVersion(
   return versionManifest(pkg, row, ctx.baseUrl());
 }
 
-export function openTarball(
+export async function openTarball(
   ctx: PackageContext,
   principal: Principal | undefined,
   name: string,
   fileName: string,
-): { stream: ReadStream; size: number; integrity: string; isPublic: boolean; packageId: number; version: string } {
+): Promise<{ body: Buffer | ReadStream; size: number; integrity: string; isPublic: boolean; packageId: number; version: string }> {
   const pkg = readablePackage(ctx, name, principal);
   const version = versionOfTarball(name, fileName);
   const row = version === undefined ? undefined : findVersion(ctx.db, pkg.id, version);
@@ -55,7 +55,7 @@ export function openTarball(
   if (size === undefined)
     throw notFound(`the tarball of ${name}@${row.version} is missing from the store; publish it again under a new version`);
   return {
-    stream: ctx.blobs.open(row.integrity),
+    body: await ctx.blobs.content(row.integrity, size),
     size,
     integrity: row.integrity,
     isPublic: pkg.access === 'public',

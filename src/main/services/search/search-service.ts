@@ -19,6 +19,7 @@ import {
   type MatchScope,
 } from '../../storage/db/search';
 import { findUserById } from '../../storage/db/users';
+import { packagesByNamePrefix } from '../../storage/db/api-queries';
 import type { Principal } from '../auth/principal';
 import type { PackageContext } from '../packages/context';
 
@@ -197,11 +198,16 @@ export class SearchService {
   constructor(
     private readonly db: Db,
     private readonly ctx: PackageContext,
-    private readonly options: { rankedWindow?: number } = {},
+    private readonly options: {
+      rankedWindow?: number;
+      /** Writes the download counts held in memory, which ranking reads (DownloadStats). */
+      downloads?: { flush(): void };
+    } = {},
   ) {}
 
   /** The packages a query finds, one page of them in ranked order, and how many there are in all. */
   find(filter: SearchFilter, principal: Principal | undefined): { rows: RankedPackage[]; total: number } {
+    this.options.downloads?.flush();
     // One read transaction: the count and the pages come from the same snapshot.
     return this.db.transaction(() => {
       const alone = lex(filter.text.trim()).length === 1 && !filter.keyword;
@@ -475,6 +481,12 @@ export class SearchService {
       : `SELECT count(*) AS n FROM packages p ${where}`;
     const total = (this.db.prepare(countSql).get(countParams) as { n: number }).n;
     return { rows, total };
+  }
+
+  /** Packages whose names start with a prefix, most downloaded first (autocomplete). */
+  byNamePrefix(prefix: string, limit: number): (PackageRow & { downloads: number })[] {
+    this.options.downloads?.flush();
+    return packagesByNamePrefix(this.db, prefix, limit);
   }
 
   /** npm's /-/v1/search. */

@@ -1,16 +1,17 @@
 // The download_counts and package_downloads tables: daily counts per version, and a running total per package.
 import type { Db } from './connection';
 
-export function addDownload(db: Db, packageId: number, version: string, day: string): void {
+/** Adds `count` downloads of a version on a day (YYYY-MM-DD) to the daily and the running counts. */
+export function addDownloads(db: Db, packageId: number, version: string, day: string, count: number): void {
   db.prepare(
-    `INSERT INTO download_counts (package_id, version, day, count) VALUES (?, ?, ?, 1)
-     ON CONFLICT (package_id, version, day) DO UPDATE SET count = count + 1`,
-  ).run(packageId, version, day);
+    `INSERT INTO download_counts (package_id, version, day, count) VALUES (?, ?, ?, ?)
+     ON CONFLICT (package_id, version, day) DO UPDATE SET count = count + excluded.count`,
+  ).run(packageId, version, day, count);
   // Popularity is stored already on a log scale, so ranking reads one column instead of computing per row.
   db.prepare(
-    `INSERT INTO package_downloads (package_id, total, popularity) VALUES (?, 1, ln(2))
-     ON CONFLICT (package_id) DO UPDATE SET total = total + 1, popularity = ln(total + 2)`,
-  ).run(packageId);
+    `INSERT INTO package_downloads (package_id, total, popularity) VALUES (?, ?, ln(? + 1))
+     ON CONFLICT (package_id) DO UPDATE SET total = total + excluded.total, popularity = ln(total + excluded.total + 1)`,
+  ).run(packageId, count, count);
 }
 
 export function totalDownloads(db: Db, packageId: number): number {
