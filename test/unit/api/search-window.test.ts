@@ -57,7 +57,10 @@ describe('ranked window', () => {
 
   it('gives the same first page as ranking every match when the window holds the best ones', () => {
     const ctx = a.h.app.services.packages.ctx;
-    const wide = new SearchService(ctx.db, ctx, { downloads: a.h.app.services.stats }).find({ text: 'gizmo', offset: 0, limit: 3 }, undefined);
+    const wide = new SearchService(ctx.db, ctx, { downloads: a.h.app.services.stats }).find(
+      { text: 'gizmo', offset: 0, limit: 3 },
+      undefined,
+    );
     expect(names(find({ text: 'gizmo', limit: 3 }))).toEqual(names(wide));
     expect(wide.total).toBe(8);
   });
