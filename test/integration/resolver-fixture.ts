@@ -1,4 +1,7 @@
 // Publishes a crafted dependency tree to an in-process Shelf (nesting, a peer, optional and dev deps, a bin) for the resolver's integration tests.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { makeTarball, publishBody, type Harness } from '../helpers/app-harness';
 import type { CommandIO } from '../../src/main/cli/command-io';
 
@@ -62,7 +65,8 @@ export function captureIO(cwd: string): CommandIO & { stdout: () => string; stde
     out: (t) => void (out += t),
     err: (t) => void (err += t),
     tty: false,
-    env: {},
+    // A data folder of its own: the metadata cache of the resolving commands lives there, not in the real home folder.
+    env: { SHELF_DATA_DIR: mkdtempSync(join(tmpdir(), 'shelf-cli-data-')) },
     cwd,
     stdout: () => out,
     stderr: () => err,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { listenUrl } from '../config/config';
 import { resolveConfig } from '../config/load';
 import { ShelfError, isShelfError } from '../errors';
-import { RegistryClient } from '../services/resolver/registry-client';
+import { RegistryClient, type RegistryClientOptions } from '../services/resolver/registry-client';
 import type { ProgressStream } from './progress';
 
 export interface CommandIO {
@@ -63,7 +63,11 @@ export function registryUrl(io: CommandIO, flags: RegistryFlags): string {
   return url.toString().endsWith('/') ? url.toString() : `${url.toString()}/`;
 }
 
-export function registryClient(io: CommandIO, flags: RegistryFlags, extra: { fullMetadata?: boolean } = {}): RegistryClient {
+export function registryClient(
+  io: CommandIO,
+  flags: RegistryFlags,
+  extra: Pick<RegistryClientOptions, 'fullMetadata' | 'cache'> = {},
+): RegistryClient {
   return new RegistryClient({ registry: registryUrl(io, flags), token: flags.token ?? io.env.SHELF_TOKEN, fetch: io.fetch, ...extra });
 }
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { duplicatesReport, loadProject, readLockfile, treeReport, whyReport } from '../services/resolver';
 import { addRegistryOptions, exitWith, processIO, registryClient, runCommand, type CommandIO } from './command-io';
 import { resolveOrExplain, resolveOptionsFrom, type LockFlags } from './lock';
+import { addCacheOptions, withMetadataCache } from './metadata-cache';
 import { badRequest, notFound } from '../errors';
 
 interface ReportFlags extends LockFlags {
@@ -13,11 +14,13 @@ interface ReportFlags extends LockFlags {
 
 export function registerGraphReports(program: Command): void {
   const withResolveOptions = (command: Command): Command =>
-    addRegistryOptions(
-      command
-        .option('--folder <dir>', 'project folder (default: the current one)')
-        .option('--strict-peer-deps', 'fail on any peer dependency conflict')
-        .option('--legacy-peer-deps', 'ignore peer dependencies'),
+    addCacheOptions(
+      addRegistryOptions(
+        command
+          .option('--folder <dir>', 'project folder (default: the current one)')
+          .option('--strict-peer-deps', 'fail on any peer dependency conflict')
+          .option('--legacy-peer-deps', 'ignore peer dependencies'),
+      ),
     );
   withResolveOptions(
     program
@@ -101,11 +104,13 @@ export function dupesCommand(flags: ReportFlags, io: CommandIO): Promise<number>
     const dir = resolve(io.cwd, flags.folder ?? '.');
     const outcome = await resolved(dir, flags, io);
     if (!outcome) return 1;
-    const reports = await duplicatesReport(
-      outcome.graph,
-      loadProject(dir),
-      registryClient(io, flags, { fullMetadata: true }),
-      resolveOptionsFrom(flags),
+    const reports = await withMetadataCache(io, flags, (cache) =>
+      duplicatesReport(
+        outcome.graph,
+        loadProject(dir),
+        registryClient(io, flags, { fullMetadata: true, cache }),
+        resolveOptionsFrom(flags),
+      ),
     );
     if (flags.json) {
       io.out(`${JSON.stringify(reports, null, 2)}\n`);

@@ -15,6 +15,7 @@ import {
 } from '../services/resolver';
 import { addRegistryOptions, exitWith, processIO, progress, registryClient, runCommand, type CommandIO } from './command-io';
 import { resolveOrExplain, type LockFlags } from './lock';
+import { addCacheOptions } from './metadata-cache';
 
 export interface InstallFlags extends LockFlags {
   scripts?: boolean;
@@ -31,7 +32,7 @@ export function registerInstall(program: Command): void {
     .option('--omit-dev', 'leave out dev dependencies')
     .option('--strict-peer-deps', 'fail on any peer dependency conflict')
     .option('--legacy-peer-deps', 'ignore peer dependencies, as npm 6 did');
-  addRegistryOptions(command).action((folder: string | undefined, flags: InstallFlags) =>
+  addCacheOptions(addRegistryOptions(command)).action((folder: string | undefined, flags: InstallFlags) =>
     exitWith(installCommand(folder, flags, processIO())),
   );
 }

@@ -11,6 +11,7 @@ import {
   readLockfile,
   renderLockfile,
   resolveProject,
+  type RegistryClientOptions,
   type ResolveOptions,
   type ResolvedGraph,
 } from '../services/resolver';
@@ -25,8 +26,9 @@ import {
   type CommandIO,
   type RegistryFlags,
 } from './command-io';
+import { addCacheOptions, withMetadataCache, type CacheFlags } from './metadata-cache';
 
-export interface LockFlags extends RegistryFlags {
+export interface LockFlags extends RegistryFlags, CacheFlags {
   check?: boolean;
   strictPeerDeps?: boolean;
   legacyPeerDeps?: boolean;
@@ -39,7 +41,9 @@ export function registerLock(program: Command): void {
     .option('--check', 'only say whether the existing lockfile still satisfies package.json (exit 1 if not)')
     .option('--strict-peer-deps', 'fail on any peer dependency conflict')
     .option('--legacy-peer-deps', 'ignore peer dependencies, as npm 6 did');
-  addRegistryOptions(command).action((folder: string | undefined, flags: LockFlags) => exitWith(lockCommand(folder, flags, processIO())));
+  addCacheOptions(addRegistryOptions(command)).action((folder: string | undefined, flags: LockFlags) =>
+    exitWith(lockCommand(folder, flags, processIO())),
+  );
 }
 
 export function resolveOptionsFrom(flags: LockFlags): ResolveOptions {
@@ -64,14 +68,17 @@ export function lockCommand(folder: string | undefined, flags: LockFlags, io: Co
     }
     const outcome = await resolveOrExplain(dir, flags, io, existing?.entries);
     if (!outcome) return 1;
-    const { graph, ms, fetched } = outcome;
+    const { graph, ms, fetched, fromCache } = outcome;
     writeFileSync(join(dir, 'package-lock.json'), renderLockfile(graph));
     const count = graph.nodes.size - 1;
     if (flags.json)
       io.out(
-        `${JSON.stringify({ lockfile: join(dir, 'package-lock.json'), packages: count, ms, fetched, warnings: graph.warnings.map((w) => w.lines) }, null, 2)}\n`,
+        `${JSON.stringify({ lockfile: join(dir, 'package-lock.json'), packages: count, ms, fetched, fromCache, warnings: graph.warnings.map((w) => w.lines) }, null, 2)}\n`,
       );
-    else io.out(`locked ${count} packages in ${ms} ms (${fetched} documents fetched) → ${join(dir, 'package-lock.json')}\n`);
+    else
+      io.out(
+        `locked ${count} packages in ${ms} ms (${fetched} documents fetched, ${fromCache} from the metadata cache) → ${join(dir, 'package-lock.json')}\n`,
+      );
     return 0;
   });
 }
@@ -82,18 +89,28 @@ export async function resolveOrExplain(
   flags: LockFlags,
   io: CommandIO,
   lockfile?: ResolveOptions['lockfile'],
-): Promise<{ graph: ResolvedGraph; ms: number; fetched: number } | undefined> {
+): Promise<{ graph: ResolvedGraph; ms: number; fetched: number; fromCache: number } | undefined> {
+  return withMetadataCache(io, flags, (cache) => resolveWithClient(dir, flags, io, lockfile, cache));
+}
+
+async function resolveWithClient(
+  dir: string,
+  flags: LockFlags,
+  io: CommandIO,
+  lockfile: ResolveOptions['lockfile'],
+  cache: RegistryClientOptions['cache'],
+): Promise<{ graph: ResolvedGraph; ms: number; fetched: number; fromCache: number } | undefined> {
   const project = loadProject(dir);
   // Full documents, as npm 11 fetches for its lockfile: abbreviated ones lack `license`, which the lockfile records.
-  const client = registryClient(io, flags, { fullMetadata: true });
+  const client = registryClient(io, flags, { fullMetadata: true, cache });
   const options: ResolveOptions = { ...resolveOptionsFrom(flags), lockfile };
   const bar = progress(io);
-  const timer = setInterval(() => bar.update(`resolving… ${client.fetched} documents fetched`), 100);
+  const timer = setInterval(() => bar.update(`resolving… ${client.fetched} documents fetched, ${client.fromCache} cached`), 100);
   const started = performance.now();
   try {
     const graph = await resolveProject(project, client, options);
     for (const warning of graph.warnings) io.err(`${warning.lines.map((l) => `${colour(io, 33, 'shelf warn')} ${l}`).join('\n')}\n`);
-    return { graph, ms: Math.round(performance.now() - started), fetched: client.fetched };
+    return { graph, ms: Math.round(performance.now() - started), fetched: client.fetched, fromCache: client.fromCache };
   } catch (error) {
     if (!(error instanceof ResolutionFailure)) throw error;
     clearInterval(timer);

@@ -1,5 +1,5 @@
 // The resolver's public face: resolve a project, write or check its lockfile, explain and fix failures, report on the tree.
-export { RegistryClient, type RegistryClientOptions, type FetchLike } from './registry-client';
+export { RegistryClient, type RegistryClientOptions, type FetchLike, type CachePolicy } from './registry-client';
 export { resolveProject } from './resolve';
 export { loadProject, readManifest } from './project';
 export { buildLockfile, renderLockfile, serializeLockfile, type Lockfile } from './lockfile-write';

@@ -1,11 +1,11 @@
 // Owns choosing one version from a packument the way npm does (npm-pick-manifest), and recording why.
 import { checkEngine } from 'npm-install-checks';
 import pickManifest from 'npm-pick-manifest';
-import semver, { type SemVer } from 'semver';
+import semver from 'semver';
 import { ShelfError } from '../../errors';
 import type { Choice, Manifest, Packument } from './types';
 import type { Requested } from './spec';
-import { choosablePackument, isYanked } from './yanked';
+import { choosablePackument, versionIndex, type IndexedVersion, type VersionFacts } from './version-index';
 
 export interface Picked {
   manifest: Manifest;
@@ -61,7 +61,10 @@ function pickUncached(
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ETARGET' || code === 'ENOVERSIONS') {
-      const yanked = Object.keys(packument.versions).filter((v) => isYanked(packument.versions[v]!));
+      const yanked = versionIndex(packument)
+        .filter((entry) => entry.facts.yanked)
+        .map((entry) => entry.version)
+        .reverse();
       throw new NoMatchingVersion(requested.packageName, wanted, Object.keys(choosable.versions).sort(semver.compareLoose), yanked);
     }
     throw error;
@@ -69,31 +72,10 @@ function pickUncached(
   return { manifest, choice: describeChoice(packument, requested, manifest.version, nodeVersion) };
 }
 
-interface IndexedVersion {
-  version: string;
-  parsed: SemVer;
-  manifest: Manifest;
-}
-
-/** A packument's valid versions, parsed once and sorted newest first (ties keep the document's order, as a stable sort does). */
-const indexes = new WeakMap<Packument, IndexedVersion[]>();
-
-function versionIndex(packument: Packument): IndexedVersion[] {
-  let index = indexes.get(packument);
-  if (index) return index;
-  index = [];
-  for (const [version, manifest] of Object.entries(packument.versions)) {
-    const parsed = semver.parse(version, true);
-    if (parsed) index.push({ version, parsed, manifest });
-  }
-  index.sort((a, b) => b.parsed.compare(a.parsed));
-  indexes.set(packument, index);
-  return index;
-}
-
-const engineOk = (manifest: Manifest, nodeVersion: string): boolean => {
+const engineOk = (facts: VersionFacts, nodeVersion: string): boolean => {
+  if (facts.engineNode === undefined) return true;
   try {
-    checkEngine(manifest, null, nodeVersion);
+    checkEngine({ engines: { node: facts.engineNode as string } }, null, nodeVersion);
     return true;
   } catch {
     return false;
@@ -118,17 +100,17 @@ function fastRangePick(packument: Packument, wanted: string, nodeVersion: string
     return undefined;
   }
   const latest = packument['dist-tags']?.latest;
-  const latestManifest = latest ? packument.versions[latest] : undefined;
-  if (latest && latestManifest && (wanted === '*' || semver.satisfies(latest, range, { loose: true }))) {
-    if (engineOk(latestManifest, nodeVersion) && !latestManifest.deprecated) return cleanOrUndefined(latest);
+  const latestFacts = latest ? versionIndex(packument).find((entry) => entry.version === latest)?.facts : undefined;
+  if (latest && latestFacts && (wanted === '*' || semver.satisfies(latest, range, { loose: true }))) {
+    if (engineOk(latestFacts, nodeVersion) && !latestFacts.deprecated) return cleanOrUndefined(latest);
   }
   let engineOnly: IndexedVersion | undefined;
   let notDeprecatedOnly: IndexedVersion | undefined;
   let any: IndexedVersion | undefined;
   for (const entry of versionIndex(packument)) {
     if (!range.test(entry.parsed)) continue;
-    const engine = engineOk(entry.manifest, nodeVersion);
-    const notDeprecated = !entry.manifest.deprecated;
+    const engine = engineOk(entry.facts, nodeVersion);
+    const notDeprecated = !entry.facts.deprecated;
     if (engine && notDeprecated) return cleanOrUndefined(entry.version);
     if (engine) engineOnly ??= entry;
     else if (notDeprecated) notDeprecatedOnly ??= entry;
@@ -168,7 +150,7 @@ function describeChoice(
       if (newest) break;
       continue;
     }
-    if (parsedRange?.test(entry.parsed)) skipped.push({ version: entry.version, reason: skipReason(entry.manifest, nodeVersion, latest) });
+    if (parsedRange?.test(entry.parsed)) skipped.push({ version: entry.version, reason: skipReason(entry.facts, nodeVersion, latest) });
   }
   const newestRejected =
     newest && chosenParsed && newest.parsed.compare(chosenParsed) > 0 && !parsedRange?.test(newest.parsed)
@@ -177,11 +159,12 @@ function describeChoice(
   return { rule: chosen === latest ? 'latest-tag' : 'highest-match', skipped, ...(newestRejected && { newestRejected }) };
 }
 
-function skipReason(manifest: Manifest, nodeVersion: string, latest: string | undefined): string {
-  if (isYanked(manifest)) return 'yanked by its owners';
-  if (manifest.deprecated) return `deprecated: ${manifest.deprecated}`;
-  const node = manifest.engines?.node;
-  if (node && !semver.satisfies(nodeVersion, node, { includePrerelease: true })) return `needs node ${node}, this is ${nodeVersion}`;
-  if (latest && semver.lt(latest, manifest.version, true)) return `newer than the latest tag (${latest}), which npm prefers`;
+function skipReason(facts: VersionFacts, nodeVersion: string, latest: string | undefined): string {
+  if (facts.yanked) return 'yanked by its owners';
+  if (facts.deprecated) return `deprecated: ${facts.deprecated}`;
+  const node = facts.engineNode;
+  if (node && !semver.satisfies(nodeVersion, node as string, { includePrerelease: true }))
+    return `needs node ${String(node)}, this is ${nodeVersion}`;
+  if (latest && semver.lt(latest, facts.version, true)) return `newer than the latest tag (${latest}), which npm prefers`;
   return 'not preferred';
 }

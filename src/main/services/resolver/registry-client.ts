@@ -1,5 +1,7 @@
 // Owns talking to an npm-protocol registry for resolution and install: packuments (cached per run) and tarballs.
 import { ShelfError, notFound } from '../../errors';
+import type { CachedDocument, MetadataCacheDb } from '../../storage/metadata-cache-db';
+import { fromCacheRows, toCacheRows } from './cached-packument';
 import { httpFetch, httpGet } from './http-fetch';
 import { createLimiter, type Limiter } from './limit';
 import { PACKAGE_FIELDS } from './lockfile-write';
@@ -19,6 +21,24 @@ export interface RegistryClientOptions {
    * them (Shelf's mirror does), full ones otherwise.
    */
   fullMetadata?: boolean;
+  /** Documents kept between runs, and when to trust them without asking the registry (npm's cache flags). */
+  cache?: { db: MetadataCacheDb; policy: CachePolicy };
+}
+
+/**
+ * default: a cached document is used while fresh by the registry's Cache-Control max-age, then revalidated with its ETag
+ * (Shelf sends no-cache, so every run asks it and gets a 304 for what has not changed); prefer-offline: any cached
+ * document is used as it is; prefer-online: every cached document is revalidated; offline: only cached documents.
+ */
+export type CachePolicy = 'default' | 'prefer-offline' | 'prefer-online' | 'offline';
+
+interface FetchedDocument {
+  doc: Packument;
+  abbreviated: boolean;
+  accept: string;
+  etag: string | null;
+  /** Seconds of freshness the registry granted (Cache-Control max-age), or undefined for no-store. */
+  maxAge: number | undefined;
 }
 
 /** Abbreviated documents without any license, in a row, after which a registry is taken to never include it. */
@@ -36,6 +56,9 @@ export class RegistryClient {
   private readonly packuments = new Map<string, Promise<Packument>>();
   /** Count of documents fetched over the network, for progress and benchmarks. */
   fetched = 0;
+  /** Documents taken from the metadata cache: as they were, or after the registry confirmed them (a 304). */
+  fromCache = 0;
+  revalidated = 0;
   /** Abbreviated documents in a row that carried no license (see fetchPackument). */
   private licenseMisses = 0;
   private abbreviatedLacksLicense = false;
@@ -82,23 +105,70 @@ export class RegistryClient {
 
   private async fetchPackument(name: string): Promise<Packument> {
     const url = `${this.registry}${name.startsWith('@') ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name)}`;
-    if (!this.options.fullMetadata) return (await this.fetchDocument(name, url, ABBREVIATED_ACCEPT)).doc;
-    if (this.abbreviatedLacksLicense) return (await this.fetchDocument(name, url, 'application/json')).doc;
-    // The lockfile records `license`, which npm's abbreviated documents leave out but Shelf's mirror keeps: ask for the
-    // abbreviated one (for the cra tree 59 MB to parse instead of 145 MB) and fall back to the full one when it carries no license at all.
-    const first = await this.fetchDocument(name, url, ABBREVIATED_ACCEPT);
-    if (!first.abbreviated || carriesLicense(first.doc)) {
-      this.licenseMisses = 0;
-      return first.doc;
+    const cache = this.options.cache;
+    const entry = cache?.db.document(this.registry, name);
+    // A document cached without licenses cannot serve a run that writes them into the lockfile.
+    const usable = entry && (entry.complete || !this.options.fullMetadata) ? entry : undefined;
+    if (cache && usable) {
+      const trusted =
+        cache.policy === 'offline' ||
+        cache.policy === 'prefer-offline' ||
+        (cache.policy === 'default' && Date.now() - usable.fetchedAt < usable.maxAge * 1000);
+      if (trusted) return this.cached(usable);
+      if (usable.etag) {
+        const answer = await this.fetchDocument(name, url, usable.accept, usable.etag);
+        if (answer === 'not-modified') {
+          cache.db.confirm(this.registry, name, Date.now(), usable.maxAge);
+          this.revalidated += 1;
+          return this.cached(usable);
+        }
+        return this.keep(name, await this.withLicense(name, url, answer));
+      }
+    } else if (cache?.policy === 'offline') {
+      throw notFound(
+        `package ${name} is not in Shelf's metadata cache and --offline forbids asking ${this.registry}; run once without --offline`,
+      );
     }
-    // A registry whose abbreviated documents never carry it (npm's) is asked for full ones from then on.
-    if (++this.licenseMisses >= LICENSE_MISSES_BEFORE_FULL) this.abbreviatedLacksLicense = true;
-    return (await this.fetchDocument(name, url, 'application/json')).doc;
+    const accept = this.options.fullMetadata && this.abbreviatedLacksLicense ? 'application/json' : ABBREVIATED_ACCEPT;
+    return this.keep(name, await this.withLicense(name, url, (await this.fetchDocument(name, url, accept)) as FetchedDocument));
   }
 
-  /** One packument, trimmed; `abbreviated` says whether the registry answered with the abbreviated form. */
-  private async fetchDocument(name: string, url: string, accept: string): Promise<{ doc: Packument; abbreviated: boolean }> {
-    const { status, contentType, body } = this.options.fetch ? await this.fetchWithResponse(url, accept) : await this.fetchRaw(url, accept);
+  /**
+   * The lockfile records `license`, which npm's abbreviated documents leave out but Shelf's mirror keeps: the abbreviated
+   * one is asked for first (for the cra tree 59 MB to parse instead of 145 MB) and the full one fetched when it carries
+   * no license at all; a registry whose abbreviated documents never carry it (npm's) is asked for full ones from then on.
+   */
+  private async withLicense(name: string, url: string, first: FetchedDocument): Promise<FetchedDocument & { complete: boolean }> {
+    const complete = !first.abbreviated || carriesLicense(first.doc);
+    if (!this.options.fullMetadata || complete) {
+      if (this.options.fullMetadata) this.licenseMisses = 0;
+      return { ...first, complete };
+    }
+    if (++this.licenseMisses >= LICENSE_MISSES_BEFORE_FULL) this.abbreviatedLacksLicense = true;
+    return { ...((await this.fetchDocument(name, url, 'application/json')) as FetchedDocument), complete: true };
+  }
+
+  /** Stores a fetched document in the metadata cache (unless the registry said no-store) and returns it. */
+  private keep(name: string, fetched: FetchedDocument & { complete: boolean }): Packument {
+    const cache = this.options.cache;
+    if (cache && fetched.maxAge !== undefined) {
+      const { etag, accept, maxAge, complete } = fetched;
+      cache.db.store(this.registry, name, { etag, accept, fetchedAt: Date.now(), maxAge, complete, ...toCacheRows(fetched.doc) });
+    }
+    return fetched.doc;
+  }
+
+  private cached(entry: CachedDocument): Packument {
+    this.fromCache += 1;
+    return fromCacheRows(entry);
+  }
+
+  /** One packument, trimmed, or 'not-modified' when revalidating with an ETag that still matches. */
+  private async fetchDocument(name: string, url: string, accept: string, etag?: string): Promise<FetchedDocument | 'not-modified'> {
+    const { status, headers, body } = this.options.fetch
+      ? await this.fetchWithResponse(url, accept, etag)
+      : await this.fetchRaw(url, accept, etag);
+    if (status === 304 && etag) return 'not-modified';
     if (status === 404) {
       throw notFound(`package ${name} is not in the registry ${this.registry}; check the name, or publish it there first`);
     }
@@ -111,14 +181,20 @@ export class RegistryClient {
     if (!packument || typeof packument !== 'object' || !packument.versions) {
       throw new ShelfError('internal', `the registry ${this.registry} sent a document for ${name} without versions`);
     }
-    return { doc: trimPackument(packument), abbreviated: contentType.includes('vnd.npm.install-v1') };
+    return {
+      doc: trimPackument(packument),
+      abbreviated: (headers.contentType ?? '').includes('vnd.npm.install-v1'),
+      accept,
+      etag: headers.etag ?? null,
+      maxAge: freshness(headers.cacheControl),
+    };
   }
 
   /** The default path: node:http straight to a Buffer and JSON.parse, no WHATWG Response in between. */
-  private async fetchRaw(url: string, accept: string): Promise<{ status: number; contentType: string; body: unknown }> {
+  private async fetchRaw(url: string, accept: string, etag?: string): Promise<DocumentResponse> {
     let raw;
     try {
-      raw = await httpGet(url, this.headersFor(url, accept));
+      raw = await httpGet(url, this.headersFor(url, accept, etag));
     } catch (error) {
       throw new ShelfError('internal', `could not reach ${url} (${(error as Error).message}); is the registry running? (--registry)`, {
         cause: error,
@@ -126,27 +202,41 @@ export class RegistryClient {
     }
     let body: unknown;
     try {
-      body = raw.status === 404 ? undefined : JSON.parse(raw.body.toString('utf8'));
+      body = raw.status === 404 || raw.status === 304 ? undefined : JSON.parse(raw.body.toString('utf8'));
     } catch {
       body = undefined;
     }
-    return { status: raw.status, contentType: String(raw.headers['content-type'] ?? ''), body };
+    const header = (key: string) => {
+      const value = raw.headers[key];
+      return Array.isArray(value) ? value.join(', ') : value;
+    };
+    return {
+      status: raw.status,
+      headers: { contentType: header('content-type'), etag: header('etag'), cacheControl: header('cache-control') },
+      body,
+    };
   }
 
   /** The path for an injected fetch (tests inject one). */
-  private async fetchWithResponse(url: string, accept: string): Promise<{ status: number; contentType: string; body: unknown }> {
-    const response = await this.request(url, accept);
+  private async fetchWithResponse(url: string, accept: string, etag?: string): Promise<DocumentResponse> {
+    const response = await this.request(url, accept, etag);
     let body: unknown;
     try {
-      body = response.status === 404 ? undefined : await response.json();
+      body = response.status === 404 || response.status === 304 ? undefined : await response.json();
     } catch {
       body = undefined;
     }
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', body };
+    const header = (key: string) => response.headers.get(key) ?? undefined;
+    return {
+      status: response.status,
+      headers: { contentType: header('content-type'), etag: header('etag'), cacheControl: header('cache-control') },
+      body,
+    };
   }
 
-  private headersFor(url: string, accept: string): Record<string, string> {
+  private headersFor(url: string, accept: string, etag?: string): Record<string, string> {
     const headers: Record<string, string> = { accept, 'user-agent': 'shelf-resolver' };
+    if (etag) headers['if-none-match'] = etag;
     const sameOrigin = new URL(url).origin === this.origin;
     // On loopback, inflating gzip costs more than the bytes it saves.
     if (this.loopback && sameOrigin) headers['accept-encoding'] = 'identity';
@@ -155,9 +245,9 @@ export class RegistryClient {
     return headers;
   }
 
-  private async request(url: string, accept: string): Promise<Response> {
+  private async request(url: string, accept: string, etag?: string): Promise<Response> {
     try {
-      return await this.fetchImpl(url, { headers: this.headersFor(url, accept) });
+      return await this.fetchImpl(url, { headers: this.headersFor(url, accept, etag) });
     } catch (error) {
       throw new ShelfError('internal', `could not reach ${url} (${(error as Error).message}); is the registry running? (--registry)`, {
         cause: error,
@@ -225,6 +315,21 @@ export function trimPackument(doc: Packument): Packument {
   for (const key of ['policyRestrictions', 'stagedVersions'])
     if (extra[key] !== undefined) (trimmed as unknown as Record<string, unknown>)[key] = extra[key];
   return trimmed;
+}
+
+interface DocumentResponse {
+  status: number;
+  headers: { contentType?: string; etag?: string; cacheControl?: string };
+  body: unknown;
+}
+
+/** Seconds a response may be used without asking again: max-age, 0 for no-cache (or none given), undefined for no-store. */
+function freshness(cacheControl: string | undefined): number | undefined {
+  const directives = (cacheControl ?? '').toLowerCase();
+  if (/(^|[\s,])no-store($|[\s,])/.test(directives)) return undefined;
+  if (/(^|[\s,])no-cache($|[\s,])/.test(directives)) return 0;
+  const maxAge = /(?:^|[\s,])max-age=(\d+)/.exec(directives);
+  return maxAge ? Number(maxAge[1]) : 0;
 }
 
 function carriesLicense(doc: Packument): boolean {

@@ -1,0 +1,64 @@
+// Owns the resolving commands' metadata cache: where it lives (<data-dir>/metadata-cache.db), the flags that say when
+// to trust it (npm's --prefer-offline, --prefer-online, --offline), and opening and closing it around a command.
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { resolveConfig } from '../config/load';
+import { ShelfError } from '../errors';
+import type { CachePolicy } from '../services/resolver';
+import { MetadataCacheDb } from '../storage/metadata-cache-db';
+import { colour, type CommandIO } from './command-io';
+
+export interface CacheFlags {
+  dataDir?: string;
+  offline?: boolean;
+  preferOffline?: boolean;
+  preferOnline?: boolean;
+}
+
+export const METADATA_CACHE_FILE = 'metadata-cache.db';
+
+export function addCacheOptions(command: Command): Command {
+  return command
+    .option('--prefer-offline', 'use cached package metadata without asking the registry whether it changed')
+    .option('--prefer-online', 'ask the registry about every cached document, even fresh ones')
+    .option('--offline', 'use cached package metadata only; fail on a package that was never fetched');
+}
+
+export function cachePolicy(flags: CacheFlags): CachePolicy {
+  if (flags.offline) return 'offline';
+  if (flags.preferOffline) return 'prefer-offline';
+  if (flags.preferOnline) return 'prefer-online';
+  return 'default';
+}
+
+/**
+ * Runs `use` with the metadata cache open, and closes it after. A cache that cannot be opened (an unwritable data
+ * folder, a damaged file) costs speed, not the command: one warning, and resolution asks the registry for everything —
+ * except under --offline, where there is nothing else to resolve from.
+ */
+export async function withMetadataCache<T>(
+  io: CommandIO,
+  flags: CacheFlags,
+  use: (cache: { db: MetadataCacheDb; policy: CachePolicy } | undefined) => Promise<T>,
+): Promise<T> {
+  const path = join(resolveConfig({ env: io.env, dataDir: flags.dataDir }).dataDir, METADATA_CACHE_FILE);
+  let db: MetadataCacheDb | undefined;
+  try {
+    db = MetadataCacheDb.open(path);
+  } catch (error) {
+    if (flags.offline) {
+      throw new ShelfError(
+        'internal',
+        `--offline needs the metadata cache ${path}, which could not be opened: ${(error as Error).message}`,
+      );
+    }
+    io.err(
+      `${colour(io, 33, 'shelf warn')} the metadata cache ${path} could not be opened (${(error as Error).message}); fetching every document\n`,
+    );
+  }
+  try {
+    return await use(db && { db, policy: cachePolicy(flags) });
+  } finally {
+    db?.close();
+  }
+}
