@@ -1,7 +1,7 @@
 // Writes docs/BENCHMARKS.md from the raw results in bench/results/*.json. Run alone: node bench/report.mjs
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RESULTS_DIR, ROOT } from './lib/common.mjs';
+import { RESULTS_DIR, ROOT, withoutRegistryAddress } from './lib/common.mjs';
 
 const fmt = (x) => {
   if (x === undefined || x === null) return '—';
@@ -104,7 +104,7 @@ export function renderReport() {
   }
   if (results.length === 0) out.push('No results yet: run `npm run bench`.');
   const text = out.join('\n') + '\n';
-  writeFileSync(join(ROOT, 'docs', 'BENCHMARKS.md'), text);
+  writeFileSync(join(ROOT, 'docs', 'BENCHMARKS.md'), withoutRegistryAddress(text));
   return text;
 }
 

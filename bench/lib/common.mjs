@@ -53,6 +53,15 @@ export function npmRegistry() {
     .trim();
 }
 
+/** What the written results say instead of the registry's address: they name where it came from, never a public address. */
+export const REGISTRY_PLACEHOLDER = '<npm config get registry>';
+
+/** The text with the npm-configured registry's address replaced by REGISTRY_PLACEHOLDER (with or without its slash). */
+export function withoutRegistryAddress(text, registry = npmRegistry()) {
+  const bare = registry.replace(/\/+$/, '');
+  return bare ? text.split(`${bare}/`).join(REGISTRY_PLACEHOLDER).split(bare).join(REGISTRY_PLACEHOLDER) : text;
+}
+
 export function machine() {
   const cpus = os.cpus();
   return {
@@ -525,7 +534,7 @@ export function writeResult(result) {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const full = { ...result, finishedAt: new Date().toISOString(), underLoad: underLoad(result.machine) };
   const file = join(RESULTS_DIR, `${result.id}.json`);
-  writeFileSync(file, JSON.stringify(full, null, 2) + '\n');
+  writeFileSync(file, withoutRegistryAddress(JSON.stringify(full, null, 2)) + '\n');
   console.log(`[${result.id}] wrote ${file}`);
   return full;
 }
