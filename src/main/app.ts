@@ -115,6 +115,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
         startedAt,
         url,
         keytarBinding: options.nativeAddons?.keytar,
+        sqliteBinding: options.nativeAddons?.sqlite,
       }),
     ));
   const { app: server, warm } = buildServer({ config, services, handlers, now, log, port: () => port });

@@ -6,7 +6,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockCommand } from '../../src/main/cli/lock';
-import { METADATA_CACHE_FILE } from '../../src/main/cli/metadata-cache';
+import { resolveGraph } from '../../src/main/rpc/graph';
+import { METADATA_CACHE_FILE, MetadataCacheDb } from '../../src/main/storage/metadata-cache-db';
 import { startHarness, type Harness } from '../helpers/app-harness';
 import { tempDir } from '../helpers/clients';
 import { captureIO, publishAll, type FixtureVersion } from './resolver-fixture';
@@ -133,5 +134,20 @@ describe('the metadata cache of shelf lock', () => {
     expect(run.report).toMatchObject({ fromCache: 0 });
     expect(run.report!.fetched).toBeGreaterThan(0);
     expect(p.version('node_modules/base')).toBe('1.1.0');
+  });
+
+  it('serves the graph screen too: its documents are kept, and a new version is seen on the next open', async () => {
+    const cache = { path: join(tempDir(), METADATA_CACHE_FILE) };
+    const target = { kind: 'package', name: 'graphed', range: '^1.0.0' } as const;
+    await publishAll(harness, token, [{ name: 'graphed', version: '1.0.0', manifest: { dependencies: { base: '^1.0.0' } } }]);
+    const first = await resolveGraph(target, registry, cache);
+    expect(first.nodes.map((n) => n.name).sort()).toEqual(['base', 'graphed', 'shelf-graph']);
+    expect(first.nodes.find((n) => n.name === 'graphed')?.version).toBe('1.0.0');
+    const db = MetadataCacheDb.open(cache.path);
+    expect(db.document(registry, 'graphed')).toBeDefined();
+    db.close();
+    await publishAll(harness, token, [{ name: 'graphed', version: '1.1.0' }]);
+    const second = await resolveGraph(target, registry, cache);
+    expect(second.nodes.map((n) => `${n.name}@${n.version}`).sort()).toEqual(['graphed@1.1.0', 'shelf-graph@0.0.0']);
   });
 });

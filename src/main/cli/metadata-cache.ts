@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../config/load';
 import { ShelfError } from '../errors';
 import type { CachePolicy } from '../services/resolver';
-import { MetadataCacheDb } from '../storage/metadata-cache-db';
+import { METADATA_CACHE_FILE, MetadataCacheDb } from '../storage/metadata-cache-db';
 import { colour, type CommandIO } from './command-io';
 
 export interface CacheFlags {
@@ -15,11 +15,9 @@ export interface CacheFlags {
   preferOnline?: boolean;
 }
 
-export const METADATA_CACHE_FILE = 'metadata-cache.db';
-
 export function addCacheOptions(command: Command): Command {
   return command
-    .option('--prefer-offline', 'use cached package metadata without asking the registry whether it changed')
+    .option('--prefer-offline', 'use cached package metadata (<data-dir>/metadata-cache.db) without asking the registry whether it changed')
     .option('--prefer-online', 'ask the registry about every cached document, even fresh ones')
     .option('--offline', 'use cached package metadata only; fail on a package that was never fetched');
 }

@@ -13,6 +13,7 @@ import {
   type ResolvedGraph,
 } from '../services/resolver';
 import type { ProjectInput } from '../services/resolver/types';
+import { MetadataCacheDb } from '../storage/metadata-cache-db';
 
 export type GraphTarget = { kind: 'package'; name: string; range: string } | { kind: 'folder'; path: string };
 
@@ -54,7 +55,29 @@ function flatten(graph: ResolvedGraph): Pick<GraphResult, 'nodes' | 'edges' | 'w
   return { nodes, edges, warnings: graph.warnings.map((w) => w.lines) };
 }
 
-export async function resolveGraph(target: GraphTarget, registryUrl: string): Promise<GraphResult> {
+/**
+ * Resolves for the graph screen. With `cache`, documents kept by earlier resolutions (the CLI's too) are revalidated
+ * by ETag instead of fetched and parsed again; a cache that cannot be opened only costs that speed.
+ */
+export async function resolveGraph(
+  target: GraphTarget,
+  registryUrl: string,
+  cache?: { path: string; nativeBinding?: string },
+): Promise<GraphResult> {
+  let db: MetadataCacheDb | undefined;
+  try {
+    db = cache && MetadataCacheDb.open(cache.path, cache.nativeBinding);
+  } catch {
+    db = undefined;
+  }
+  try {
+    return await resolveWith(target, new RegistryClient({ registry: registryUrl, cache: db && { db, policy: 'default' } }));
+  } finally {
+    db?.close();
+  }
+}
+
+async function resolveWith(target: GraphTarget, client: RegistryClient): Promise<GraphResult> {
   const project: ProjectInput =
     target.kind === 'folder'
       ? loadProject(target.path)
@@ -64,7 +87,6 @@ export async function resolveGraph(target: GraphTarget, registryUrl: string): Pr
           workspaces: [],
         };
   const title = target.kind === 'folder' ? `${project.manifest.name ?? target.path} (${target.path})` : `${target.name}@${target.range}`;
-  const client = new RegistryClient({ registry: registryUrl });
   const lock = target.kind === 'folder' ? readLockfile(target.path) : undefined;
   const started = performance.now();
   try {

@@ -1,6 +1,6 @@
 // The handler for every contract call, written once against the services and shared by IPC and browser-mode HTTP.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import ssri from 'ssri';
 import type { Config } from '../config/config';
 import { badRequest, forbidden, unauthorized } from '../errors';
@@ -15,6 +15,7 @@ import { yankVersion, unyankVersion } from '../services/packages/yank';
 import type { TokenInfo } from '../services/auth/auth-service';
 import { keytarFromBinding, openCredentialStore } from '../services/credentials/credential-store';
 import type { CallContext, Handlers } from './dispatch';
+import { METADATA_CACHE_FILE } from '../storage/metadata-cache-db';
 import { resolveGraph } from './graph';
 import { JobBoard } from './jobs';
 import { packageRelations } from './package-relations';
@@ -34,6 +35,8 @@ export interface HandlerDeps {
   remotes?: RemoteRegistries;
   /** keytar's compiled addon to load instead of node_modules' (the desktop app's Electron-ABI build). */
   keytarBinding?: string;
+  /** The Electron-ABI better-sqlite3 build, for the resolver's metadata cache (see AppOptions.nativeAddons). */
+  sqliteBinding?: string;
 }
 
 /** The job board each handler table reports to, so the transports (IPC, SSE) can forward its events. */
@@ -309,7 +312,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     'graph.resolve': async (target, ctx) => {
       principalOf(ctx);
-      return resolveGraph(target.kind === 'folder' ? { kind: 'folder', path: resolve(target.path) } : target, deps.url());
+      return resolveGraph(target.kind === 'folder' ? { kind: 'folder', path: resolve(target.path) } : target, deps.url(), {
+        path: join(config.dataDir, METADATA_CACHE_FILE),
+        nativeBinding: deps.sqliteBinding,
+      });
     },
 
     'activity.summary': async (_args, ctx) => {

@@ -25,6 +25,9 @@ export interface CachedDocument {
   manifests: string;
 }
 
+/** The cache's file name inside a data folder. */
+export const METADATA_CACHE_FILE = 'metadata-cache.db';
+
 const SCHEMA_VERSION = 2;
 /** Stored documents are written together once this many characters wait (and on close): a commit per document cost a checkpoint's fsync every few. */
 const WRITE_BATCH_CHARS = 8 * 1024 * 1024;
