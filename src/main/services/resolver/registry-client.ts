@@ -58,8 +58,7 @@ export class RegistryClient {
   fetched = 0;
   /** Documents taken from the metadata cache: as they were, or after the registry confirmed them (a 304). */
   fromCache = 0;
-  revalidated = 0;
-  /** Abbreviated documents in a row that carried no license (see fetchPackument). */
+  /** Abbreviated documents in a row that carried no license (see withLicense). */
   private licenseMisses = 0;
   private abbreviatedLacksLicense = false;
 
@@ -119,7 +118,6 @@ export class RegistryClient {
         const answer = await this.fetchDocument(name, url, usable.accept, usable.etag);
         if (answer === 'not-modified') {
           cache.db.confirm(this.registry, name, Date.now(), usable.maxAge);
-          this.revalidated += 1;
           return this.cached(usable);
         }
         return this.keep(name, await this.withLicense(name, url, answer));
