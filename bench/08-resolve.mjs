@@ -10,11 +10,10 @@
 // If `node bin/shelf.js lock --help` does not work in the built CLI, Shelf's figure is recorded as "not available yet";
 // npm's figure is still measured. (quick: the `small` fixture.)
 // Run alone: node bench/08-resolve.mjs [--quick] [--runs N]
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { compareLocks } from '../test/fixtures/lock-registry.mjs';
 import { join } from 'node:path';
 import {
-  CACHE_DIR,
   FIXTURES,
   ROOT,
   SHELF_BIN,
@@ -30,6 +29,7 @@ import {
   summarize,
   tempDir,
   writeResult,
+  warmMirror,
   NPM_FLAGS,
 } from './lib/common.mjs';
 
@@ -44,15 +44,8 @@ const help = await runCapture(process.execPath, [SHELF_BIN, 'lock', '--help'], {
 const lockAvailable = help.code === 0 && /Usage: shelf lock/.test(help.stdout);
 log(ID, `shelf lock ${lockAvailable ? 'is available' : 'is not available in the built CLI (out/)'}`);
 
-const mirrorDir = join(CACHE_DIR, `mirror-${FIXTURE}`);
-if (!existsSync(join(mirrorDir, 'filled.json'))) {
-  log(ID, `the warm mirror ${mirrorDir} is missing: filling it by running bench/07-install.mjs first (network: ${registry})`);
-  result.upstream = `${registry} — used to pre-fill the mirror (bench 7's pre-fill step)`;
-  await runCapture(process.execPath, [join(ROOT, 'bench', '07-install.mjs'), ...(args.quick ? ['--quick'] : []), '--runs', '1'], {
-    cwd: ROOT,
-    timeoutMs: 1_800_000,
-  });
-}
+const { mirrorDir, filled } = await warmMirror(ID, FIXTURE, args, registry);
+if (filled) result.upstream = `${registry} — used to pre-fill the mirror (bench 7's pre-fill step)`;
 
 function project() {
   const dir = tempDir(`shelf-bench-08-${FIXTURE}-`);

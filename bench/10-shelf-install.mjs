@@ -5,24 +5,22 @@
 //   - npm:   `npm ci --offline` from the npm cache that benchmark 7 filled (the same one 7 measures).
 // If the mirror is missing it is filled by running bench/07-install.mjs first (that step uses the default registry).
 // (quick: the `small` fixture.) Run alone: node bench/10-shelf-install.mjs [--quick] [--runs N]
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CACHE_DIR,
   FIXTURES,
-  ROOT,
   SHELF_BIN,
   log,
   newResult,
   npmRegistry,
   parseArgs,
   ratio,
-  runCapture,
   runMeasured,
   startShelf,
   summarize,
   tempDir,
   writeResult,
+  warmMirror,
   NPM_FLAGS,
 } from './lib/common.mjs';
 
@@ -33,15 +31,8 @@ const fixtureDir = join(FIXTURES, FIXTURE);
 const registry = npmRegistry();
 const result = newResult(ID, `shelf install of the ${FIXTURE} fixture from its lockfile, warm caches`, args);
 
-const mirrorDir = join(CACHE_DIR, `mirror-${FIXTURE}`);
-if (!existsSync(join(mirrorDir, 'filled.json'))) {
-  log(ID, `the warm mirror ${mirrorDir} is missing: filling it by running bench/07-install.mjs first (network: ${registry})`);
-  result.upstream = `${registry} — used to pre-fill the mirror (bench 7's pre-fill step); the measured installs are offline`;
-  await runCapture(process.execPath, [join(ROOT, 'bench', '07-install.mjs'), ...(args.quick ? ['--quick'] : []), '--runs', '1'], {
-    cwd: ROOT,
-    timeoutMs: 1_800_000,
-  });
-}
+const { mirrorDir, filled } = await warmMirror(ID, FIXTURE, args, registry);
+if (filled) result.upstream = `${registry} — used to pre-fill the mirror (bench 7's pre-fill step); the measured installs are offline`;
 
 function project() {
   const dir = tempDir(`shelf-bench-10-${FIXTURE}-`);

@@ -548,6 +548,21 @@ export function cleanup(path, keep) {
 }
 
 /** Starts a benchmark result with the common fields filled in. */
+/**
+ * The warm mirror of a fixture that benchmark 7 fills (bench 8 and 10 read it): filled first by running bench 7 when it
+ * is missing, which uses the default registry (NETWORK); returns its folder and whether it had to be filled.
+ */
+export async function warmMirror(id, fixture, args, registry) {
+  const mirrorDir = join(CACHE_DIR, `mirror-${fixture}`);
+  if (existsSync(join(mirrorDir, 'filled.json'))) return { mirrorDir, filled: false };
+  log(id, `the warm mirror ${mirrorDir} is missing: filling it by running bench/07-install.mjs first (network: ${registry})`);
+  await runCapture(process.execPath, [join(ROOT, 'bench', '07-install.mjs'), ...(args.quick ? ['--quick'] : []), '--runs', '1'], {
+    cwd: ROOT,
+    timeoutMs: 1_800_000,
+  });
+  return { mirrorDir, filled: true };
+}
+
 export function newResult(id, title, args) {
   return {
     id,
