@@ -204,13 +204,12 @@ export class RegistryClient {
     } catch {
       body = undefined;
     }
-    const header = (key: string) => {
-      const value = raw.headers[key];
-      return Array.isArray(value) ? value.join(', ') : value;
-    };
     return {
       status: raw.status,
-      headers: { contentType: header('content-type'), etag: header('etag'), cacheControl: header('cache-control') },
+      headers: documentHeaders((key) => {
+        const value = raw.headers[key];
+        return Array.isArray(value) ? value.join(', ') : value;
+      }),
       body,
     };
   }
@@ -224,10 +223,9 @@ export class RegistryClient {
     } catch {
       body = undefined;
     }
-    const header = (key: string) => response.headers.get(key) ?? undefined;
     return {
       status: response.status,
-      headers: { contentType: header('content-type'), etag: header('etag'), cacheControl: header('cache-control') },
+      headers: documentHeaders((key) => response.headers.get(key) ?? undefined),
       body,
     };
   }
@@ -319,6 +317,11 @@ interface DocumentResponse {
   status: number;
   headers: { contentType?: string; etag?: string; cacheControl?: string };
   body: unknown;
+}
+
+/** The response headers the metadata cache and content negotiation read. */
+function documentHeaders(header: (key: string) => string | undefined): DocumentResponse['headers'] {
+  return { contentType: header('content-type'), etag: header('etag'), cacheControl: header('cache-control') };
 }
 
 /** Seconds a response may be used without asking again: max-age, 0 for no-cache (or none given), undefined for no-store. */
