@@ -1,0 +1,148 @@
+// The attacker's bench: a real `shelf serve` (the built CLI) on loopback with an admin and a second user, plus what a
+// refusal test needs to prove nothing was written: a snapshot of every table's row count and of the blob folder,
+// read from the real SQLite file.
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startShelf, type RunningShelf } from '../helpers/shelf-process';
+import { makeTarball, publishBody } from '../helpers/app-harness';
+
+export { makeTarball, publishBody };
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  /** JSON body (sent as application/json unless headers say otherwise). */
+  body?: unknown;
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface Attacked {
+  shelf: RunningShelf;
+  url: string;
+  /** The admin (created through the one-time setup link) and the second, ordinary user. */
+  admin: { name: string; password: string; token: string };
+  user: { name: string; password: string; token: string };
+  request(method: string, path: string, options?: RequestOptions): Promise<Reply>;
+  /** A UI call in browser mode, as the page makes it (own Origin, the session cookie of `as`). */
+  rpc(call: string, args: unknown, as?: 'admin' | 'user' | 'anonymous'): Promise<Reply>;
+  /** Couch login/sign-up over the npm protocol; returns the reply (token in body.token on 201). */
+  couchLogin(name: string, password: string, token?: string): Promise<Reply>;
+  /** Publishes name@version as `token` with a real tarball; returns the reply. */
+  publish(token: string, name: string, version: string, files?: Record<string, string>): Promise<Reply>;
+  /** Row counts of every table and the names of every stored blob: equal before and after a refusal. */
+  snapshot(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export async function startAttacked(extraArgs: string[] = []): Promise<Attacked> {
+  const shelf = await startShelf(extraArgs);
+  const url = shelf.url;
+  const cookies: Record<string, string> = {};
+
+  const request = async (method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | Buffer | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${url}${path}`, { method, headers, body, redirect: 'manual' });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  };
+
+  const rpc = async (call: string, args: unknown, as: 'admin' | 'user' | 'anonymous' = 'anonymous') => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', origin: url };
+    if (as !== 'anonymous' && cookies[as]) headers.cookie = cookies[as]!;
+    const response = await fetch(`${url}/-/shelf/rpc/${call}`, { method: 'POST', headers, body: JSON.stringify(args) });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie && as !== 'anonymous') cookies[as] = setCookie.split(';')[0]!;
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* keep the text */
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  };
+
+  const couchLogin = (name: string, password: string, token?: string) =>
+    request('PUT', `/-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
+      token,
+      body: {
+        _id: `org.couchdb.user:${name}`,
+        name,
+        password,
+        email: `${name}@example.test`,
+        type: 'user',
+        roles: [],
+        date: new Date().toISOString(),
+      },
+    });
+
+  // The admin comes from the one-time setup link, as a person would create it.
+  const setupToken = new URL(shelf.setupLink!).hash.replace('#setup=', '');
+  const admin = { name: 'root-admin', password: 'admin-password-123', token: '' };
+  const created = await rpc('setup.createAdmin', { setupToken, username: admin.name, password: admin.password, email: 'admin@example.test' });
+  if (created.status !== 200) throw new Error(`setup failed: ${created.status} ${created.text}`);
+  await rpc('session.signIn', { username: admin.name, password: admin.password }, 'admin');
+  const adminLogin = await couchLogin(admin.name, admin.password);
+  if (adminLogin.status !== 201) throw new Error(`admin login failed: ${adminLogin.status} ${adminLogin.text}`);
+  admin.token = adminLogin.body.token;
+
+  const user = { name: 'mallory', password: 'mallory-password-123', token: '' };
+  const signup = await couchLogin(user.name, user.password);
+  if (signup.status !== 201) throw new Error(`sign-up failed: ${signup.status} ${signup.text}`);
+  user.token = signup.body.token;
+  await rpc('session.signIn', { username: user.name, password: user.password }, 'user');
+
+  const publish = async (token: string, name: string, version: string, files: Record<string, string> = {}) => {
+    const tarball = await makeTarball({ 'package.json': JSON.stringify({ name, version }), 'index.js': 'module.exports = 1;\n', ...files });
+    return request('PUT', `/${name.replace('/', '%2f')}`, { token, body: publishBody(name, version, tarball) });
+  };
+
+  const snapshot = () => {
+    const db = new Database(join(shelf.dataDir, 'shelf.db'), { readonly: true, fileMustExist: true });
+    try {
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[])
+        .map((row) => row.name)
+        // Counters and logs that any read touches are not "writes" a refusal could have made.
+        .filter((name) => !/download|_fts|search_|activity|login_attempt|throttle/i.test(name))
+        .sort();
+      const counts: Record<string, unknown> = {};
+      for (const table of tables) counts[table] = (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
+      const blobs: string[] = [];
+      const walk = (dir: string) => {
+        if (!existsSync(dir)) return;
+        for (const entry of readdirSync(dir)) {
+          const path = join(dir, entry);
+          if (statSync(path).isDirectory()) walk(path);
+          else blobs.push(entry);
+        }
+      };
+      walk(join(shelf.dataDir, 'blobs'));
+      counts.blobs = blobs.sort();
+      return counts;
+    } finally {
+      db.close();
+    }
+  };
+
+  return { shelf, url, admin, user, request, rpc, couchLogin, publish, snapshot, close: () => shelf.stop() };
+}
