@@ -328,6 +328,30 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       DROP TABLE search_index_v1;
       INSERT INTO search_fts (search_fts) VALUES ('optimize');
     `,
+  },  {
+    version: 6,
+    sql: `
+      -- Scopes belong to whoever first published into them (and to whom an admin granted them): others may not add
+      -- new packages there. Existing scoped packages' maintainers own their scopes, so nobody loses a right.
+      CREATE TABLE scope_owners (
+        scope      TEXT NOT NULL COLLATE NOCASE,
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        granted_at TEXT NOT NULL,
+        granted_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        PRIMARY KEY (scope, user_id)
+      );
+      INSERT OR IGNORE INTO scope_owners (scope, user_id, granted_at)
+      SELECT substr(p.name, 1, instr(p.name, '/') - 1), m.user_id, p.created_at
+      FROM packages p JOIN maintainers m ON m.package_id = p.id WHERE p.name LIKE '@%/%';
+
+      -- A wholly unpublished name stays reserved for its former owners for a while (--unpublish-reserve).
+      CREATE TABLE unpublished_names (
+        name           TEXT NOT NULL,
+        user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        unpublished_at TEXT NOT NULL,
+        PRIMARY KEY (name, user_id)
+      );
+    `,
   },
 ];
 
