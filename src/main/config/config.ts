@@ -9,6 +9,8 @@ export interface Limits {
   maxUnpackedBytes: number;
   /** Most entries a tarball may hold. */
   maxTarballEntries: number;
+  /** How long a wholly unpublished name stays reserved for its former owners (milliseconds); 24 h when unset, as on npm. */
+  unpublishReserveMs?: number;
 }
 
 export interface UpstreamConfig {

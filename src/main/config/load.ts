@@ -93,6 +93,7 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
       ...DEFAULT_LIMITS,
       ...(values.maxTarballBytes !== undefined && { maxTarballBytes: values.maxTarballBytes }),
       ...(values.maxUnpackedBytes !== undefined && { maxUnpackedBytes: values.maxUnpackedBytes }),
+      ...(values.unpublishReserve !== undefined && { unpublishReserveMs: values.unpublishReserve }),
     },
     loginThrottle: { maxFailures: 5, windowMs: 15 * 60 * 1000 },
     rendererDir: sources.rendererDir,

@@ -17,7 +17,8 @@ export type SettingKey =
   | 'upstreamTimeout'
   | 'cacheCap'
   | 'localScopes'
-  | 'apiRateLimit';
+  | 'apiRateLimit'
+  | 'unpublishReserve';
 
 export interface SettingSpec {
   key: SettingKey;
@@ -239,6 +240,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     defaultText: `anonymous=${DEFAULT_API_RATE_LIMIT.anonymous},authenticated=${DEFAULT_API_RATE_LIMIT.authenticated},login=${DEFAULT_API_RATE_LIMIT.login},publish=${DEFAULT_API_RATE_LIMIT.publish},window=${DEFAULT_API_RATE_LIMIT.windowMs / 1000}`,
     parse: parseApiRateLimit,
   },
+  {
+    key: 'unpublishReserve',
+    flag: '--unpublish-reserve <duration>',
+    env: 'SHELF_UNPUBLISH_RESERVE',
+    description: 'how long a wholly unpublished name stays reserved for its former owners',
+    defaultText: '24h',
+    parse: parseDuration,
+  },
 ];
 
 export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' | 'allowedHosts' | 'signup' | 'logLevel'>> & {
@@ -251,4 +260,5 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   cacheCap?: number;
   localScopes?: string[];
   apiRateLimit?: ApiRateLimit;
+  unpublishReserve?: number;
 };
