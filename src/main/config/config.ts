@@ -28,8 +28,10 @@ export interface MirrorConfig {
   offline: boolean;
   /** A cached packument younger than this is served without asking the upstream. */
   maxAgeMs: number;
-  /** One upstream request's time limit. */
+  /** One upstream request's time limit: every attempt, the waits between them and the body included. */
   timeoutMs: number;
+  /** Largest upstream packument accepted, in bytes as received (decompressed); DEFAULT_MAX_DOCUMENT_BYTES when unset. */
+  maxDocumentBytes?: number;
   /** Retries after a failed upstream request (with backoff), before reporting the failure. */
   retries: number;
   /** Cap on cached upstream tarballs, in bytes; the least recently used unpinned ones are evicted past it. */
@@ -90,6 +92,9 @@ export const DEFAULT_LIMITS: Limits = {
 };
 
 export const DEFAULT_PORT = 4873;
+
+/** The largest packuments on registry.npmjs.org are tens of MB; past this a document is refused rather than held. */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 
 /** The address clients use for a server listening on host:port (all-interfaces listeners are reached on loopback). */
 export function listenUrl(host: string, port: number): string {

@@ -105,6 +105,7 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
       offline: values.offline ?? false,
       maxAgeMs: values.cacheMaxAge ?? 5 * 60_000,
       timeoutMs: values.upstreamTimeout ?? 30_000,
+      maxDocumentBytes: values.upstreamMaxDocument,
       retries: 2,
       cacheCapBytes: values.cacheCap ?? null,
       localScopes: values.localScopes ?? [],

@@ -15,6 +15,7 @@ export type SettingKey =
   | 'offline'
   | 'cacheMaxAge'
   | 'upstreamTimeout'
+  | 'upstreamMaxDocument'
   | 'cacheCap'
   | 'localScopes'
   | 'apiRateLimit'
@@ -203,9 +204,17 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'upstreamTimeout',
     flag: '--upstream-timeout <duration>',
     env: 'SHELF_UPSTREAM_TIMEOUT',
-    description: 'time limit of one upstream request',
+    description: 'time limit of one upstream request, retries and the whole body included',
     defaultText: '30s',
     parse: parseDuration,
+  },
+  {
+    key: 'upstreamMaxDocument',
+    flag: '--upstream-max-document <size>',
+    env: 'SHELF_UPSTREAM_MAX_DOCUMENT',
+    description: 'largest upstream packument accepted (as received, decompressed); larger ones are a 502',
+    defaultText: '64mb',
+    parse: parseSize,
   },
   {
     key: 'cacheCap',
@@ -257,6 +266,7 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   offline?: boolean;
   cacheMaxAge?: number;
   upstreamTimeout?: number;
+  upstreamMaxDocument?: number;
   cacheCap?: number;
   localScopes?: string[];
   apiRateLimit?: ApiRateLimit;
