@@ -23,6 +23,8 @@ export default defineConfig({
           // The headless CLI (`shelf serve` and friends); runs under plain Node.
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
         },
+        // keytar is an optional dependency (it needs libsecret to build): loaded at run time when present, never bundled.
+        external: ['keytar'],
         // The CLI imports each command's module only when it runs (src/main/cli/commands.ts), so every command is
         // its own chunk under out/main/chunks/. commander gets a chunk of its own too: left in cli.js, the chunks
         // that use it (settings-options' `Option`) would require the entry back.

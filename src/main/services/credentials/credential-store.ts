@@ -108,7 +108,12 @@ export async function openCredentialStore(options: CredentialStoreOptions = {}):
     await keytar.getPassword(KEYCHAIN_SERVICE, '__shelf_probe__');
     return new KeychainStore(keytar);
   } catch (error) {
-    reason = (error as Error).message.split('\n')[0] ?? 'unknown error';
+    const code = (error as NodeJS.ErrnoException).code;
+    // keytar is an optional dependency: npm skips it where it cannot be built, and the fix is worth saying.
+    reason =
+      code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
+        ? 'the optional keytar module is not installed; on Linux install libsecret-1-dev and run `npm install` again'
+        : ((error as Error).message.split('\n')[0] ?? 'unknown error');
   }
   if (options.plaintextFile) {
     return new PlaintextStore(
