@@ -82,6 +82,8 @@ export interface Config {
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** REST API rate limits; DEFAULT_API_RATE_LIMIT when unset. */
   apiRateLimit?: ApiRateLimit;
+  /** Remote registries may be on loopback/private/link-local addresses (off: Shelf makes no requests into its own network). */
+  allowPrivateRemotes?: boolean;
   mirror: MirrorConfig;
 }
 

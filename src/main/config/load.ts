@@ -99,6 +99,7 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
     rendererDir: sources.rendererDir,
     logLevel: values.logLevel ?? 'info',
     apiRateLimit: values.apiRateLimit,
+    allowPrivateRemotes: values.allowPrivateRemotes ?? false,
     mirror: {
       upstreams: values.upstreams ?? [],
       useNpmRegistry: values.upstreams === undefined,

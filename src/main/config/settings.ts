@@ -19,6 +19,7 @@ export type SettingKey =
   | 'cacheCap'
   | 'localScopes'
   | 'apiRateLimit'
+  | 'allowPrivateRemotes'
   | 'unpublishReserve';
 
 export interface SettingSpec {
@@ -241,6 +242,15 @@ export const SETTINGS: readonly SettingSpec[] = [
     parse: oneOf(['silent', 'error', 'warn', 'info', 'debug'] as const),
   },
   {
+    key: 'allowPrivateRemotes',
+    flag: '--allow-private-remotes',
+    env: 'SHELF_ALLOW_PRIVATE_REMOTES',
+    description: 'let admins add remote registries on loopback, private or link-local addresses (refused by default: no requests into your network)',
+    defaultText: 'off',
+    parse: parseBoolean,
+    boolean: true,
+  },
+  {
     key: 'apiRateLimit',
     flag: '--api-rate-limit <budgets>',
     env: 'SHELF_API_RATE_LIMIT',
@@ -270,5 +280,6 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   cacheCap?: number;
   localScopes?: string[];
   apiRateLimit?: ApiRateLimit;
+  allowPrivateRemotes?: boolean;
   unpublishReserve?: number;
 };
