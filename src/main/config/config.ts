@@ -84,8 +84,19 @@ export interface Config {
   apiRateLimit?: ApiRateLimit;
   /** Remote registries may be on loopback/private/link-local addresses (off: Shelf makes no requests into its own network). */
   allowPrivateRemotes?: boolean;
+  /** Addresses (IPs, CIDR ranges or 'loopback') whose X-Forwarded-For/Proto/Host are believed; none by default. */
+  trustProxy?: string[];
+  /** Open connections accepted in total and from one address (trusted proxies are exempt from the latter). */
+  connectionLimits?: ConnectionLimits;
   mirror: MirrorConfig;
 }
+
+export interface ConnectionLimits {
+  total: number;
+  perAddress: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { total: 4096, perAddress: 256 };
 
 export const DEFAULT_LIMITS: Limits = {
   maxTarballBytes: 50 * 1024 * 1024,
