@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app } from 'electron';
+import { isRendererPageUrl } from './renderer-url';
 
 /** Built as out/main/index.js, next to out/renderer and out/preload. */
 export const RENDERER_DIR = join(__dirname, '..', 'renderer');
@@ -16,14 +17,5 @@ export function devServerUrl(): string | undefined {
 
 /** True for the app's own page (the built file, or the dev server's origin in development); false for anything else. */
 export function isOwnRendererUrl(raw: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return false;
-  }
-  const dev = devServerUrl();
-  if (dev) return url.origin === new URL(dev).origin;
-  // Compare the path only: the hash and query may change while the page stays the same.
-  return url.protocol === 'file:' && url.pathname === pathToFileURL(RENDERER_INDEX).pathname;
+  return isRendererPageUrl(raw, { indexUrl: pathToFileURL(RENDERER_INDEX).href, devUrl: devServerUrl() });
 }
