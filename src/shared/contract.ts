@@ -34,6 +34,22 @@ const ok = z.object({ ok: z.literal(true) });
 const packageName = z.string().min(1).max(214);
 const version = z.string().min(1).max(256);
 const folderPath = z.string().min(1).max(4096);
+/**
+ * A folder's files as the browser uploads them (browser mode cannot name a path on the server for a non-admin): the
+ * folder's own name, shown instead of a path, and each file's path inside it ('/' between folders) with its bytes in base64.
+ */
+const upload = z
+  .object({
+    name: z.string().min(1).max(255),
+    files: z
+      .array(z.object({ path: z.string().min(1).max(1024), data: z.base64() }).strict())
+      .min(1)
+      .max(10_000),
+  })
+  .strict();
+/** Publishing reads a folder: a path on the server (the desktop app's own user, or an admin) or an upload — one of them. */
+const exactlyOneSource = (args: { path?: string; upload?: unknown }) => (args.path === undefined) !== (args.upload === undefined);
+const oneSourceMessage = { message: 'give either path (a folder on the server) or upload (the folder\'s files), not both' };
 /** Which registry a call acts on: 'local' (this Shelf) or a remote's id from `registries.list`. */
 const registryId = z.string().min(1).max(64).default('local');
 
@@ -122,16 +138,24 @@ export const contract = {
   'jobs.cancel': call(z.object({ id: z.string().min(1).max(64) }).strict(), JobState),
 
   /** `registryId` is 'local' (this Shelf) or the id of a remote added on the Registries screen. */
-  'publish.inspect': call(z.object({ path: folderPath, registryId }).strict(), PublishPreview),
+  'publish.inspect': call(
+    z.object({ path: folderPath.optional(), upload: upload.optional(), registryId }).strict().refine(exactlyOneSource, oneSourceMessage),
+    PublishPreview,
+  ),
   'publish.run': call(
-    z.object({ path: folderPath, tag: z.string().min(1).max(128).default('latest'), registryId }).strict(),
+    z
+      .object({ path: folderPath.optional(), upload: upload.optional(), tag: z.string().min(1).max(128).default('latest'), registryId })
+      .strict()
+      .refine(exactlyOneSource, oneSourceMessage),
     PublishOutcome,
   ),
 
+  /** A package range, a project folder on the server (desktop app's own user, or an admin), or a project's uploaded package.json files and lockfile. */
   'graph.resolve': call(
     z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('package'), name: packageName, range: z.string().max(256).default('latest') }).strict(),
       z.object({ kind: z.literal('folder'), path: folderPath }).strict(),
+      z.object({ kind: z.literal('upload'), upload }).strict(),
     ]),
     GraphResult,
   ),

@@ -14,8 +14,27 @@ import {
 } from '../services/resolver';
 import type { ProjectInput } from '../services/resolver/types';
 import { MetadataCacheDb } from '../storage/metadata-cache-db';
+import { badRequest } from '../errors';
 
-export type GraphTarget = { kind: 'package'; name: string; range: string } | { kind: 'folder'; path: string };
+/** `label` stands in for `path` in what is shown (an upload's temporary folder means nothing to the user). */
+export type GraphTarget = { kind: 'package'; name: string; range: string } | { kind: 'folder'; path: string; label?: string };
+
+/** What resolving a project reads: package.json files (the root's and its workspaces') and the root's npm lockfile. */
+const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json']);
+
+/** The files of a project upload the resolver needs; anything else is refused, so an upload cannot grow into a folder dump. */
+export function graphUploadFiles<F extends { path: string }>(files: F[]): F[] {
+  for (const file of files) {
+    const segments = file.path.split('/');
+    const isManifest = segments.at(-1) === 'package.json' && !segments.includes('node_modules');
+    if (!isManifest && !LOCKFILES.has(file.path))
+      throw badRequest(
+        `${file.path.slice(0, 200)} is not needed to resolve a project; upload its package.json files and its package-lock.json or npm-shrinkwrap.json only`,
+      );
+  }
+  if (!files.some((f) => f.path === 'package.json')) throw badRequest("the upload has no package.json at its top; pick the project's folder");
+  return files;
+}
 
 function flatten(graph: ResolvedGraph): Pick<GraphResult, 'nodes' | 'edges' | 'warnings'> {
   const counts = new Map<string, Set<string>>();
@@ -86,7 +105,8 @@ async function resolveWith(target: GraphTarget, client: RegistryClient): Promise
           manifest: { name: 'shelf-graph', version: '0.0.0', dependencies: { [target.name]: target.range } },
           workspaces: [],
         };
-  const title = target.kind === 'folder' ? `${project.manifest.name ?? target.path} (${target.path})` : `${target.name}@${target.range}`;
+  const shown = target.kind === 'folder' ? (target.label ?? target.path) : '';
+  const title = target.kind === 'folder' ? `${project.manifest.name ?? shown} (${shown})` : `${target.name}@${target.range}`;
   const lock = target.kind === 'folder' ? readLockfile(target.path) : undefined;
   const started = performance.now();
   try {

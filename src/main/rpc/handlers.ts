@@ -9,14 +9,14 @@ import type { Principal, User } from '../services/auth/principal';
 import { formatBytes } from '../../shared/format-bytes';
 import { projectPackages } from '../services/mirror/project-packages';
 import { prefetchVersions } from '../services/mirror/prefetch';
-import { packFolder, publishBody } from '../services/packer/pack-folder';
+import { packFolder, packUpload, publishBody, withUploadedFolder, type UploadLimits } from '../services/packer/pack-folder';
 import { packageDetails, tarballListing, unpublishOneVersion } from '../services/packages/ui-views';
 import { yankVersion, unyankVersion } from '../services/packages/yank';
 import type { TokenInfo } from '../services/auth/auth-service';
 import { keytarFromBinding, openCredentialStore } from '../services/credentials/credential-store';
 import type { CallContext, Handlers } from './dispatch';
 import { METADATA_CACHE_FILE } from '../storage/metadata-cache-db';
-import { resolveGraph } from './graph';
+import { graphUploadFiles, resolveGraph } from './graph';
 import { JobBoard } from './jobs';
 import { packageRelations } from './package-relations';
 import { RemoteRegistries } from './registries';
@@ -87,13 +87,35 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     return p;
   };
   /**
+   * Whether the caller may have Shelf read a path on the server's disk: the desktop app's own user (who owns the machine
+   * and could read it anyway) or an admin. Checked before the path is touched, so a refusal is the same whether the
+   * path exists or not; everyone else uploads the folder's files.
+   */
+  const requireServerPathReader = (ctx: CallContext): Principal => {
+    const p = principalOf(ctx);
+    if (!ctx.isLocalOwner && !p.user.isAdmin)
+      throw forbidden("only an admin may have Shelf read a folder on the server's disk; upload the folder's files instead");
+    return p;
+  };
+  /** A folder to pack: a server path (checked as above) or the files the browser uploaded. */
+  const uploadLimits: UploadLimits = { maxFiles: 10_000, maxBytes: config.limits.maxTarballBytes };
+  const decode = (upload: { files: { path: string; data: string }[] }) =>
+    upload.files.map((f) => ({ path: f.path, data: Buffer.from(f.data, 'base64') }));
+  const packSource = (source: { path?: string; upload?: { name: string; files: { path: string; data: string }[] } }) =>
+    source.upload ? packUpload(decode(source.upload), uploadLimits, source.upload.name) : packFolder(source.path!);
+  /**
+   * What a remote request may reach: public addresses only, unless the operator allowed private ones
+   * (--allow-private-remotes) or the caller is the desktop app's own user, whose own network it is.
+   */
+  const addressPolicy = (ctx: CallContext) => ({ allowPrivate: ctx.isLocalOwner || config.allowPrivateRemotes === true });
+  /**
    * A remote registry that was added, with its stored token and the network to reach it. The remotes and their tokens belong
    * to this Shelf, not to one account, so acting with them is for admins (the desktop app's user is its admin).
    */
   const remoteTarget = async (ctx: CallContext, id: string): Promise<RemoteTarget & { id: string }> => {
     requireAdmin(ctx, "publish to a remote registry with this Shelf's stored token");
     const remote = await remotes.target(id);
-    return { ...remote, fetch: remotes.fetch };
+    return { ...remote, fetch: remotes.fetch(addressPolicy(ctx)) };
   };
 
   const handlers: Handlers = {
@@ -244,10 +266,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'jobs.get': async ({ id }, ctx) => jobs.get(id, userOf(ctx).id),
     'jobs.cancel': async ({ id }, ctx) => jobs.cancel(id, userOf(ctx).id),
 
-    'publish.inspect': async ({ path, registryId }, ctx) => {
-      const principal = principalOf(ctx);
+    'publish.inspect': async ({ path, upload, registryId }, ctx) => {
+      const principal = upload ? principalOf(ctx) : requireServerPathReader(ctx);
       const remote = registryId === 'local' ? undefined : await remoteTarget(ctx, registryId);
-      const packed = await packFolder(path);
+      const packed = await packSource({ path, upload });
       const name = typeof packed.manifest.name === 'string' ? packed.manifest.name : null;
       const version = typeof packed.manifest.version === 'string' ? packed.manifest.version : null;
       let alreadyPublished = false;
@@ -283,10 +305,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         integrity: packed.integrity,
       };
     },
-    'publish.run': async ({ path, tag, registryId }, ctx) => {
-      const principal = principalOf(ctx);
+    'publish.run': async ({ path, upload, tag, registryId }, ctx) => {
+      const principal = upload ? principalOf(ctx) : requireServerPathReader(ctx);
       const remote = registryId === 'local' ? undefined : await remoteTarget(ctx, registryId);
-      const packed = await packFolder(path);
+      const packed = await packSource({ path, upload });
       if (packed.problems.length) throw badRequest(`cannot publish: ${packed.problems.join('; ')}`);
       if (remote) {
         const published = await publishToRemote(remote, packed, tag);
@@ -311,11 +333,20 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
 
     'graph.resolve': async (target, ctx) => {
+      const cache = { path: join(config.dataDir, METADATA_CACHE_FILE), nativeBinding: deps.sqliteBinding };
+      if (target.kind === 'package') {
+        principalOf(ctx);
+        return resolveGraph(target, deps.url(), cache);
+      }
+      if (target.kind === 'folder') {
+        requireServerPathReader(ctx);
+        return resolveGraph({ kind: 'folder', path: resolve(target.path) }, deps.url(), cache);
+      }
       principalOf(ctx);
-      return resolveGraph(target.kind === 'folder' ? { kind: 'folder', path: resolve(target.path) } : target, deps.url(), {
-        path: join(config.dataDir, METADATA_CACHE_FILE),
-        nativeBinding: deps.sqliteBinding,
-      });
+      const files = graphUploadFiles(decode(target.upload));
+      return withUploadedFolder(files, uploadLimits, (dir) =>
+        resolveGraph({ kind: 'folder', path: dir, label: target.upload.name }, deps.url(), cache),
+      );
     },
 
     'activity.summary': async (_args, ctx) => {
@@ -353,14 +384,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         tokenLastFour: null,
         error: null,
       };
-      return { registries: [local, ...(await remotes.list())], activeId: 'local' };
+      // Remotes and their tokens belong to this Shelf and only admins act with them, so only admins see them.
+      const listed = user.isAdmin || ctx.isLocalOwner ? await remotes.list(addressPolicy(ctx)) : [];
+      return { registries: [local, ...listed], activeId: 'local' };
     },
     'registries.add': async (args, ctx) => {
-      principalOf(ctx);
-      return remotes.add(args);
+      requireAdmin(ctx, "add a remote registry (remotes and their stored tokens belong to the whole Shelf)");
+      return remotes.add(args, addressPolicy(ctx));
     },
     'registries.remove': async ({ id }, ctx) => {
-      principalOf(ctx);
+      requireAdmin(ctx, 'remove a remote registry');
       await remotes.remove(id);
       return ok;
     },

@@ -1,25 +1,34 @@
 // Remote registries the user added: their addresses in <data-dir>/registries.json, their tokens in the credential store
 // (keychain, else memory with a warning). Token secrets stay in the main process; the UI sees the last four characters.
+// Every request goes through the address guard (services/remotes/address-guard.ts): no loopback or private targets
+// unless the policy allows them, one message for every network failure, and never a remote's response body in a message.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { RegistryEntry } from '../../shared/contract';
 import { badRequest, notFound, ShelfError } from '../errors';
 import { openCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
+import { guardedFetch, unreachable, type AddressPolicy, type FetchLike } from '../services/remotes/address-guard';
+
+export type { FetchLike };
 
 interface StoredRemote {
   id: string;
   url: string;
 }
 
-export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+/** What is reachable when nothing says otherwise: public addresses only. */
+const PUBLIC_ONLY: AddressPolicy = { allowPrivate: false };
+
+type Probe = Pick<RegistryEntry, 'online' | 'latencyMs' | 'signedInAs' | 'error'> & { refusal?: ShelfError };
 
 export class RemoteRegistries {
   private store?: Promise<CredentialStore>;
 
   constructor(
     private readonly dataDir: string,
-    private readonly fetchImpl: FetchLike = (url, init) => fetch(url, init),
+    /** The network for a policy; tests may hand in their own. */
+    private readonly fetchFor: (policy: AddressPolicy) => FetchLike = guardedFetch,
     private readonly openStore: () => Promise<CredentialStore> = () => openCredentialStore(),
   ) {}
 
@@ -41,56 +50,56 @@ export class RemoteRegistries {
     }
   }
 
-  /** Pings the registry and asks who the token belongs to. */
-  async probe(url: string, token: string | undefined): Promise<Pick<RegistryEntry, 'online' | 'latencyMs' | 'signedInAs' | 'error'>> {
+  /** Pings the registry and asks who the token belongs to; reports statuses, never what the remote wrote. */
+  async probe(url: string, token: string | undefined, policy: AddressPolicy = PUBLIC_ONLY): Promise<Probe> {
+    const fetchImpl = this.fetchFor(policy);
     const started = performance.now();
     try {
-      const ping = await this.fetchImpl(new URL('-/ping', url).toString(), { signal: AbortSignal.timeout(5000) });
+      const ping = await fetchImpl(new URL('-/ping', url).toString(), { signal: AbortSignal.timeout(5000) });
+      await ping.arrayBuffer().catch(() => undefined);
       const latencyMs = Math.round(performance.now() - started);
       if (!ping.ok) return { online: false, latencyMs, signedInAs: null, error: `the registry answered ${ping.status} to a ping` };
       if (!token) return { online: true, latencyMs, signedInAs: null, error: null };
-      const who = await this.fetchImpl(new URL('-/whoami', url).toString(), {
+      const who = await fetchImpl(new URL('-/whoami', url).toString(), {
         headers: { authorization: `Bearer ${token}` },
         signal: AbortSignal.timeout(5000),
       });
-      const body = (await who.json().catch(() => ({}))) as { username?: string; error?: string };
-      if (!who.ok)
-        return {
-          online: true,
-          latencyMs,
-          signedInAs: null,
-          error: `the token was refused (${who.status}${body.error ? `: ${body.error}` : ''}); paste a valid token`,
-        };
-      return { online: true, latencyMs, signedInAs: body.username ?? null, error: null };
+      const body = (await who.json().catch(() => ({}))) as { username?: unknown };
+      if (!who.ok) return { online: true, latencyMs, signedInAs: null, error: `the token was refused (${who.status}); paste a valid token` };
+      return { online: true, latencyMs, signedInAs: typeof body.username === 'string' ? body.username.slice(0, 214) : null, error: null };
     } catch (error) {
-      return { online: false, latencyMs: null, signedInAs: null, error: `could not reach ${url}: ${(error as Error).message}` };
+      const failure = error instanceof ShelfError ? error : unreachable(new URL(url).origin);
+      return { online: false, latencyMs: null, signedInAs: null, error: failure.message, refusal: failure.code === 'permission_denied' ? failure : undefined };
     }
   }
 
-  async list(): Promise<RegistryEntry[]> {
+  async list(policy: AddressPolicy = PUBLIC_ONLY): Promise<RegistryEntry[]> {
     const store = await this.credentials();
     return Promise.all(
       this.read().map(async (remote) => {
         const token = await store.get(remote.url);
+        const { refusal: _refusal, ...probe } = await this.probe(remote.url, token, policy);
         return {
           id: remote.id,
           url: remote.url,
           kind: 'remote' as const,
           credentialBackend: store.backend,
           tokenLastFour: token ? token.slice(-4) : null,
-          ...(await this.probe(remote.url, token)),
+          ...probe,
         };
       }),
     );
   }
 
-  async add(input: { url: string; token?: string; username?: string; password?: string }): Promise<RegistryEntry> {
-    const url = input.url.endsWith('/') ? input.url : `${input.url}/`;
+  async add(input: { url: string; token?: string; username?: string; password?: string }, policy: AddressPolicy = PUBLIC_ONLY): Promise<RegistryEntry> {
+    const href = new URL(input.url).href;
+    const url = href.endsWith('/') ? href : `${href}/`;
     let token = input.token;
-    if (!token && input.username && input.password) token = await this.login(url, input.username, input.password);
+    if (!token && input.username && input.password) token = await this.login(url, input.username, input.password, policy);
     if (!token && (input.username || input.password)) throw badRequest('give both a username and a password, or paste a token');
-    const probe = await this.probe(url, token);
-    if (!probe.online) throw new ShelfError('upstream_failed', probe.error ?? `could not reach ${url}`);
+    const { refusal, ...probe } = await this.probe(url, token, policy);
+    if (refusal) throw refusal;
+    if (!probe.online) throw new ShelfError('upstream_failed', probe.error ?? unreachable(new URL(url).origin).message);
     if (probe.error) throw badRequest(probe.error);
     const store = await this.credentials();
     const id = createHash('sha256').update(url).digest('hex').slice(0, 12);
@@ -108,9 +117,9 @@ export class RemoteRegistries {
     return { id: remote.id, url: remote.url, token: await (await this.credentials()).get(remote.url) };
   }
 
-  /** The network this object uses, so calls to a remote (publishing) go the same way as its probes. */
-  get fetch(): FetchLike {
-    return this.fetchImpl;
+  /** The network this object uses under a policy, so calls to a remote (publishing) go the same way as its probes. */
+  fetch(policy: AddressPolicy = PUBLIC_ONLY): FetchLike {
+    return this.fetchFor(policy);
   }
 
   async remove(id: string): Promise<void> {
@@ -130,30 +139,23 @@ export class RemoteRegistries {
   }
 
   /** npm's couch login: PUT /-/user/org.couchdb.user:NAME answers with a token. */
-  private async login(url: string, username: string, password: string): Promise<string> {
-    let response: Response;
-    try {
-      response = await this.fetchImpl(new URL(`-/user/org.couchdb.user:${encodeURIComponent(username)}`, url).toString(), {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          _id: `org.couchdb.user:${username}`,
-          name: username,
-          password,
-          type: 'user',
-          roles: [],
-          date: new Date().toISOString(),
-        }),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (error) {
-      throw new ShelfError('upstream_failed', `could not reach ${url}: ${(error as Error).message}`);
-    }
-    const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string };
-    if (!response.ok || !body.token)
-      throw badRequest(
-        `signing in to ${url} failed (${response.status}${body.error ? `: ${body.error}` : ''}); check the username and password`,
-      );
+  private async login(url: string, username: string, password: string, policy: AddressPolicy): Promise<string> {
+    const response = await this.fetchFor(policy)(new URL(`-/user/org.couchdb.user:${encodeURIComponent(username)}`, url).toString(), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        _id: `org.couchdb.user:${username}`,
+        name: username,
+        password,
+        type: 'user',
+        roles: [],
+        date: new Date().toISOString(),
+      }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await response.json().catch(() => ({}))) as { token?: unknown };
+    if (!response.ok || typeof body.token !== 'string' || !body.token)
+      throw badRequest(`signing in to ${url} failed (${response.status}); check the username and password`);
     return body.token;
   }
 }

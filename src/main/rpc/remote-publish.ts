@@ -4,7 +4,7 @@ import ssri from 'ssri';
 import { ShelfError } from '../errors';
 import type { PackedFolder } from '../services/packer/pack-folder';
 import { publishBody } from '../services/packer/pack-folder';
-import type { FetchLike } from './registries';
+import { unreachable, type FetchLike } from '../services/remotes/address-guard';
 
 export interface RemoteTarget {
   url: string;
@@ -18,8 +18,9 @@ export function packumentUrl(registryUrl: string, name: string): string {
   return `${base}${name.startsWith('@') ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name)}`;
 }
 
-function refusal(url: string, status: number, message: string | undefined, what: string): ShelfError {
-  const detail = `${url} refused ${what} (${status}${message ? `: ${message}` : ''})`;
+/** A refusal by the remote, by its status alone: the remote's body is never quoted (it could be anyone's page). */
+function refusal(url: string, status: number, what: string): ShelfError {
+  const detail = `${url} refused ${what} (${status})`;
   if (status === 401 || status === 403)
     return new ShelfError(
       'permission_denied',
@@ -48,18 +49,8 @@ async function send(target: RemoteTarget, url: string, init: RequestInit, timeou
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new ShelfError('upstream_failed', `could not reach ${target.url}: ${(error as Error).message}; check that it is online`);
-  }
-}
-
-async function errorText(response: Response): Promise<string | undefined> {
-  const text = await response.text().catch(() => '');
-  try {
-    const body = JSON.parse(text) as { error?: unknown; reason?: unknown };
-    const message = body.error ?? body.reason;
-    return typeof message === 'string' ? message : undefined;
-  } catch {
-    return text.slice(0, 200) || undefined;
+    if (error instanceof ShelfError) throw error;
+    throw unreachable(target.url);
   }
 }
 
@@ -67,8 +58,15 @@ async function errorText(response: Response): Promise<string | undefined> {
 export async function remotePackument(target: RemoteTarget, name: string): Promise<Record<string, unknown> | undefined> {
   const response = await send(target, packumentUrl(target.url, name), { headers: { accept: 'application/json' } }, 30_000);
   if (response.status === 404) return undefined;
-  if (!response.ok) throw refusal(target.url, response.status, await errorText(response), `reading ${name}`);
-  return (await response.json()) as Record<string, unknown>;
+  if (!response.ok) {
+    await response.arrayBuffer().catch(() => undefined);
+    throw refusal(target.url, response.status, `reading ${name}`);
+  }
+  try {
+    return (await response.json()) as Record<string, unknown>;
+  } catch {
+    throw new ShelfError('upstream_failed', `${target.url} answered with something other than a package document for ${name}`);
+  }
 }
 
 /** Publishes, then verifies: the remote's packument names the packed integrity and its tarball hashes to it. */
@@ -94,7 +92,10 @@ export async function publishToRemote(
     },
     120_000,
   );
-  if (!response.ok) throw refusal(target.url, response.status, await errorText(response), `the publish of ${name}@${version}`);
+  if (!response.ok) {
+    await response.arrayBuffer().catch(() => undefined);
+    throw refusal(target.url, response.status, `the publish of ${name}@${version}`);
+  }
   await response.arrayBuffer().catch(() => undefined);
 
   const packument = await remotePackument(target, name);
@@ -102,8 +103,11 @@ export async function publishToRemote(
   const integrity = manifest?.dist?.integrity;
   let verified = false;
   if (integrity === packed.integrity && manifest?.dist?.tarball) {
-    const tarball = await send(target, manifest.dist.tarball, {}, 120_000);
-    if (tarball.ok) verified = Boolean(ssri.checkData(Buffer.from(await tarball.arrayBuffer()), packed.integrity));
+    // The publish went through; a read-back that fails (or points where Shelf may not go) only leaves it unverified.
+    const tarball = await send(target, manifest.dist.tarball, {}, 120_000).catch(() => undefined);
+    const bytes = tarball?.ok ? await tarball.arrayBuffer().catch(() => undefined) : undefined;
+    verified = bytes !== undefined && Boolean(ssri.checkData(Buffer.from(bytes), packed.integrity));
   }
-  return { name, version, integrity: integrity ?? packed.integrity, verified };
+  // What was packed; `verified` says whether the remote holds exactly that (its own claim is not repeated back).
+  return { name, version, integrity: packed.integrity, verified };
 }

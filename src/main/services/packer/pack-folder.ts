@@ -1,15 +1,20 @@
 // Owns packing a project folder the way `npm pack` does (npm-packlist decides the files), plus the pre-publish checks
-// the UI shows: required fields, files that look like secrets, unexpectedly large files.
+// the UI shows: required fields, files that look like secrets, unexpectedly large files. A folder is either a path on
+// this machine (the desktop app's own user, or an admin) or the files a browser uploaded, written to a private
+// temporary folder first so both are packed by the same code (npm-packlist reads a folder).
 import { readFileSync, statSync } from 'node:fs';
-import { join, posix, resolve } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
 import packlist from 'npm-packlist';
 import ssri from 'ssri';
 import { create as createTar } from 'tar';
 import semver from 'semver';
 import validateName from 'validate-npm-package-name';
-import { badRequest } from '../../errors';
+import { badRequest, tooLarge } from '../../errors';
 
 export interface PackedFolder {
+  /** The folder packed, or for an upload the name the user's folder had (the temporary folder is gone by then). */
   dir: string;
   manifest: Record<string, unknown>;
   files: { path: string; size: number; suspicious: boolean }[];
@@ -18,6 +23,14 @@ export interface PackedFolder {
   unpackedSize: number;
   problems: string[];
   warnings: string[];
+  /** The top-level README's text, which npm puts into the packument. */
+  readme?: string;
+}
+
+/** One file of a folder a browser uploaded: its path inside the folder ('/'-separated) and its bytes. */
+export interface UploadedFile {
+  path: string;
+  data: Buffer;
 }
 
 /** File names that usually hold secrets and should not be published by accident. */
@@ -38,32 +51,33 @@ export function looksLikeSecret(path: string): boolean {
   return SECRET_PATTERNS.some((p) => p.test(path));
 }
 
-function readPackageJson(dir: string): Record<string, unknown> {
+function readPackageJson(dir: string, shown: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(join(dir, 'package.json'), 'utf8');
   } catch {
-    throw badRequest(`${dir} has no package.json; pick the folder that holds the package's package.json`);
+    throw badRequest(`${shown} has no package.json; pick the folder that holds the package's package.json`);
   }
   try {
     const parsed = JSON.parse(text) as unknown;
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     return parsed as Record<string, unknown>;
   } catch (error) {
-    throw badRequest(`${join(dir, 'package.json')} is not valid JSON (${(error as Error).message}); fix it and try again`);
+    throw badRequest(`${shown}/package.json is not valid JSON (${(error as Error).message}); fix it and try again`);
   }
 }
 
-export async function packFolder(folder: string): Promise<PackedFolder> {
+export async function packFolder(folder: string, label?: string): Promise<PackedFolder> {
   const dir = resolve(folder);
   let isDir = false;
   try {
     isDir = statSync(dir).isDirectory();
   } catch {
-    throw badRequest(`${dir} does not exist; check the path`);
+    isDir = false;
   }
-  if (!isDir) throw badRequest(`${dir} is not a folder; pick the folder that holds package.json`);
-  const manifest = readPackageJson(dir);
+  // One message whether the path is missing, unreadable or a file: the reply says nothing about what else is there.
+  if (!isDir) throw badRequest(`${dir} is not a folder Shelf can read; pick the folder that holds package.json`);
+  const manifest = readPackageJson(dir, label ?? dir);
   const problems: string[] = [];
   const warnings: string[] = [];
   const name = typeof manifest.name === 'string' ? manifest.name : '';
@@ -97,10 +111,12 @@ export async function packFolder(folder: string): Promise<PackedFolder> {
     stream.on('end', () => resolveTar(Buffer.concat(chunks)));
     stream.on('error', reject);
   });
+  const readme = files.find((f) => /^readme(\.md|\.markdown|\.txt)?$/i.test(f.path));
   return {
-    dir,
+    dir: label ?? dir,
     manifest,
     files,
+    readme: readme ? readFileSync(join(dir, readme.path), 'utf8') : undefined,
     tarball,
     integrity: ssri.fromData(tarball, { algorithms: ['sha512'] }).toString(),
     unpackedSize: files.reduce((n, f) => n + f.size, 0),
@@ -114,7 +130,6 @@ export function publishBody(packed: PackedFolder, tag: string, registryUrl: stri
   const name = String(packed.manifest.name);
   const version = String(packed.manifest.version);
   const fileName = `${name.startsWith('@') ? name.split('/')[1] : name}-${version}.tgz`;
-  const readme = packed.files.find((f) => /^readme(\.md|\.markdown|\.txt)?$/i.test(posix.basename(f.path)) && !f.path.includes('/'));
   return {
     _id: name,
     name,
@@ -124,13 +139,73 @@ export function publishBody(packed: PackedFolder, tag: string, registryUrl: stri
       [version]: {
         ...packed.manifest,
         _id: `${name}@${version}`,
-        readme: readme ? readFileSync(join(packed.dir, readme.path), 'utf8') : undefined,
+        readme: packed.readme,
         dist: { integrity: packed.integrity, tarball: `${registryUrl}${name}/-/${fileName}` },
       },
     },
-    readme: readme ? readFileSync(join(packed.dir, readme.path), 'utf8') : undefined,
+    readme: packed.readme,
     _attachments: {
       [fileName]: { content_type: 'application/octet-stream', data: packed.tarball.toString('base64'), length: packed.tarball.length },
     },
   };
+}
+
+/** Most files and bytes one upload may hold (the packer's own limits then apply to what is packed). */
+export interface UploadLimits {
+  maxFiles: number;
+  maxBytes: number;
+}
+
+/** An uploaded path, checked: relative, '/'-separated, no empty, '.' or '..' segments, nothing that could leave the folder. */
+function safeUploadPath(raw: string): string {
+  const segments = raw.split('/');
+  const bad =
+    raw.length === 0 ||
+    raw.length > 1024 ||
+    raw.includes('\\') ||
+    raw.includes('\0') ||
+    /^[a-zA-Z]:/.test(raw) ||
+    segments.some((s) => s === '' || s === '.' || s === '..');
+  if (bad) throw badRequest(`"${raw.slice(0, 200)}" is not a file path inside the folder; upload paths are relative, with / between folders`);
+  return raw;
+}
+
+/**
+ * Writes uploaded files to a fresh private temporary folder, runs `use` on it and removes it again. Only what was uploaded
+ * is there, so nothing else of this machine can be read through it.
+ */
+export async function withUploadedFolder<T>(files: UploadedFile[], limits: UploadLimits, use: (dir: string) => Promise<T>): Promise<T> {
+  if (files.length === 0) throw badRequest('the upload holds no files; pick the folder that holds package.json');
+  if (files.length > limits.maxFiles) throw tooLarge(`the upload holds ${files.length} files; at most ${limits.maxFiles} are accepted`);
+  const total = files.reduce((n, f) => n + f.data.length, 0);
+  if (total > limits.maxBytes)
+    throw tooLarge(`the upload holds ${(total / 1024 / 1024).toFixed(1)} MB; at most ${(limits.maxBytes / 1024 / 1024).toFixed(1)} MB are accepted`);
+  const seen = new Set<string>();
+  for (const file of files) {
+    const path = safeUploadPath(file.path);
+    if (seen.has(path)) throw badRequest(`${path} is in the upload twice`);
+    seen.add(path);
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'shelf-upload-'));
+  try {
+    for (const file of files) {
+      const target = resolve(dir, ...file.path.split('/'));
+      // Checked above already; this states the invariant where the write happens.
+      if (!target.startsWith(dir + sep)) throw badRequest(`${file.path} is not inside the folder`);
+      try {
+        await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+        await writeFile(target, file.data, { mode: 0o600, flag: 'wx' });
+      } catch {
+        throw badRequest(`${file.path} clashes with another uploaded path (a file and a folder of the same name)`);
+      }
+    }
+    return await use(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Packs a folder a browser uploaded; `label` (the folder's own name) stands in for the temporary path in what is shown. */
+export function packUpload(files: UploadedFile[], limits: UploadLimits, label: string): Promise<PackedFolder> {
+  return withUploadedFolder(files, limits, (dir) => packFolder(dir, label));
 }
