@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_LIMITS, DEFAULT_PORT, isLoopbackHost, type Config } from './config';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, DEFAULT_PORT, isLoopbackHost, type Config } from './config';
 import { SETTINGS, type SettingKey, type SettingValues } from './settings';
 
 export const CONFIG_FILE_NAME = 'config.json';
@@ -88,7 +88,11 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
     port: values.port ?? DEFAULT_PORT,
     publicUrl: values.publicUrl,
     allowedHosts: values.allowedHosts ?? [],
-    signup: values.signup ?? (isLoopbackHost(host) ? 'open' : 'closed'),
+    // Open sign-up is for a registry only this machine reaches. Behind a reverse proxy Shelf listens on loopback while
+    // the world reaches it through --public-url, so the address people use decides, not only the one listened on.
+    signup:
+      values.signup ??
+      (isLoopbackHost(host) && (!values.publicUrl || isLoopbackHost(new URL(values.publicUrl).hostname)) ? 'open' : 'closed'),
     limits: {
       ...DEFAULT_LIMITS,
       ...(values.maxTarballBytes !== undefined && { maxTarballBytes: values.maxTarballBytes }),
@@ -100,6 +104,11 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
     logLevel: values.logLevel ?? 'info',
     apiRateLimit: values.apiRateLimit,
     allowPrivateRemotes: values.allowPrivateRemotes ?? false,
+    trustProxy: values.trustProxy ?? [],
+    connectionLimits: {
+      total: values.maxConnections ?? DEFAULT_CONNECTION_LIMITS.total,
+      perAddress: values.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.perAddress,
+    },
     mirror: {
       upstreams: values.upstreams ?? [],
       useNpmRegistry: values.upstreams === undefined,

@@ -1,12 +1,16 @@
 // The table of settings: one row per setting, naming its flag, environment variable, config-file key and default.
 // The CLI's --help, the environment reader and the config-file reader are all driven by this table.
-import { DEFAULT_API_RATE_LIMIT, DEFAULT_LIMITS, DEFAULT_PORT, type ApiRateLimit, type Config } from './config';
+import ipaddr from 'ipaddr.js';
+import { DEFAULT_API_RATE_LIMIT, DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, DEFAULT_PORT, type ApiRateLimit, type Config } from './config';
 
 export type SettingKey =
   | 'host'
   | 'port'
   | 'publicUrl'
   | 'allowedHosts'
+  | 'trustProxy'
+  | 'maxConnections'
+  | 'maxConnectionsPerAddress'
   | 'signup'
   | 'maxTarballBytes'
   | 'maxUnpackedBytes'
@@ -112,6 +116,31 @@ function parseScopes(raw: string): string[] {
   });
 }
 
+/** IP addresses and CIDR ranges (v4 or v6), or 'loopback', comma-separated. */
+function parseTrustProxy(raw: string): string[] {
+  return list(raw).map((entry) => {
+    if (entry === 'loopback') return entry;
+    const valid = entry.includes('/') ? isCidr(entry) : ipaddr.isValid(entry);
+    if (!valid) throw new Error(`'${entry}' is not an IP address or CIDR range (e.g. 10.0.0.5, 10.0.0.0/8, ::1 or loopback)`);
+    return entry;
+  });
+}
+
+function isCidr(entry: string): boolean {
+  try {
+    ipaddr.parseCIDR(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseCount(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`'${raw}' must be a whole number above 0`);
+  return n;
+}
+
 const list = (raw: string): string[] =>
   raw
     .split(',')
@@ -152,11 +181,35 @@ export const SETTINGS: readonly SettingSpec[] = [
     parse: list,
   },
   {
+    key: 'trustProxy',
+    flag: '--trust-proxy <addresses>',
+    env: 'SHELF_TRUST_PROXY',
+    description: 'comma-separated addresses or CIDR ranges of reverse proxies (or loopback) whose X-Forwarded-For/Proto/Host are believed',
+    defaultText: 'none (forwarded headers are ignored)',
+    parse: parseTrustProxy,
+  },
+  {
+    key: 'maxConnections',
+    flag: '--max-connections <n>',
+    env: 'SHELF_MAX_CONNECTIONS',
+    description: 'open connections accepted in total; more are answered 503 and closed',
+    defaultText: String(DEFAULT_CONNECTION_LIMITS.total),
+    parse: parseCount,
+  },
+  {
+    key: 'maxConnectionsPerAddress',
+    flag: '--max-connections-per-address <n>',
+    env: 'SHELF_MAX_CONNECTIONS_PER_ADDRESS',
+    description: 'open connections accepted from one client address (trusted proxies are exempt); more are answered 503 and closed',
+    defaultText: String(DEFAULT_CONNECTION_LIMITS.perAddress),
+    parse: parseCount,
+  },
+  {
     key: 'signup',
     flag: '--signup <policy>',
     env: 'SHELF_SIGNUP',
     description: 'whether `npm adduser` may create accounts: open or closed',
-    defaultText: 'open on loopback, closed otherwise',
+    defaultText: 'open when Shelf listens on loopback and --public-url (if set) is a loopback address too, closed otherwise',
     parse: oneOf(['open', 'closed'] as const),
   },
   {
@@ -245,7 +298,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'allowPrivateRemotes',
     flag: '--allow-private-remotes',
     env: 'SHELF_ALLOW_PRIVATE_REMOTES',
-    description: 'let admins add remote registries on loopback, private or link-local addresses (refused by default: no requests into your network)',
+    description:
+      'let admins add remote registries on loopback, private or link-local addresses (refused by default: no requests into your network)',
     defaultText: 'off',
     parse: parseBoolean,
     boolean: true,
@@ -282,4 +336,7 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   apiRateLimit?: ApiRateLimit;
   allowPrivateRemotes?: boolean;
   unpublishReserve?: number;
+  trustProxy?: string[];
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
 };
