@@ -328,8 +328,10 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       DROP TABLE search_index_v1;
       INSERT INTO search_fts (search_fts) VALUES ('optimize');
     `,
-  },  {
+  },
+  {
     version: 6,
+    name: 'scope owners and names reserved after an unpublish',
     sql: `
       -- Scopes belong to whoever first published into them (and to whom an admin granted them): others may not add
       -- new packages there. Existing scoped packages' maintainers own their scopes, so nobody loses a right.
