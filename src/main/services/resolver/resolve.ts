@@ -28,6 +28,7 @@ import type {
 import { computeFlags } from './flags';
 import { normaliseManifestRanges } from './cargo-ranges';
 import { bundleNames, readBundledTree, type BundledPackage } from './bundled';
+import { assertTreeSound } from './tree-invariant';
 
 const collator = new Intl.Collator('en');
 type Placement = 'OK' | 'KEEP' | 'REPLACE' | 'CONFLICT';
@@ -36,7 +37,10 @@ const MAX_STEPS = 500_000;
 export const isPeer = (type: EdgeType): boolean => type === 'peer' || type === 'peerOptional';
 
 export async function resolveProject(project: ProjectInput, client: RegistryClient, options: ResolveOptions = {}): Promise<ResolvedGraph> {
-  return new TreeBuilder(project, client, options).build();
+  const graph = await new TreeBuilder(project, client, options).build();
+  // Cheap next to the resolution itself (one walk over the edges), and it keeps an unsound tree out of every lockfile.
+  assertTreeSound(graph);
+  return graph;
 }
 
 interface Pending {
