@@ -205,7 +205,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'tokens.list': async (_args, ctx) => ({ tokens: services.auth.listTokens(userOf(ctx)).map(tokenView) }),
     'tokens.create': async ({ name, scope, expiresInDays, cidr }, ctx) => {
       const expiresAt = expiresInDays ? new Date(ctxOf.now().getTime() + expiresInDays * 86_400_000).toISOString() : null;
-      const { secret, token } = services.auth.createToken(userOf(ctx), { name, scope, cidrWhitelist: cidr, expiresAt });
+      // The session was signed in with the password; mintToken is the one place that bounds a token by its presenter.
+      const { secret, token } = services.auth.mintToken(principalOf(ctx), { name, scope, cidrWhitelist: cidr, expiresAt });
       return { secret, token: tokenView(token) };
     },
     'tokens.revoke': async ({ key }, ctx) => {
