@@ -8,7 +8,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
   const { api, auth } = services;
 
   app.post('/auth/register', async (request, reply) => {
-    const { user, token } = await api.accounts.register(bodyObject(request));
+    const { user, token } = await api.accounts.register(bodyObject(request), request.ip);
     return reply.code(201).send({ success: true, user: { id: user.id, username: user.username, email: user.email }, token });
   });
 

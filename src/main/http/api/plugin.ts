@@ -10,6 +10,7 @@ import { openApiDocument } from './openapi';
 import { registerApiPackageRoutes } from './package-routes';
 import { registerPublishRoutes } from './publish-routes';
 import { rateLimitHook } from './rate-limit';
+import { principalOf } from '../request-auth';
 
 export interface ApiPluginDeps {
   config: Config;
@@ -32,7 +33,7 @@ export function apiPlugin(deps: ApiPluginDeps): FastifyPluginAsync {
     );
     app.addHook(
       'onRequest',
-      rateLimitHook(config.apiRateLimit, () => now().getTime()),
+      rateLimitHook(config.apiRateLimit, () => now().getTime(), (request) => principalOf(services.auth, request)),
     );
     app.addHook('onSend', async (_request, reply, payload) => {
       if (!reply.hasHeader('Cache-Control')) void reply.header('Cache-Control', 'no-store');

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_API_RATE_LIMIT, type ApiRateLimit } from '../../config/config';
 import { ShelfError } from '../../errors';
+import type { Principal } from '../../services/auth/principal';
 
 export type Budget = 'anonymous' | 'authenticated' | 'login' | 'publish';
 
@@ -38,11 +39,25 @@ export class FixedWindowCounter {
 const LOGIN_ROUTES = new Set(['/api/v1/auth/login', '/api/v1/auth/register']);
 const PUBLISH_ROUTES = new Set(['/api/v1/packages', '/api/v1/packages/publish']);
 
-export function budgetOf(request: FastifyRequest): Budget {
+/**
+ * The budget a request counts against. The larger 'authenticated' budget is only for a credential that is valid
+ * (`authenticate` resolves it, once per request, and the route reuses the answer); a wrong, expired or malformed
+ * Authorization header counts as anonymous, so making one up buys nothing.
+ */
+export async function budgetOf(
+  request: FastifyRequest,
+  authenticate: (request: FastifyRequest) => Promise<Principal | undefined>,
+): Promise<Budget> {
   const route = request.routeOptions.url ?? '';
   if (request.method === 'POST' && LOGIN_ROUTES.has(route)) return 'login';
   if (request.method === 'POST' && PUBLISH_ROUTES.has(route)) return 'publish';
-  return request.headers.authorization ? 'authenticated' : 'anonymous';
+  if (!request.headers.authorization) return 'anonymous';
+  try {
+    return (await authenticate(request)) ? 'authenticated' : 'anonymous';
+  } catch {
+    // The route reports why the credential was refused (its 401/403/429); here it only decides the budget.
+    return 'anonymous';
+  }
 }
 
 /**
@@ -50,17 +65,22 @@ export function budgetOf(request: FastifyRequest): Budget {
  * credential, for that credential too (so one token cannot escape its budget by changing address, nor one
  * address by rotating tokens). The headers report whichever of the two is closer to running out.
  */
-export function rateLimitHook(config: ApiRateLimit | undefined, now: () => number) {
+export function rateLimitHook(
+  config: ApiRateLimit | undefined,
+  now: () => number,
+  authenticate: (request: FastifyRequest) => Promise<Principal | undefined>,
+) {
   const limits = config ?? DEFAULT_API_RATE_LIMIT;
   const counter = new FixedWindowCounter(now);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!limits.enabled) return;
-    const budget = budgetOf(request);
+    const budget = await budgetOf(request, authenticate);
     const limit = limits[budget];
     const keys = [`${budget}|ip|${request.ip}`];
     const credential = request.headers.authorization;
-    // Only a digest of the credential is kept in memory.
-    if (credential) keys.push(`${budget}|cred|${createHash('sha256').update(credential).digest('base64url')}`);
+    // Only a digest of the credential is kept in memory. An anonymous-budget request (no credential, or one that is
+    // not valid) counts per address only, so rotating made-up credentials cannot open fresh budgets either.
+    if (credential && budget !== 'anonymous') keys.push(`${budget}|cred|${createHash('sha256').update(credential).digest('base64url')}`);
     const windows = keys.map((key) => counter.hit(key, limits.windowMs));
     const tightest = windows.reduce((a, b) => (b.count > a.count || (b.count === a.count && b.resetAt > a.resetAt) ? b : a));
     const remaining = Math.max(0, limit - tightest.count);

@@ -24,9 +24,9 @@ function npmToken(token: TokenInfo): Json {
   };
 }
 
-/** npm 11 sends `expires` as a number of days; other tools send a date. */
-function expiryOf(value: unknown, now: Date): string | null {
-  if (value === undefined || value === null || value === '') return null;
+/** npm 11 sends `expires` as a number of days; other tools send a date. Left out: as long as the presenting token. */
+function expiryOf(value: unknown, now: Date): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) {
     const days = Number(value);
     if (days <= 0 || days > 3650) throw badRequest('expires must be between 1 and 3650 days');
@@ -55,10 +55,12 @@ export function registerTokenRoutes(app: FastifyInstance, services: Services, no
     const readonly = body.readonly === true || body.packages_and_scopes_permission === 'read-only';
     const cidr = body.cidr_whitelist ?? [];
     if (!Array.isArray(cidr) || cidr.some((c) => typeof c !== 'string')) throw badRequest('cidr_whitelist must be a list of CIDR ranges');
-    const { secret, token } = auth.createToken(principal.user, {
+    // The password confirms the person; the new token is still bounded by the token presented (AuthService.mintToken).
+    const { secret, token } = auth.mintToken(principal, {
       scope: readonly ? 'read' : 'publish',
       name: typeof body.name === 'string' ? body.name : null,
-      cidrWhitelist: cidr as string[],
+      // npm sends [] when no --cidr was given: that means "as the presenting token", not "from anywhere".
+      cidrWhitelist: cidr.length > 0 ? (cidr as string[]) : undefined,
       expiresAt: expiryOf(body.expires, now()),
     });
     return reply.code(201).send({ ...npmToken(token), token: secret });

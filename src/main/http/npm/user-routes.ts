@@ -1,8 +1,7 @@
 // Accounts over the npm protocol: couch login/adduser, user documents, logout, whoami, and the (absent) web login.
 import type { FastifyInstance } from 'fastify';
-import { badRequest, forbidden, notFound, unauthorized } from '../../errors';
+import { badRequest, notFound, unauthorized } from '../../errors';
 import type { Services } from '../../services';
-import { requireUser } from '../../services/auth/principal';
 import { pathOf } from '../npm-paths';
 import { principalOf } from '../request-auth';
 
@@ -29,16 +28,18 @@ export function registerUserRoutes(app: FastifyInstance, services: Services): vo
     if (typeof body.name !== 'string' || body.name !== name) {
       throw badRequest(`the user name in the body ('${String(body.name)}') differs from the one in the URL ('${name}')`);
     }
-    // yarn's retry after a 409: PUT …/-rev/<rev> authenticated with Basic credentials of that same user.
-    if (segments[1] === '-rev') {
-      const principal = requireUser(await principalOf(auth, request), 'log in');
-      if (principal.user.name !== name) throw forbidden(`you are signed in as ${principal.user.name}, not ${name}`);
-      const { secret } = auth.createToken(principal.user, { scope: 'admin', name: 'yarn login' });
-      return reply.code(201).send({ ok: true, id: first, token: secret });
+    // A couch login is a password login on every path, yarn's retry after a 409 (PUT …/-rev/<rev>) included: a
+    // token presented alongside is never enough to be handed a new one, which could be wider than itself.
+    const relogin = segments[1] === '-rev';
+    if (typeof body.password !== 'string' || body.password === '') {
+      throw unauthorized(
+        relogin
+          ? `logging in again as ${name} needs the password in the request body; a token cannot make a new token this way (use \`npm token create\`)`
+          : 'a password is required to log in',
+      );
     }
-    if (typeof body.password !== 'string' || body.password === '') throw badRequest('a password is required to log in');
     const result = await auth.couchLogin(
-      { name, password: body.password, email: typeof body.email === 'string' ? body.email : undefined },
+      { name, password: body.password, email: typeof body.email === 'string' ? body.email : undefined, existingOnly: relogin },
       request.ip,
     );
     return reply.code(201).send({ ok: true, id: first, rev: `1-${result.user.id}`, token: result.token });

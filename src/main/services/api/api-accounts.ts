@@ -3,10 +3,11 @@ import { badRequest, conflict, forbidden, unauthorized } from '../../errors';
 import { findUserByEmail } from '../../storage/db/api-queries';
 import type { Db } from '../../storage/db/connection';
 import { packagesMaintainedBy } from '../../storage/db/packages';
-import { setTokenScopes, tokenIdByKey, tokenScopesByKey } from '../../storage/db/token-scopes';
+import { tokenScopesByKey } from '../../storage/db/token-scopes';
 import type { TokenScope } from '../../storage/db/tokens';
 import type { AuthService, TokenInfo } from '../auth/auth-service';
 import { requireScope, requireUser, type Principal, type User } from '../auth/principal';
+import { defaultApiScopes } from '../auth/token-grant';
 
 export const API_SCOPES = ['read', 'publish', 'yank', 'admin'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
@@ -41,10 +42,6 @@ function impliedScope(scopes: readonly ApiScope[]): TokenScope {
   return 'read';
 }
 
-function defaultScopes(scope: TokenScope): string[] {
-  return scope === 'admin' ? ['read', 'publish', 'yank', 'admin'] : scope === 'publish' ? ['read', 'publish', 'yank'] : ['read'];
-}
-
 function requiredString(body: Record<string, unknown>, field: string): string {
   const value = body[field];
   if (typeof value !== 'string' || value === '') throw badRequest(`${field} is required`);
@@ -62,15 +59,16 @@ export class ApiAccounts {
     return new Date(this.now().getTime() + SESSION_DAYS * DAY_MS).toISOString();
   }
 
-  async register(body: Record<string, unknown>): Promise<{ user: ApiUser; token: string }> {
+  /** A sign-up from `client`: counted against that address's sign-up budget, as every door's are. */
+  async register(body: Record<string, unknown>, client: string): Promise<{ user: ApiUser; token: string }> {
     const username = requiredString(body, 'username');
     const password = requiredString(body, 'password');
     const email = body.email === undefined || body.email === null ? null : body.email;
     if (email !== null && typeof email !== 'string') throw badRequest('email must be a string');
     if (!this.auth.signupOpen) throw forbidden('sign-up is closed on this registry; ask its admin for an account');
     if (email && findUserByEmail(this.db, email)) throw conflict(`an account with the email '${email}' already exists`);
-    const user = await this.auth.createUser({ name: username, email, password });
-    const { secret } = this.auth.createToken(user, { scope: 'admin', name: 'api register', expiresAt: this.sessionExpiry() });
+    const user = await this.auth.createUser({ name: username, email, password, client });
+    const { secret } = this.auth.mintToken({ user, scope: 'admin' }, { scope: 'admin', name: 'api register', expiresAt: this.sessionExpiry() });
     return { user: apiUser(user), token: secret };
   }
 
@@ -83,12 +81,13 @@ export class ApiAccounts {
           ? body.email
           : undefined;
     if (!identifier) throw badRequest('username or email is required');
-    // An unknown email still goes through the password check (against no user) so both failures look and take the same.
-    const name =
-      typeof body.username === 'string' && body.username ? body.username : (findUserByEmail(this.db, identifier)?.name ?? '\u0000');
-    const user = await this.auth.checkPassword(name, password, client);
+    // An unknown email still goes through the password check (against no user) so both failures look and take the same;
+    // it is throttled as an account of its own name, so a 429 says nothing about whether an account has that email.
+    const found = typeof body.username === 'string' && body.username ? body.username : findUserByEmail(this.db, identifier)?.name;
+    const user = await this.auth.checkPassword(found ?? '\u0000', password, client, found ?? `email:${identifier.toLowerCase()}`);
     const expiresAt = this.sessionExpiry();
-    const { secret } = this.auth.createToken(user, { scope: 'admin', name: 'api login', expiresAt });
+    // The password was just proved: the session token may have the account's full rights.
+    const { secret } = this.auth.mintToken({ user, scope: 'admin' }, { scope: 'admin', name: 'api login', expiresAt });
     return { token: secret, expires_at: expiresAt, user: apiUser(user) };
   }
 
@@ -101,16 +100,16 @@ export class ApiAccounts {
     }
   }
 
-  /** A new token in place of the caller's (the old one stops working), with a fresh expiry. */
-  refresh(principal: Principal | undefined, secret: string | undefined): { token: string; expires_at: string } {
+  /**
+   * A new secret in place of the caller's token (the old one stops working in the same transaction), with every
+   * restriction of the old one: the same scopes, the same address ranges and the same expiry. Refreshing rotates a
+   * secret; it never lengthens its life, so a session token still ends 30 days after the password was last used.
+   */
+  refresh(principal: Principal | undefined, secret: string | undefined): { token: string; expires_at: string | null } {
     const p = requireUser(principal, 'refresh a token');
     if (!p.tokenKey || !secret) throw unauthorized('refresh needs the token itself: send it as Authorization: Bearer <token>');
-    const scopes = tokenScopesByKey(this.db, p.tokenKey);
-    const expiresAt = this.sessionExpiry();
-    const { secret: fresh, token } = this.auth.createToken(p.user, { scope: p.scope, name: 'api refresh', expiresAt });
-    if (scopes) setTokenScopes(this.db, tokenIdByKey(this.db, token.key)!, scopes);
-    this.auth.revokeBySecret(secret);
-    return { token: fresh, expires_at: expiresAt };
+    const { secret: fresh, token } = this.auth.mintToken(p, { scope: p.scope, name: 'api refresh', replaces: p.tokenKey });
+    return { token: fresh, expires_at: token.expires };
   }
 
   me(principal: Principal | undefined) {
@@ -129,7 +128,7 @@ export class ApiAccounts {
   }
 
   createToken(principal: Principal | undefined, body: Record<string, unknown>): { token: string } & ApiToken {
-    // Tokens are credentials: only a credential with the account's full rights may mint them, so a narrow token cannot widen itself.
+    // Managing tokens is for admin-scope credentials; AuthService.mintToken then keeps the new one within the presenting one.
     const p = requireScope(principal, 'admin', 'create tokens');
     const name = body.name;
     if (typeof name !== 'string' || name.trim() === '' || name.length > 100)
@@ -142,13 +141,10 @@ export class ApiAccounts {
     if (days !== undefined && days !== null && (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 3650)) {
       throw badRequest('expires_in_days must be a whole number of days from 1 to 3650');
     }
-    const expiresAt = typeof days === 'number' ? new Date(this.now().getTime() + days * DAY_MS).toISOString() : null;
+    // Without expires_in_days the token expires when the presenting credential does (never, for a password).
+    const expiresAt = typeof days === 'number' ? new Date(this.now().getTime() + days * DAY_MS).toISOString() : undefined;
     const list = [...new Set(scopes as ApiScope[])];
-    const created = this.db.transaction(() => {
-      const result = this.auth.createToken(p.user, { scope: impliedScope(list), name, expiresAt });
-      setTokenScopes(this.db, tokenIdByKey(this.db, result.token.key)!, list);
-      return result;
-    })();
+    const created = this.auth.mintToken(p, { scope: impliedScope(list), apiScopes: list, name, expiresAt });
     return { token: created.secret, ...this.apiToken(created.token) };
   }
 
@@ -162,7 +158,7 @@ export class ApiAccounts {
       id: t.key,
       name: t.name,
       prefix: t.prefix,
-      scopes: tokenScopesByKey(this.db, t.key) ?? defaultScopes(t.scope),
+      scopes: tokenScopesByKey(this.db, t.key) ?? defaultApiScopes(t.scope),
       created_at: t.created,
       expires_at: t.expires,
       last_used_at: t.lastUsed,

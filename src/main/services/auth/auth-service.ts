@@ -1,22 +1,34 @@
 // AuthService: accounts, passwords, tokens and the first-run admin setup.
-import { createHash, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
 import { ShelfError, badRequest, conflict, forbidden, notFound, unauthorized } from '../../errors';
 import type { Db } from '../../storage/db/connection';
 import { deleteSetting, getSetting, setSetting } from '../../storage/db/settings';
 import {
   deleteToken,
   findTokenByHash,
+  findTokenByKey,
   insertToken,
   listTokensOfUser,
   touchToken,
   type TokenRow,
   type TokenScope,
 } from '../../storage/db/tokens';
-import { countUsers, findUserById, findUserByName, hasAdmin, insertUser, type UserRow } from '../../storage/db/users';
+import { setTokenScopes, tokenScopesByKey } from '../../storage/db/token-scopes';
+import {
+  countUsers,
+  findUserById,
+  findUserByName,
+  hasAdmin,
+  insertUser,
+  replacePasswordHash,
+  type UserRow,
+} from '../../storage/db/users';
 import { addressAllowed, parseCidrList } from './cidr';
-import { LoginThrottle } from './login-throttle';
-import { hashPassword, passwordProblem, verifyPassword } from './passwords';
+import { LoginThrottle, type LoginThrottleSettings } from './login-throttle';
+import { CURRENT_PARAMS, hashPassword, needsRehash, passwordProblem, verifyPassword, type ScryptParams } from './passwords';
 import type { Principal, User } from './principal';
+import { DEFAULT_SIGNUP_LIMIT, SignupLimit, type SignupLimitSettings } from './signup-limit';
+import { PASSWORD_CEILING, defaultApiScopes, fitUnder, type TokenGrant, type TokenRequest } from './token-grant';
 
 const TOKEN_PREFIX = 'shelf_';
 const SETUP_TOKEN_SETTING = 'setup_token_sha256';
@@ -40,10 +52,26 @@ export interface TokenInfo {
 
 export interface AuthServiceOptions {
   signup: 'open' | 'closed';
-  loginThrottle: { maxFailures: number; windowMs: number };
+  loginThrottle: LoginThrottleSettings;
+  /** Accounts one address may create per window; DEFAULT_SIGNUP_LIMIT when unset. */
+  signupLimit?: SignupLimitSettings;
   now: () => Date;
   randomBytes?: (size: number) => Buffer;
+  /** scrypt cost of new hashes; only unit tests of the hashing itself pass anything but the default. */
+  passwordParams?: ScryptParams;
 }
+
+/** What a new token asks for at any door; fields left out are taken from the presenting credential. */
+export interface MintRequest extends Omit<TokenRequest, 'cidrs'> {
+  name?: string | null;
+  cidrWhitelist?: readonly string[];
+  /** The key of a token this one replaces (refresh): revoked in the same transaction. */
+  replaces?: string;
+}
+
+/** How long a verified Basic password is remembered, so clients sending it on every request pay the hash once. */
+const BASIC_CACHE_MS = 5 * 60 * 1000;
+const BASIC_CACHE_MAX = 1000;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -68,8 +96,14 @@ function toTokenInfo(row: TokenRow): TokenInfo {
 
 export class AuthService {
   readonly throttle: LoginThrottle;
+  readonly signups: SignupLimit;
   private readonly now: () => Date;
   private readonly randomBytes: (size: number) => Buffer;
+  private readonly passwordParams: ScryptParams;
+  /** HMAC(name, password) under a per-process key → the user it verified as, and the hash it was verified against. */
+  private readonly basicVerified = new Map<string, { userId: number; hash: string; until: number }>();
+  private readonly basicPending = new Map<string, Promise<User>>();
+  private readonly basicKey = nodeRandomBytes(32);
 
   constructor(
     private readonly db: Db,
@@ -77,7 +111,9 @@ export class AuthService {
   ) {
     this.now = options.now;
     this.randomBytes = options.randomBytes ?? nodeRandomBytes;
-    this.throttle = new LoginThrottle(options.loginThrottle.maxFailures, options.loginThrottle.windowMs, this.now);
+    this.throttle = new LoginThrottle(options.loginThrottle, this.now);
+    this.signups = new SignupLimit(options.signupLimit ?? DEFAULT_SIGNUP_LIMIT, this.now);
+    this.passwordParams = options.passwordParams ?? CURRENT_PARAMS;
   }
 
   get signupOpen(): boolean {
@@ -98,8 +134,11 @@ export class AuthService {
     return row && toUser(row);
   }
 
-  /** Creates an account after checking its name, email and password; the caller decides who may do so. */
-  async createUser(input: { name: string; email?: string | null; password: string; isAdmin?: boolean }): Promise<User> {
+  /**
+   * Creates an account after checking its name, email and password; the caller decides who may do so. A sign-up
+   * from a client address (`client`) counts against that address's sign-up budget, whichever door it came through.
+   */
+  async createUser(input: { name: string; email?: string | null; password: string; isAdmin?: boolean; client?: string }): Promise<User> {
     if (!USERNAME_RULE.test(input.name)) {
       throw badRequest(`username '${input.name}' is not allowed: use 3 to 32 letters, digits, '-' or '_'`);
     }
@@ -107,7 +146,8 @@ export class AuthService {
     const problem = passwordProblem(input.password);
     if (problem) throw badRequest(problem);
     if (findUserByName(this.db, input.name)) throw conflict(`the username '${input.name}' is already taken`);
-    const passwordHash = await hashPassword(input.password, this.randomBytes);
+    if (input.client !== undefined) this.signups.take(input.client);
+    const passwordHash = await hashPassword(input.password, this.randomBytes, this.passwordParams);
     // Re-check after the slow hash: another request may have taken the name meanwhile; the UNIQUE index decides.
     try {
       return toUser(
@@ -125,17 +165,35 @@ export class AuthService {
     }
   }
 
-  /** Checks a name and password, throttling repeated failures from one client. Same message whether or not the user exists. */
-  async checkPassword(name: string, password: string, client: string): Promise<User> {
-    this.throttle.check(client);
-    const row = findUserByName(this.db, name);
-    const ok = row ? await verifyPassword(password, row.password_hash) : await verifyPassword(password, DUMMY_HASH);
-    if (!row || !ok) {
-      this.throttle.recordFailure(client);
-      throw unauthorized('incorrect username or password');
+  /**
+   * Checks a name and password, throttled per client address and per account (`account`: the name the caller
+   * typed, which for a login by email is the email when no account has it). Same message whether or not the user
+   * exists. A hash made at older scrypt parameters is replaced by one at today's on success.
+   */
+  async checkPassword(name: string, password: string, client: string, account: string = name): Promise<User> {
+    const attempt = this.throttle.begin(client, account);
+    try {
+      const row = findUserByName(this.db, name);
+      const ok = row ? await verifyPassword(password, row.password_hash) : await verifyPassword(password, this.dummyHash);
+      if (!row || !ok) {
+        attempt.failed();
+        throw unauthorized('incorrect username or password');
+      }
+      attempt.succeeded();
+      if (needsRehash(row.password_hash, this.passwordParams)) {
+        replacePasswordHash(this.db, row.id, row.password_hash, await hashPassword(password, this.randomBytes, this.passwordParams));
+      }
+      return toUser(row);
+    } finally {
+      // A throw before either outcome (a database error) still releases the reservation, as a failure.
+      attempt.failed();
     }
-    this.throttle.recordSuccess(client);
-    return toUser(row);
+  }
+
+  /** Verifying against a fixed hash when the user does not exist keeps the timing of both failures alike. */
+  private get dummyHash(): string {
+    const { N, r, p } = this.passwordParams;
+    return `scrypt$${N}$${r}$${p}$AAAAAAAAAAAAAAAAAAAAAA==$` + Buffer.alloc(64).toString('base64');
   }
 
   /**
@@ -143,47 +201,82 @@ export class AuthService {
    * or creates the account when sign-up is open. Returns a new token with the account's full rights.
    */
   async couchLogin(
-    input: { name: string; password: string; email?: string },
+    input: { name: string; password: string; email?: string; existingOnly?: boolean },
     client: string,
   ): Promise<{ token: string; user: User; created: boolean }> {
     let user: User;
     let created = false;
-    if (findUserByName(this.db, input.name)) {
+    if (findUserByName(this.db, input.name) || input.existingOnly) {
       user = await this.checkPassword(input.name, input.password, client);
     } else {
       if (!this.signupOpen) {
         throw forbidden(`there is no user '${input.name}' and sign-up is closed on this registry; ask its admin for an account`);
       }
-      this.throttle.check(client);
-      user = await this.createUser({ name: input.name, email: input.email ?? null, password: input.password });
+      user = await this.createUser({ name: input.name, email: input.email ?? null, password: input.password, client });
       created = true;
     }
-    const { secret } = this.createToken(user, { scope: 'admin', name: 'npm login' });
+    // The password was just proved, so the new token may have the account's full rights.
+    const { secret } = this.mintToken({ user, scope: 'admin' }, { scope: 'admin', name: 'npm login' });
     return { token: secret, user, created };
   }
 
+  /**
+   * The rights of the credential a caller presented, which bound any token it mints: a token's own scope, API
+   * scopes, expiry and address ranges; a password or a signed-in session (a principal without a token) stands for
+   * the whole account.
+   */
+  ceilingOf(presenter: Principal): TokenGrant {
+    if (presenter.tokenKey === undefined) return PASSWORD_CEILING;
+    const row = findTokenByKey(this.db, presenter.tokenKey);
+    if (!row) throw unauthorized('the token you used was revoked meanwhile; log in again');
+    return {
+      scope: row.scope,
+      apiScopes: tokenScopesByKey(this.db, row.key) ?? defaultApiScopes(row.scope),
+      expiresAt: row.expires_at,
+      cidrs: JSON.parse(row.cidr_whitelist) as string[],
+    };
+  }
+
+  /**
+   * Makes a token for the presenting caller, never wider than the credential presented (see token-grant.ts): every
+   * door that hands out a token comes through here. Refusals write nothing.
+   */
+  mintToken(presenter: Principal, request: MintRequest): { secret: string; token: TokenInfo } {
+    const cidrs = request.cidrWhitelist === undefined ? undefined : parseCidrList(request.cidrWhitelist);
+    if (request.expiresAt && Number.isNaN(Date.parse(request.expiresAt))) throw badRequest(`'${request.expiresAt}' is not a date`);
+    const grant = fitUnder(this.ceilingOf(presenter), { ...request, cidrs }, this.now());
+    const secret = TOKEN_PREFIX + this.randomBytes(32).toString('base64url');
+    const at = this.now().toISOString();
+    const row = this.db.transaction(() => {
+      const inserted = insertToken(this.db, {
+        key: this.randomBytes(16).toString('hex'),
+        user_id: presenter.user.id,
+        secret_hash: sha256(secret),
+        prefix: secret.slice(0, TOKEN_PREFIX.length + 6),
+        last4: secret.slice(-4),
+        name: request.name ?? null,
+        scope: grant.scope,
+        cidr_whitelist: JSON.stringify(grant.cidrs),
+        created_at: at,
+        updated_at: at,
+        expires_at: grant.expiresAt,
+      });
+      setTokenScopes(this.db, inserted.id, grant.apiScopes);
+      if (request.replaces !== undefined) {
+        const old = findTokenByKey(this.db, request.replaces);
+        if (old && old.user_id === presenter.user.id) deleteToken(this.db, old.id);
+      }
+      return inserted;
+    })();
+    return { secret, token: toTokenInfo(row) };
+  }
+
+  /** A token for a user who has just proved their password (or an admin tool acting for the account). */
   createToken(
     user: User,
     input: { scope: TokenScope; name?: string | null; cidrWhitelist?: readonly string[]; expiresAt?: string | null },
   ): { secret: string; token: TokenInfo } {
-    const cidrs = parseCidrList(input.cidrWhitelist ?? []);
-    if (input.expiresAt && Number.isNaN(Date.parse(input.expiresAt))) throw badRequest(`'${input.expiresAt}' is not a date`);
-    const secret = TOKEN_PREFIX + this.randomBytes(32).toString('base64url');
-    const at = this.now().toISOString();
-    const row = insertToken(this.db, {
-      key: this.randomBytes(16).toString('hex'),
-      user_id: user.id,
-      secret_hash: sha256(secret),
-      prefix: secret.slice(0, TOKEN_PREFIX.length + 6),
-      last4: secret.slice(-4),
-      name: input.name ?? null,
-      scope: input.scope,
-      cidr_whitelist: JSON.stringify(cidrs),
-      created_at: at,
-      updated_at: at,
-      expires_at: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
-    });
-    return { secret, token: toTokenInfo(row) };
+    return this.mintToken({ user, scope: 'admin' }, input);
   }
 
   /** Resolves a bearer token; throws 401 for unknown, expired or out-of-range use. */
@@ -206,9 +299,32 @@ export class AuthService {
     return { user: toUser(user), scope: row.scope, tokenKey: row.key };
   }
 
-  /** Basic auth (yarn, and npm with `_auth`): the password stands for the account's full rights. */
+  /**
+   * Basic auth (yarn, and npm with `_auth`): the password stands for the account's full rights. Such clients send it
+   * on every request, often many at once, so a verified password is remembered for a few minutes (as an HMAC under a
+   * key that lives only in this process, and only while the account's hash is unchanged) and concurrent checks of the
+   * same credential share one hash; failures are never remembered, so guessing stays throttled.
+   */
   async authenticateBasic(name: string, password: string, client: string): Promise<Principal> {
-    const user = await this.checkPassword(name, password, client);
+    const key = createHmac('sha256', this.basicKey).update(name).update('\u0000').update(password).digest('base64url');
+    const at = this.now().getTime();
+    const cached = this.basicVerified.get(key);
+    if (cached && cached.until > at) {
+      const row = findUserById(this.db, cached.userId);
+      if (row && row.name === name && row.password_hash === cached.hash) return { user: toUser(row), scope: 'admin' };
+    }
+    this.basicVerified.delete(key);
+    let pending = this.basicPending.get(key);
+    if (!pending) {
+      pending = this.checkPassword(name, password, client).finally(() => this.basicPending.delete(key));
+      this.basicPending.set(key, pending);
+    }
+    const user = await pending;
+    const row = findUserById(this.db, user.id);
+    if (row) {
+      this.basicVerified.set(key, { userId: row.id, hash: row.password_hash, until: at + BASIC_CACHE_MS });
+      if (this.basicVerified.size > BASIC_CACHE_MAX) this.basicVerified.delete(this.basicVerified.keys().next().value!);
+    }
     return { user, scope: 'admin' };
   }
 
@@ -268,6 +384,3 @@ export class AuthService {
     return user;
   }
 }
-
-// Verifying against a fixed hash when the user does not exist keeps the timing of both failures alike.
-const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$' + Buffer.alloc(64).toString('base64');

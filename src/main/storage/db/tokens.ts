@@ -33,6 +33,10 @@ export function findTokenByHash(db: Db, secretHash: string): TokenRow | undefine
   return db.prepare('SELECT * FROM tokens WHERE secret_hash = ?').get(secretHash) as TokenRow | undefined;
 }
 
+export function findTokenByKey(db: Db, key: string): TokenRow | undefined {
+  return db.prepare('SELECT * FROM tokens WHERE key = ?').get(key) as TokenRow | undefined;
+}
+
 export function listTokensOfUser(db: Db, userId: number): TokenRow[] {
   return db.prepare('SELECT * FROM tokens WHERE user_id = ? ORDER BY id').all(userId) as TokenRow[];
 }

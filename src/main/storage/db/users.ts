@@ -35,3 +35,8 @@ export function countUsers(db: Db): number {
 export function hasAdmin(db: Db): boolean {
   return db.prepare('SELECT 1 FROM users WHERE is_admin = 1 LIMIT 1').get() !== undefined;
 }
+
+/** Replaces a password hash only if it is still the one that was checked (a concurrent change of password wins). */
+export function replacePasswordHash(db: Db, id: number, oldHash: string, newHash: string): boolean {
+  return db.prepare('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?').run(newHash, id, oldHash).changes === 1;
+}
