@@ -1,9 +1,8 @@
 // MirrorService: the pull-through cache of upstream registries — packuments and tarballs, revalidation, offline serving.
 import type { ReadStream } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import semver from 'semver';
 import ssri from 'ssri';
-import type { MirrorConfig, UpstreamConfig } from '../../config/config';
+import { DEFAULT_MAX_DOCUMENT_BYTES, type MirrorConfig, type UpstreamConfig } from '../../config/config';
 import { ShelfError, notFound } from '../../errors';
 import type { TarballStore } from '../../storage/blobs/tarball-store';
 import type { Db } from '../../storage/db/connection';
@@ -12,8 +11,10 @@ import {
   findCachedTarball,
   findUpstreamVersion,
   getUpstreamPackument,
+  knownIntegrities,
   listUpstreamVersions,
   markRevalidated,
+  pinUpstreamIntegrity,
   putCachedTarball,
   putUpstreamPackument,
   touchCachedTarball,
@@ -28,10 +29,14 @@ import { CacheEviction } from './eviction';
 import { OfflineViewCache, offlineDistTags } from './offline-view';
 import type { TransformOutput } from './packument-transform';
 import { TransformRunner } from './transform-worker';
-import { UpstreamClient, type FetchLike } from './upstream-client';
+import { UpstreamClient, assertMirrorableName, upstreamOwning, type FetchLike } from './upstream-client';
 
-/** How a response was produced, sent to clients as the X-Shelf-Cache header. */
-export type CacheState = 'hit' | 'miss' | 'revalidated' | 'offline' | 'offline-fallback';
+/**
+ * How a response was produced, sent to clients as the X-Shelf-Cache header. When the upstream fails and a copy is
+ * cached: `offline-fallback` (trimmed to the versions whose tarballs are cached) if any are, else `stale` (the last good
+ * document as it was).
+ */
+export type CacheState = 'hit' | 'miss' | 'revalidated' | 'offline' | 'offline-fallback' | 'stale';
 
 export interface MirrorDeps {
   db: Db;
@@ -106,9 +111,11 @@ export class MirrorService {
       client = new UpstreamClient(upstream, {
         timeoutMs: this.deps.config.timeoutMs,
         retries: this.deps.config.retries,
+        maxDocumentBytes: this.deps.config.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
         fetch: this.deps.fetch,
         sleep: this.deps.sleep,
         token: this.tokens.get(upstream.url),
+        allowed: () => this.upstreams,
       });
       this.clients.set(upstream.url + (upstream.scope ?? ''), client);
     }
@@ -125,6 +132,7 @@ export class MirrorService {
   }
 
   async packument(name: string, abbreviated: boolean): Promise<{ doc: StoredDocument; state: CacheState }> {
+    assertMirrorableName(name);
     const { row, state } = await this.currentRow(name);
     if (state === 'offline' || state === 'offline-fallback') {
       const view = await this.offlineView(row);
@@ -138,6 +146,7 @@ export class MirrorService {
     name: string,
     fileName: string,
   ): Promise<{ body: Buffer | ReadStream; size: number; integrity: string; isPublic: boolean; state: CacheState }> {
+    assertMirrorableName(name);
     const version = versionFromFileName(name, fileName);
     const cached = findCachedTarball(this.deps.db, name, version);
     if (cached && this.deps.blobs.sizeOf(cached.integrity) !== undefined) {
@@ -163,6 +172,7 @@ export class MirrorService {
 
   /** Makes sure a version's tarball is cached; true when it was fetched now, false when it already was. */
   async ensureTarball(name: string, version: string): Promise<boolean> {
+    assertMirrorableName(name);
     const cached = findCachedTarball(this.deps.db, name, version);
     if (cached && this.deps.blobs.sizeOf(cached.integrity) !== undefined) return false;
     const upstream = this.upstreamFor(name);
@@ -173,6 +183,7 @@ export class MirrorService {
 
   /** Makes sure a packument is cached and fresh; returns the versions and dist-tags it lists. */
   async ensurePackument(name: string): Promise<{ versions: string[]; distTags: Record<string, string> }> {
+    assertMirrorableName(name);
     const { row } = await this.currentRow(name);
     return {
       versions: listUpstreamVersions(this.deps.db, name).map((v) => v.version),
@@ -193,7 +204,7 @@ export class MirrorService {
         'content-type': 'application/json',
         accept: 'application/json',
       });
-      return { available: true, status: response.status, body: await response.json() };
+      return { available: true, status: response.status, body: response.body };
     } catch (error) {
       this.deps.warn?.(`audit: ${(error as Error).message}`);
       return { available: false, status: 200, body: {} };
@@ -219,10 +230,12 @@ export class MirrorService {
     try {
       return await this.coalesce(`p:${name}`, () => this.refresh(upstream, name, row));
     } catch (error) {
-      // The upstream failed; a cached copy still answers, trimmed to what can actually be installed.
+      // The upstream failed (no answer, or a bad one: nothing of it was stored); the cached copy still answers, trimmed to
+      // what can actually be installed when tarballs are cached, else as it was last fetched.
       if (row && error instanceof ShelfError && (error.code === 'upstream_failed' || error.code === 'upstream_timeout')) {
-        this.deps.warn?.(`serving cached ${name} offline: ${error.message}`);
-        return { row, state: 'offline-fallback' };
+        const state = cachedVersionsOf(this.deps.db, name).length > 0 ? 'offline-fallback' : 'stale';
+        this.deps.warn?.(`serving the cached copy of ${name} (${state}): ${error.message}`);
+        return { row, state };
       }
       throw error;
     }
@@ -241,7 +254,18 @@ export class MirrorService {
     }
     if (result.status === 404 || result.status === 304)
       throw notFound(`package '${name}' is not in this registry nor on its upstream ${new URL(upstream.upstream.url).host}`);
-    const out = await this.transform(result.body, name);
+    let out: TransformOutput;
+    try {
+      // Parsing, rendering and gzipping happen together (in the worker for large documents); the body is handed over.
+      out = await this.transform(result.body, name, { wantRawGzip: true, handOver: true });
+    } catch (error) {
+      throw new ShelfError(
+        'upstream_failed',
+        `the upstream ${upstream.host} sent a packument of ${name} that cannot be used: ${(error as Error).message}` +
+          `${result.contentType ? ` (content-type ${result.contentType.slice(0, 60)})` : ''}; nothing was cached`,
+        { cause: error },
+      );
+    }
     const stored: UpstreamPackumentRow = {
       upstream_url: upstream.upstream.url,
       etag: result.etag,
@@ -249,7 +273,7 @@ export class MirrorService {
       fetched_at: now,
       modified: out.modified,
       dist_tags: JSON.stringify(out.distTags),
-      raw_gzip: gzipSync(result.body),
+      raw_gzip: toBuffer(out.rawGzip!),
       ...this.rendering(name, out),
     };
     putUpstreamPackument(this.deps.db, stored, out.versions);
@@ -258,21 +282,34 @@ export class MirrorService {
   }
 
   private async rerender(row: UpstreamPackumentRow): Promise<UpstreamPackumentRow> {
-    const rendering = this.rendering(row.name, await this.transform(gunzipSync(row.raw_gzip), row.name));
+    const rendering = this.rendering(row.name, await this.transform(row.raw_gzip, row.name, { rawIsGzip: true }));
     updateUpstreamRendering(this.deps.db, rendering);
     return { ...row, ...rendering };
   }
 
-  /** The documents served for an upstream packument at the current base URL; trimmed when `offline` says what is cached. */
-  private transform(raw: Buffer, name: string, offline?: { keep: string[]; distTags: Record<string, string> }): Promise<TransformOutput> {
-    return this.transforms.run({
-      raw,
-      name,
-      baseUrl: this.deps.baseUrl(),
-      abbreviatedFields: ABBREVIATED_FIELDS,
-      keepVersions: offline?.keep ?? null,
-      distTags: offline?.distTags ?? null,
-    });
+  /**
+   * The documents served for an upstream packument at the current base URL, with the integrities Shelf pinned filled in;
+   * trimmed when `offline` says what is cached.
+   */
+  private transform(
+    raw: Buffer,
+    name: string,
+    options: { offline?: { keep: string[]; distTags: Record<string, string> }; rawIsGzip?: boolean; wantRawGzip?: boolean; handOver?: boolean } = {},
+  ): Promise<TransformOutput> {
+    return this.transforms.run(
+      {
+        raw,
+        rawIsGzip: options.rawIsGzip,
+        wantRawGzip: options.wantRawGzip,
+        name,
+        baseUrl: this.deps.baseUrl(),
+        abbreviatedFields: ABBREVIATED_FIELDS,
+        keepVersions: options.offline?.keep ?? null,
+        distTags: options.offline?.distTags ?? null,
+        pinnedIntegrity: knownIntegrities(this.deps.db, name),
+      },
+      options.handOver,
+    );
   }
 
   private rendering(name: string, out: TransformOutput) {
@@ -302,7 +339,7 @@ export class MirrorService {
     const distTags = offlineDistTags(JSON.parse(row.dist_tags) as Record<string, string>, cached);
     const rendered = {
       ...row,
-      ...this.rendering(row.name, await this.transform(gunzipSync(row.raw_gzip), row.name, { keep: cached, distTags })),
+      ...this.rendering(row.name, await this.transform(row.raw_gzip, row.name, { rawIsGzip: true, offline: { keep: cached, distTags } })),
     };
     const doc = { full: storedDocument(rendered, false), abbrev: storedDocument(rendered, true) };
     this.offlineViews.set(row.name, key, doc);
@@ -319,28 +356,23 @@ export class MirrorService {
     }
     if (!source) throw notFound(`${name}@${version} is not published on the upstream ${new URL(upstream.upstream.url).host}`);
     const spec = `${name}@${version}`;
-    const response = await upstream.tarball(source.tarball_url, `the tarball of ${spec}`);
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (declared > this.deps.maxTarballBytes) {
-      await response.body?.cancel();
-      throw new ShelfError('upstream_failed', `the tarball of ${spec} is larger than this registry caches (--max-tarball-size)`);
-    }
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.from(await response.arrayBuffer());
-    } catch (error) {
+    // The tarball's address comes from the upstream's document, so it may point anywhere: Shelf fetches it only from under
+    // a configured upstream's base URL, with that upstream's own token (never another's, never to another origin).
+    const owner = upstreamOwning(source.tarball_url, this.upstreams);
+    if (!owner) {
+      let where = 'an address that is not a URL';
+      try {
+        where = new URL(source.tarball_url).origin;
+      } catch {
+        /* keep the generic words */
+      }
       throw new ShelfError(
         'upstream_failed',
-        `the upstream dropped the connection while sending the tarball of ${spec}; nothing was cached`,
-        { cause: error },
+        `the upstream ${upstream.host} points the tarball of ${spec} at ${where}, outside the configured upstream addresses; ` +
+          'Shelf fetches tarballs only from its upstreams (add that registry with --upstream if it is trusted)',
       );
     }
-    if (!Number.isNaN(declared) && bytes.length !== declared) {
-      throw new ShelfError(
-        'upstream_failed',
-        `the tarball of ${spec} arrived truncated (${bytes.length} of ${declared} bytes); nothing was cached`,
-      );
-    }
+    const bytes = await this.clientFor(owner).tarball(source.tarball_url, `the tarball of ${spec}`, this.deps.maxTarballBytes);
     if (
       source.integrity
         ? !ssri.checkData(bytes, source.integrity)
@@ -356,6 +388,13 @@ export class MirrorService {
     const now = this.deps.now().toISOString();
     putCachedTarball(this.deps.db, { name, version, integrity, size: bytes.length, fetched_at: now, last_used_at: now });
     this.offlineViews.delete(name);
+    if (!source.integrity) {
+      // The upstream published no integrity (or only a sha1): the first download's sha512 is pinned, so a later fetch
+      // (after eviction) must match it, and the served packument carries it so clients check what they install.
+      pinUpstreamIntegrity(this.deps.db, name, version, integrity);
+      const row = getUpstreamPackument(this.deps.db, name);
+      if (row) await this.rerender(row);
+    }
     await this.eviction.enforceCap({ keep: { name, version } });
     return integrity;
   }

@@ -2,8 +2,16 @@
 // optionally trimmed to the versions whose tarballs are cached. Runs in a worker thread for large documents.
 
 export interface TransformInput {
-  /** The upstream's full packument, JSON bytes. */
+  /** The upstream's full packument, JSON bytes (gzipped when `rawIsGzip`, as the cache stores it). */
   raw: Uint8Array;
+  rawIsGzip?: boolean;
+  /** Also return the raw bytes gzipped (what the cache stores), so that work happens here too, off the request path. */
+  wantRawGzip?: boolean;
+  /**
+   * Integrities Shelf computed itself for versions whose upstream gave none (pinned on their first download), by version;
+   * written into `dist.integrity` where the upstream's document has none, so clients check the bytes they get.
+   */
+  pinnedIntegrity?: Record<string, string> | null;
   name: string;
   /** Shelf's base URL, ending in '/'. */
   baseUrl: string;
@@ -24,6 +32,8 @@ export interface TransformOutput {
   abbrevEtag: string;
   modified: string;
   distTags: Record<string, string>;
+  /** The raw bytes gzipped, when `wantRawGzip` asked for them. */
+  rawGzip?: Uint8Array;
   versions: { version: string; integrity: string | null; shasum: string | null; tarball_url: string }[];
 }
 
@@ -38,7 +48,21 @@ export function transformPackument(
   zlib: typeof import('node:zlib'),
   crypto: typeof import('node:crypto'),
 ): TransformOutput {
-  const doc = JSON.parse(Buffer.from(input.raw).toString('utf8')) as Json;
+  const rawBytes = Buffer.from(input.raw.buffer, input.raw.byteOffset, input.raw.byteLength);
+  const text = (input.rawIsGzip ? zlib.gunzipSync(rawBytes) : rawBytes).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    // An HTML error page or a cut-off body: say what arrived rather than where JSON.parse gave up.
+    const start = text.slice(0, 40).replace(/\s+/g, ' ');
+    throw new Error(`it is not JSON (${(error as Error).message}; it starts with ${JSON.stringify(start)})`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('it is not a JSON object');
+  const doc = parsed as Json;
+  // A document about another package is not this package's, whatever path answered it.
+  if (typeof doc.name === 'string' && doc.name !== input.name) throw new Error(`it describes another package (${JSON.stringify(doc.name)})`);
+  const pins = input.pinnedIntegrity ?? {};
   const upstreamVersions = (doc.versions && typeof doc.versions === 'object' ? doc.versions : {}) as Record<string, Json>;
   const keep = input.keepVersions ? new Set(input.keepVersions) : null;
   const unscoped = input.name.startsWith('@') ? input.name.slice(input.name.indexOf('/') + 1) : input.name;
@@ -48,13 +72,15 @@ export function transformPackument(
   const abbreviatedVersions: Record<string, Json> = {};
   for (const [version, manifest] of Object.entries(upstreamVersions)) {
     if (!manifest || typeof manifest !== 'object') continue;
-    const dist = (manifest.dist && typeof manifest.dist === 'object' ? manifest.dist : {}) as Json;
-    if (typeof dist.tarball !== 'string') continue;
+    let dist = (manifest.dist && typeof manifest.dist === 'object' ? manifest.dist : {}) as Json;
+    const tarball = dist.tarball;
+    if (typeof tarball !== 'string') continue;
+    if (typeof dist.integrity !== 'string' && typeof pins[version] === 'string') dist = { ...dist, integrity: pins[version] };
     versions.push({
       version,
       integrity: typeof dist.integrity === 'string' ? dist.integrity : null,
       shasum: typeof dist.shasum === 'string' ? dist.shasum : null,
-      tarball_url: dist.tarball,
+      tarball_url: tarball,
     });
     if (keep && !keep.has(version)) continue;
     const served: Json = { ...manifest, dist: { ...dist, tarball: `${input.baseUrl}${input.name}/-/${unscoped}-${version}.tgz` } };
@@ -93,6 +119,7 @@ export function transformPackument(
     abbrevEtag: etag(abbrev),
     modified,
     distTags: doc['dist-tags'] && typeof doc['dist-tags'] === 'object' ? (doc['dist-tags'] as Record<string, string>) : {},
+    rawGzip: input.wantRawGzip && !input.rawIsGzip ? zlib.gzipSync(rawBytes) : undefined,
     versions,
   };
 }

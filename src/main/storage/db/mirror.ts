@@ -83,6 +83,26 @@ export function findUpstreamVersion(db: Db, name: string, version: string): Upst
   return db.prepare('SELECT * FROM upstream_versions WHERE name = ? AND version = ?').get(name, version) as UpstreamVersionRow | undefined;
 }
 
+/**
+ * The integrities Shelf knows for a package's versions, by version: those recorded from the upstream's documents (or
+ * pinned on a first download, when the upstream gave none), else those of the tarballs it holds.
+ */
+export function knownIntegrities(db: Db, name: string): Record<string, string> {
+  const rows = db
+    .prepare(
+      `SELECT version, integrity FROM cached_tarballs WHERE name = ?
+       UNION ALL SELECT version, integrity FROM upstream_versions WHERE name = ? AND integrity IS NOT NULL`,
+    )
+    .all(name, name) as { version: string; integrity: string }[];
+  // Later rows (the upstream's records) win over the cached tarballs' own sha512.
+  return Object.fromEntries(rows.map((r) => [r.version, r.integrity]));
+}
+
+/** Records the sha512 computed on a version's first download when the upstream published no integrity for it. */
+export function pinUpstreamIntegrity(db: Db, name: string, version: string, integrity: string): void {
+  db.prepare('UPDATE upstream_versions SET integrity = ? WHERE name = ? AND version = ? AND integrity IS NULL').run(integrity, name, version);
+}
+
 export function listUpstreamVersions(db: Db, name: string): UpstreamVersionRow[] {
   return db.prepare('SELECT * FROM upstream_versions WHERE name = ?').all(name) as UpstreamVersionRow[];
 }
