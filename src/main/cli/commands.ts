@@ -94,6 +94,16 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     help: [['upstream-token', "keep an upstream registry's token in the system keychain"]],
     load: async () => (await import('./upstream-token')).registerUpstreamToken,
   },
+  {
+    names: ['backup'],
+    help: [['backup [options] <file>', 'back up the database, tarballs and settings into one archive (works while Shelf is running)']],
+    load: async () => (await import('./backup')).registerBackup,
+  },
+  {
+    names: ['restore'],
+    help: [['restore [options] <file>', 'verify a backup made by `shelf backup` and restore it into a new data folder']],
+    load: async () => (await import('./restore')).registerRestore,
+  },
 ];
 
 /** The descriptor whose module runs this command line, if it names one (`shelf NAME …` or `shelf help NAME`). */

@@ -97,7 +97,7 @@ describe('restoring a backup', () => {
     const file = await tampered(backup, 'flipped.tar.gz', (dir, entries) => {
       const blob = join(dir, entries.find((e) => e.startsWith('blobs/'))!);
       const bytes = readFileSync(blob);
-      bytes[bytes.length >> 1] ^= 0xff;
+      bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
       writeFileSync(blob, bytes);
     });
     const target = join(work, 'restored-flipped');
