@@ -15,6 +15,11 @@ export interface OpenOptions {
    * (native/electron-<version>/), since node_modules holds the build for Node's ABI that the CLI and tests use.
    */
   nativeBinding?: string;
+  /**
+   * The disk is full: open without SQLite's shared-memory file (which needs room a full disk does not have) and refuse
+   * every write (query_only), so reads keep working. The connection holds the database exclusively meanwhile.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -27,6 +32,8 @@ export const PAGE_CACHE_KIB = 2048;
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : undefined);
+  // Set before the first access, the exclusive locking mode keeps WAL's index in memory instead of the -shm file.
+  if (options.readOnly) db.pragma('locking_mode = EXCLUSIVE');
   // WAL lets readers go on while one publish writes; FULL makes a committed publish survive power loss.
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
@@ -38,6 +45,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   db.pragma('synchronous = NORMAL');
   migrate(db);
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  if (options.readOnly) db.pragma('query_only = ON');
   cachePreparedStatements(db);
   return db;
 }
