@@ -88,6 +88,10 @@ export interface Config {
   trustProxy?: string[];
   /** Open connections accepted in total and from one address (trusted proxies are exempt from the latter). */
   connectionLimits?: ConnectionLimits;
+  /** Age at which an unreferenced blob is garbage (the collector's grace period); an hour when unset. */
+  gcGraceMs?: number;
+  /** Free disk space under which Shelf warns; 500 MB when unset. */
+  minFreeBytes?: number;
   mirror: MirrorConfig;
 }
 

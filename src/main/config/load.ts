@@ -109,6 +109,8 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
       total: values.maxConnections ?? DEFAULT_CONNECTION_LIMITS.total,
       perAddress: values.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.perAddress,
     },
+    gcGraceMs: values.gcGrace,
+    minFreeBytes: values.minFreeSpace,
     mirror: {
       upstreams: values.upstreams ?? [],
       useNpmRegistry: values.upstreams === undefined,

@@ -24,7 +24,9 @@ export type SettingKey =
   | 'localScopes'
   | 'apiRateLimit'
   | 'allowPrivateRemotes'
-  | 'unpublishReserve';
+  | 'unpublishReserve'
+  | 'gcGrace'
+  | 'minFreeSpace';
 
 export interface SettingSpec {
   key: SettingKey;
@@ -321,6 +323,22 @@ export const SETTINGS: readonly SettingSpec[] = [
     defaultText: '24h',
     parse: parseDuration,
   },
+  {
+    key: 'gcGrace',
+    flag: '--gc-grace <duration>',
+    env: 'SHELF_GC_GRACE',
+    description: 'age at which a tarball no row points at is garbage (younger ones may be publishes in progress)',
+    defaultText: '1h',
+    parse: parseDuration,
+  },
+  {
+    key: 'minFreeSpace',
+    flag: '--min-free-space <size>',
+    env: 'SHELF_MIN_FREE_SPACE',
+    description: 'warn (log, /health, the UI) when the data folder has less free disk space than this',
+    defaultText: '500mb',
+    parse: parseSize,
+  },
 ];
 
 export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' | 'allowedHosts' | 'signup' | 'logLevel'>> & {
@@ -339,4 +357,6 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   trustProxy?: string[];
   maxConnections?: number;
   maxConnectionsPerAddress?: number;
+  gcGrace?: number;
+  minFreeSpace?: number;
 };
