@@ -36,6 +36,10 @@ describe('package.relations and the publish registry in the contract', () => {
     ['publish.inspect', { path: '/x', registryId: '' }, 'registryId'],
     ['publish.run', { path: '/x', registryId: 'r'.repeat(65) }, 'registryId'],
     ['publish.run', { path: '/x', registryId: 7 }, 'registryId'],
+    ['publish.inspect', {}, 'give either path (a folder on the server) or upload'],
+    ['publish.run', { upload: { name: 'x', files: [{ path: 'package.json', data: 'not base64!' }] } }, 'upload.files.0.data'],
+    ['publish.run', { upload: { name: 'x', files: [] } }, 'upload.files'],
+    ['graph.resolve', { kind: 'upload', upload: { name: 'x' } }, 'upload.files'],
   ])('%s refuses %j, naming %s, before any handler runs', async (name, args, field) => {
     const { handlers, spies } = table();
     const refused = await failure(dispatch(handlers, name, args, signedIn()));
