@@ -146,3 +146,50 @@ export async function startAttacked(extraArgs: string[] = []): Promise<Attacked>
 
   return { shelf, url, admin, user, request, rpc, couchLogin, publish, snapshot, close: () => shelf.stop() };
 }
+
+/**
+ * A request from another loopback address (127.0.0.2, 127.0.0.3, …: Linux routes all of 127/8 to the loopback
+ * interface), so a test can be several clients at once against one server: an attacker elsewhere and the real user.
+ */
+export function requestFrom(
+  localAddress: string,
+  url: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  // Loaded lazily so the helpers above need nothing more than they did.
+  return import('node:http').then(
+    ({ request }) =>
+      new Promise<Reply>((resolve, reject) => {
+        const target = new URL(path, url);
+        const headers: Record<string, string> = { ...options.headers };
+        if (options.token) headers.authorization = `Bearer ${options.token}`;
+        const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+        if (body !== undefined) headers['content-type'] ??= 'application/json';
+        const req = request(
+          { host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers, localAddress },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let parsed: unknown = text;
+              try {
+                parsed = text ? JSON.parse(text) : undefined;
+              } catch {
+                /* keep the text */
+              }
+              const responseHeaders = new Headers();
+              for (const [key, value] of Object.entries(res.headers)) {
+                if (value !== undefined) responseHeaders.set(key, Array.isArray(value) ? value.join(', ') : value);
+              }
+              resolve({ status: res.statusCode!, headers: responseHeaders, body: parsed, text });
+            });
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      }),
+  );
+}
