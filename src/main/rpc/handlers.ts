@@ -119,16 +119,17 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   };
 
   const handlers: Handlers = {
-    'registry.status': async () => ({
+    'registry.status': async (_args, ctx) => ({
       url: deps.url(),
       state: 'running',
       version: deps.version,
       mode: deps.mode,
-      packageCount: services.packages.list(undefined, 0, 0).total,
+      // Counted as the caller sees them; the data folder is the machine's business: its owner's and admins' only.
+      packageCount: services.packages.list(optionalPrincipal(ctx), 0, 0).total,
       userCount: services.auth.userCount(),
       needsSetup: services.auth.needsSetup(),
       signup: config.signup,
-      dataDir: config.dataDir,
+      dataDir: ctx.isLocalOwner || optionalPrincipal(ctx)?.user.isAdmin ? config.dataDir : '',
       startedAt: deps.startedAt,
     }),
     'packages.list': async ({ offset, limit }, ctx) => services.packages.list(optionalPrincipal(ctx), offset, limit),
