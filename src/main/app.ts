@@ -16,6 +16,9 @@ import type { FetchLike } from './services/mirror/upstream-client';
 import { SearchService } from './services/search/search-service';
 import { ApiService } from './services/api/api-service';
 import { DownloadStats } from './services/packages/downloads';
+import { DEFAULT_MIN_FREE_BYTES, FULL_DISK_BYTES } from './services/maintenance/disk-space';
+import { DEFAULT_GC_GRACE_MS, Maintenance } from './services/maintenance/maintenance';
+import { freeBytesAt } from './errors';
 import { TarballStore } from './storage/blobs/tarball-store';
 import { openDatabase } from './storage/db/connection';
 import { createLogger } from './logger';
@@ -60,6 +63,11 @@ export interface ShelfApp {
   warm(): Promise<void>;
   /** The registry's base URL (ends in '/'); the configured one until listen() knows the real port. */
   url(): string;
+  /**
+   * Starts the background upkeep (the collector now and hourly, the free-space watch); for long-running servers, not for
+   * one-off commands. Stopped by close().
+   */
+  startMaintenance(): void;
   /** While no admin account exists: a fresh one-time link that lets the owner create it (browser mode prints it). */
   setupLink(): string | undefined;
   close(): Promise<void>;
@@ -73,16 +81,22 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   const now = options.now ?? (() => new Date());
   const randomBytes = options.randomBytes ?? nodeRandomBytes;
   const log = createLogger(config.logLevel, options.writeLog);
-  const db = openDatabase(join(config.dataDir, 'shelf.db'), { nativeBinding: options.nativeAddons?.sqlite });
-  const blobs = new TarballStore(config.dataDir);
+  // On a full disk SQLite cannot even open its WAL index: start read-only then, serving reads, refusing writes with 507.
+  const free = freeBytesAt(config.dataDir);
+  const readOnly = free !== undefined && free < FULL_DISK_BYTES;
+  const db = openDatabase(join(config.dataDir, 'shelf.db'), { nativeBinding: options.nativeAddons?.sqlite, readOnly });
+  const blobs = new TarballStore(config.dataDir, { readOnly });
 
   let port = config.port;
   const url = () => config.publicUrl ?? listenUrl(config.host, port);
 
   const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes };
   const auth = new AuthService(db, { signup: config.signup, loginThrottle: config.loginThrottle, now, randomBytes });
-  const counterDb = openDatabase(join(config.dataDir, 'shelf.db'), { synchronous: 'NORMAL', nativeBinding: options.nativeAddons?.sqlite });
-  const stats = new DownloadStats(ctx, counterDb);
+  // Read-only, the one connection holds the database exclusively; counts then wait in memory (and are dropped past a cap).
+  const counterDb = readOnly
+    ? db
+    : openDatabase(join(config.dataDir, 'shelf.db'), { synchronous: 'NORMAL', nativeBinding: options.nativeAddons?.sqlite });
+  const stats = new DownloadStats(ctx, counterDb, log.warn);
   const search = new SearchService(db, ctx, { downloads: stats });
   const services: Services = {
     auth,
@@ -101,6 +115,16 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
       maxTarballBytes: Math.max(config.limits.maxTarballBytes, 1024 ** 3),
       fetch: options.fetch,
       warn: log.warn,
+    }),
+    maintenance: new Maintenance({
+      db,
+      blobs,
+      dataDir: config.dataDir,
+      graceMs: config.gcGraceMs ?? DEFAULT_GC_GRACE_MS,
+      minFreeBytes: config.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
+      readOnly,
+      now,
+      log,
     }),
   };
   const startedAt = now().toISOString();
@@ -133,6 +157,9 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
       port = (server.server.address() as AddressInfo).port;
       return url();
     },
+    startMaintenance() {
+      services.maintenance?.start();
+    },
     setupLink() {
       const token = services.auth.issueSetupToken();
       return token && `${url()}${UI_PATH}#setup=${token}`;
@@ -140,8 +167,9 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     async close() {
       if (listening) await server.close();
       await services.mirror.close();
+      await services.maintenance?.stop();
       stats.flush();
-      counterDb.close();
+      if (counterDb !== db) counterDb.close();
       db.close();
     },
   };

@@ -1,6 +1,7 @@
 // The services Shelf is made of, as the shells (HTTP, CLI, Electron) see them.
 import type { ApiService } from './api/api-service';
 import type { AuthService } from './auth/auth-service';
+import type { Maintenance } from './maintenance/maintenance';
 import type { MirrorService } from './mirror/mirror-service';
 import type { DownloadStats } from './packages/downloads';
 import type { PackageService } from './packages/package-service';
@@ -15,4 +16,6 @@ export interface Services {
   /** The REST API under /api/v1. */
   api: ApiService;
   mirror: MirrorService;
+  /** Background upkeep: the collector of unreferenced blobs and the free-space watch (absent in some test harnesses). */
+  maintenance?: Maintenance;
 }

@@ -14,6 +14,14 @@ import type { PackageContext } from './context';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long counted downloads may wait in memory before they are written. */
 export const DOWNLOAD_FLUSH_MS = 1000;
+/** After a failed write, counts wait this long before the next try, doubling up to DOWNLOAD_RETRY_MAX_MS. */
+const DOWNLOAD_RETRY_MIN_MS = 2000;
+const DOWNLOAD_RETRY_MAX_MS = 60_000;
+/**
+ * Counts (package, version, day) kept for a retry at most; past it, the newest failed ones are dropped. A full or
+ * read-only disk can last for hours, and memory must stay bounded meanwhile: counts are statistics, not data.
+ */
+export const DOWNLOAD_PENDING_MAX = 10_000;
 
 export interface DownloadSummary {
   total: number;
@@ -23,18 +31,29 @@ export interface DownloadSummary {
   daily: { date: string; count: number }[];
 }
 
+interface PendingCount {
+  packageId: number;
+  version: string;
+  day: string;
+  count: number;
+}
+
 export class DownloadStats {
   /** Counts not yet written, by package id, version and day. */
-  private pending = new Map<string, { packageId: number; version: string; day: string; count: number }>();
+  private pending = new Map<string, PendingCount>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Failed writes in a row; the retry delay grows with it and a failure is logged once per streak. */
+  private failures = 0;
 
   /**
    * @param counterDb a connection for writing counts, opened with synchronous=NORMAL: counting a download must not
    *   cost an fsync on every tarball request (a power cut may lose the last second of counts, never a publish).
+   * @param warn where a failed write of counts is reported (it never fails a request nor stops the server).
    */
   constructor(
     private readonly ctx: PackageContext,
     private readonly counterDb: Db = ctx.db,
+    private readonly warn: (message: string) => void = () => undefined,
   ) {}
 
   /** The UTC day (YYYY-MM-DD) `days` days before today. */
@@ -56,16 +75,66 @@ export class DownloadStats {
     this.flushTimer ??= setTimeout(() => this.flush(), DOWNLOAD_FLUSH_MS).unref();
   }
 
-  /** Writes the counts kept in memory, in one transaction. */
+  /**
+   * Writes the counts kept in memory, in one transaction. Never throws: it runs from a timer (where a throw would end
+   * the process) and before reads (which must not fail because counts could not be written). Counts of a package
+   * unpublished meanwhile are dropped (its rows are gone, so the foreign key refuses them); counts that failed for
+   * another reason (a full or read-only disk, a busy database) are kept and retried later, up to DOWNLOAD_PENDING_MAX.
+   */
   flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pending.size === 0) return;
     const entries = [...this.pending.values()];
     this.pending = new Map();
-    this.counterDb.transaction(() => {
-      for (const e of entries) addDownloads(this.counterDb, e.packageId, e.version, e.day, e.count);
-    })();
+    try {
+      this.counterDb.transaction(() => {
+        for (const e of entries) addDownloads(this.counterDb, e.packageId, e.version, e.day, e.count);
+      })();
+      if (this.failures > 0) this.warn(`download counts: written again after ${this.failures} failed attempt(s)`);
+      this.failures = 0;
+    } catch (error) {
+      this.recover(entries, error);
+    }
+  }
+
+  /** After a failed batch: writes what can be written one by one, drops the unpublished, keeps the rest for a retry. */
+  private recover(entries: PendingCount[], batchError: unknown): void {
+    let dropped = 0;
+    const failed: PendingCount[] = [];
+    let lastError = batchError;
+    for (const e of entries) {
+      try {
+        addDownloads(this.counterDb, e.packageId, e.version, e.day, e.count);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') dropped++;
+        else {
+          failed.push(e);
+          lastError = error;
+        }
+      }
+    }
+    if (dropped > 0) this.warn(`download counts: dropped ${dropped} count(s) of packages unpublished before they were written`);
+    if (failed.length === 0) return;
+    let overflow = 0;
+    for (const e of failed) {
+      const key = `${e.packageId}\0${e.version}\0${e.day}`;
+      const entry = this.pending.get(key);
+      if (entry) entry.count += e.count;
+      else if (this.pending.size < DOWNLOAD_PENDING_MAX) this.pending.set(key, e);
+      else overflow++;
+    }
+    this.failures++;
+    const delay = Math.min(DOWNLOAD_RETRY_MIN_MS * 2 ** (this.failures - 1), DOWNLOAD_RETRY_MAX_MS);
+    if (this.failures === 1 || overflow > 0) {
+      this.warn(
+        `download counts: could not write ${failed.length} count(s) (${(lastError as Error)?.message ?? String(lastError)}); ` +
+          `keeping them in memory and retrying every ${delay / 1000} s or so` +
+          (overflow > 0 ? `; dropped ${overflow} beyond the ${DOWNLOAD_PENDING_MAX} kept` : ''),
+      );
+    }
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => this.flush(), delay).unref();
   }
 
   summary(packageId: number): DownloadSummary {

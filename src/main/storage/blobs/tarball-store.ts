@@ -1,8 +1,9 @@
 // TarballStore: content-addressed tarballs on disk, keyed by their sha512; written atomically, deduplicated.
-import { createReadStream, mkdirSync, readdirSync, rmSync, statSync, type ReadStream } from 'node:fs';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { createReadStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, type ReadStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import ssri from 'ssri';
+import { outOfSpace, readOnlyStorage, storageFailureOf } from '../../errors';
 
 /**
  * Blobs up to this size are read whole and sent as one buffer; larger ones are streamed so that memory stays bounded
@@ -10,18 +11,53 @@ import ssri from 'ssri';
  */
 export const WHOLE_READ_MAX_BYTES = 2 * 1024 * 1024;
 
+/** One stored blob as the collector and fsck see it. */
+export interface BlobEntry {
+  integrity: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A file under blobs/ that is not a blob: a temp file, or a name that is no sha512 (fsck reports it). */
+export interface StrayFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface TarballStoreOptions {
+  /** Shelf started on a full disk: every write is refused with a 507 before it touches the disk. */
+  readOnly?: boolean;
+}
+
 export class TarballStore {
   private readonly root: string;
   private readonly tmpDir: string;
   private tmpCounter = 0;
+  /**
+   * Blobs a write is working with right now, by integrity (a count, since two publishes may share one tarball). A claim
+   * lasts from the start of put() until the turn after it resolved: the caller's commit (publish, mirror) runs in its
+   * continuation, so until the row is in, neither the collector nor a removal can take the file from under it.
+   */
+  private readonly claims = new Map<string, number>();
+  readonly readOnly: boolean;
 
-  constructor(dataDir: string) {
+  constructor(
+    private readonly dataDir: string,
+    options: TarballStoreOptions = {},
+  ) {
     this.root = join(dataDir, 'blobs', 'sha512');
     this.tmpDir = join(dataDir, 'blobs', 'tmp');
+    this.readOnly = options.readOnly ?? false;
     mkdirSync(this.root, { recursive: true });
     mkdirSync(this.tmpDir, { recursive: true });
-    // A temp file left here was a write interrupted by a crash; it was never committed, so it can go.
-    for (const name of readdirSync(this.tmpDir)) rmSync(join(this.tmpDir, name), { force: true });
+    // A temp file here was a write interrupted by a crash; it was never committed, so it can go. Only files of processes
+    // that are gone: another Shelf process (a CLI command next to `shelf serve`) may be writing one right now. A file
+    // named after our own pid is from an earlier process that had it (pids are reused, in containers especially).
+    for (const name of readdirSync(this.tmpDir)) {
+      if (!isLiveWriter(name, false)) rmSync(join(this.tmpDir, name), { force: true });
+    }
   }
 
   /** sha512 integrity string ("sha512-<base64>") → file path; fans out by the first bytes of the hex digest. */
@@ -43,24 +79,41 @@ export class TarballStore {
 
   /**
    * Writes the bytes under their integrity: temp file, fsync, rename, fsync of the folder.
-   * Writing what is already there is a no-op, so two packages with the same tarball share one file.
+   * Writing what is already there is a no-op, so two packages with the same tarball share one file; the file's time is
+   * refreshed then, so that a collector in another process counts its grace period from this write.
+   * A full disk is a 507 naming the data folder, and the partial temp file is deleted at once.
    */
   async put(integrity: string, bytes: Buffer): Promise<void> {
     const target = this.pathFor(integrity);
-    if (await this.has(integrity)) return;
+    this.claims.set(integrity, (this.claims.get(integrity) ?? 0) + 1);
+    try {
+      if (this.readOnly) throw readOnlyStorage(this.dataDir);
+      if (await touch(target)) return;
+      await this.write(target, bytes);
+    } catch (error) {
+      if (storageFailureOf(error) === 'full') throw outOfSpace(this.dataDir, bytes.length, error);
+      throw error;
+    } finally {
+      // Released on the turn after the caller's continuation (its commit) has run.
+      setImmediate(() => this.release(integrity));
+    }
+  }
+
+  private async write(target: string, bytes: Buffer): Promise<void> {
     const dir = join(target, '..');
-    mkdirSync(dir, { recursive: true });
+    await mkdir(dir, { recursive: true });
     const tmp = join(this.tmpDir, `${process.pid}-${Date.now()}-${this.tmpCounter++}`);
     const handle = await open(tmp, 'wx');
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await rename(tmp, target);
     } catch (error) {
+      // A failed write (a full disk, most often) leaves nothing behind in blobs/tmp.
       await unlink(tmp).catch(() => undefined);
       throw error;
     }
@@ -70,6 +123,17 @@ export class TarballStore {
     } finally {
       await dirHandle.close();
     }
+  }
+
+  private release(integrity: string): void {
+    const count = (this.claims.get(integrity) ?? 1) - 1;
+    if (count <= 0) this.claims.delete(integrity);
+    else this.claims.set(integrity, count);
+  }
+
+  /** Whether a write in this process is working with this blob now (see `claims`). */
+  isClaimed(integrity: string): boolean {
+    return this.claims.has(integrity);
   }
 
   /** Size in bytes, or undefined when the blob is missing. */
@@ -93,9 +157,150 @@ export class TarballStore {
     return size <= WHOLE_READ_MAX_BYTES ? readFile(this.pathFor(integrity)) : this.open(integrity);
   }
 
+  /**
+   * Deletes a blob its caller found unreferenced. Synchronous, so that no write can interleave between the caller's check
+   * and the unlink; a blob a write is working with right now is left for the collector instead.
+   */
   async remove(integrity: string): Promise<void> {
-    await unlink(this.pathFor(integrity)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    if (this.claims.has(integrity)) return;
+    this.unlinkQuietly(this.pathFor(integrity));
+  }
+
+  /**
+   * The collector's delete: removes the blob only if no write claims it, it is older than `olderThanMs` (epoch ms) and
+   * `isReferenced` says no row points at it, all checked and done in one synchronous step. Returns the bytes freed, or
+   * undefined when the blob stays.
+   */
+  collect(integrity: string, olderThanMs: number, isReferenced: (integrity: string) => boolean): number | undefined {
+    if (this.claims.has(integrity)) return undefined;
+    const path = this.pathFor(integrity);
+    let size: number;
+    try {
+      const stats = statSync(path);
+      if (stats.mtimeMs > olderThanMs) return undefined;
+      size = stats.size;
+    } catch {
+      return undefined;
+    }
+    if (isReferenced(integrity)) return undefined;
+    this.unlinkQuietly(path);
+    return size;
+  }
+
+  /**
+   * Deletes a temp file older than `olderThanMs` whose writer is gone (or older than a day whoever has its pid now: a
+   * write takes seconds); returns the bytes freed, or undefined when the file stays.
+   */
+  collectTemp(path: string, olderThanMs: number, nowMs: number): number | undefined {
+    const name = path.slice(this.tmpDir.length + 1);
+    if (path !== join(this.tmpDir, name)) return undefined;
+    try {
+      const stats = statSync(path);
+      if (stats.mtimeMs > olderThanMs) return undefined;
+      if (isLiveWriter(name, true) && nowMs - stats.mtimeMs < TEMP_FILE_MAX_AGE_MS) return undefined;
+      this.unlinkQuietly(path);
+      return stats.size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Moves a blob whose bytes do not match its name out of the store (to blobs/quarantine/), keeping it for inspection. */
+  quarantine(integrity: string): string {
+    const from = this.pathFor(integrity);
+    const dir = join(this.dataDir, 'blobs', 'quarantine');
+    mkdirSync(dir, { recursive: true });
+    const to = join(dir, from.slice(from.lastIndexOf('/') + 1));
+    rmSync(to, { force: true });
+    renameSync(from, to);
+    return to;
+  }
+
+  /** Every stored blob, one fan-out folder at a time (so a big store never blocks the event loop for long). */
+  async *entries(onStray?: (file: StrayFile) => void): AsyncGenerator<BlobEntry> {
+    for (const a of await listDir(this.root)) {
+      for (const b of await listDir(join(this.root, a))) {
+        const dir = join(this.root, a, b);
+        for (const name of await listDir(dir)) {
+          const path = join(dir, name);
+          let stats;
+          try {
+            stats = await stat(path);
+          } catch {
+            continue; // removed meanwhile
+          }
+          if (!/^[0-9a-f]{128}$/.test(name) || name.slice(0, 2) !== a || name.slice(2, 4) !== b || !stats.isFile()) {
+            onStray?.({ path, size: stats.size, mtimeMs: stats.mtimeMs });
+            continue;
+          }
+          yield { integrity: `sha512-${Buffer.from(name, 'hex').toString('base64')}`, path, size: stats.size, mtimeMs: stats.mtimeMs };
+        }
+      }
+    }
+  }
+
+  /** Files in blobs/tmp: writes in progress, or left by a crash. */
+  async tempFiles(): Promise<StrayFile[]> {
+    const files: StrayFile[] = [];
+    for (const name of await listDir(this.tmpDir)) {
+      const path = join(this.tmpDir, name);
+      try {
+        const stats = await stat(path);
+        files.push({ path, size: stats.size, mtimeMs: stats.mtimeMs });
+      } catch {
+        /* finished meanwhile */
+      }
+    }
+    return files;
+  }
+
+  private unlinkQuietly(path: string): void {
+    try {
+      unlinkSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
+/** Refreshes a stored blob's time; false when there is none. */
+async function touch(path: string): Promise<boolean> {
+  const now = new Date();
+  try {
+    await utimes(path, now, now);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    // An odd permission must not fail a write of what is already there.
+    return stat(path).then(
+      () => true,
+      () => false,
+    );
+  }
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** A temp file older than this is garbage whoever has its writer's pid now. */
+const TEMP_FILE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** Temp files are named `<pid>-<time>-<n>`: whether the process that writes it may still be running. */
+function isLiveWriter(tempName: string, ownPidIsLive: boolean): boolean {
+  const pid = Number.parseInt(tempName, 10);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return ownPidIsLive;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: a process of another user has that pid; it cannot be writing into our folder, but be conservative.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
