@@ -1,11 +1,14 @@
-// Builds the fastify server: body parsing, host guard, error mapping, the npm protocol, the REST API and the browser-mode UI.
-import { createGunzip, createInflate } from 'node:zlib';
-import Fastify, { type FastifyInstance } from 'fastify';
+// Builds the fastify server: the edge (connection caps, host and origin guards, body limits), body parsing, error mapping,
+// the npm protocol, the REST API and the browser-mode UI.
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { DEFAULT_CONNECTION_LIMITS } from '../config/config';
 import type { Config } from '../config/config';
 import type { Logger } from '../logger';
 import type { Handlers } from '../rpc/dispatch';
 import type { Services } from '../services';
 import { SHELF_VERSION } from '../version';
+import { bodyAdmission, bodyStream } from './body-limits';
+import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, limitConnections } from './connection-limits';
 import { npmErrorHandler } from './errors';
 import { allowedHostNames, hostGuard, hostNameOf } from './host-guard';
 import { serveLazily } from './lazy-instance';
@@ -15,6 +18,10 @@ import { registerPackageRoutes } from './npm/package-routes';
 import { registerSearchRoutes } from './npm/search-routes';
 import { registerTokenRoutes } from './npm/token-routes';
 import { registerUserRoutes } from './npm/user-routes';
+import { originGuard, isSameOrigin } from './origin-guard';
+import { principalOf } from './request-auth';
+import { trustedProxies } from './trust-proxy';
+import { RPC_PATH } from './ui-paths';
 import { registerUiRoutes } from './ui-routes';
 
 export interface ServerDeps {
@@ -40,7 +47,9 @@ export interface ShelfServer {
 
 export function buildServer(deps: ServerDeps): ShelfServer {
   const { config, services } = deps;
-  const app = baseServer(deps);
+  // This instance listens; requests under the REST API's prefix are handed, unread, to the API's own instance, which
+  // applies the same edge rules itself (in its own error shape).
+  const app = baseServer(deps, { listens: true, handsOff: (url) => url.startsWith(`${API_PREFIX}/`) });
 
   // Liveness for monitors and load balancers: answers from memory, never waits on the database or the mirror. It takes
   // the root path space npm uses for packuments, so `health` is a reserved package name (services/packages/names.ts).
@@ -56,13 +65,12 @@ export function buildServer(deps: ServerDeps): ShelfServer {
     rendererDir: config.rendererDir,
     handlers: deps.handlers,
     log: deps.log.error,
-    isOwnOrigin: (origin) =>
-      isOwnOrigin(origin, deps.port(), allowedHostNames(config.host, config.publicUrl, config.allowedHosts), config.publicUrl),
+    isOwnOrigin: (origin) => isOwnOrigin(origin, deps.port(), hostNames(config), config.publicUrl),
   });
   // The REST API (its routes, multipart parsing, OpenAPI document: some 20 ms of start-up here) is built on its first request.
   const warmApi = serveLazily(app, `${API_PREFIX}/*`, async () => {
     const { apiPlugin } = await import('./api/plugin');
-    const api = baseServer(deps);
+    const api = baseServer(deps, { listens: false });
     await api.register(apiPlugin({ config, services, now: deps.now, log: deps.log }), { prefix: API_PREFIX });
     return api;
   });
@@ -77,32 +85,65 @@ export function buildServer(deps: ServerDeps): ShelfServer {
 
 const API_PREFIX = '/api/v1';
 
-/** A fastify instance with Shelf's body parsing, host guard, npm-style errors and request log, and no routes yet. */
-function baseServer(deps: ServerDeps): FastifyInstance {
-  const { config } = deps;
-  // Publish bodies are base64 (4/3 larger) inside JSON; leave room for the manifest around it.
+const hostNames = (config: Config) => allowedHostNames(config.host, config.publicUrl, config.allowedHosts);
+
+interface EdgeOptions {
+  /** The instance that owns the listening socket: it also caps connections and sets the socket time limits. */
+  listens: boolean;
+  /** Requests another instance answers and checks: left to it. */
+  handsOff?: (url: string) => boolean;
+}
+
+/** A fastify instance with Shelf's edge checks, body parsing, npm-style errors and request log, and no routes yet. */
+function baseServer(deps: ServerDeps, edge: EdgeOptions): FastifyInstance {
+  const { config, services } = deps;
+  // Publish bodies are base64 (4/3 larger) inside JSON; leave room for the manifest around it. This is the largest body
+  // any route reads; body-limits.ts caps every other route far lower.
   const bodyLimit = Math.ceil(config.limits.maxTarballBytes * 1.4) + 1024 * 1024;
+  const trusted = trustedProxies(config.trustProxy ?? []);
   const app = Fastify({
     bodyLimit,
     logger: false,
-    trustProxy: false,
+    // X-Forwarded-For/Proto/Host count only on connections from a proxy named with --trust-proxy; then request.ip is
+    // the client's address for login throttling, rate limits and CIDR-bound tokens.
+    trustProxy: config.trustProxy?.length ? (address: string) => trusted(address) : false,
     forceCloseConnections: true,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // No route declares a validation or response schema, so fastify's compilers (ajv and fast-json-stringify, which it
     // would otherwise load and set up at start, some 15 ms here) are never needed. A route that declares one fails at
     // start with this message rather than loading them unnoticed.
     schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
   });
 
-  // npm and yarn gzip audit bodies; inflate them before the JSON parser sees them.
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    const encoding = request.headers['content-encoding'];
-    if (encoding === 'gzip' || encoding === 'deflate') {
-      delete request.headers['content-length'];
-      return payload.pipe(encoding === 'gzip' ? createGunzip() : createInflate());
-    }
-    return payload;
-  });
+  if (edge.listens) {
+    app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+    const connections = limitConnections(app.server, config.connectionLimits ?? DEFAULT_CONNECTION_LIMITS, trusted, deps.log.warn);
+    // A refused socket has had its 503 written; a request parsed from it before it closes gets nothing more.
+    app.addHook('onRequest', async (request, reply) => {
+      if (connections.refused(request.raw.socket)) reply.hijack();
+    });
+  }
 
+  const handsOff = (url: string) => edge.handsOff?.(url) ?? false;
+  const ownOrigin = (origin: string, request: FastifyRequest) =>
+    isOwnOrigin(origin, deps.port(), hostNames(config), config.publicUrl) || isSameOrigin(origin, request);
+  app.addHook('onRequest', hostGuard(hostNames(config)));
+  // The UI's RPC has its own, stricter Origin check (it requires one).
+  app.addHook('onRequest', originGuard({ isOwnOrigin: ownOrigin, skip: (url) => handsOff(url) || url.startsWith(`${RPC_PATH}/`) }));
+  app.addHook(
+    'onRequest',
+    bodyAdmission({
+      publishBytes: bodyLimit,
+      authenticate: (request) => principalOf(services.auth, request),
+      isOwnOrigin: ownOrigin,
+      handsOff,
+      log: deps.log.warn,
+    }),
+  );
+  app.addHook('preParsing', bodyStream(deps.log.warn));
+
+  // JSON is parsed only from JSON content types. A web page can send text/plain (or a form) to another site without
+  // asking first; reading such a body as JSON is what let a foreign page change state with a browser's saved credentials.
   // An empty body is "no body" (npm sends DELETEs with a JSON content type and nothing in it).
   const parseJson = (_request: unknown, body: string, done: (error: Error | null, value?: unknown) => void) => {
     if (body.trim() === '') return done(null, undefined);
@@ -118,9 +159,9 @@ function baseServer(deps: ServerDeps): FastifyInstance {
     }
   };
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parseJson);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
+  app.addContentTypeParser(/^application\/[\w.+-]+\+json(?:\s*;|$)/i, { parseAs: 'string' }, parseJson);
 
-  app.addHook('onRequest', hostGuard(allowedHostNames(config.host, config.publicUrl, config.allowedHosts)));
   app.setErrorHandler(npmErrorHandler(bodyLimit, deps.log.error));
   app.addHook('onResponse', async (request, reply) => {
     deps.log.debug(`${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
