@@ -10,6 +10,8 @@ export interface RunningShelf {
   registry: string;
   dataDir: string;
   setupLink?: string;
+  /** The server's process id (its memory can be read from /proc/<pid>/status). */
+  pid?: number;
   output: () => string;
   stop(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function startShelf(
     registry: `${url}/`,
     dataDir,
     setupLink,
+    pid: child.pid,
     output: () => out,
     async stop() {
       if (child.exitCode === null) {
