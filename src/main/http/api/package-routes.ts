@@ -60,6 +60,20 @@ export function registerApiPackageRoutes(app: FastifyInstance, services: Service
       },
     });
   }
+  // Scopes: who may publish new packages into one (its first publisher; an admin grants others).
+  app.get('/scopes/:scope/owners', async (request) => api.scopeOwners(param(request, 'scope')));
+  for (const method of ['PUT', 'POST'] as const) {
+    app.route({
+      method,
+      url: '/scopes/:scope/owners',
+      handler: async (request, reply) =>
+        reply.code(201).send(api.grantScope(await who(request), param(request, 'scope'), bodyObject(request).username)),
+    });
+  }
+  app.delete('/scopes/:scope/owners/:username', async (request) =>
+    api.revokeScope(await who(request), param(request, 'scope'), param(request, 'username')),
+  );
+
   app.delete('/packages/:name/owners/:username', async (request) => {
     api.removeOwner(await who(request), param(request, 'name'), param(request, 'username'));
     return { success: true, name: param(request, 'name'), username: param(request, 'username') };

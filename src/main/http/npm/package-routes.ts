@@ -2,6 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../errors';
 import type { Services } from '../../services';
+import type { Principal } from '../../services/auth/principal';
+import { answerAsMissing } from '../../services/packages/read';
 import { parsePackagePath, pathOf } from '../npm-paths';
 import { principalOf } from '../request-auth';
 import { sendStoredDocument, wantsAbbreviated } from './stored-document';
@@ -22,30 +24,39 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services):
     const { name, rest } = target(request);
     const principal = await principalOf(auth, request);
     // A name published here is always served from here: local packages are never mixed with upstream ones.
-    const mirrored = mirror.handles(name);
+    if (!mirror.handles(name)) {
+      try {
+        return await serveLocal(reply, request, principal, name, rest);
+      } catch (error) {
+        throw answerAsMissing(error, name, mirror.upstreamFor(name)?.upstream.url);
+      }
+    }
     if (rest.length === 0) {
       const abbreviated = wantsAbbreviated(request);
-      if (mirrored) {
-        const { doc, state } = await mirror.packument(name, abbreviated);
-        return sendStoredDocument(request, reply.header(CACHE_HEADER, state), doc, abbreviated);
-      }
+      const { doc, state } = await mirror.packument(name, abbreviated);
+      return sendStoredDocument(request, reply.header(CACHE_HEADER, state), doc, abbreviated);
+    }
+    if (rest.length === 2 && rest[0] === '-') {
+      const tarball = await mirror.tarball(name, rest[1]!);
+      return sendTarball(reply.header(CACHE_HEADER, tarball.state), tarball);
+    }
+    if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(await mirroredVersion(name, rest[0]!));
+    throw notFound('not found');
+  });
+
+  async function serveLocal(reply: FastifyReply, request: FastifyRequest, principal: Principal | undefined, name: string, rest: string[]) {
+    if (rest.length === 0) {
+      const abbreviated = wantsAbbreviated(request);
       return sendStoredDocument(request, reply, packages.readPackument(principal, name, abbreviated), abbreviated);
     }
     if (rest.length === 2 && rest[0] === '-') {
-      if (mirrored) {
-        const tarball = await mirror.tarball(name, rest[1]!);
-        return sendTarball(reply.header(CACHE_HEADER, tarball.state), tarball);
-      }
       const tarball = await packages.openTarball(principal, name, rest[1]!);
       services.stats.countDownload(tarball.packageId, tarball.version);
       return sendTarball(reply, tarball);
     }
-    if (rest.length === 1) {
-      const manifest = mirrored ? await mirroredVersion(name, rest[0]!) : packages.readVersion(principal, name, rest[0]!);
-      return reply.header('Cache-Control', 'no-cache').send(manifest);
-    }
+    if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(packages.readVersion(principal, name, rest[0]!));
     throw notFound('not found');
-  });
+  }
 
   async function mirroredVersion(name: string, versionOrTag: string): Promise<unknown> {
     const { doc } = await mirror.packument(name, false);

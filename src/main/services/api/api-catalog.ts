@@ -4,17 +4,16 @@ import { readFileSync } from 'node:fs';
 import semver from 'semver';
 import { notFound } from '../../errors';
 import {
-  countDependents,
-  countVersions,
   countVersionsOf,
+  countVisibleDependents,
   findPackageById,
   packageIdsInCategory,
   recentPackages,
+  visibleTotals,
 } from '../../storage/db/api-queries';
 import { categoriesOf, listCategoryCounts } from '../../storage/db/categories';
 import { findChecksum, putChecksum } from '../../storage/db/checksums';
 import {
-  countPackages,
   findVersion,
   getDistTags,
   listMaintainers,
@@ -26,7 +25,7 @@ import {
 import { countUsers, findUserById, findUserByName } from '../../storage/db/users';
 import { listYanked } from '../../storage/db/yanks';
 import type { Principal } from '../auth/principal';
-import { canRead, readablePackage, type PackageContext } from '../packages/context';
+import { canRead, readablePackage, viewerOf, type PackageContext } from '../packages/context';
 import type { DownloadStats } from '../packages/downloads';
 import { roleOf } from '../../storage/db/owner-roles';
 
@@ -246,9 +245,12 @@ export class ApiCatalog {
   }
 
   registryStats(principal: Principal | undefined) {
+    this.stats.flush();
+    const totals = visibleTotals(this.db, viewerOf(principal));
     return {
       timestamp: this.ctx.now().toISOString(),
-      packages: { total: countPackages(this.db), versions: countVersions(this.db), downloads: this.stats.total() },
+      // Totals over what the caller may see: restricted packages are not counted for others.
+      packages: { total: totals.packages, versions: totals.versions, downloads: totals.downloads },
       users: countUsers(this.db),
       top_packages: this.visible(principal, this.stats.top(20), 10).map((p) => ({ name: p.name, downloads: p.downloads })),
     };
@@ -260,7 +262,7 @@ export class ApiCatalog {
       name: pkg.name,
       downloads: this.stats.summary(pkg.id),
       versions_count: countVersionsOf(this.db, pkg.id),
-      dependents_count: countDependents(this.db, pkg.name),
+      dependents_count: countVisibleDependents(this.db, pkg.name, viewerOf(principal)),
     };
   }
 

@@ -1,18 +1,13 @@
 // Owners through the REST API: owners manage owners, maintainers only publish; the last owner cannot leave.
-import { badRequest, forbidden, notFound } from '../../errors';
-import { clearRole, roleOf, setRole, type OwnerRole } from '../../storage/db/owner-roles';
-import { addMaintainer, isMaintainer, listMaintainers, removeMaintainer } from '../../storage/db/packages';
+// The rights are the shared table's 'change-owners' (packages/rights.ts), as for npm's `owner` commands.
+import { badRequest, notFound } from '../../errors';
+import { clearRole, setRole, type OwnerRole } from '../../storage/db/owner-roles';
+import { addMaintainer, isMaintainer, removeMaintainer } from '../../storage/db/packages';
 import { findUserByName } from '../../storage/db/users';
-import { requireScope, type Principal } from '../auth/principal';
-import { readablePackage, touchPackage, type PackageContext } from '../packages/context';
-
-function ownerTarget(ctx: PackageContext, principal: Principal | undefined, name: string) {
-  const p = requireScope(principal, 'publish', `change the owners of '${name}'`);
-  const pkg = readablePackage(ctx, name, p);
-  const isOwner = isMaintainer(ctx.db, pkg.id, p.user.id) && roleOf(ctx.db, pkg.id, p.user.id) === 'owner';
-  if (!p.user.isAdmin && !isOwner) throw forbidden(`only an owner of '${name}' can change its owners; ask one of them`);
-  return pkg;
-}
+import type { Principal } from '../auth/principal';
+import { touchPackage, type PackageContext } from '../packages/context';
+import { assertKeepsAnOwner, ownerIds } from '../packages/owners';
+import { authorize } from '../packages/rights';
 
 function userNamed(ctx: PackageContext, username: unknown): { id: number; name: string } {
   if (typeof username !== 'string' || username === '') throw badRequest('username is required');
@@ -27,7 +22,7 @@ export function addApiOwner(
   name: string,
   body: Record<string, unknown>,
 ): { username: string; role: OwnerRole } {
-  const pkg = ownerTarget(ctx, principal, name);
+  const { pkg } = authorize(ctx, principal, 'change-owners', name);
   const role = body.role ?? 'owner';
   if (role !== 'owner' && role !== 'maintainer') throw badRequest("role must be 'owner' or 'maintainer'");
   const user = userNamed(ctx, body.username);
@@ -41,15 +36,15 @@ export function addApiOwner(
 }
 
 export function removeApiOwner(ctx: PackageContext, principal: Principal | undefined, name: string, username: string): void {
-  const pkg = ownerTarget(ctx, principal, name);
+  const { pkg } = authorize(ctx, principal, 'change-owners', name);
   const user = userNamed(ctx, username);
   if (!isMaintainer(ctx.db, pkg.id, user.id)) throw notFound(`${user.name} is not an owner of ${name}`);
-  const owners = listMaintainers(ctx.db, pkg.id).filter((m) => roleOf(ctx.db, pkg.id, m.id) === 'owner');
-  if (owners.length === 1 && owners[0]!.id === user.id)
-    throw badRequest(`${user.name} is the last owner of ${name}; add another owner first`);
+  const owners = ownerIds(ctx.db, pkg.id);
+  if (owners.length === 1 && owners[0] === user.id) throw badRequest(`${user.name} is the last owner of ${name}; add another owner first`);
   ctx.db.transaction(() => {
     removeMaintainer(ctx.db, pkg.id, user.id);
     clearRole(ctx.db, pkg.id, user.id);
+    assertKeepsAnOwner(ctx.db, pkg.id, name, `removing ${user.name}`);
     touchPackage(ctx, pkg);
   })();
 }

@@ -7,7 +7,8 @@ import { requireScope, type Principal } from '../auth/principal';
 import type { PackageContext } from '../packages/context';
 import { assertValidVersion } from '../packages/names';
 import { formatBytes } from '../../../shared/format-bytes';
-import { publishVersion } from '../packages/publish';
+import { checkInstallFields, INSTALL_FIELDS } from '../packages/install-fields';
+import { preflight, publishVersion } from '../packages/publish';
 import { inspectTarball } from '../packer/inspect-tarball';
 import { assertApiPackageName } from './api-names';
 import { readArchiveIdentities } from './archive-manifests';
@@ -82,6 +83,8 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
   assertValidVersion(metadata.version);
   const version = metadata.version;
   const { categories } = checkFields(metadata);
+  // Refused callers (rights table, namespaces, a version that exists) are told before the archive is unpacked.
+  preflight(ctx, caller, name, version);
   const bytes = input.archive ?? decodeBase64(metadata.tarball, ctx.limits.maxTarballBytes);
   if (bytes.length > ctx.limits.maxTarballBytes)
     throw tooLarge(`the archive is ${formatBytes(bytes.length)}, over this registry's limit of ${formatBytes(ctx.limits.maxTarballBytes)}`);
@@ -99,9 +102,12 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
       );
     }
   }
+  // Install fields come from the archive's package.json alone; metadata that names one differently is refused (manifest confusion).
+  const claimed: Json = { ...inspection.manifest };
+  for (const field of INSTALL_FIELDS) if (metadata[field] !== undefined && metadata[field] !== null) claimed[field] = metadata[field];
+  checkInstallFields(claimed, inspection, `${name}@${version}`, 'metadata');
   const manifest: Json = { ...inspection.manifest };
   for (const field of DESCRIPTIVE_FIELDS) if (metadata[field] !== undefined && metadata[field] !== null) manifest[field] = metadata[field];
-  if (manifest.dependencies === undefined && metadata.dependencies) manifest.dependencies = metadata.dependencies;
   if (categories) manifest.categories = categories;
   // Which manifest the package came with: the resolver reads Cargo-style ranges only from vais.toml/synapse.json packages.
   const ecosystem = ecosystemManifests.map((m) => m.file.split('/').pop()).find((f) => f === 'vais.toml' || f === 'synapse.json');
@@ -120,6 +126,7 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
   };
   // Categories are written inside the publish's own transaction: the version and its metadata land together or not at all.
   const published = await publishVersion(ctx, caller, name, body, {
+    manifestSource: 'metadata',
     withinTransaction: (pkg, isLatest) => {
       if (categories && isLatest) setCategories(ctx.db, pkg.id, categories);
     },

@@ -1,10 +1,12 @@
 // ApiService: the public face of the REST API's domain operations; the HTTP layer under /api/v1 calls only this.
-import { badRequest, forbidden } from '../../errors';
-import { findPackage, listVersions } from '../../storage/db/packages';
+import { badRequest, notFound } from '../../errors';
+import { listVersions } from '../../storage/db/packages';
 import type { AuthService } from '../auth/auth-service';
-import { requireScope, type Principal } from '../auth/principal';
+import type { Principal } from '../auth/principal';
 import type { PackageContext } from '../packages/context';
 import type { DownloadStats } from '../packages/downloads';
+import { grantScope, listScopeOwners, revokeScope } from '../packages/namespaces';
+import { authorize } from '../packages/rights';
 import { unpublishVersions } from '../packages/unpublish';
 import { unyankVersion, yankVersion } from '../packages/yank';
 import type { SearchService } from '../search/search-service';
@@ -38,22 +40,22 @@ export class ApiService {
   removeOwner = (principal: Principal | undefined, name: string, username: string) => removeApiOwner(this.ctx, principal, name, username);
 
   /**
-   * Hard deletion, unlike a yank, breaks every lockfile that names the version, so only an admin may do it and
-   * must repeat the exact name@version as confirmation.
+   * Hard deletion, unlike a yank, breaks every lockfile that names the version: it is the rights table's
+   * 'unpublish-version' (as `npm unpublish name@version`), and the caller must repeat the exact name@version as confirmation.
    */
   async hardDelete(principal: Principal | undefined, name: string, version: string, confirm: string | undefined): Promise<void> {
-    const p = requireScope(principal, 'admin', `delete ${name}@${version}`);
-    if (!p.user.isAdmin) throw forbidden('only an admin can delete a version outright; yank it instead (POST .../yank)');
+    const { pkg, principal: p } = authorize(this.ctx, principal, 'unpublish-version', name);
     if (confirm !== `${name}@${version}`)
       throw badRequest(`to delete ${name}@${version} for good, repeat it as ?confirm=${name}@${version}`);
-    const pkg = findPackage(this.ctx.db, name);
-    const keep = pkg
-      ? listVersions(this.ctx.db, pkg.id)
-          .map((v) => v.version)
-          .filter((v) => v !== version)
-      : [];
-    if (pkg && keep.length === 0)
+    const all = listVersions(this.ctx.db, pkg.id).map((v) => v.version);
+    if (!all.includes(version)) throw notFound(`${name} has no version ${version}`);
+    const keep = all.filter((v) => v !== version);
+    if (keep.length === 0)
       throw badRequest(`${version} is the only version of ${name}; delete the whole package with \`npm unpublish ${name} --force\``);
-    await unpublishVersions(this.ctx, p, name, keep, pkg?.rev);
+    await unpublishVersions(this.ctx, p, name, keep, pkg.rev);
   }
+
+  scopeOwners = (scope: string) => listScopeOwners(this.ctx, scope);
+  grantScope = (principal: Principal | undefined, scope: string, username: unknown) => grantScope(this.ctx, principal, scope, username);
+  revokeScope = (principal: Principal | undefined, scope: string, username: string) => revokeScope(this.ctx, principal, scope, username);
 }

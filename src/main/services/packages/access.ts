@@ -2,7 +2,8 @@
 import { badRequest } from '../../errors';
 import { packagesInScope, packagesMaintainedBy, type PackageRow } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
-import { canRead, readablePackage, touchPackage, writablePackage, type PackageContext } from './context';
+import { canRead, readablePackage, touchPackage, type PackageContext } from './context';
+import { allows, authorize, roleFor } from './rights';
 
 export function getAccess(ctx: PackageContext, principal: Principal | undefined, name: string): 'public' | 'restricted' {
   return readablePackage(ctx, name, principal).access;
@@ -10,7 +11,7 @@ export function getAccess(ctx: PackageContext, principal: Principal | undefined,
 
 export function setAccess(ctx: PackageContext, principal: Principal | undefined, name: string, access: unknown): void {
   if (access !== 'public' && access !== 'restricted') throw badRequest(`access must be 'public' or 'restricted', not '${String(access)}'`);
-  const { pkg } = writablePackage(ctx, name, principal, 'change its access');
+  const { pkg } = authorize(ctx, principal, 'change-access', name);
   if (access === 'restricted' && !name.startsWith('@'))
     throw badRequest(`only scoped packages can be restricted, and '${name}' has no scope`);
   if (pkg.access === access) return;
@@ -42,13 +43,8 @@ function permissions(
   const out: Record<string, 'read-write' | 'read-only'> = {};
   for (const pkg of rows) {
     if (!canRead(ctx, pkg, principal)) continue;
-    let writable = false;
-    try {
-      writablePackage(ctx, pkg.name, principal, 'write');
-      writable = true;
-    } catch {
-      writable = false;
-    }
+    // npm's "read-write" means the caller may publish it, with the credential used.
+    const writable = Boolean(principal && principal.scope !== 'read' && allows(roleFor(ctx, principal, pkg), 'publish-version'));
     out[pkg.name] = writable ? 'read-write' : 'read-only';
   }
   return out;

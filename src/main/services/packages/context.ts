@@ -1,12 +1,11 @@
 // What every package operation needs: the database, the tarball store, limits, the clock and the public base URL.
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import type { Limits } from '../../config/config';
-import { notFound, forbidden } from '../../errors';
+import { notFound } from '../../errors';
 import type { TarballStore } from '../../storage/blobs/tarball-store';
 import type { Db } from '../../storage/db/connection';
-import { findPackage, getPackument, isMaintainer, updatePackage, type PackageRow, type PackumentRow } from '../../storage/db/packages';
+import { findPackage, getPackument, isMaintainer, updatePackage, type PackageRow, type PackumentRow, type Viewer } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
-import { requireScope } from '../auth/principal';
 import { renderPackument } from './packument';
 
 export interface PackageContext {
@@ -25,28 +24,17 @@ export function canRead(ctx: PackageContext, pkg: PackageRow, principal: Princip
   return principal.user.isAdmin || isMaintainer(ctx.db, pkg.id, principal.user.id);
 }
 
+/** The caller as storage queries filter by it: the same rule as canRead, for counts and listings done in SQL. */
+export function viewerOf(principal: Principal | undefined): Viewer {
+  if (!principal) return 'public';
+  return principal.user.isAdmin ? 'all' : { userId: principal.user.id };
+}
+
 /** The package, if it exists and the caller may see it; restricted packages look absent to outsiders, as on npm. */
 export function readablePackage(ctx: PackageContext, name: string, principal: Principal | undefined): PackageRow {
   const pkg = findPackage(ctx.db, name);
   if (!pkg || !canRead(ctx, pkg, principal)) throw notFound(`package '${name}' is not in this registry`);
   return pkg;
-}
-
-/** The package, which the caller must be allowed to change (a maintainer, or an admin, with a publish-scope credential). */
-export function writablePackage(
-  ctx: PackageContext,
-  name: string,
-  principal: Principal | undefined,
-  action: string,
-): { pkg: PackageRow; principal: Principal } {
-  const p = requireScope(principal, 'publish', action);
-  const pkg = readablePackage(ctx, name, p);
-  if (!p.user.isAdmin && !isMaintainer(ctx.db, pkg.id, p.user.id)) {
-    throw forbidden(
-      `you are not a maintainer of '${name}', so you cannot ${action}; ask one of its maintainers (\`npm owner ls ${name}\`) to add you`,
-    );
-  }
-  return { pkg, principal: p };
 }
 
 /** A new `_rev`: the change counter plus a random suffix, as CouchDB writes it. */

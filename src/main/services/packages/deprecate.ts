@@ -2,14 +2,15 @@
 import { badRequest } from '../../errors';
 import { findVersion, listVersions, setDeprecated } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
-import { touchPackage, writablePackage, type PackageContext } from './context';
+import { touchPackage, type PackageContext } from './context';
+import { authorize } from './rights';
 import { YANKED_NOTICE } from './packument';
 
 type Json = Record<string, unknown>;
 
 /** Applies the `deprecated` fields of body.versions; returns how many versions changed. Other fields are ignored. */
 export function applyDeprecations(ctx: PackageContext, principal: Principal | undefined, name: string, body: Json): number {
-  const { pkg } = writablePackage(ctx, name, principal, 'deprecate its versions');
+  const { pkg } = authorize(ctx, principal, 'deprecate', name);
   const versions = body.versions as Record<string, Json>;
   let changed = 0;
   ctx.db.transaction(() => {

@@ -2,7 +2,8 @@
 import { badRequest, notFound } from '../../errors';
 import { deleteDistTag, findVersion, getDistTags, setDistTag } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
-import { readablePackage, touchPackage, writablePackage, type PackageContext } from './context';
+import { readablePackage, touchPackage, type PackageContext } from './context';
+import { authorize } from './rights';
 import { assertValidTag, assertValidVersion } from './names';
 
 export function listDistTags(ctx: PackageContext, principal: Principal | undefined, name: string): Record<string, string> {
@@ -10,7 +11,7 @@ export function listDistTags(ctx: PackageContext, principal: Principal | undefin
 }
 
 export function addDistTag(ctx: PackageContext, principal: Principal | undefined, name: string, tag: string, version: unknown): void {
-  const { pkg } = writablePackage(ctx, name, principal, 'change its dist-tags');
+  const { pkg } = authorize(ctx, principal, 'dist-tag', name);
   assertValidTag(tag);
   assertValidVersion(version);
   ctx.db.transaction(() => {
@@ -22,7 +23,7 @@ export function addDistTag(ctx: PackageContext, principal: Principal | undefined
 }
 
 export function removeDistTag(ctx: PackageContext, principal: Principal | undefined, name: string, tag: string): void {
-  const { pkg } = writablePackage(ctx, name, principal, 'change its dist-tags');
+  const { pkg } = authorize(ctx, principal, 'dist-tag', name);
   if (tag === 'latest') throw badRequest("the 'latest' tag cannot be removed; point it at another version with `npm dist-tag add`");
   ctx.db.transaction(() => {
     if (!(tag in getDistTags(ctx.db, pkg.id))) throw notFound(`${name} has no dist-tag '${tag}'`);

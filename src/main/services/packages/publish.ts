@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import ssri from 'ssri';
 import { formatBytes } from '../../../shared/format-bytes';
-import { badRequest, conflict, forbidden, tooLarge } from '../../errors';
+import { badRequest, conflict, tooLarge } from '../../errors';
 import {
   addMaintainer,
   findPackage,
@@ -10,7 +10,6 @@ import {
   getDistTags,
   insertPackage,
   insertVersion,
-  isMaintainer,
   isRetired,
   setDistTag,
   type PackageRow,
@@ -19,7 +18,10 @@ import { putChecksum } from '../../storage/db/checksums';
 import { requireScope, type Principal } from '../auth/principal';
 import { inspectTarball } from '../packer/inspect-tarball';
 import { nextRev, touchPackage, type PackageContext } from './context';
+import { checkInstallFields, withInstallFields } from './install-fields';
 import { assertValidPackageName, assertValidTag, assertValidVersion } from './names';
+import { checkNewPackageName, claimScope } from './namespaces';
+import { authorizePublish } from './rights';
 
 type Json = Record<string, unknown>;
 
@@ -35,6 +37,8 @@ export interface PublishResult {
 export interface PublishOptions {
   /** Extra writes that belong to the same publish (e.g. the API's categories); run inside its transaction. */
   withinTransaction?: (pkg: PackageRow, isLatest: boolean) => void;
+  /** How a manifest-confusion refusal names the manifest the client sent (the REST API's is its metadata). */
+  manifestSource?: string;
 }
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -153,12 +157,14 @@ export async function publishVersion(
       `the package.json inside the tarball is ${String(inspection.manifest.name)}@${String(inspection.manifest.version)}, but the publish says ${spec}; pack the tarball again`,
     );
   }
+  // What installers act on is served from the tarball; a manifest beside it that says otherwise is refused (manifest confusion).
+  const installFields = checkInstallFields(manifest, inspection, spec, options.manifestSource ?? 'manifest sent with the publish');
 
   // The blob goes to disk before any row points at it; a crash in between leaves only an unreferenced file.
   await ctx.blobs.put(integrity, bytes);
 
   const readme = typeof manifest.readme === 'string' ? manifest.readme : typeof body.readme === 'string' ? body.readme : '';
-  const stored: Json = { ...manifest };
+  const stored: Json = withInstallFields(manifest, installFields);
   for (const field of REGISTRY_OWNED) delete stored[field];
   stored._id = spec;
   stored._npmUser = { name: caller.user.name, email: caller.user.email ?? '' };
@@ -181,6 +187,7 @@ export async function publishVersion(
         readme,
       });
       addMaintainer(ctx.db, pkg.id, caller.user.id);
+      claimScope(ctx, caller, urlName);
     }
     insertVersion(ctx.db, {
       package_id: pkg.id,
@@ -204,13 +211,10 @@ export async function publishVersion(
   return { name: urlName, version, integrity, sha256, created };
 }
 
-function preflight(ctx: PackageContext, caller: Principal, name: string, version: string): void {
-  const pkg = findPackage(ctx.db, name);
-  if (pkg && !caller.user.isAdmin && !isMaintainer(ctx.db, pkg.id, caller.user.id)) {
-    throw forbidden(
-      `you are not a maintainer of '${name}', so you cannot publish it; ask one of its maintainers to add you with \`npm owner add\``,
-    );
-  }
+/** The rights table and the namespace rules, then the version's freshness: checked before the blob is written and again in the transaction. */
+export function preflight(ctx: PackageContext, caller: Principal, name: string, version: string): void {
+  const { pkg } = authorizePublish(ctx, caller, name);
+  if (!pkg) checkNewPackageName(ctx, caller, name);
   if ((pkg && findVersion(ctx.db, pkg.id, version)) || isRetired(ctx.db, name, version)) {
     throw conflict(`cannot publish over the previously published versions: ${version}. Bump the version in package.json and publish again`);
   }

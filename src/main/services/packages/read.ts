@@ -1,10 +1,17 @@
 // Reads: stored packuments, one version's manifest, tarball streams, and the package summaries the UI lists.
 import type { ReadStream } from 'node:fs';
 import semver from 'semver';
-import { notFound } from '../../errors';
-import { countPackages, findVersion, getDistTags, getPackumentRendering, listPackages, listVersions } from '../../storage/db/packages';
+import { isShelfError, notFound } from '../../errors';
+import {
+  countVisiblePackages,
+  findVersion,
+  getDistTags,
+  getPackumentRendering,
+  listVersions,
+  listVisiblePackages,
+} from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
-import { canRead, currentPackument, readablePackage, type PackageContext } from './context';
+import { currentPackument, readablePackage, viewerOf, type PackageContext } from './context';
 import { versionManifest, versionOfTarball } from './packument';
 
 export interface StoredDocument {
@@ -81,8 +88,9 @@ export function listPackageSummaries(
   limit: number,
 ): { total: number; packages: PackageSummary[] } {
   const packages: PackageSummary[] = [];
-  for (const pkg of listPackages(ctx.db, offset, limit)) {
-    if (!canRead(ctx, pkg, principal)) continue;
+  // Filtered in SQL, so both the page and the total count only what the caller may see.
+  const viewer = viewerOf(principal);
+  for (const pkg of listVisiblePackages(ctx.db, viewer, offset, limit)) {
     const distTags = getDistTags(ctx.db, pkg.id);
     const versions = listVersions(ctx.db, pkg.id);
     const latestRow =
@@ -98,5 +106,15 @@ export function listPackageSummaries(
       modified: pkg.modified_at,
     });
   }
-  return { total: countPackages(ctx.db), packages };
+  return { total: countVisiblePackages(ctx.db, viewer), packages };
+}
+
+/**
+ * A restricted package must answer an outsider exactly as a name that does not exist: with a mirror in front of the
+ * name, that is the mirror's "not here nor upstream" 404 (asked of no upstream: the private name never leaves).
+ */
+export function answerAsMissing(error: unknown, name: string, upstreamUrl: string | undefined): unknown {
+  if (!upstreamUrl || !isShelfError(error) || error.code !== 'not_found' || error.message !== `package '${name}' is not in this registry`)
+    return error;
+  return notFound(`package '${name}' is not in this registry nor on its upstream ${new URL(upstreamUrl).host}`);
 }

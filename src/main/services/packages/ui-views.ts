@@ -3,12 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import semver from 'semver';
 import { notFound } from '../../errors';
-import { countDependents } from '../../storage/db/api-queries';
+import { countVisibleDependents } from '../../storage/db/api-queries';
 import { findVersion, getDistTags, isMaintainer, listMaintainers, listVersions } from '../../storage/db/packages';
 import { listYanked } from '../../storage/db/yanks';
 import type { Principal } from '../auth/principal';
 import { inspectTarball } from '../packer/inspect-tarball';
-import { readablePackage, type PackageContext } from './context';
+import { readablePackage, viewerOf, type PackageContext } from './context';
 import type { DownloadStats } from './downloads';
 import { currentPackument } from './context';
 import { unpublishVersions } from './unpublish';
@@ -52,7 +52,7 @@ export function packageDetails(ctx: PackageContext, stats: DownloadStats, princi
     versions,
     owners,
     access: pkg.access,
-    dependentsCount: countDependents(ctx.db, pkg.name),
+    dependentsCount: countVisibleDependents(ctx.db, pkg.name, viewerOf(principal)),
     downloads: { total: downloads.total, daily: downloads.daily },
     canManage: Boolean(principal && (principal.user.isAdmin || isMaintainer(ctx.db, pkg.id, principal.user.id))),
   };

@@ -14,7 +14,10 @@ import {
   type PackageRow,
 } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
-import { touchPackage, writablePackage, type PackageContext } from './context';
+import { touchPackage, type PackageContext } from './context';
+import { reserveName } from './namespaces';
+import { ownerIds } from './owners';
+import { authorize } from './rights';
 import { tarballFileName } from './packument';
 
 function assertRev(pkg: PackageRow, rev: string | undefined): void {
@@ -37,7 +40,7 @@ export async function unpublishVersions(
   keep: readonly string[],
   rev: string | undefined,
 ): Promise<string[]> {
-  const { pkg } = writablePackage(ctx, name, principal, 'unpublish its versions');
+  const { pkg } = authorize(ctx, principal, 'unpublish-version', name);
   assertRev(pkg, rev);
   const all = listVersions(ctx.db, pkg.id);
   const keepSet = new Set(keep);
@@ -78,12 +81,14 @@ export async function unpublishPackage(
   name: string,
   rev: string | undefined,
 ): Promise<void> {
-  const { pkg } = writablePackage(ctx, name, principal, 'unpublish it');
+  const { pkg } = authorize(ctx, principal, 'unpublish-package', name);
   assertRev(pkg, rev);
   const versions = listVersions(ctx.db, pkg.id);
   const now = ctx.now().toISOString();
   ctx.db.transaction(() => {
     for (const v of versions) retireVersion(ctx.db, name, v.version, now);
+    // The name stays its owners' for a while (--unpublish-reserve), so nobody can take it over the moment it frees.
+    reserveName(ctx, name, ownerIds(ctx.db, pkg.id));
     deletePackage(ctx.db, pkg.id);
   })();
   await dropUnreferenced(
@@ -97,7 +102,7 @@ export async function unpublishPackage(
  * version and its blob, so this only confirms; a tarball whose version still exists is refused.
  */
 export function confirmTarballRemoved(ctx: PackageContext, principal: Principal | undefined, name: string, fileName: string): void {
-  const { pkg } = writablePackage(ctx, name, principal, 'remove its tarballs');
+  const { pkg } = authorize(ctx, principal, 'unpublish-version', name);
   const still = listVersions(ctx.db, pkg.id).find((v) => tarballFileName(name, v.version) === fileName);
   if (still && findVersion(ctx.db, pkg.id, still.version)) {
     throw badRequest(

@@ -1,10 +1,10 @@
 // Yanking: withdrawing a version from resolution and search while keeping its tarball downloadable for lockfiles.
-import { forbidden, notFound } from '../../errors';
-import { findVersion, isMaintainer } from '../../storage/db/packages';
-import { tokenScopesByKey } from '../../storage/db/token-scopes';
+import { notFound } from '../../errors';
+import { findVersion } from '../../storage/db/packages';
 import { deleteYank, findYank, insertYank } from '../../storage/db/yanks';
-import { requireUser, type Principal } from '../auth/principal';
-import { readablePackage, touchPackage, type PackageContext } from './context';
+import type { Principal } from '../auth/principal';
+import { touchPackage, type PackageContext } from './context';
+import { authorize } from './rights';
 
 export interface YankState {
   name: string;
@@ -13,26 +13,15 @@ export interface YankState {
   yanked_at: string | null;
 }
 
-/** Publish and admin credentials may yank; so may a token created with the narrower 'yank' scope. */
-function requireYankRight(ctx: PackageContext, principal: Principal | undefined, action: string): Principal {
-  const p = requireUser(principal, action);
-  if (p.scope === 'publish' || p.scope === 'admin') return p;
-  if (p.tokenKey && tokenScopesByKey(ctx.db, p.tokenKey)?.includes('yank')) return p;
-  throw forbidden(`this token is read-only and cannot ${action}; use a token with the publish or yank scope`);
-}
-
-function yankTarget(ctx: PackageContext, principal: Principal | undefined, name: string, version: string, action: string) {
-  const p = requireYankRight(ctx, principal, action);
-  const pkg = readablePackage(ctx, name, p);
-  if (!p.user.isAdmin && !isMaintainer(ctx.db, pkg.id, p.user.id)) {
-    throw forbidden(`you are not an owner of '${name}', so you cannot ${action}; ask one of its owners to add you`);
-  }
+/** The rights table's 'yank' (publish or admin credentials, or a token with the narrower yank scope), then the version. */
+function yankTarget(ctx: PackageContext, principal: Principal | undefined, name: string, version: string) {
+  const { pkg, principal: p } = authorize(ctx, principal, 'yank', name);
   if (!findVersion(ctx.db, pkg.id, version)) throw notFound(`${name} has no version ${version}`);
   return { pkg, principal: p };
 }
 
 export function yankVersion(ctx: PackageContext, principal: Principal | undefined, name: string, version: string): YankState {
-  const { pkg, principal: p } = yankTarget(ctx, principal, name, version, `yank ${name}@${version}`);
+  const { pkg, principal: p } = yankTarget(ctx, principal, name, version);
   const existing = findYank(ctx.db, pkg.id, version);
   if (existing) return { name, version, yanked: true, yanked_at: existing.yanked_at };
   const at = ctx.now().toISOString();
@@ -44,7 +33,7 @@ export function yankVersion(ctx: PackageContext, principal: Principal | undefine
 }
 
 export function unyankVersion(ctx: PackageContext, principal: Principal | undefined, name: string, version: string): YankState {
-  const { pkg } = yankTarget(ctx, principal, name, version, `unyank ${name}@${version}`);
+  const { pkg } = yankTarget(ctx, principal, name, version);
   if (findYank(ctx.db, pkg.id, version)) {
     ctx.db.transaction(() => {
       deleteYank(ctx.db, pkg.id, version);

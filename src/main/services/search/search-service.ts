@@ -494,15 +494,16 @@ export class SearchService {
     const { rows, total } = this.find({ text: query.text, offset: query.from, limit: query.size }, principal);
     const best = Math.min(...rows.map((r) => r.rank), 0);
     const most = Math.max(...rows.map((r) => r.downloads), 0);
-    return { objects: rows.map((row) => this.hit(row, best, most)), total };
+    // Anonymous callers get names only: an email address is for people who have an account here.
+    return { objects: rows.map((row) => this.hit(row, best, most, principal !== undefined)), total };
   }
 
-  private hit(pkg: RankedPackage, best: number, most: number): SearchHit {
+  private hit(pkg: RankedPackage, best: number, most: number, withEmails: boolean): SearchHit {
     const tags = getDistTags(this.db, pkg.id);
     const row = findVersion(this.db, pkg.id, tags.latest ?? '');
     const manifest = (row ? JSON.parse(row.manifest) : {}) as Record<string, unknown>;
     const publisher = row?.published_by ? findUserById(this.db, row.published_by) : undefined;
-    const maintainers = listMaintainers(this.db, pkg.id).map((m) => ({ username: m.name, email: m.email ?? '' }));
+    const maintainers = listMaintainers(this.db, pkg.id).map((m) => ({ username: m.name, email: withEmails ? (m.email ?? '') : '' }));
     const repository = manifest.repository as { url?: string } | string | undefined;
     const bugs = manifest.bugs as { url?: string } | string | undefined;
     // bm25 is negative and unbounded; scale against the best hit on the page so scores read as 0..1.
@@ -522,7 +523,7 @@ export class SearchService {
           ...(repository && { repository: typeof repository === 'string' ? repository : repository.url }),
           ...(bugs && { bugs: typeof bugs === 'string' ? bugs : bugs.url }),
         },
-        publisher: { username: publisher?.name ?? maintainers[0]?.username ?? '', email: publisher?.email ?? '' },
+        publisher: { username: publisher?.name ?? maintainers[0]?.username ?? '', email: withEmails ? (publisher?.email ?? '') : '' },
         maintainers,
       },
       score: { final: relevance, detail: { quality: relevance, popularity: most > 0 ? pkg.downloads / most : 0, maintenance: 0 } },

@@ -1,6 +1,6 @@
 // Read-only queries the REST API needs across tables: users by email, registry totals, dependents, recent packages.
 import type { Db } from './connection';
-import type { PackageRow } from './packages';
+import { visibleCondition, type PackageRow, type Viewer } from './packages';
 import type { UserRow } from './users';
 
 export function findUserByEmail(db: Db, email: string): UserRow | undefined {
@@ -69,4 +69,31 @@ export function packagesByNamePrefix(db: Db, prefix: string, limit: number): (Pa
        ORDER BY downloads DESC, p.name LIMIT @limit`,
     )
     .all({ lo: prefix, hi: `${prefix}\uffff`, limit }) as (PackageRow & { downloads: number })[];
+}
+
+/** Registry totals over the packages a viewer may see: restricted packages are not counted for those who cannot see them. */
+export function visibleTotals(db: Db, viewer: Viewer): { packages: number; versions: number; downloads: number } {
+  const where = visibleCondition(viewer);
+  return db
+    .prepare(
+      `SELECT count(*) AS packages,
+              coalesce(sum((SELECT count(*) FROM versions v WHERE v.package_id = p.id)), 0) AS versions,
+              coalesce(sum((SELECT total FROM package_downloads d WHERE d.package_id = p.id)), 0) AS downloads
+       FROM packages p WHERE ${where.sql}`,
+    )
+    .get(...where.params) as { packages: number; versions: number; downloads: number };
+}
+
+/** `countDependents`, counting only dependents the viewer may see. */
+export function countVisibleDependents(db: Db, name: string, viewer: Viewer): number {
+  const where = visibleCondition(viewer);
+  return (
+    db
+      .prepare(
+        `SELECT count(*) AS n FROM dist_tags t JOIN versions v ON v.package_id = t.package_id AND v.version = t.version
+         JOIN packages p ON p.id = t.package_id
+         WHERE t.tag = 'latest' AND json_type(v.manifest, '$.dependencies."' || ? || '"') IS NOT NULL AND ${where.sql}`,
+      )
+      .get(name, ...where.params) as { n: number }
+  ).n;
 }

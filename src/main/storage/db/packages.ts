@@ -212,3 +212,79 @@ export function putSearchDocument(db: Db, packageId: number, doc: SearchDocument
     'INSERT INTO search_index (rowid, name, description, keywords, author, maintainers, readme) VALUES (@rowid, @name, @description, @keywords, @author, @maintainers, @readme)',
   ).run({ rowid: packageId, ...doc });
 }
+
+// ── namespaces: scope owners and names reserved after an unpublish (migration 6) ──
+
+export interface ScopeOwnerRow {
+  scope: string;
+  user_id: number;
+  name: string;
+  granted_at: string;
+  granted_by: number | null;
+}
+
+export function scopeOwners(db: Db, scope: string): ScopeOwnerRow[] {
+  return db
+    .prepare(
+      `SELECT s.scope, s.user_id, u.name, s.granted_at, s.granted_by FROM scope_owners s JOIN users u ON u.id = s.user_id
+       WHERE s.scope = ? ORDER BY s.granted_at, u.name`,
+    )
+    .all(scope) as ScopeOwnerRow[];
+}
+
+export function addScopeOwner(db: Db, scope: string, userId: number, at: string, grantedBy: number | null): boolean {
+  return (
+    db
+      .prepare('INSERT OR IGNORE INTO scope_owners (scope, user_id, granted_at, granted_by) VALUES (?, ?, ?, ?)')
+      .run(scope, userId, at, grantedBy).changes > 0
+  );
+}
+
+export function removeScopeOwner(db: Db, scope: string, userId: number): boolean {
+  return db.prepare('DELETE FROM scope_owners WHERE scope = ? AND user_id = ?').run(scope, userId).changes > 0;
+}
+
+/** Records who owned a wholly unpublished name, and when, replacing an older record of the same name. */
+export function reserveUnpublishedName(db: Db, name: string, userIds: readonly number[], at: string): void {
+  db.prepare('DELETE FROM unpublished_names WHERE name = ?').run(name);
+  const insert = db.prepare('INSERT OR IGNORE INTO unpublished_names (name, user_id, unpublished_at) VALUES (?, ?, ?)');
+  for (const id of userIds) insert.run(name, id, at);
+}
+
+/** The former owners of a name unpublished at or after `since` (ISO time), with the time. */
+export function reservationsOf(db: Db, name: string, since: string): { user_id: number; unpublished_at: string }[] {
+  return db
+    .prepare('SELECT user_id, unpublished_at FROM unpublished_names WHERE name = ? AND unpublished_at >= ?')
+    .all(name, since) as { user_id: number; unpublished_at: string }[];
+}
+
+export function clearUnpublishedName(db: Db, name: string): void {
+  db.prepare('DELETE FROM unpublished_names WHERE name = ?').run(name);
+}
+
+// ── visibility: what a caller may see of restricted packages (the SQL form of services' canRead) ──
+
+/** Who is looking: every package (admins), public ones only (anonymous), or public ones plus those a user maintains. */
+export type Viewer = 'all' | 'public' | { userId: number };
+
+/** A WHERE condition on the packages alias `p` that keeps what the viewer may see. */
+export function visibleCondition(viewer: Viewer): { sql: string; params: unknown[] } {
+  if (viewer === 'all') return { sql: '1', params: [] };
+  if (viewer === 'public') return { sql: "p.access = 'public'", params: [] };
+  return {
+    sql: "(p.access = 'public' OR p.id IN (SELECT package_id FROM maintainers WHERE user_id = ?))",
+    params: [viewer.userId],
+  };
+}
+
+export function listVisiblePackages(db: Db, viewer: Viewer, offset: number, limit: number): PackageRow[] {
+  const where = visibleCondition(viewer);
+  return db
+    .prepare(`SELECT p.* FROM packages p WHERE ${where.sql} ORDER BY p.name LIMIT ? OFFSET ?`)
+    .all(...where.params, limit, offset) as PackageRow[];
+}
+
+export function countVisiblePackages(db: Db, viewer: Viewer): number {
+  const where = visibleCondition(viewer);
+  return (db.prepare(`SELECT count(*) AS n FROM packages p WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+}
