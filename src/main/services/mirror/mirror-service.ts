@@ -294,7 +294,12 @@ export class MirrorService {
   private transform(
     raw: Buffer,
     name: string,
-    options: { offline?: { keep: string[]; distTags: Record<string, string> }; rawIsGzip?: boolean; wantRawGzip?: boolean; handOver?: boolean } = {},
+    options: {
+      offline?: { keep: string[]; distTags: Record<string, string> };
+      rawIsGzip?: boolean;
+      wantRawGzip?: boolean;
+      handOver?: boolean;
+    } = {},
   ): Promise<TransformOutput> {
     return this.transforms.run(
       {

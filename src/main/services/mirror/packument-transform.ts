@@ -61,7 +61,8 @@ export function transformPackument(
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('it is not a JSON object');
   const doc = parsed as Json;
   // A document about another package is not this package's, whatever path answered it.
-  if (typeof doc.name === 'string' && doc.name !== input.name) throw new Error(`it describes another package (${JSON.stringify(doc.name)})`);
+  if (typeof doc.name === 'string' && doc.name !== input.name)
+    throw new Error(`it describes another package (${JSON.stringify(doc.name)})`);
   const pins = input.pinnedIntegrity ?? {};
   const upstreamVersions = (doc.versions && typeof doc.versions === 'object' ? doc.versions : {}) as Record<string, Json>;
   const keep = input.keepVersions ? new Set(input.keepVersions) : null;

@@ -42,7 +42,12 @@ export function assertMirrorableName(name: string): void {
     throw badRequest(`${shown} is not a valid package name (longer than ${MAX_NAME_LENGTH} characters); it is not looked up upstream`);
   const result = validateName(name);
   if (!result.validForOldPackages)
-    throw badRequest(`${shown} is not a valid package name (${(result.errors ?? []).join('; ')}); it is not looked up upstream`);
+    throw badRequest(
+      `${shown} is not a valid package name (${[...new Set(result.errors ?? [])].join('; ')}); it is not looked up upstream`,
+    );
+  // npm's rules let a scope be `..` (`@../x`); no registry has such a scope, and a dot segment has no place in a path.
+  if (/^@[._]/.test(name))
+    throw badRequest(`${shown} is not a valid package name (a scope cannot start with '.' or '_'); it is not looked up upstream`);
 }
 
 /** The packument's path below a registry's base URL, encoded as npm sends it: `name`, or `@scope%2fname`. */
@@ -181,7 +186,11 @@ export class UpstreamClient {
         const bytes = await this.readCapped(
           response,
           this.options.maxDocumentBytes,
-          () => new ShelfError('upstream_failed', `the upstream ${this.host} answered ${path} with more than ${formatSize(this.options.maxDocumentBytes)}`),
+          () =>
+            new ShelfError(
+              'upstream_failed',
+              `the upstream ${this.host} answered ${path} with more than ${formatSize(this.options.maxDocumentBytes)}`,
+            ),
         );
         return { status: response.status, body: JSON.parse(bytes.toString('utf8')) as unknown };
       },
@@ -229,7 +238,10 @@ export class UpstreamClient {
         const response = await this.send(url, headers, what, init, deadline);
         if (response.status >= 500) {
           await response.body?.cancel().catch(() => undefined);
-          lastError = new ShelfError('upstream_failed', `the upstream ${this.host} answered ${response.status} for ${what}; try again later`);
+          lastError = new ShelfError(
+            'upstream_failed',
+            `the upstream ${this.host} answered ${response.status} for ${what}; try again later`,
+          );
           continue;
         }
         if (response.status >= 400 && response.status !== 404) {
@@ -304,7 +316,8 @@ export class UpstreamClient {
       if (error instanceof ShelfError) throw error;
       throw new BodyFailure(error);
     }
-    if (!Number.isNaN(declared) && total !== declared) throw new BodyFailure(Object.assign(new Error('truncated'), { truncated: { total, declared } }));
+    if (!Number.isNaN(declared) && total !== declared)
+      throw new BodyFailure(Object.assign(new Error('truncated'), { truncated: { total, declared } }));
     return Buffer.concat(chunks, total);
   }
 }
@@ -317,7 +330,12 @@ export function describeFailure(
   timeoutMs: number,
   context: { phase?: 'headers' | 'body'; attempts?: number } = {},
 ): ShelfError {
-  const err = error as { name?: string; cause?: { code?: string; message?: string }; message?: string; truncated?: { total: number; declared: number } };
+  const err = error as {
+    name?: string;
+    cause?: { code?: string; message?: string };
+    message?: string;
+    truncated?: { total: number; declared: number };
+  };
   const host = hostOf(url);
   if (err.name === 'TimeoutError' || err.name === 'AbortError') {
     const attempts = context.attempts ?? 1;

@@ -100,7 +100,11 @@ export function knownIntegrities(db: Db, name: string): Record<string, string> {
 
 /** Records the sha512 computed on a version's first download when the upstream published no integrity for it. */
 export function pinUpstreamIntegrity(db: Db, name: string, version: string, integrity: string): void {
-  db.prepare('UPDATE upstream_versions SET integrity = ? WHERE name = ? AND version = ? AND integrity IS NULL').run(integrity, name, version);
+  db.prepare('UPDATE upstream_versions SET integrity = ? WHERE name = ? AND version = ? AND integrity IS NULL').run(
+    integrity,
+    name,
+    version,
+  );
 }
 
 export function listUpstreamVersions(db: Db, name: string): UpstreamVersionRow[] {
