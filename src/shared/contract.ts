@@ -49,7 +49,7 @@ const upload = z
   .strict();
 /** Publishing reads a folder: a path on the server (the desktop app's own user, or an admin) or an upload — one of them. */
 const exactlyOneSource = (args: { path?: string; upload?: unknown }) => (args.path === undefined) !== (args.upload === undefined);
-const oneSourceMessage = { message: 'give either path (a folder on the server) or upload (the folder\'s files), not both' };
+const oneSourceMessage = { message: "give either path (a folder on the server) or upload (the folder's files), not both" };
 /** Which registry a call acts on: 'local' (this Shelf) or a remote's id from `registries.list`. */
 const registryId = z.string().min(1).max(64).default('local');
 

@@ -30,7 +30,9 @@ let shelf: Attacked;
 let permissive: Attacked;
 
 const listen = (server: Server) =>
-  new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)));
+  new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)),
+  );
 
 beforeAll(async () => {
   internal = createServer((req: IncomingMessage, res) => {
@@ -73,7 +75,8 @@ describe('remote registries are for admins', () => {
     const answer = await shelf.rpc('registries.add', { url: internalUrl, token: 'mallory-token' }, 'user');
     expect(answer.status).toBe(403);
     expect(answer.body).toEqual({
-      error: "only an admin may add a remote registry (remotes and their stored tokens belong to the whole Shelf); ask the registry's admin",
+      error:
+        "only an admin may add a remote registry (remotes and their stored tokens belong to the whole Shelf); ask the registry's admin",
       code: 'permission_denied',
     });
     expect(seen).toEqual([]);
@@ -95,7 +98,10 @@ describe('remote registries are for admins', () => {
     expect(listed.body.registries.map((r: { id: string }) => r.id)).toEqual(['local']);
     // The admin's remote and token are untouched.
     const adminView = await permissive.rpc('registries.list', {}, 'admin');
-    expect(adminView.body.registries.find((r: { id: string }) => r.id === added.body.id)).toMatchObject({ tokenLastFour: '1234', signedInAs: 'remote-user' });
+    expect(adminView.body.registries.find((r: { id: string }) => r.id === added.body.id)).toMatchObject({
+      tokenLastFour: '1234',
+      signedInAs: 'remote-user',
+    });
     expect((await permissive.rpc('registries.remove', { id: added.body.id }, 'admin')).status).toBe(200);
   });
 });

@@ -27,7 +27,10 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'shelf-server-paths-'));
   serverFolder = join(work, 'server-pkg');
   mkdirSync(serverFolder);
-  writeFileSync(join(serverFolder, 'package.json'), JSON.stringify({ name: 'server-pkg', version: '1.0.0', license: 'MIT', description: 'x' }));
+  writeFileSync(
+    join(serverFolder, 'package.json'),
+    JSON.stringify({ name: 'server-pkg', version: '1.0.0', license: 'MIT', description: 'x' }),
+  );
   writeFileSync(join(serverFolder, 'index.js'), 'module.exports = 1;\n');
   writeFileSync(join(serverFolder, '.env'), SECRET);
 }, 60_000);
@@ -92,9 +95,17 @@ describe('the browser uploads the folder instead', () => {
     expect(answer.body.path).toBe('uploaded-pkg');
     expect(answer.body.name).toBe('uploaded-pkg');
     expect(answer.body.problems).toEqual([]);
-    expect(answer.body.files.map((f: { path: string }) => f.path).sort()).toEqual(['.env', 'README.md', 'index.js', 'lib/util.js', 'package.json']);
+    expect(answer.body.files.map((f: { path: string }) => f.path).sort()).toEqual([
+      '.env',
+      'README.md',
+      'index.js',
+      'lib/util.js',
+      'package.json',
+    ]);
     expect(answer.body.files.find((f: { path: string }) => f.path === '.env').suspicious).toBe(true);
-    expect(answer.body.warnings).toContain('.env looks like it holds secrets; add it to .npmignore or "files" unless it is meant to be public');
+    expect(answer.body.warnings).toContain(
+      '.env looks like it holds secrets; add it to .npmignore or "files" unless it is meant to be public',
+    );
   });
 
   it('run publishes what was uploaded, and the stored tarball holds those bytes', async () => {
@@ -106,7 +117,9 @@ describe('the browser uploads the folder instead', () => {
     expect(packument.status).toBe(200);
     expect(packument.body.versions['1.0.0'].dist.integrity).toBe(answer.body.integrity);
     expect(packument.body.readme).toBe('# uploaded-pkg\n');
-    const tarball = await fetch(packument.body.versions['1.0.0'].dist.tarball, { headers: { authorization: `Bearer ${shelf.user.token}` } });
+    const tarball = await fetch(packument.body.versions['1.0.0'].dist.tarball, {
+      headers: { authorization: `Bearer ${shelf.user.token}` },
+    });
     const tar = gunzipSync(Buffer.from(await tarball.arrayBuffer())).toString('latin1');
     expect(tar).toContain('module.exports = "uploaded";');
     expect(tar).toContain('package/lib/util.js');
@@ -137,7 +150,15 @@ describe('the browser uploads the folder instead', () => {
     const before = shelf.snapshot();
     const twice = await shelf.rpc(
       'publish.inspect',
-      { upload: { name: 'x', files: [{ path: 'package.json', data: b64('{}') }, { path: 'package.json', data: b64('{}') }] } },
+      {
+        upload: {
+          name: 'x',
+          files: [
+            { path: 'package.json', data: b64('{}') },
+            { path: 'package.json', data: b64('{}') },
+          ],
+        },
+      },
       'user',
     );
     expect(twice.status).toBe(400);
@@ -154,7 +175,10 @@ describe('the browser uploads the folder instead', () => {
     const graph = await shelf.rpc('graph.resolve', { kind: 'upload', upload: upload('my-app', project) }, 'user');
     expect(graph.status).toBe(200);
     expect(graph.body.title).toBe('my-app (my-app)');
-    expect(graph.body.nodes.map((n: { name: string; version: string }) => `${n.name}@${n.version}`).sort()).toEqual(['graph-leaf@1.0.0', 'my-app@0.0.0']);
+    expect(graph.body.nodes.map((n: { name: string; version: string }) => `${n.name}@${n.version}`).sort()).toEqual([
+      'graph-leaf@1.0.0',
+      'my-app@0.0.0',
+    ]);
 
     const before = shelf.snapshot();
     const extra = await shelf.rpc('graph.resolve', { kind: 'upload', upload: upload('my-app', { ...project, '.env': SECRET }) }, 'user');
@@ -182,7 +206,11 @@ describe("an admin may still name a server path (an operator's own disk)", () =>
     const file = await shelf.rpc('publish.inspect', { path: join(serverFolder, 'index.js') }, 'admin');
     expect(missing.status).toBe(400);
     expect(file.status).toBe(400);
-    expect(missing.body.error).toBe(`${join(work, 'nothing-here')} is not a folder Shelf can read; pick the folder that holds package.json`);
-    expect(file.body.error).toBe(`${join(serverFolder, 'index.js')} is not a folder Shelf can read; pick the folder that holds package.json`);
+    expect(missing.body.error).toBe(
+      `${join(work, 'nothing-here')} is not a folder Shelf can read; pick the folder that holds package.json`,
+    );
+    expect(file.body.error).toBe(
+      `${join(serverFolder, 'index.js')} is not a folder Shelf can read; pick the folder that holds package.json`,
+    );
   });
 });

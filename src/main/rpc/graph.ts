@@ -32,7 +32,8 @@ export function graphUploadFiles<F extends { path: string }>(files: F[]): F[] {
         `${file.path.slice(0, 200)} is not needed to resolve a project; upload its package.json files and its package-lock.json or npm-shrinkwrap.json only`,
       );
   }
-  if (!files.some((f) => f.path === 'package.json')) throw badRequest("the upload has no package.json at its top; pick the project's folder");
+  if (!files.some((f) => f.path === 'package.json'))
+    throw badRequest("the upload has no package.json at its top; pick the project's folder");
   return files;
 }
 

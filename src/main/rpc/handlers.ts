@@ -391,7 +391,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { registries: [local, ...listed], activeId: 'local' };
     },
     'registries.add': async (args, ctx) => {
-      requireAdmin(ctx, "add a remote registry (remotes and their stored tokens belong to the whole Shelf)");
+      requireAdmin(ctx, 'add a remote registry (remotes and their stored tokens belong to the whole Shelf)');
       return remotes.add(args, addressPolicy(ctx));
     },
     'registries.remove': async ({ id }, ctx) => {

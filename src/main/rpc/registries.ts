@@ -65,11 +65,18 @@ export class RemoteRegistries {
         signal: AbortSignal.timeout(5000),
       });
       const body = (await who.json().catch(() => ({}))) as { username?: unknown };
-      if (!who.ok) return { online: true, latencyMs, signedInAs: null, error: `the token was refused (${who.status}); paste a valid token` };
+      if (!who.ok)
+        return { online: true, latencyMs, signedInAs: null, error: `the token was refused (${who.status}); paste a valid token` };
       return { online: true, latencyMs, signedInAs: typeof body.username === 'string' ? body.username.slice(0, 214) : null, error: null };
     } catch (error) {
       const failure = error instanceof ShelfError ? error : unreachable(new URL(url).origin);
-      return { online: false, latencyMs: null, signedInAs: null, error: failure.message, refusal: failure.code === 'permission_denied' ? failure : undefined };
+      return {
+        online: false,
+        latencyMs: null,
+        signedInAs: null,
+        error: failure.message,
+        refusal: failure.code === 'permission_denied' ? failure : undefined,
+      };
     }
   }
 
@@ -91,7 +98,10 @@ export class RemoteRegistries {
     );
   }
 
-  async add(input: { url: string; token?: string; username?: string; password?: string }, policy: AddressPolicy = PUBLIC_ONLY): Promise<RegistryEntry> {
+  async add(
+    input: { url: string; token?: string; username?: string; password?: string },
+    policy: AddressPolicy = PUBLIC_ONLY,
+  ): Promise<RegistryEntry> {
     const href = new URL(input.url).href;
     const url = href.endsWith('/') ? href : `${href}/`;
     let token = input.token;

@@ -45,7 +45,12 @@ beforeAll(async () => {
   h = await startHarness();
   handlers = await h.app.handlers();
   const setupToken = h.app.setupLink()!.split('#setup=')[1]!;
-  await dispatch(handlers, 'setup.createAdmin', { setupToken, username: 'owner', password: 'owner-password-1', email: 'o@example.test' }, browser(0));
+  await dispatch(
+    handlers,
+    'setup.createAdmin',
+    { setupToken, username: 'owner', password: 'owner-password-1', email: 'o@example.test' },
+    browser(0),
+  );
   adminId = h.app.services.auth.findUser('owner')!.id;
   await h.login('desk-user');
   userId = h.app.services.auth.findUser('desk-user')!.id;
@@ -59,7 +64,9 @@ beforeAll(async () => {
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ username: 'lan-user' }));
   });
-  remoteUrl = await new Promise<string>((r) => remote.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(remote.address() as AddressInfo).port}/`)));
+  remoteUrl = await new Promise<string>((r) =>
+    remote.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(remote.address() as AddressInfo).port}/`)),
+  );
 });
 
 afterAll(async () => {
@@ -101,7 +108,7 @@ describe('server paths through the same handlers', () => {
 });
 
 describe('remote registries through the same handlers', () => {
-  it("the desktop owner may add a registry on their own network; a browser admin may not (no --allow-private-remotes)", async () => {
+  it('the desktop owner may add a registry on their own network; a browser admin may not (no --allow-private-remotes)', async () => {
     remoteRequests = 0;
     const refused = await failure(dispatch(handlers, 'registries.add', { url: remoteUrl, token: 'lan-token' }, browser(adminId)));
     expect(refused.status).toBe(403);

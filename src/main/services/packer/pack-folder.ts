@@ -166,7 +166,8 @@ function safeUploadPath(raw: string): string {
     raw.includes('\0') ||
     /^[a-zA-Z]:/.test(raw) ||
     segments.some((s) => s === '' || s === '.' || s === '..');
-  if (bad) throw badRequest(`"${raw.slice(0, 200)}" is not a file path inside the folder; upload paths are relative, with / between folders`);
+  if (bad)
+    throw badRequest(`"${raw.slice(0, 200)}" is not a file path inside the folder; upload paths are relative, with / between folders`);
   return raw;
 }
 
@@ -179,7 +180,9 @@ export async function withUploadedFolder<T>(files: UploadedFile[], limits: Uploa
   if (files.length > limits.maxFiles) throw tooLarge(`the upload holds ${files.length} files; at most ${limits.maxFiles} are accepted`);
   const total = files.reduce((n, f) => n + f.data.length, 0);
   if (total > limits.maxBytes)
-    throw tooLarge(`the upload holds ${(total / 1024 / 1024).toFixed(1)} MB; at most ${(limits.maxBytes / 1024 / 1024).toFixed(1)} MB are accepted`);
+    throw tooLarge(
+      `the upload holds ${(total / 1024 / 1024).toFixed(1)} MB; at most ${(limits.maxBytes / 1024 / 1024).toFixed(1)} MB are accepted`,
+    );
   const seen = new Set<string>();
   for (const file of files) {
     const path = safeUploadPath(file.path);

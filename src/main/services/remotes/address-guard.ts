@@ -41,7 +41,10 @@ export function privateTargetRefused(host: string): ShelfError {
 
 /** The one message for a remote that could not be reached, whatever the reason. */
 export function unreachable(url: string): ShelfError {
-  return new ShelfError('upstream_failed', `could not reach ${url} (no answer in time, or the connection failed); check the address and that it is online`);
+  return new ShelfError(
+    'upstream_failed',
+    `could not reach ${url} (no answer in time, or the connection failed); check the address and that it is online`,
+  );
 }
 
 /** Refuses a URL whose host is a non-public IP literal (a literal never goes through the lookup below). */
@@ -81,7 +84,8 @@ function headersOf(init: RequestInit | undefined): Record<string, string> {
 export function guardedFetch(policy: AddressPolicy): FetchLike {
   return async (raw, init) => {
     const url = new URL(raw);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ShelfError('invalid_request', `only http and https remotes are supported, not ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ShelfError('invalid_request', `only http and https remotes are supported, not ${url.protocol}`);
     checkLiteralHost(url, policy);
     const body = init?.body === undefined || init.body === null ? undefined : Buffer.from(init.body as string | Uint8Array);
     const request = (url.protocol === 'https:' ? https : http).request;

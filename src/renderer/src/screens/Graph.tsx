@@ -5,7 +5,9 @@ import { useDeferredValue, useEffect, useId, useMemo, useState } from 'react';
 import { GraphCanvas, clampScale, type View } from '../components/GraphCanvas';
 import { layoutExtent, layoutGraph, pathToRoot } from '../components/graph-layout';
 import { Empty, ErrorState, Loading } from '../components/States';
+import { transport } from '../client';
 import { useGraphStore } from '../stores/graph';
+import { isProjectFile, pickedFolder, toUpload, type PickedFile } from '../upload';
 
 const EDGE_TYPES = ['prod', 'dev', 'optional', 'peer', 'peerOptional', 'workspace'];
 
@@ -14,6 +16,8 @@ export function Graph({ name }: { name?: string }) {
   const resolve = g.resolve;
   const [kind, setKind] = useState<'package' | 'folder'>(name ? 'package' : 'package');
   const [target, setTarget] = useState(name ?? '');
+  /** Browser mode: the project folder picked, narrowed to its package.json files and lockfile (all a resolution reads). */
+  const [project, setProject] = useState<{ name: string; files: PickedFile[]; paths: string[] }>();
   const [range, setRange] = useState('latest');
   const [types, setTypes] = useState(() => new Set(EDGE_TYPES));
   const [collapsed, setCollapsed] = useState(() => new Set<string>());
@@ -63,7 +67,9 @@ export function Graph({ name }: { name?: string }) {
         onSubmit={(e) => {
           e.preventDefault();
           setCollapsed(new Set());
-          void resolve(kind === 'package' ? { kind, name: target.trim(), range: range.trim() || 'latest' } : { kind, path: target.trim() });
+          if (kind === 'package') void resolve({ kind, name: target.trim(), range: range.trim() || 'latest' });
+          else if (transport === 'ipc') void resolve({ kind, path: target.trim() });
+          else if (project) void toUpload(project).then((upload) => resolve({ kind: 'upload', upload }));
         }}
       >
         <label htmlFor={ids.kind}>Graph of</label>
@@ -72,7 +78,19 @@ export function Graph({ name }: { name?: string }) {
           <option value="folder">a project folder</option>
         </select>
         <label htmlFor={ids.target}>{kind === 'package' ? 'Package name' : 'Folder with package.json'}</label>
-        <input id={ids.target} className="wide" required value={target} onChange={(e) => setTarget(e.target.value)} />
+        {kind === 'folder' && transport === 'http' ? (
+          // Only the folder's package.json files and lockfile are sent; the server reads no folder for a page.
+          <input
+            id={ids.target}
+            key="folder"
+            type="file"
+            required
+            ref={(input) => input?.setAttribute('webkitdirectory', '')}
+            onChange={(e) => setProject(e.target.files?.length ? pickedFolder(e.target.files, isProjectFile) : undefined)}
+          />
+        ) : (
+          <input id={ids.target} key="text" className="wide" required value={target} onChange={(e) => setTarget(e.target.value)} />
+        )}
         {kind === 'package' && (
           <>
             <label htmlFor={ids.range}>Version or range</label>

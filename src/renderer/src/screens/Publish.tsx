@@ -1,18 +1,20 @@
-// Publish from a folder: a path (browser mode), validation, packed files with sizes and integrity, secret and size
+// Publish from a folder: a path on this machine (desktop app) or a folder picked and uploaded (browser), validation, packed files with sizes and integrity, secret and size
 // warnings, the registry (this Shelf or a remote one added on the Registries screen) and a dist-tag, publish, and the
 // verified result with a link to the package.
 import { useEffect, useId } from 'react';
 import type { RegistryEntry } from '../../../shared/contract';
 import { ErrorState, formatBytes } from '../components/States';
+import { transport } from '../client';
 import { href } from '../route';
 import { usePublishStore } from '../stores/publish';
+import { pickedFolder } from '../upload';
 import { useRegistriesStore } from '../stores/registries';
 
 export function Publish() {
   const p = usePublishStore();
   const registries = useRegistriesStore();
   const loadRegistries = registries.load;
-  const ids = { path: useId(), tag: useId(), registry: useId(), registryHint: useId() };
+  const ids = { path: useId(), pathHint: useId(), tag: useId(), registry: useId(), registryHint: useId() };
   useEffect(() => {
     void loadRegistries();
   }, [loadRegistries]);
@@ -29,15 +31,37 @@ export function Publish() {
           void p.inspect();
         }}
       >
-        <label htmlFor={ids.path}>Package folder (on the machine Shelf runs on)</label>
-        <input
-          id={ids.path}
-          className="wide"
-          required
-          value={p.path}
-          onChange={(e) => p.setPath(e.target.value)}
-          placeholder="/home/me/my-package"
-        />
+        {transport === 'ipc' ? (
+          <>
+            <label htmlFor={ids.path}>Package folder (on this computer)</label>
+            <input
+              id={ids.path}
+              className="wide"
+              required
+              value={p.path}
+              onChange={(e) => p.setPath(e.target.value)}
+              placeholder="/home/me/my-package"
+            />
+          </>
+        ) : (
+          <>
+            <label htmlFor={ids.path}>Package folder (from this computer)</label>
+            {/* The browser sends the folder's files; Shelf's server reads no folder of its own for a page. */}
+            <input
+              id={ids.path}
+              type="file"
+              required
+              aria-describedby={ids.pathHint}
+              ref={(input) => input?.setAttribute('webkitdirectory', '')}
+              onChange={(e) => p.setFolder(e.target.files?.length ? pickedFolder(e.target.files) : undefined)}
+            />
+            <p id={ids.pathHint} className="hint form-hint">
+              {p.folder
+                ? `${p.folder.name}: ${p.folder.paths.length} files to upload (node_modules and .git are left out)`
+                : 'Its files are uploaded and packed as npm pack would; node_modules and .git are left out.'}
+            </p>
+          </>
+        )}
         <label htmlFor={ids.registry}>Registry</label>
         <select id={ids.registry} value={p.registryId} onChange={(e) => p.setRegistry(e.target.value)} aria-describedby={ids.registryHint}>
           <option value="local">This Shelf</option>

@@ -3,9 +3,12 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { useRegistriesStore } from '../stores/registries';
+import { useSessionStore } from '../stores/session';
 
 export function Registries() {
   const r = useRegistriesStore();
+  // Remotes and their stored tokens belong to the whole Shelf: only an admin sees, adds and forgets them.
+  const isAdmin = useSessionStore((s) => s.user?.isAdmin ?? false);
   const load = r.load;
   const [url, setUrl] = useState('');
   const [token, setToken] = useState('');
@@ -54,48 +57,53 @@ export function Registries() {
           ))}
         </ul>
       )}
-      {r.loaded && r.registries.length === 1 && <Empty>No remote registries yet. Add one below.</Empty>}
+      {r.loaded && r.registries.length === 1 && isAdmin && <Empty>No remote registries yet. Add one below.</Empty>}
       <p className="hint">
         The Publish screen can publish to a remote added here, with the token stored for it; the other screens act on this Shelf.
+        {isAdmin
+          ? ' Addresses on loopback or a private network are refused unless Shelf was started with --allow-private-remotes (the desktop app may always reach its own network).'
+          : ' Only an admin can add remote registries.'}
       </p>
-      <form className="panel form" onSubmit={(e) => void submit(e)}>
-        <h2>Add a remote registry</h2>
-        <div className="field">
-          <label htmlFor={ids.url}>Registry URL</label>
-          <input
-            id={ids.url}
-            type="url"
-            required
-            value={url}
-            onChange={(e) => setUrl(e.target.value)}
-            placeholder="https://registry.example.com/"
-          />
-        </div>
-        <div className="filters">
+      {isAdmin && (
+        <form className="panel form" onSubmit={(e) => void submit(e)}>
+          <h2>Add a remote registry</h2>
           <div className="field">
-            <label htmlFor={ids.token}>Token (paste), or</label>
-            <input id={ids.token} type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} />
+            <label htmlFor={ids.url}>Registry URL</label>
+            <input
+              id={ids.url}
+              type="url"
+              required
+              value={url}
+              onChange={(e) => setUrl(e.target.value)}
+              placeholder="https://registry.example.com/"
+            />
           </div>
-          <div className="field">
-            <label htmlFor={ids.username}>Username</label>
-            <input id={ids.username} value={username} onChange={(e) => setUsername(e.target.value)} />
+          <div className="filters">
+            <div className="field">
+              <label htmlFor={ids.token}>Token (paste), or</label>
+              <input id={ids.token} type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} />
+            </div>
+            <div className="field">
+              <label htmlFor={ids.username}>Username</label>
+              <input id={ids.username} value={username} onChange={(e) => setUsername(e.target.value)} />
+            </div>
+            <div className="field">
+              <label htmlFor={ids.password}>Password</label>
+              <input id={ids.password} type="password" value={password} onChange={(e) => setPassword(e.target.value)} />
+            </div>
           </div>
-          <div className="field">
-            <label htmlFor={ids.password}>Password</label>
-            <input id={ids.password} type="password" value={password} onChange={(e) => setPassword(e.target.value)} />
+          {r.addError && (
+            <p className="alert" role="alert">
+              {r.addError}
+            </p>
+          )}
+          <div className="form__actions">
+            <button type="submit" className="primary" disabled={r.adding}>
+              {r.adding ? 'Testing…' : 'Test and remember'}
+            </button>
           </div>
-        </div>
-        {r.addError && (
-          <p className="alert" role="alert">
-            {r.addError}
-          </p>
-        )}
-        <div className="form__actions">
-          <button type="submit" className="primary" disabled={r.adding}>
-            {r.adding ? 'Testing…' : 'Test and remember'}
-          </button>
-        </div>
-      </form>
+        </form>
+      )}
     </section>
   );
 }

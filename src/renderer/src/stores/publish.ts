@@ -1,11 +1,23 @@
 // Publish from a folder: choose the registry (this Shelf or a remote added on the Registries screen), inspect (validate,
-// pack, list files, warn), then publish and verify.
+// pack, list files, warn), then publish and verify. The desktop window names a path on its own machine; a browser sends
+// the files of the folder the user picked (the server reads no path for it), encoded again for each call.
 import { create } from 'zustand';
 import type { PublishOutcome, PublishPreview } from '../../../shared/contract';
 import { call } from '../client';
+import { toUpload, type PickedFile } from '../upload';
+
+/** A folder picked in the browser: its name and files, with each file's path inside it. */
+export interface PickedFolder {
+  name: string;
+  files: PickedFile[];
+  paths: string[];
+}
 
 interface PublishState {
+  /** The desktop window's folder path. */
   path: string;
+  /** The browser's picked folder (used instead of `path` when set). */
+  folder?: PickedFolder;
   tag: string;
   /** 'local' (this Shelf) or a remote registry's id. */
   registryId: string;
@@ -15,6 +27,7 @@ interface PublishState {
   publishing: boolean;
   error?: string;
   setPath(path: string): void;
+  setFolder(folder: PickedFolder | undefined): void;
   setTag(tag: string): void;
   /** Another registry: the preview's checks (already published?) were made against the old one, so it is dropped. */
   setRegistry(id: string): void;
@@ -32,6 +45,9 @@ export const usePublishStore = create<PublishState>()((set, get) => ({
   setPath(path) {
     set({ path, preview: undefined, outcome: undefined, error: undefined });
   },
+  setFolder(folder) {
+    set({ folder, preview: undefined, outcome: undefined, error: undefined });
+  },
   setTag(tag) {
     set({ tag });
   },
@@ -41,7 +57,7 @@ export const usePublishStore = create<PublishState>()((set, get) => ({
   async inspect() {
     set({ inspecting: true, error: undefined, preview: undefined, outcome: undefined });
     try {
-      set({ preview: await call('publish.inspect', { path: get().path.trim(), registryId: get().registryId }), inspecting: false });
+      set({ preview: await call('publish.inspect', { ...(await source(get())), registryId: get().registryId }), inspecting: false });
     } catch (error) {
       set({ inspecting: false, error: (error as Error).message });
     }
@@ -50,7 +66,7 @@ export const usePublishStore = create<PublishState>()((set, get) => ({
     set({ publishing: true, error: undefined });
     try {
       const outcome = await call('publish.run', {
-        path: get().path.trim(),
+        ...(await source(get())),
         tag: get().tag.trim() || 'latest',
         registryId: get().registryId,
       });
@@ -63,3 +79,13 @@ export const usePublishStore = create<PublishState>()((set, get) => ({
     set({ preview: undefined, outcome: undefined, error: undefined });
   },
 }));
+
+/** What the calls send: the picked folder's files, else the typed path. */
+async function source(state: PublishState): Promise<{ upload: Awaited<ReturnType<typeof toUpload>> } | { path: string }> {
+  if (state.folder) {
+    if (state.folder.files.length === 0)
+      throw new Error(`${state.folder.name} holds no files to publish; pick the folder that holds package.json`);
+    return { upload: await toUpload(state.folder) };
+  }
+  return { path: state.path.trim() };
+}
