@@ -1,6 +1,6 @@
 // /api/v1 package reads and management over a real server: details, tarballs and their counts, yanking, owners, statistics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageTarball } from '../../helpers/app-harness';
+import { makeTarball, packageTarball } from '../../helpers/app-harness';
 import { expectRefusal, startApi, type ApiHarness } from './api-client';
 
 let a: ApiHarness;
@@ -12,6 +12,9 @@ let aliceYank: string;
 let admin: string;
 
 async function publish(token: string, name: string, version: string, extra: Record<string, unknown> = {}) {
+  // Dependencies are install fields: they come from the archive's package.json, and metadata naming them must agree.
+  const inArchive = extra.dependencies ? { dependencies: extra.dependencies } : {};
+  const tarball = await makeTarball({ 'package.json': JSON.stringify({ name, version, ...inArchive }), 'index.js': 'module.exports = 1;\n' });
   const response = await a.api('POST', '/packages', {
     token,
     body: {
@@ -19,7 +22,7 @@ async function publish(token: string, name: string, version: string, extra: Reco
       version,
       description: `${name} for tests`,
       keywords: ['demo'],
-      tarball: (await packageTarball(name, version)).toString('base64'),
+      tarball: tarball.toString('base64'),
       ...extra,
     },
   });
@@ -172,10 +175,10 @@ describe('yanking', () => {
     );
   });
 
-  it('deletes outright only for an admin who confirms', async () => {
+  it('deletes outright only for an owner or admin who confirms (the rights table: unpublish a version)', async () => {
     await expectRefusal(
       a,
-      () => a.api('DELETE', '/packages/lib/1.2.0?hard=true&confirm=lib@1.2.0', { token: alice }),
+      () => a.api('DELETE', '/packages/lib/1.2.0?hard=true&confirm=lib@1.2.0', { token: bob }),
       403,
       'permission_denied',
     );

@@ -1,6 +1,6 @@
 // Reading and changing packages over HTTP: negotiation, caching headers, tags, owners and unpublish rules.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageTarball, publishBody, startHarness, type Harness } from '../../helpers/app-harness';
+import { makeTarball, packageTarball, publishBody, startHarness, type Harness } from '../../helpers/app-harness';
 
 let h: Harness;
 let alice: string;
@@ -11,9 +11,12 @@ beforeAll(async () => {
   alice = await h.login('alice');
   bob = await h.login('bob');
   for (const version of ['1.0.0', '1.1.0', '2.0.0-rc.1']) {
-    const body = publishBody('pkg', version, await packageTarball('pkg', version), {
+    // The install fields are the tarball's package.json's; the manifest beside it must say the same.
+    const manifest = { name: 'pkg', version, dependencies: { left: '^1.0.0' }, scripts: { test: 'x' } };
+    const tarball = await makeTarball({ 'package.json': JSON.stringify(manifest), 'index.js': 'module.exports = 1;\n' });
+    const body = publishBody('pkg', version, tarball, {
       body: { 'dist-tags': version.includes('rc') ? { next: version } : { latest: version } },
-      manifest: { dependencies: { left: '^1.0.0' }, scripts: { test: 'x' } },
+      manifest,
     });
     expect((await h.call('PUT', '/pkg', { token: alice, body })).status).toBe(201);
   }
