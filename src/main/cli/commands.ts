@@ -90,6 +90,11 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     load: async () => (await import('./cache')).registerCache,
   },
   {
+    names: ['fsck'],
+    help: [['fsck [options]', 'check the data folder for orphaned, missing or corrupt tarballs and out-of-step packuments; --repair fixes them']],
+    load: async () => (await import('./fsck')).registerFsck,
+  },
+  {
     names: ['upstream-token'],
     help: [['upstream-token', "keep an upstream registry's token in the system keychain"]],
     load: async () => (await import('./upstream-token')).registerUpstreamToken,

@@ -1,10 +1,14 @@
 // Maps errors to npm's `{"error": "..."}` responses with the right status and headers.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isShelfError } from '../errors';
+import { isShelfError, storageError } from '../errors';
 import { formatBytes } from '../../shared/format-bytes';
 
-export function npmErrorHandler(maxBodyBytes: number, log: (message: string) => void) {
-  return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
+export function npmErrorHandler(maxBodyBytes: number, log: (message: string) => void, dataDir?: string) {
+  return (raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
+    // A full disk (or a read-only start on one) is a 507 saying where and how much room is needed, not a bare 500.
+    const full = dataDir === undefined ? undefined : storageError(raw, dataDir);
+    if (full) log(`${request.method} ${request.url}: ${full.message}`);
+    const error = full ?? raw;
     if (isShelfError(error)) {
       if (error.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="Shelf", Basic realm="Shelf"');
       if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));

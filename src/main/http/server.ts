@@ -54,7 +54,10 @@ export function buildServer(deps: ServerDeps): ShelfServer {
   // Liveness for monitors and load balancers: answers from memory, never waits on the database or the mirror. It takes
   // the root path space npm uses for packuments, so `health` is a reserved package name (services/packages/names.ts).
   app.get('/health', async (_request, reply) =>
-    reply.header('Cache-Control', 'no-store').send({ status: 'ok', timestamp: deps.now().toISOString(), version: SHELF_VERSION }),
+    reply
+      .header('Cache-Control', 'no-store')
+      // disk (free space, low, read-only) and collector (its last run) come from memory too.
+      .send({ status: 'ok', timestamp: deps.now().toISOString(), version: SHELF_VERSION, ...services.maintenance?.health() }),
   );
   registerMiscRoutes(app, services.mirror);
   registerUserRoutes(app, services);
@@ -162,7 +165,7 @@ function baseServer(deps: ServerDeps, edge: EdgeOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
   app.addContentTypeParser(/^application\/[\w.+-]+\+json(?:\s*;|$)/i, { parseAs: 'string' }, parseJson);
 
-  app.setErrorHandler(npmErrorHandler(bodyLimit, deps.log.error));
+  app.setErrorHandler(npmErrorHandler(bodyLimit, deps.log.error, config.dataDir));
   app.addHook('onResponse', async (request, reply) => {
     deps.log.debug(`${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
   });

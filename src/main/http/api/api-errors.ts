@@ -1,6 +1,6 @@
 // Maps errors under /api/v1 to the API's `{error, message, status}` shape (npm's routes keep npm's `{error}`).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isShelfError, type ShelfErrorCode } from '../../errors';
+import { isShelfError, storageError, type ShelfErrorCode } from '../../errors';
 import { formatBytes } from '../../../shared/format-bytes';
 
 const CODE_BY_STATUS: Record<number, ShelfErrorCode> = {
@@ -19,8 +19,12 @@ export function sendApiError(reply: FastifyReply, status: number, code: string, 
   void reply.code(status).send({ error: code, message, status, ...(retryAfter !== undefined && { retry_after: retryAfter }) });
 }
 
-export function apiErrorHandler(maxTarballBytes: number, log: (message: string) => void) {
-  return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
+export function apiErrorHandler(maxTarballBytes: number, log: (message: string) => void, dataDir?: string) {
+  return (raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
+    // A full disk (or a read-only start on one) is a 507 saying where and how much room is needed, not a bare 500.
+    const full = dataDir === undefined ? undefined : storageError(raw, dataDir);
+    if (full) log(`${request.method} ${request.url}: ${full.message}`);
+    const error = full ?? raw;
     if (isShelfError(error)) return sendApiError(reply, error.status, error.code, error.message, error.retryAfter);
     const fastifyError = error as FastifyError;
     if (

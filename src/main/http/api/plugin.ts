@@ -27,7 +27,7 @@ export function apiPlugin(deps: ApiPluginDeps): FastifyPluginAsync {
       limits: { fileSize: config.limits.maxTarballBytes, files: 2, fields: 10, fieldSize: 1024 * 1024, parts: 12 },
       throwFileSizeLimit: true,
     });
-    app.setErrorHandler(apiErrorHandler(config.limits.maxTarballBytes, deps.log.error));
+    app.setErrorHandler(apiErrorHandler(config.limits.maxTarballBytes, deps.log.error, config.dataDir));
     app.setNotFoundHandler((request, reply) =>
       sendApiError(reply, 404, 'not_found', `no API endpoint ${request.method} ${request.url.split('?')[0]}; see /api/v1/openapi.json`),
     );
