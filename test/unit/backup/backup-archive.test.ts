@@ -84,7 +84,9 @@ describe('restoring a backup', () => {
     const restored = new Database(join(target, 'shelf.db'), { readonly: true });
     const live = harness.app.services.packages.ctx.db;
     const rows = (db: { prepare(sql: string): { all(): unknown[] } }) =>
-      db.prepare('SELECT p.name, v.version, v.integrity, v.manifest FROM versions v JOIN packages p ON p.id = v.package_id ORDER BY 1, 2').all();
+      db
+        .prepare('SELECT p.name, v.version, v.integrity, v.manifest FROM versions v JOIN packages p ON p.id = v.package_id ORDER BY 1, 2')
+        .all();
     expect(rows(restored)).toEqual(rows(live));
     for (const row of rows(restored) as { integrity: string }[]) {
       const path = harness.app.services.packages.ctx.blobs.pathFor(row.integrity);
@@ -95,7 +97,10 @@ describe('restoring a backup', () => {
 
   it('refuses an archive whose tarball bytes were changed, naming the file, and writes nothing', async () => {
     const file = await tampered(backup, 'flipped.tar.gz', (dir, entries) => {
-      const blob = join(dir, entries.find((e) => e.startsWith('blobs/'))!);
+      const blob = join(
+        dir,
+        entries.find((e) => e.startsWith('blobs/'))!,
+      );
       const bytes = readFileSync(blob);
       bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
       writeFileSync(blob, bytes);
@@ -104,7 +109,9 @@ describe('restoring a backup', () => {
     const before = tree(work);
     const refused = await refusal(restoreBackup({ file, dataDir: target }));
     expect(refused.status).toBe(400);
-    expect(refused.message).toMatch(/failed verification, so nothing was written: blobs\/sha512\/[0-9a-f/]+ does not match its checksums \(damaged\)/);
+    expect(refused.message).toMatch(
+      /failed verification, so nothing was written: blobs\/sha512\/[0-9a-f/]+ does not match its checksums \(damaged\)/,
+    );
     expect(existsSync(target)).toBe(false);
     expect(tree(work)).toEqual(before);
   });

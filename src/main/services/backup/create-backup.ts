@@ -123,7 +123,11 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       }
     }
     if (dropped.length > 0) {
-      dropCachedTarballs(join(staging, DATABASE_NAME), dropped.map((r) => r.integrity), options.sqliteBinding);
+      dropCachedTarballs(
+        join(staging, DATABASE_NAME),
+        dropped.map((r) => r.integrity),
+        options.sqliteBinding,
+      );
       facts = readSnapshot(join(staging, DATABASE_NAME), options.sqliteBinding);
     }
 

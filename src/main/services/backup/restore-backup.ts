@@ -90,7 +90,9 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
       const path = join(temp, expected.path);
       const actual = existsSync(path) ? await checksumFile(path) : undefined;
       if (!actual || actual.size !== expected.size || actual.sha256 !== expected.sha256 || actual.sha512 !== expected.sha512)
-        throw badRequest(`${expected.path} did not unpack to the bytes the manifest lists (was ${file} changed while restoring?); nothing was restored`);
+        throw badRequest(
+          `${expected.path} did not unpack to the bytes the manifest lists (was ${file} changed while restoring?); nothing was restored`,
+        );
       report({ phase: 'check', done: ++checked, total: manifest.files.length });
     }
     const problem = checkDatabase(join(temp, DATABASE_NAME), options.sqliteBinding);
@@ -142,8 +144,7 @@ async function verifyArchive(file: string, report: (progress: RestoreProgress) =
   const problems: string[] = [];
   let manifestText: string | undefined;
   let expectedFiles = 0;
-  const refuse = (detail: string) =>
-    badRequest(`${file} is not a Shelf backup this version can restore: ${detail}; nothing was written`);
+  const refuse = (detail: string) => badRequest(`${file} is not a Shelf backup this version can restore: ${detail}; nothing was written`);
   try {
     await tar.t({
       file,
@@ -213,7 +214,12 @@ async function verifyArchive(file: string, report: (progress: RestoreProgress) =
     );
   const parsed = BackupManifest.safeParse(raw);
   if (!parsed.success)
-    throw refuse(`${MANIFEST_NAME} is malformed (${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`);
+    throw refuse(
+      `${MANIFEST_NAME} is malformed (${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')})`,
+    );
   const manifest = parsed.data;
 
   const listed = new Set<string>();
