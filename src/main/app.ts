@@ -91,7 +91,13 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   const url = () => config.publicUrl ?? listenUrl(config.host, port);
 
   const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes };
-  const auth = new AuthService(db, { signup: config.signup, loginThrottle: config.loginThrottle, now, randomBytes });
+  const auth = new AuthService(db, {
+    signup: config.signup,
+    loginThrottle: config.loginThrottle,
+    signupLimit: config.signupLimit,
+    now,
+    randomBytes,
+  });
   // Read-only, the one connection holds the database exclusively; counts then wait in memory (and are dropped past a cap).
   const counterDb = readOnly
     ? db

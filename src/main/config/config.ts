@@ -77,6 +77,8 @@ export interface Config {
   limits: Limits;
   /** Failed logins from one client before it is throttled, and the window they are counted in. */
   loginThrottle: { maxFailures: number; windowMs: number };
+  /** Accounts one client address may create per window, at every door; 10 an hour when unset. */
+  signupLimit?: { perAddress: number; windowMs: number };
   /** Folder of the built renderer to serve in browser mode; none serves no UI. */
   rendererDir?: string;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
