@@ -38,7 +38,8 @@ const expectAccessible = (screen: string) => expectAccessibleOn(page, screen);
 const go = (label: string, heading: string) => openScreen(page, label, heading);
 
 test.beforeAll(async ({ browser }) => {
-  [server, remote] = await Promise.all([startServer(), startServer()]);
+  // The remote is a second Shelf on loopback, which a browser's Shelf reaches only when its operator allows it.
+  [server, remote] = await Promise.all([startServer(['--allow-private-remotes']), startServer()]);
   await createAdminDirectly(server);
   work = mkdtempSync(join(tmpdir(), 'shelf-e2e-relations-'));
   page = await (await browser.newContext()).newPage();
@@ -115,7 +116,8 @@ test('publish: choose a remote registry added on the Registries screen, publish 
 
   await go('Publish', 'Publish from a folder');
   const dir = writePackage('@crew/shipped', { version: '3.1.0', description: 'published to the remote from the UI' });
-  await page.getByLabel('Package folder').fill(dir);
+  // A browser uploads the folder's files: the server reads no folder of its own for a page.
+  await page.getByLabel('Package folder').setInputFiles(dir);
   await expect(registry.getByRole('option')).toHaveText(['This Shelf', `${remote.registry} (as remote-publisher)`]);
   await registry.selectOption({ label: `${remote.registry} (as remote-publisher)` });
   await expect(page.getByText('Remote registries use the token stored when they were added.')).toBeVisible();

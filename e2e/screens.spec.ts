@@ -96,7 +96,8 @@ test('publish a fixture folder: files, size, integrity and a secrets warning, th
     },
   );
   await go('Publish', 'Publish from a folder');
-  await page.getByLabel('Package folder').fill(dir);
+  // A browser uploads the folder's files: the server reads no folder of its own for a page.
+  await page.getByLabel('Package folder').setInputFiles(dir);
   await page.getByRole('button', { name: 'Check' }).click();
   await expect(page.getByRole('heading', { name: 'hello-shelf@1.0.0' })).toBeVisible();
   await expect(page.getByText('.env looks like it holds secrets')).toBeVisible();
