@@ -14,6 +14,10 @@ export interface RunningShelf {
   pid?: number;
   output: () => string;
   stop(): Promise<void>;
+  /** Sends a signal (SIGKILL for a crash) and waits for the process to end; the data folder is kept. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Resolves with the exit code (or signal) when the process ends by itself or is stopped. */
+  exited: Promise<number | NodeJS.Signals | null>;
 }
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -61,6 +65,7 @@ export async function startShelf(
     });
   });
   await new Promise((r) => setTimeout(r, 50));
+  const exited = new Promise<number | NodeJS.Signals | null>((r) => child.once('exit', (code, signal) => r(code ?? signal)));
   const setupLink = /(http:\/\/\S+#setup=\S+)/.exec(out)?.[1];
   return {
     url,
@@ -69,8 +74,15 @@ export async function startShelf(
     setupLink,
     pid: child.pid,
     output: () => out,
+    exited,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        await exited;
+      }
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
