@@ -32,6 +32,8 @@ export interface MirrorConfig {
   timeoutMs: number;
   /** Largest upstream packument accepted, in bytes as received (decompressed); DEFAULT_MAX_DOCUMENT_BYTES when unset. */
   maxDocumentBytes?: number;
+  /** Largest upstream tarball fetched, in bytes; unset: the larger of the publish limit and 1 GB (set by the app). */
+  maxTarballBytes?: number;
   /** Retries after a failed upstream request (with backoff), before reporting the failure. */
   retries: number;
   /** Cap on cached upstream tarballs, in bytes; the least recently used unpinned ones are evicted past it. */

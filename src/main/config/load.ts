@@ -118,6 +118,7 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
       maxAgeMs: values.cacheMaxAge ?? 5 * 60_000,
       timeoutMs: values.upstreamTimeout ?? 30_000,
       maxDocumentBytes: values.upstreamMaxDocument,
+      maxTarballBytes: values.upstreamMaxTarball,
       retries: 2,
       cacheCapBytes: values.cacheCap ?? null,
       localScopes: values.localScopes ?? [],

@@ -20,6 +20,7 @@ export type SettingKey =
   | 'cacheMaxAge'
   | 'upstreamTimeout'
   | 'upstreamMaxDocument'
+  | 'upstreamMaxTarball'
   | 'cacheCap'
   | 'localScopes'
   | 'apiRateLimit'
@@ -273,6 +274,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     parse: parseSize,
   },
   {
+    key: 'upstreamMaxTarball',
+    flag: '--upstream-max-tarball <size>',
+    env: 'SHELF_UPSTREAM_MAX_TARBALL',
+    description: 'largest upstream tarball fetched into the cache; a larger one is a 502 and the transfer is stopped',
+    defaultText: 'the larger of --max-tarball-size and 1gb',
+    parse: parseSize,
+  },
+  {
     key: 'cacheCap',
     flag: '--cache-cap <size>',
     env: 'SHELF_CACHE_CAP',
@@ -349,6 +358,7 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   cacheMaxAge?: number;
   upstreamTimeout?: number;
   upstreamMaxDocument?: number;
+  upstreamMaxTarball?: number;
   cacheCap?: number;
   localScopes?: string[];
   apiRateLimit?: ApiRateLimit;
