@@ -52,12 +52,9 @@ describe('password hashes', () => {
     const old = `scrypt$32768$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
     const conn = db(false);
     try {
-      conn.prepare('INSERT INTO users (name, email, password_hash, is_admin, created_at) VALUES (?, ?, ?, 0, ?)').run(
-        'veteran',
-        'veteran@example.test',
-        old,
-        new Date().toISOString(),
-      );
+      conn
+        .prepare('INSERT INTO users (name, email, password_hash, is_admin, created_at) VALUES (?, ?, ?, 0, ?)')
+        .run('veteran', 'veteran@example.test', old, new Date().toISOString());
     } finally {
       conn.close();
     }
@@ -79,7 +76,11 @@ describe('login throttling', () => {
   it('refuses an address that failed too often, for every account, while other addresses sign in', async () => {
     const attacker = '127.0.0.6';
     for (let i = 0; i < 5; i++) expect((await couchFrom(attacker, 'root-admin', `guess-number-${i}`)).status).toBe(401);
-    const blocked = await refused(() => couchFrom(attacker, 'root-admin', s.admin.password), 429, /too many failed sign-in attempts from this client/);
+    const blocked = await refused(
+      () => couchFrom(attacker, 'root-admin', s.admin.password),
+      429,
+      /too many failed sign-in attempts from this client/,
+    );
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     // The same address is refused for another account too, even with its right password…
     await refused(() => couchFrom(attacker, 'mallory', s.user.password), 429, /from this client/);
@@ -98,7 +99,11 @@ describe('login throttling', () => {
       for (let i = 0; i < count; i++) expect((await couchFrom(address, 'mallory', `spray-${address}-${i}`)).status).toBe(401);
     }
     // A fresh address now waits, whatever it sends: no password is checked, no token made.
-    const backedOff = await refused(() => couchFrom('127.0.0.5', 'mallory', s.user.password), 429, /too many failed sign-in attempts for this account/);
+    const backedOff = await refused(
+      () => couchFrom('127.0.0.5', 'mallory', s.user.password),
+      429,
+      /too many failed sign-in attempts for this account/,
+    );
     expect(Number(backedOff.headers.get('retry-after'))).toBeGreaterThan(0);
     const viaApi = await refused(
       () => requestFrom('127.0.0.5', s.url, 'POST', '/api/v1/auth/login', { body: { username: 'mallory', password: s.user.password } }),
@@ -124,10 +129,17 @@ describe('sign-up limits', () => {
       });
       expect(registered.status).toBe(201);
     }
-    const npm = await refused(() => couchFrom(address, 'npm-newcomer-9', 'a-long-password-1'), 429, /too many accounts were created from this address/);
+    const npm = await refused(
+      () => couchFrom(address, 'npm-newcomer-9', 'a-long-password-1'),
+      429,
+      /too many accounts were created from this address/,
+    );
     expect(Number(npm.headers.get('retry-after'))).toBeGreaterThan(0);
     const api = await refused(
-      () => requestFrom(address, s.url, 'POST', '/api/v1/auth/register', { body: { username: 'api-newcomer-9', password: 'a-long-password-1' } }),
+      () =>
+        requestFrom(address, s.url, 'POST', '/api/v1/auth/register', {
+          body: { username: 'api-newcomer-9', password: 'a-long-password-1' },
+        }),
       429,
       /too many accounts were created from this address/,
     );

@@ -138,14 +138,18 @@ describe('npm token create stays within the presenting token', () => {
 describe('/api/v1 tokens stay within the presenting token', () => {
   it('refuses a token that would outlive the presenting one', async () => {
     await refused(
-      () => s.request('POST', '/api/v1/auth/tokens', { token: bounded.secret, body: { name: 'long', scopes: ['read'], expires_in_days: 30 } }),
+      () =>
+        s.request('POST', '/api/v1/auth/tokens', { token: bounded.secret, body: { name: 'long', scopes: ['read'], expires_in_days: 30 } }),
       403,
       /cannot make a token that outlives it/,
     );
   });
 
   it('refuses scopes the presenting token does not have', async () => {
-    const narrow = await s.request('POST', '/api/v1/auth/tokens', { token: s.user.token, body: { name: 'narrow', scopes: ['read', 'admin'] } });
+    const narrow = await s.request('POST', '/api/v1/auth/tokens', {
+      token: s.user.token,
+      body: { name: 'narrow', scopes: ['read', 'admin'] },
+    });
     expect(narrow.status).toBe(201);
     await refused(
       () => s.request('POST', '/api/v1/auth/tokens', { token: narrow.body.token, body: { name: 'wider', scopes: ['publish'] } }),
@@ -190,7 +194,10 @@ describe('/api/v1/auth/refresh keeps every restriction', () => {
     expect(await npmTokenOf(refreshedRead.body.token)).toMatchObject({ readonly: true, cidr_whitelist: ['127.0.0.0/8'] });
     readOnly = refreshedRead.body.token;
 
-    const yanker = await s.request('POST', '/api/v1/auth/tokens', { token: s.user.token, body: { name: 'yanker', scopes: ['read', 'yank'], expires_in_days: 3 } });
+    const yanker = await s.request('POST', '/api/v1/auth/tokens', {
+      token: s.user.token,
+      body: { name: 'yanker', scopes: ['read', 'yank'], expires_in_days: 3 },
+    });
     expect(yanker.status).toBe(201);
     const refreshed = await s.request('POST', '/api/v1/auth/refresh', { token: yanker.body.token });
     expect(refreshed.status).toBe(200);

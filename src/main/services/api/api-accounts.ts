@@ -68,7 +68,10 @@ export class ApiAccounts {
     if (!this.auth.signupOpen) throw forbidden('sign-up is closed on this registry; ask its admin for an account');
     if (email && findUserByEmail(this.db, email)) throw conflict(`an account with the email '${email}' already exists`);
     const user = await this.auth.createUser({ name: username, email, password, client });
-    const { secret } = this.auth.mintToken({ user, scope: 'admin' }, { scope: 'admin', name: 'api register', expiresAt: this.sessionExpiry() });
+    const { secret } = this.auth.mintToken(
+      { user, scope: 'admin' },
+      { scope: 'admin', name: 'api register', expiresAt: this.sessionExpiry() },
+    );
     return { user: apiUser(user), token: secret };
   }
 

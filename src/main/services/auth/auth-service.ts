@@ -14,15 +14,7 @@ import {
   type TokenScope,
 } from '../../storage/db/tokens';
 import { setTokenScopes, tokenScopesByKey } from '../../storage/db/token-scopes';
-import {
-  countUsers,
-  findUserById,
-  findUserByName,
-  hasAdmin,
-  insertUser,
-  replacePasswordHash,
-  type UserRow,
-} from '../../storage/db/users';
+import { countUsers, findUserById, findUserByName, hasAdmin, insertUser, replacePasswordHash, type UserRow } from '../../storage/db/users';
 import { addressAllowed, parseCidrList } from './cidr';
 import { LoginThrottle, type LoginThrottleSettings } from './login-throttle';
 import { CURRENT_PARAMS, hashPassword, needsRehash, passwordProblem, verifyPassword, type ScryptParams } from './passwords';

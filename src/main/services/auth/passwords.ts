@@ -62,8 +62,16 @@ function parse(stored: string): { params: ScryptParams; salt: Buffer; key: Buffe
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !key || rest.length > 0) return undefined;
   const params = { N: Number(n), r: Number(r), p: Number(p) };
   const sane =
-    Number.isInteger(params.N) && params.N > 1 && params.N <= MAX_N && (params.N & (params.N - 1)) === 0 &&
-    Number.isInteger(params.r) && params.r >= 1 && params.r <= 32 && Number.isInteger(params.p) && params.p >= 1 && params.p <= 16;
+    Number.isInteger(params.N) &&
+    params.N > 1 &&
+    params.N <= MAX_N &&
+    (params.N & (params.N - 1)) === 0 &&
+    Number.isInteger(params.r) &&
+    params.r >= 1 &&
+    params.r <= 32 &&
+    Number.isInteger(params.p) &&
+    params.p >= 1 &&
+    params.p <= 16;
   return sane ? { params, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') } : undefined;
 }
 
@@ -77,7 +85,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** True when a stored hash was made at other parameters than today's (it is replaced at the next successful login). */
 export function needsRehash(stored: string, params: ScryptParams = CURRENT_PARAMS): boolean {
   const parsed = parse(stored);
-  return !parsed || parsed.params.N !== params.N || parsed.params.r !== params.r || parsed.params.p !== params.p || parsed.key.length !== KEY_LENGTH;
+  return (
+    !parsed ||
+    parsed.params.N !== params.N ||
+    parsed.params.r !== params.r ||
+    parsed.params.p !== params.p ||
+    parsed.key.length !== KEY_LENGTH
+  );
 }
 
 /** Obviously weak passwords are refused when an account is created. */

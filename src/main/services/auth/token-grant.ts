@@ -59,13 +59,16 @@ export function fitUnder(ceiling: TokenGrant, request: TokenRequest, now: Date):
   const apiScopes = [...new Set(request.apiScopes ?? inherited)];
   const extra = apiScopes.filter((s) => !ceiling.apiScopes.includes(s));
   if (extra.length > 0) {
-    throw forbidden(`this credential does not have the scope${extra.length > 1 ? 's' : ''} ${extra.join(', ')}, so it cannot grant ${extra.length > 1 ? 'them' : 'it'}: ${how}`);
+    throw forbidden(
+      `this credential does not have the scope${extra.length > 1 ? 's' : ''} ${extra.join(', ')}, so it cannot grant ${extra.length > 1 ? 'them' : 'it'}: ${how}`,
+    );
   }
 
   let expiresAt = request.expiresAt === undefined ? ceiling.expiresAt : request.expiresAt;
   if (expiresAt !== null) expiresAt = new Date(expiresAt).toISOString();
   if (ceiling.expiresAt !== null) {
-    if (expiresAt === null) throw forbidden(`this credential expires on ${ceiling.expiresAt} and cannot make a token that never expires: ${how}`);
+    if (expiresAt === null)
+      throw forbidden(`this credential expires on ${ceiling.expiresAt} and cannot make a token that never expires: ${how}`);
     if (Date.parse(expiresAt) > Date.parse(ceiling.expiresAt)) {
       throw forbidden(`this credential expires on ${ceiling.expiresAt} and cannot make a token that outlives it (${expiresAt}): ${how}`);
     }
