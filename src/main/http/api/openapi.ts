@@ -213,8 +213,8 @@ const paths: Record<string, Record<string, Schema>> = {
   },
   '/auth/refresh': {
     post: op(
-      'Replace the calling token with a fresh one',
-      { ...json(200, object({ token: str, expires_at: dateTime })), ...errors(401) },
+      'Replace the calling token with a new secret that keeps its scopes, address ranges and expiry',
+      { ...json(200, object({ token: str, expires_at: { type: ['string', 'null'], format: 'date-time' } })), ...errors(401) },
       { security: bearer },
     ),
   },
