@@ -175,7 +175,50 @@ export const contract = {
   ),
   'registries.remove': call(z.object({ id: z.string().min(1).max(64) }).strict(), ok),
   'settings.get': call(none, AppSettings),
+
+  /**
+   * Admin only. The desktop app writes the archive to `path` (absolute) or else into <data-dir>/backups/; browser mode
+   * always writes there and the page downloads it from `${BACKUP_DOWNLOAD_PATH}/<downloadName>`.
+   */
+  'backup.create': call(
+    z.object({ path: folderPath.optional(), force: z.boolean().default(false) }).strict(),
+    z.object({
+      file: z.string(),
+      bytes: z.number().int(),
+      createdAt: z.string(),
+      contents: z.object({
+        packages: z.number().int(),
+        versions: z.number().int(),
+        users: z.number().int(),
+        tokens: z.number().int(),
+        blobs: z.number().int(),
+      }),
+      /** Set when the archive is in <data-dir>/backups/ and can be downloaded (browser mode). */
+      downloadName: z.string().nullable(),
+    }),
+  ),
+  /** Admin only, desktop app only: restores into a new folder. Browser mode refuses with the `shelf restore` command to run. */
+  'backup.restore': call(
+    z.object({ file: folderPath, dataDir: folderPath }).strict(),
+    z.object({
+      dataDir: z.string(),
+      createdAt: z.string(),
+      shelfVersion: z.string(),
+      contents: z.object({
+        packages: z.number().int(),
+        versions: z.number().int(),
+        users: z.number().int(),
+        tokens: z.number().int(),
+        blobs: z.number().int(),
+      }),
+      /** What to do to use the restored folder. */
+      next: z.string(),
+    }),
+  ),
 } as const;
+
+/** Browser mode: where a backup made by `backup.create` is downloaded from (signed-in admins only). */
+export const BACKUP_DOWNLOAD_PATH = '/-/shelf/backups';
 
 export type Contract = typeof contract;
 export type CallName = keyof Contract;

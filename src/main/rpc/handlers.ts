@@ -15,6 +15,7 @@ import { yankVersion, unyankVersion } from '../services/packages/yank';
 import type { TokenInfo } from '../services/auth/auth-service';
 import { keytarFromBinding, openCredentialStore } from '../services/credentials/credential-store';
 import type { CallContext, Handlers } from './dispatch';
+import { backupFromUi, restoreFromUi } from '../services/backup';
 import { METADATA_CACHE_FILE } from '../storage/metadata-cache-db';
 import { graphUploadFiles, resolveGraph } from './graph';
 import { JobBoard } from './jobs';
@@ -411,6 +412,22 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         startAtLogin: null,
         credentialWarning: store.warning ?? null,
       };
+    },
+    'backup.create': async ({ path, force }, ctx) => {
+      requireAdmin(ctx, 'back up this Shelf');
+      return backupFromUi({
+        mode: deps.mode,
+        dataDir: config.dataDir,
+        path,
+        force,
+        shelfVersion: deps.version,
+        sqliteBinding: deps.sqliteBinding,
+        now: ctxOf.now,
+      });
+    },
+    'backup.restore': async ({ file, dataDir }, ctx) => {
+      requireAdmin(ctx, 'restore a backup');
+      return restoreFromUi({ mode: deps.mode, dataDir: config.dataDir, file, target: dataDir, sqliteBinding: deps.sqliteBinding });
     },
   };
   boards.set(handlers, jobs);
