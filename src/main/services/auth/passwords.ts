@@ -1,6 +1,7 @@
 // Password hashing with scrypt at OWASP's recommended cost (N=2^17, r=8, p=1), in Node's crypto so no native addon is
 // needed, with hashes made at an older cost recognised and flagged for a rehash at the next successful login.
 import { randomBytes as nodeRandomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { isLegacyHash, verifyLegacyHash } from './legacy-hashes';
 
 export interface ScryptParams {
   N: number;
@@ -76,6 +77,8 @@ function parse(stored: string): { params: ScryptParams; salt: Buffer; key: Buffe
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  // An imported htpasswd hash (shelf import verdaccio) is checked in its own form; needsRehash replaces it on success.
+  if (isLegacyHash(stored)) return verifyLegacyHash(password, stored);
   const parsed = parse(stored);
   if (!parsed) return false;
   const actual = await derive(password, parsed.salt, parsed.params);
