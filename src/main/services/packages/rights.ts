@@ -76,8 +76,13 @@ function refusal(name: string, role: Role, action: Action): Error {
       `you are not a maintainer of '${name}', so you cannot ${verb}; ask one of its owners (\`npm owner ls ${name}\`) to add you`,
     );
   }
-  const who = roles.filter((r) => r !== 'user').join(' or ');
-  return forbidden(`you are a ${role} of '${name}', and only its ${who}s may ${verb}; ask one of its owners (\`npm owner ls ${name}\`)`);
+  const people = roles
+    .filter((r) => r === 'owner' || r === 'maintainer')
+    .map((r) => `${r}s`)
+    .join(' and ');
+  return forbidden(
+    `you are a ${role} of '${name}', and only its ${people} (or an admin) may ${verb}; ask one of its owners (\`npm owner ls ${name}\`)`,
+  );
 }
 
 /**
