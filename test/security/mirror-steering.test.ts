@@ -203,8 +203,10 @@ describe('the upstream token', () => {
     const b = await startFakeUpstream();
     const bytes = await makeTarball({ 'package.json': JSON.stringify({ name: 'split', version: '1.0.0' }) });
     const seen: { url: string; authorization?: string }[] = [];
-    const record = (res: ServerResponse, req: import('node:http').IncomingMessage) =>
-      seen.push({ url: `${req.headers.host}${req.url}`, authorization: req.headers.authorization }) && res;
+    const record = (res: ServerResponse, req: import('node:http').IncomingMessage) => {
+      seen.push({ url: `${req.headers.host}${req.url}`, authorization: req.headers.authorization });
+      return res;
+    };
     a.route('/npm/split', (req, res) =>
       json(record(res, req), packument('split', '1.0.0', `${b.url}mirror/split/-/split-1.0.0.tgz`, bytes)),
     );

@@ -45,7 +45,7 @@ export interface MirrorDeps {
   config: MirrorConfig;
   now: () => Date;
   baseUrl: () => string;
-  /** Largest upstream tarball accepted into the cache. */
+  /** Largest upstream tarball accepted into the cache (unless the mirror's own setting, --upstream-max-tarball, says otherwise). */
   maxTarballBytes: number;
   fetch?: FetchLike;
   sleep?: (ms: number) => Promise<void>;
@@ -377,7 +377,11 @@ export class MirrorService {
           'Shelf fetches tarballs only from its upstreams (add that registry with --upstream if it is trusted)',
       );
     }
-    const bytes = await this.clientFor(owner).tarball(source.tarball_url, `the tarball of ${spec}`, this.deps.maxTarballBytes);
+    const bytes = await this.clientFor(owner).tarball(
+      source.tarball_url,
+      `the tarball of ${spec}`,
+      this.deps.config.maxTarballBytes ?? this.deps.maxTarballBytes,
+    );
     if (
       source.integrity
         ? !ssri.checkData(bytes, source.integrity)

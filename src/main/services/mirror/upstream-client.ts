@@ -168,7 +168,7 @@ export class UpstreamClient {
         () =>
           new ShelfError(
             'upstream_failed',
-            `${what} from the upstream ${this.host} is larger than this registry caches (${formatSize(maxBytes)}, --max-tarball-size); nothing was cached`,
+            `${what} from the upstream ${this.host} is larger than this registry caches from upstreams (${formatSize(maxBytes)}, --upstream-max-tarball); nothing was cached`,
           ),
       );
     });
