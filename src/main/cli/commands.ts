@@ -95,6 +95,11 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     load: async () => (await import('./fsck')).registerFsck,
   },
   {
+    names: ['import'],
+    help: [['import', 'bring packages and users over from another registry (Verdaccio)']],
+    load: async () => (await import('./import')).registerImport,
+  },
+  {
     names: ['upstream-token'],
     help: [['upstream-token', "keep an upstream registry's token in the system keychain"]],
     load: async () => (await import('./upstream-token')).registerUpstreamToken,
