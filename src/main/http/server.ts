@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { Handlers } from '../rpc/dispatch';
 import type { Services } from '../services';
 import { SHELF_VERSION } from '../version';
+import { registerBackupDownload } from './backup-download';
 import { bodyAdmission, bodyStream } from './body-limits';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, limitConnections } from './connection-limits';
 import { npmErrorHandler } from './errors';
@@ -23,6 +24,7 @@ import { principalOf } from './request-auth';
 import { trustedProxies } from './trust-proxy';
 import { RPC_PATH } from './ui-paths';
 import { registerUiRoutes } from './ui-routes';
+import { UiSessionStore } from './ui-session';
 
 export interface ServerDeps {
   config: Config;
@@ -64,7 +66,11 @@ export function buildServer(deps: ServerDeps): ShelfServer {
   registerTokenRoutes(app, services, deps.now);
   registerSearchRoutes(app, services, deps.now);
   registerPackageMetaRoutes(app, services);
+  // One sign-in store for the UI's calls and its backup downloads (an admin's session is checked by both).
+  const sessions = new UiSessionStore();
+  registerBackupDownload(app, { sessions, services, dataDir: config.dataDir });
   const warmUi = registerUiRoutes(app, {
+    sessions,
     rendererDir: config.rendererDir,
     handlers: deps.handlers,
     log: deps.log.error,
