@@ -43,7 +43,11 @@ export async function backupFromUi(options: UiBackupOptions) {
   if (file === undefined) {
     const folder = join(options.dataDir, BACKUPS_FOLDER);
     await mkdir(folder, { recursive: true, mode: 0o700 });
-    const stamp = options.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = options
+      .now()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     file = join(folder, `shelf-backup-${stamp}.tar.gz`);
     for (let n = 2; existsSync(file) && n < 100; n++) file = join(folder, `shelf-backup-${stamp}-${n}.tar.gz`);
   }
