@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contract, RPC_PATH, SESSION_COOKIE, EVENTS_PATH } from '../../src/shared/contract';
 import { JobBoard } from '../../src/main/rpc/jobs';
-import { RemoteRegistries } from '../../src/main/rpc/registries';
+import { RemoteRegistries } from '../../src/main/services/remotes/registries';
 import { openCredentialStore } from '../../src/main/services/credentials/credential-store';
 import { startHarness, type Harness } from '../helpers/app-harness';
 

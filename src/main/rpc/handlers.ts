@@ -20,8 +20,8 @@ import { METADATA_CACHE_FILE } from '../storage/metadata-cache-db';
 import { graphUploadFiles, resolveGraph } from './graph';
 import { JobBoard } from './jobs';
 import { packageRelations } from './package-relations';
-import { RemoteRegistries } from './registries';
-import { publishToRemote, remotePackument, type RemoteTarget } from './remote-publish';
+import { RemoteRegistries } from '../services/remotes/registries';
+import { publishToRemote, remotePackument, type RemoteTarget } from '../services/remotes/publish';
 
 export interface HandlerDeps {
   services: Services;

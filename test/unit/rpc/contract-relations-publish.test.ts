@@ -2,7 +2,7 @@
 // before any handler runs, fills in the defaults (this Shelf), and refuses signed-out callers.
 import { describe, expect, it, vi } from 'vitest';
 import { anonymousSession, dispatch, memorySession, toCallFailure, type CallContext, type Handlers } from '../../../src/main/rpc/dispatch';
-import { packumentUrl } from '../../../src/main/rpc/remote-publish';
+import { packumentUrl } from '../../../src/main/services/remotes/publish';
 
 function signedIn(): CallContext {
   const session = memorySession();

@@ -1,14 +1,14 @@
 // Remote registries the user added: their addresses in <data-dir>/registries.json, their tokens in the credential store
 // (keychain, else memory with a warning). Token secrets stay in the main process; the UI sees the last four characters.
-// Every request goes through the address guard (services/remotes/address-guard.ts): no loopback or private targets
+// Every request goes through the address guard (address-guard.ts): no loopback or private targets
 // unless the policy allows them, one message for every network failure, and never a remote's response body in a message.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import type { RegistryEntry } from '../../shared/contract';
-import { badRequest, notFound, ShelfError } from '../errors';
-import { openCredentialStore, type CredentialStore } from '../services/credentials/credential-store';
-import { guardedFetch, unreachable, type AddressPolicy, type FetchLike } from '../services/remotes/address-guard';
+import type { RegistryEntry } from '../../../shared/contract';
+import { badRequest, notFound, ShelfError } from '../../errors';
+import { openCredentialStore, type CredentialStore } from '../credentials/credential-store';
+import { guardedFetch, unreachable, type AddressPolicy, type FetchLike } from './address-guard';
 
 export type { FetchLike };
 

@@ -1,10 +1,10 @@
 // Publishing to a remote registry the user added: the same PUT `npm publish` sends, with the token kept in the credential
 // store, then the published version is read back (packument and tarball) and checked against what was packed.
 import ssri from 'ssri';
-import { ShelfError } from '../errors';
-import type { PackedFolder } from '../services/packer/pack-folder';
-import { publishBody } from '../services/packer/pack-folder';
-import { unreachable, type FetchLike } from '../services/remotes/address-guard';
+import { ShelfError } from '../../errors';
+import type { PackedFolder } from '../packer/pack-folder';
+import { publishBody } from '../packer/pack-folder';
+import { unreachable, type FetchLike } from './address-guard';
 
 export interface RemoteTarget {
   url: string;
