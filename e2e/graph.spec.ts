@@ -103,3 +103,36 @@ test('the graph is drawn when it arrives and redrawn on every view, theme and se
   await screenshot(page, 'graph-canvas', { dark: true });
   expect(problems).toEqual([]);
 });
+
+test("a project folder picked in the browser is resolved from its uploaded package.json, not from the server's disk", async ({ page }) => {
+  const problems = collectPageProblems(page);
+  const project = join(work, 'my-project');
+  mkdirSync(join(project, 'node_modules', 'junk'), { recursive: true });
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'my-project', version: '0.1.0', dependencies: { middle: '^1.0.0' } }),
+  );
+  // Neither is needed to resolve, so neither is sent: a resolution reads package.json files and the lockfile only.
+  writeFileSync(join(project, '.env'), 'SECRET=1\n');
+  writeFileSync(join(project, 'node_modules', 'junk', 'package.json'), '{ not json');
+  // Every request the page makes to the graph call, to see what it carried.
+  const sent: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith(`${RPC_PATH}/graph.resolve`)) sent.push(request.postData() ?? '');
+  });
+
+  await page.goto(server.url);
+  await expectOverview(page);
+  await page.goto(`${server.url}/-/ui/#/graph`);
+  await page.getByLabel('Graph of').selectOption('folder');
+  await page.getByLabel('Folder with package.json').setInputFiles(project);
+  await page.getByRole('button', { name: 'Resolve' }).click();
+  await expect(page.getByText(/my-project \(my-project\): 4 nodes/)).toBeVisible();
+
+  expect(sent).toHaveLength(1);
+  const body = JSON.parse(sent[0]!) as { kind: string; upload: { name: string; files: { path: string }[] } };
+  expect(body.kind).toBe('upload');
+  expect(body.upload.name).toBe('my-project');
+  expect(body.upload.files.map((f) => f.path)).toEqual(['package.json']);
+  expect(problems).toEqual([]);
+});
