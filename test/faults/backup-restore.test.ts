@@ -269,3 +269,73 @@ describe('shelf backup while shelf serve publishes, then shelf restore into a ne
     });
   });
 });
+
+describe('backup and restore from the UI in browser mode', () => {
+  const signIn = async (name: string, password: string): Promise<string> => {
+    const response = await fetch(`${attacked.url}/-/shelf/rpc/session.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: attacked.url },
+      body: JSON.stringify({ username: name, password }),
+    });
+    expect(response.status).toBe(200);
+    return response.headers.get('set-cookie')!.split(';')[0]!;
+  };
+  const backupsDir = () => join(attacked.shelf.dataDir, 'backups');
+
+  it('refuses a non-admin, writing nothing', async () => {
+    const before = attacked.snapshot();
+    const refused = await attacked.rpc('backup.create', {}, 'user');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe("only an admin may back up this Shelf; ask the registry's admin");
+    expect(existsSync(backupsDir())).toBe(false);
+    expect(attacked.snapshot()).toEqual(before);
+  });
+
+  it('refuses a path on the server in browser mode, writing nothing', async () => {
+    const wanted = join(work, 'chosen.tar.gz');
+    const refused = await attacked.rpc('backup.create', { path: wanted }, 'admin');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toContain("in browser mode a backup is written into the data folder's backups/ folder");
+    expect(existsSync(wanted)).toBe(false);
+    expect(existsSync(backupsDir())).toBe(false);
+  });
+
+  it('makes a backup an admin downloads, which restores; others get 401 and 403', async () => {
+    const made = await attacked.rpc('backup.create', {}, 'admin');
+    expect(made.status).toBe(200);
+    const name = made.body.downloadName as string;
+    expect(name).toMatch(/^shelf-backup-\d{8}T\d{6}Z\.tar\.gz$/);
+    expect(made.body.file).toBe(join(backupsDir(), name));
+    const url = `${attacked.url}/-/shelf/backups/${name}`;
+
+    const anonymous = await fetch(url);
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: string }).error).toBe('sign in to Shelf as an admin to download a backup');
+    const mallory = await fetch(url, { headers: { cookie: await signIn(attacked.user.name, attacked.user.password) } });
+    expect(mallory.status).toBe(403);
+    expect(((await mallory.json()) as { error: string }).error).toBe("only an admin may download backups; ask the registry's admin");
+
+    const adminCookie = await signIn(attacked.admin.name, attacked.admin.password);
+    const other = await fetch(`${attacked.url}/-/shelf/backups/..%2Fshelf.db`, { headers: { cookie: adminCookie } });
+    expect(other.status).toBe(404);
+    const download = await fetch(url, { headers: { cookie: adminCookie } });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${name}"`);
+    const bytes = Buffer.from(await download.arrayBuffer());
+    expect(bytes.equals(readFileSync(made.body.file))).toBe(true);
+
+    const copy = join(work, 'downloaded.tar.gz');
+    writeFileSync(copy, bytes);
+    const target = join(work, 'from-download');
+    const result = await shelf(['restore', copy, '--data-dir', target, '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).contents.versions).toBe(made.body.contents.versions);
+  });
+
+  it('answers a restore with the command to run on the server', async () => {
+    const refused = await attacked.rpc('backup.restore', { file: backupFile, dataDir: join(work, 'via-ui') }, 'admin');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toContain('shelf restore <backup file> --data-dir <new folder>');
+    expect(existsSync(join(work, 'via-ui'))).toBe(false);
+  });
+});

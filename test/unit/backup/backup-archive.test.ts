@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackup, restoreBackup } from '../../../src/main/services/backup';
+import { BACKUP_DOWNLOAD_PATH as ROUTE_PATH } from '../../../src/main/http/backup-download';
+import { BACKUP_DOWNLOAD_PATH } from '../../../src/shared/contract';
 import { isShelfError } from '../../../src/main/errors';
 import { packageTarball, publishBody, startHarness, type Harness } from '../../helpers/app-harness';
 
@@ -189,5 +191,11 @@ describe('creating a backup', () => {
     const restored = new Database(join(target, 'shelf.db'), { readonly: true });
     expect(restored.prepare("SELECT count(*) AS n FROM packages WHERE name = 'short-lived'").get()).toEqual({ n: 0 });
     restored.close();
+  });
+});
+
+describe('the download path', () => {
+  it('is the same in the contract the page links with and in the route that serves it', () => {
+    expect(ROUTE_PATH).toBe(BACKUP_DOWNLOAD_PATH);
   });
 });
