@@ -53,16 +53,14 @@ beforeAll(async () => {
   );
   for (const version of ['1.0.0', '2.0.0']) fake.route(`/bare/-/bare-${version}.tgz`, (_req, res) => chunked(res, served.get(version)!));
   fake.route('/endless', (_req, res) =>
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({
-          name: 'endless',
-          'dist-tags': { latest: '1.0.0' },
-          versions: { '1.0.0': manifest('endless', '1.0.0') },
-          time: {},
-        }),
-      ),
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        name: 'endless',
+        'dist-tags': { latest: '1.0.0' },
+        versions: { '1.0.0': manifest('endless', '1.0.0') },
+        time: {},
+      }),
+    ),
   );
   // A tarball that never ends (bounded here at 2 GB): only a reader that counts can answer before it does.
   endlessStopped = new Promise((resolve) =>
@@ -131,7 +129,7 @@ describe('a tarball published without integrity', () => {
     const reply = await shelf.request('GET', '/bare/-/bare-1.0.0.tgz');
     expect(reply.status).toBe(502);
     expect(reply.body.error).toBe(
-      'the tarball of bare@1.0.0 from the upstream does not match its published integrity; it was not cached or served',
+      `the tarball of bare@1.0.0 from the upstream ${new URL(fake.url).host} does not match its published (or first-seen) integrity; it was not cached or served`,
     );
     expect(shelf.snapshot()).toEqual(before);
     expect(cachedRows('bare').map((r) => r.version)).toEqual(['2.0.0']);

@@ -389,7 +389,7 @@ export class MirrorService {
     ) {
       throw new ShelfError(
         'upstream_failed',
-        `the tarball of ${spec} from the upstream does not match its published integrity; it was not cached or served`,
+        `the tarball of ${spec} from the upstream ${new URL(source.tarball_url).host} does not match its ${source.integrity ? 'published (or first-seen) integrity' : 'published shasum'}; it was not cached or served`,
       );
     }
     const integrity = ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
