@@ -33,7 +33,11 @@ export function apiPlugin(deps: ApiPluginDeps): FastifyPluginAsync {
     );
     app.addHook(
       'onRequest',
-      rateLimitHook(config.apiRateLimit, () => now().getTime(), (request) => principalOf(services.auth, request)),
+      rateLimitHook(
+        config.apiRateLimit,
+        () => now().getTime(),
+        (request) => principalOf(services.auth, request),
+      ),
     );
     app.addHook('onSend', async (_request, reply, payload) => {
       if (!reply.hasHeader('Cache-Control')) void reply.header('Cache-Control', 'no-store');
