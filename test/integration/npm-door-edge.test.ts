@@ -20,7 +20,7 @@ describe('/-/v1/search size', () => {
   it('clamps an oversized size to 250 instead of answering 400', async () => {
     const reply = await fetch(`${shelf.url}/-/v1/search?text=anything&size=1000`);
     expect(reply.status).toBe(200);
-    const body = await reply.json();
+    const body = (await reply.json()) as { objects: unknown[] };
     expect(Array.isArray(body.objects)).toBe(true);
     expect(body.objects.length).toBeLessThanOrEqual(250);
   });
@@ -29,7 +29,7 @@ describe('/-/v1/search size', () => {
     for (const size of ['0', '-3', 'ten', '2.5']) {
       const reply = await fetch(`${shelf.url}/-/v1/search?text=anything&size=${size}`);
       expect(reply.status, size).toBe(400);
-      expect((await reply.json()).error).toBe('size must be a whole number from 1 to 250');
+      expect(((await reply.json()) as { error: string }).error).toBe('size must be a whole number from 1 to 250');
     }
   });
 });
@@ -40,7 +40,9 @@ describe('invalid package names', () => {
       const reply = await fetch(`${shelf.url}${path}`);
       // The issue allows either: a name no package can have is not found (404) or not a name at all (400).
       expect([400, 404], path).toContain(reply.status);
-      expect((await reply.json()).error, path).toMatch(/ is not a valid package name \(.+\); it is not looked up upstream$/);
+      expect(((await reply.json()) as { error: string }).error, path).toMatch(
+        / is not a valid package name \(.+\); it is not looked up upstream$/,
+      );
     }
     const asked = upstream.requests.filter((line) => /name|caf|private|secret/i.test(line));
     expect(asked).toEqual([]);

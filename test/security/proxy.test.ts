@@ -130,7 +130,7 @@ describe('sign-up default behind a proxy', () => {
       const before = users(shelf.dataDir);
       const reply = await signUp(url, 'newbie');
       expect(reply.status).toBe(403);
-      expect((await reply.json()).error).toBe(
+      expect(((await reply.json()) as { error: string }).error).toBe(
         "there is no user 'newbie' and sign-up is closed on this registry; ask its admin for an account",
       );
       expect(users(shelf.dataDir)).toBe(before);
