@@ -145,6 +145,22 @@ describe('restoring a backup', () => {
     expect(tree(work)).toEqual(before);
   });
 
+  it('refuses a backup of a database newer than this Shelf knows, and writes nothing', async () => {
+    const file = await tampered(backup, 'newer.tar.gz', (dir) => {
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, shelfVersion: '9.0.0', schemaVersion: 999 }));
+    });
+    const target = join(work, 'restored-newer');
+    const before = tree(work);
+    const refused = await refusal(restoreBackup({ file, dataDir: target }));
+    expect(refused.status).toBe(400);
+    expect(refused.message).toMatch(
+      /it was made by a newer Shelf \(9\.0\.0, database schema 999; this one knows up to \d+\); upgrade Shelf to restore it; nothing was written/,
+    );
+    expect(existsSync(target)).toBe(false);
+    expect(tree(work)).toEqual(before);
+  });
+
   it('refuses a folder that already holds files unless forced, and leaves it as it was', async () => {
     const target = join(work, 'occupied');
     mkdirSync(target);

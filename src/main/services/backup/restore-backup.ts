@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, open, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as tar from 'tar';
 import { badRequest, conflict, notFound } from '../../errors';
+import { MIGRATIONS } from '../../storage/db/migrations';
 import {
   BACKUP_FORMAT,
   BACKUP_FORMAT_VERSION,
@@ -221,6 +222,12 @@ async function verifyArchive(file: string, report: (progress: RestoreProgress) =
         .join('; ')})`,
     );
   const manifest = parsed.data;
+  // A database from a newer Shelf has tables this one does not know; it would refuse to start on it.
+  const newestSchema = Math.max(...MIGRATIONS.map((m) => m.version));
+  if (manifest.schemaVersion > newestSchema)
+    throw refuse(
+      `it was made by a newer Shelf (${manifest.shelfVersion}, database schema ${manifest.schemaVersion}; this one knows up to ${newestSchema}); upgrade Shelf to restore it`,
+    );
 
   const listed = new Set<string>();
   for (const expected of manifest.files) {
