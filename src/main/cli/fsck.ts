@@ -1,8 +1,13 @@
 // `shelf fsck`: checks the data folder (blobs against their sha512, rows against their blobs, packuments against their
 // rows, dist-tags against their versions) and with --repair fixes what can be fixed. Safe next to a running `shelf serve`.
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createApp } from '../app';
+import { listenUrl } from '../config/config';
+import { freeBytesAt } from '../errors';
 import { formatBytes } from '../../shared/format-bytes';
+import { FULL_DISK_BYTES } from '../services/maintenance/disk-space';
+import { TarballStore } from '../storage/blobs/tarball-store';
+import { openDatabase } from '../storage/db/connection';
 import { DEFAULT_GC_GRACE_MS } from '../services/maintenance/maintenance';
 import { runFsck, type FsckReport } from '../services/maintenance/fsck';
 import { addSettingOptions, type ParsedOptions } from './settings-options';
@@ -13,7 +18,7 @@ export function registerFsck(program: Command): void {
     .description('check the data folder for orphaned, missing or corrupt tarballs and out-of-step packuments; --repair fixes them')
     .option('--repair', 'fix what can be fixed: delete orphans and dead temp files, quarantine corrupt blobs, re-render packuments, drop dangling dist-tags')
     .option('--json', 'print the full report as JSON');
-  const readConfig = addSettingOptions(command, ['gcGrace', 'logLevel']);
+  const readConfig = addSettingOptions(command, ['gcGrace']);
   command.addHelpText(
     'after',
     `
@@ -24,16 +29,29 @@ again when asked for. Exit code: 0 when the store is clean (after --repair, when
   );
   command.action(async (options: ParsedOptions & { repair?: boolean; json?: boolean }) => {
     const config = readConfig(options);
-    const app = createApp({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel }, { mode: 'browser' });
+    // The store alone, not the whole app: fsck must see the store as it is (the app would clear dead writers' temp files
+    // as it opens), and needs no server. On a full disk it opens read-only, as `shelf serve` does, and only reports.
+    const free = freeBytesAt(config.dataDir);
+    const readOnly = free !== undefined && free < FULL_DISK_BYTES;
+    const db = openDatabase(join(config.dataDir, 'shelf.db'), { readOnly });
+    const blobs = new TarballStore(config.dataDir, { readOnly, keepTempFiles: true });
+    const ctx = {
+      db,
+      blobs,
+      limits: config.limits,
+      now: () => new Date(),
+      // Only for a package that has no stored packument at all; a server re-renders for its own address on first read.
+      baseUrl: () => config.publicUrl ?? listenUrl(config.host, config.port),
+    };
     let report: FsckReport;
     try {
-      report = await runFsck(app.services.packages.ctx, config.dataDir, {
-        repair: options.repair ?? false,
+      report = await runFsck(ctx, config.dataDir, {
+        repair: (options.repair ?? false) && !readOnly,
         graceMs: config.gcGraceMs ?? DEFAULT_GC_GRACE_MS,
         progress: options.json || !process.stderr.isTTY ? undefined : (phase) => process.stderr.write(`checking ${phase}…\n`),
       });
     } finally {
-      await app.close();
+      db.close();
     }
     process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : describe(report)}\n`);
     process.exitCode = report.clean ? 0 : 1;

@@ -29,6 +29,8 @@ export interface StrayFile {
 export interface TarballStoreOptions {
   /** Shelf started on a full disk: every write is refused with a 507 before it touches the disk. */
   readOnly?: boolean;
+  /** Leave temp files of dead writers for the caller to report (fsck); by default they are deleted at once. */
+  keepTempFiles?: boolean;
 }
 
 export class TarballStore {
@@ -55,7 +57,7 @@ export class TarballStore {
     // A temp file here was a write interrupted by a crash; it was never committed, so it can go. Only files of processes
     // that are gone: another Shelf process (a CLI command next to `shelf serve`) may be writing one right now. A file
     // named after our own pid is from an earlier process that had it (pids are reused, in containers especially).
-    for (const name of readdirSync(this.tmpDir)) {
+    for (const name of options.keepTempFiles ? [] : readdirSync(this.tmpDir)) {
       if (!isLiveWriter(name, false)) rmSync(join(this.tmpDir, name), { force: true });
     }
   }
