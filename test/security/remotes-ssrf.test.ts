@@ -180,7 +180,7 @@ describe("a remote's answers are never reflected, and failures all read alike", 
     const answers = [];
     for (const url of [closedUrl, droppingUrl]) {
       const answer = await permissive.rpc('registries.add', { url, token: 't' }, 'admin');
-      answers.push({ status: answer.status, code: answer.body.code, error: answer.body.error.replace(new URL(url).origin, 'URL') });
+      answers.push({ status: answer.status, code: answer.body.code, error: answer.body.error.replace(url, 'URL') });
     }
     expect(answers[0]).toEqual({
       status: 502,

@@ -49,7 +49,7 @@ async function send(target: RemoteTarget, url: string, init: RequestInit, timeou
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    if (error instanceof ShelfError) throw error;
+    if (error instanceof ShelfError && error.code !== 'upstream_failed') throw error;
     throw unreachable(target.url);
   }
 }

@@ -69,7 +69,8 @@ export class RemoteRegistries {
         return { online: true, latencyMs, signedInAs: null, error: `the token was refused (${who.status}); paste a valid token` };
       return { online: true, latencyMs, signedInAs: typeof body.username === 'string' ? body.username.slice(0, 214) : null, error: null };
     } catch (error) {
-      const failure = error instanceof ShelfError ? error : unreachable(new URL(url).origin);
+      // A refused target keeps its reason; every network failure reads the same, naming the address as it was given.
+      const failure = error instanceof ShelfError && error.code === 'permission_denied' ? error : unreachable(url);
       return {
         online: false,
         latencyMs: null,
@@ -109,7 +110,7 @@ export class RemoteRegistries {
     if (!token && (input.username || input.password)) throw badRequest('give both a username and a password, or paste a token');
     const { refusal, ...probe } = await this.probe(url, token, policy);
     if (refusal) throw refusal;
-    if (!probe.online) throw new ShelfError('upstream_failed', probe.error ?? unreachable(new URL(url).origin).message);
+    if (!probe.online) throw new ShelfError('upstream_failed', probe.error ?? unreachable(url).message);
     if (probe.error) throw badRequest(probe.error);
     const store = await this.credentials();
     const id = createHash('sha256').update(url).digest('hex').slice(0, 12);
@@ -150,19 +151,25 @@ export class RemoteRegistries {
 
   /** npm's couch login: PUT /-/user/org.couchdb.user:NAME answers with a token. */
   private async login(url: string, username: string, password: string, policy: AddressPolicy): Promise<string> {
-    const response = await this.fetchFor(policy)(new URL(`-/user/org.couchdb.user:${encodeURIComponent(username)}`, url).toString(), {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        _id: `org.couchdb.user:${username}`,
-        name: username,
-        password,
-        type: 'user',
-        roles: [],
-        date: new Date().toISOString(),
-      }),
-      signal: AbortSignal.timeout(10_000),
-    });
+    let response: Response;
+    try {
+      response = await this.fetchFor(policy)(new URL(`-/user/org.couchdb.user:${encodeURIComponent(username)}`, url).toString(), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          _id: `org.couchdb.user:${username}`,
+          name: username,
+          password,
+          type: 'user',
+          roles: [],
+          date: new Date().toISOString(),
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      if (error instanceof ShelfError && error.code === 'permission_denied') throw error;
+      throw unreachable(url);
+    }
     const body = (await response.json().catch(() => ({}))) as { token?: unknown };
     if (!response.ok || typeof body.token !== 'string' || !body.token)
       throw badRequest(`signing in to ${url} failed (${response.status}); check the username and password`);
