@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isPublicAddress } from '../../src/main/services/remotes/address-guard';
 import { startAttacked, type Attacked } from './support';
 
 const INTERNAL_SECRET = 'internal-metadata-secret-51c9';
@@ -188,5 +189,36 @@ describe("a remote's answers are never reflected, and failures all read alike", 
       error: 'could not reach URL (no answer in time, or the connection failed); check the address and that it is online',
     });
     expect(answers[1]).toEqual(answers[0]);
+  });
+});
+
+describe('which addresses count as public (the rule every resolved address is held to)', () => {
+  it.each(['8.8.8.8', '1.1.1.1', '93.184.215.14', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('%s is public', (address) => {
+    expect(isPublicAddress(address)).toBe(true);
+  });
+
+  it.each([
+    '127.0.0.1',
+    '127.255.0.9',
+    '10.0.0.1',
+    '172.16.5.4',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '255.255.255.255',
+    '224.0.0.1',
+    '::1',
+    '::',
+    'fe80::1',
+    'fd00::1',
+    'ff02::1',
+    '::ffff:127.0.0.1',
+    '::ffff:10.0.0.1',
+    '64:ff9b::7f00:1',
+    '2002:7f00:1::',
+    'not-an-address',
+  ])('%s is not', (address) => {
+    expect(isPublicAddress(address)).toBe(false);
   });
 });
