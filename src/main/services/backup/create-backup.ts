@@ -92,7 +92,17 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       snapshots += 1;
       report({ phase: 'database', done: 0, total: 1 });
       await rm(join(staging, DATABASE_NAME), { force: true });
-      await snapshotDatabase(source, join(staging, DATABASE_NAME), options.sqliteBinding);
+      await snapshotDatabase(source, join(staging, DATABASE_NAME), options.sqliteBinding).catch((error: Error) => {
+        const locked = /locked|busy/i.test(error.message);
+        throw new ShelfError(
+          locked ? 'unavailable' : 'internal',
+          `could not copy the database ${source}: ${error.message}` +
+            (locked
+              ? ' (a Shelf running read-only on a full disk holds it exclusively: free some space, or stop Shelf, then back up again)'
+              : ''),
+          { cause: error },
+        );
+      });
       report({ phase: 'database', done: 1, total: 1 });
       await options.afterSnapshot?.(snapshots);
       facts = readSnapshot(join(staging, DATABASE_NAME), options.sqliteBinding);
