@@ -188,7 +188,10 @@ describe('shelf import verdaccio, on what a real Verdaccio 6 stored', () => {
     expect(summary.versions).toEqual({ imported: 1, alreadyPresent: 0, failed: 2 });
     expect(summary.problems).toEqual(
       expect.arrayContaining([
-        { item: 'vd-import-a@1.1.0', message: expect.stringMatching(/does not match the packument's dist\.integrity .*damaged; it was not imported/) },
+        {
+          item: 'vd-import-a@1.1.0',
+          message: expect.stringMatching(/does not match the packument's dist\.integrity .*damaged; it was not imported/),
+        },
         { item: 'vd-import-a@2.0.0-beta.1', message: expect.stringMatching(/tarball .* is missing/) },
       ]),
     );

@@ -11,7 +11,9 @@ export function registerImport(program: Command): void {
   const group = program.command('import').description('bring packages and users over from another registry (Verdaccio)');
   const command = group
     .command('verdaccio <storage-dir>')
-    .description("import a Verdaccio storage folder: every package, version, dist-tag, readme and tarball (checked), its htpasswd users with their passwords, and config.yaml's rules where Shelf has an equivalent; safe to run again")
+    .description(
+      "import a Verdaccio storage folder: every package, version, dist-tag, readme and tarball (checked), its htpasswd users with their passwords, and config.yaml's rules where Shelf has an equivalent; safe to run again",
+    )
     .option('--htpasswd <file>', "Verdaccio's htpasswd file (auth.htpasswd.file): its users keep their passwords")
     .option('--config <file>', "Verdaccio's config.yaml: packages rules and uplinks are mapped to Shelf's settings, the rest reported")
     .option('--owner <user>', "one existing account to own every imported package, instead of the users config.yaml's rules let publish")
@@ -49,9 +51,19 @@ function describe(s: ImportSummary, dataDir: string): string {
   const lines: string[] = [];
   const row = (what: string, text: string) => lines.push(`  ${what.padEnd(9)} ${text}`);
   const nothingNew =
-    s.packages.imported + s.packages.updated + s.versions.imported + s.distTags.set + s.readmes.set + s.users.imported + s.settings.applied.length === 0;
+    s.packages.imported +
+      s.packages.updated +
+      s.versions.imported +
+      s.distTags.set +
+      s.readmes.set +
+      s.users.imported +
+      s.settings.applied.length ===
+    0;
   lines.push(nothingNew ? 'Nothing new: everything in this Verdaccio folder is already present in Shelf.' : 'Imported from Verdaccio:');
-  row('packages', `${s.packages.imported} imported, ${s.packages.updated} updated, ${s.packages.alreadyPresent} already present, ${s.packages.failed} failed`);
+  row(
+    'packages',
+    `${s.packages.imported} imported, ${s.packages.updated} updated, ${s.packages.alreadyPresent} already present, ${s.packages.failed} failed`,
+  );
   row('versions', `${s.versions.imported} imported, ${s.versions.alreadyPresent} already present, ${s.versions.failed} failed`);
   row('dist-tags', `${s.distTags.set} set, ${s.distTags.alreadyPresent} already present, ${s.distTags.skipped} skipped`);
   row('readmes', `${s.readmes.set} set, ${s.readmes.alreadyPresent} already present`);

@@ -32,7 +32,9 @@ export function readHtpasswd(file: string): HtpasswdEntry[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw notFound(`cannot read the htpasswd file ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass the file Verdaccio's auth.htpasswd.file names`);
+    throw notFound(
+      `cannot read the htpasswd file ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass the file Verdaccio's auth.htpasswd.file names`,
+    );
   }
   return parseHtpasswd(text);
 }

@@ -53,7 +53,10 @@ function who(value: unknown): Who {
 }
 
 export function describeWho(w: Who): string {
-  return [w.everyone && '$all', w.anonymous && '$anonymous', w.authenticated && '$authenticated', ...w.users].filter(Boolean).join(' ') || 'nobody';
+  return (
+    [w.everyone && '$all', w.anonymous && '$anonymous', w.authenticated && '$authenticated', ...w.users].filter(Boolean).join(' ') ||
+    'nobody'
+  );
 }
 
 export function parseVerdaccioConfig(text: string, file = 'config.yaml'): VerdaccioConfig {
@@ -61,7 +64,8 @@ export function parseVerdaccioConfig(text: string, file = 'config.yaml'): Verdac
   try {
     doc = parse(text);
   } catch (error) {
-    throw badRequest(`${file} is not valid YAML (${(error as Error).message}); pass Verdaccio's own config.yaml`);
+    // The parser's message draws the line with a caret below it; its first line says enough in one sentence.
+    throw badRequest(`${file} is not valid YAML (${(error as Error).message.split('\n')[0]}); pass Verdaccio's own config.yaml`);
   }
   if (!isObject(doc)) throw badRequest(`${file} holds no settings; pass Verdaccio's own config.yaml`);
   const rules: PackageRule[] = [];
@@ -74,8 +78,11 @@ export function parseVerdaccioConfig(text: string, file = 'config.yaml'): Verdac
         access: who(rule.access ?? rule.allow_access),
         publish,
         // Verdaccio lets those who may publish unpublish too when a rule says nothing about unpublishing.
-        unpublish: rule.unpublish === undefined && rule.allow_unpublish === undefined ? publish : who(rule.unpublish ?? rule.allow_unpublish),
-        proxy: (Array.isArray(rule.proxy) ? rule.proxy.map(String) : typeof rule.proxy === 'string' ? rule.proxy.split(/\s+/) : []).filter(Boolean),
+        unpublish:
+          rule.unpublish === undefined && rule.allow_unpublish === undefined ? publish : who(rule.unpublish ?? rule.allow_unpublish),
+        proxy: (Array.isArray(rule.proxy) ? rule.proxy.map(String) : typeof rule.proxy === 'string' ? rule.proxy.split(/\s+/) : []).filter(
+          Boolean,
+        ),
       });
     }
   }
@@ -97,7 +104,9 @@ export function readVerdaccioConfig(file: string): VerdaccioConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw notFound(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass Verdaccio's config.yaml`);
+    throw notFound(
+      `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass Verdaccio's config.yaml`,
+    );
   }
   return parseVerdaccioConfig(text, file);
 }
@@ -177,7 +186,9 @@ export function mapUpstreams(config: VerdaccioConfig): UpstreamMapping {
       }
       fallback ??= rule;
     } else if (rule.proxy.length > 0) {
-      notMapped.push(`packages '${rule.pattern}' proxy: ${rule.proxy.join(' ')} — Shelf routes upstreams by scope only, not by name pattern`);
+      notMapped.push(
+        `packages '${rule.pattern}' proxy: ${rule.proxy.join(' ')} — Shelf routes upstreams by scope only, not by name pattern`,
+      );
     }
   }
   if (fallback) {
@@ -194,10 +205,13 @@ export function mapUpstreams(config: VerdaccioConfig): UpstreamMapping {
     for (let i = mapped.length - 1; i >= 0; i--) if ([...dropped].some((d) => mapped[i]!.includes(d))) mapped.splice(i, 1);
   }
   for (const option of config.uplinkOptions) {
-    notMapped.push(`uplinks ${option} — per-uplink options have no Shelf equivalent (see --cache-max-age, --upstream-timeout, \`shelf upstream-token\`)`);
+    notMapped.push(
+      `uplinks ${option} — per-uplink options have no Shelf equivalent (see --cache-max-age, --upstream-timeout, \`shelf upstream-token\`)`,
+    );
   }
   for (const name of Object.keys(config.uplinks)) {
-    if (!config.rules.some((rule) => rule.proxy.includes(name))) notMapped.push(`uplinks ${name} — no packages rule proxies to it, so it was not added`);
+    if (!config.rules.some((rule) => rule.proxy.includes(name)))
+      notMapped.push(`uplinks ${name} — no packages rule proxies to it, so it was not added`);
   }
   return { upstreams: config.rules.length > 0 ? upstreams : undefined, localScopes, mapped, notMapped };
 }

@@ -14,7 +14,15 @@ import type { User } from '../auth/principal';
 import type { PackageContext } from '../packages/context';
 import { importPackageFacts, importVersion } from '../packages/import-version';
 import { readHtpasswd } from './htpasswd';
-import { describeWho, mapUpstreams, readVerdaccioConfig, ruleFor, type PackageRule, type Upstream, type VerdaccioConfig } from './verdaccio-config';
+import {
+  describeWho,
+  mapUpstreams,
+  readVerdaccioConfig,
+  ruleFor,
+  type PackageRule,
+  type Upstream,
+  type VerdaccioConfig,
+} from './verdaccio-config';
 import { listStoredPackages, tarballFileOf } from './verdaccio-storage';
 
 type Json = Record<string, unknown>;
@@ -197,7 +205,8 @@ export async function importVerdaccio(ctx: PackageContext, options: VerdaccioImp
         : {};
       const deprecations: Record<string, string> = {};
       for (const [version, manifest] of Object.entries(versions)) {
-        if (isObject(manifest) && typeof manifest.deprecated === 'string' && manifest.deprecated !== '') deprecations[version] = manifest.deprecated;
+        if (isObject(manifest) && typeof manifest.deprecated === 'string' && manifest.deprecated !== '')
+          deprecations[version] = manifest.deprecated;
       }
       const facts = importPackageFacts(ctx, {
         name: pkg.name,
@@ -210,7 +219,8 @@ export async function importVerdaccio(ctx: PackageContext, options: VerdaccioImp
       summary.distTags.set += facts.tagsSet.length;
       summary.distTags.alreadyPresent += facts.tagsPresent.length;
       summary.distTags.skipped += facts.skippedTags.length;
-      for (const tag of facts.skippedTags) summary.problems.push({ item: pkg.name, message: `dist-tag ${tag} was not set: that version was not imported` });
+      for (const tag of facts.skippedTags)
+        summary.problems.push({ item: pkg.name, message: `dist-tag ${tag} was not set: that version was not imported` });
       if (facts.readmeSet) summary.readmes.set++;
       else summary.readmes.alreadyPresent++;
       factsChanged = facts.tagsSet.length + facts.maintainersAdded.length + facts.deprecated.length > 0 || facts.readmeSet;
@@ -232,7 +242,8 @@ export async function importVerdaccio(ctx: PackageContext, options: VerdaccioImp
     summary.mapped.push(...upstreams.mapped);
     summary.notMapped.push(...upstreams.notMapped);
     const wanted: Record<string, unknown> = {};
-    if (upstreams.upstreams !== undefined) wanted.upstreams = upstreams.upstreams.map((u: Upstream) => (u.scope ? { scope: u.scope, url: u.url } : { url: u.url }));
+    if (upstreams.upstreams !== undefined)
+      wanted.upstreams = upstreams.upstreams.map((u: Upstream) => (u.scope ? { scope: u.scope, url: u.url } : { url: u.url }));
     if (upstreams.localScopes.length > 0) wanted.localScopes = upstreams.localScopes.join(',');
     applySettings(options.dataDir, wanted, summary);
   }
@@ -245,7 +256,9 @@ function checkAgainstPackument(tarball: Buffer, manifest: Json, file: string): v
   const dist = isObject(manifest.dist) ? manifest.dist : {};
   if (typeof dist.integrity === 'string' && dist.integrity !== '') {
     if (!ssri.checkData(tarball, dist.integrity)) {
-      throw new Error(`${file} does not match the packument's dist.integrity (${dist.integrity.slice(0, 24)}…): the file is damaged; it was not imported`);
+      throw new Error(
+        `${file} does not match the packument's dist.integrity (${dist.integrity.slice(0, 24)}…): the file is damaged; it was not imported`,
+      );
     }
     return;
   }
@@ -259,18 +272,27 @@ function checkAgainstPackument(tarball: Buffer, manifest: Json, file: string): v
 }
 
 /** What each packages: rule became, and what of it has no equivalent. */
-function reportRules(config: VerdaccioConfig, used: Set<PackageRule>, users: User[], owner: User | undefined, summary: ImportSummary): void {
+function reportRules(
+  config: VerdaccioConfig,
+  used: Set<PackageRule>,
+  users: User[],
+  owner: User | undefined,
+  summary: ImportSummary,
+): void {
   const known = new Set(users.map((u) => u.name));
   for (const rule of config.rules) {
     const where = `packages '${rule.pattern}'`;
-    if (rule.access.everyone || rule.access.anonymous) summary.mapped.push(`${where} access: ${describeWho(rule.access)} → public (Shelf serves packages to anyone who can reach it)`);
+    if (rule.access.everyone || rule.access.anonymous)
+      summary.mapped.push(`${where} access: ${describeWho(rule.access)} → public (Shelf serves packages to anyone who can reach it)`);
     else {
       summary.notMapped.push(
         `${where} access: ${describeWho(rule.access)} — Shelf has no read rule by pattern: its packages are public, and restricted (scoped) ones only readable by their maintainers; not applied`,
       );
     }
     if (owner) {
-      summary.notMapped.push(`${where} publish: ${describeWho(rule.publish)}, unpublish: ${describeWho(rule.unpublish)} — --owner ${owner.name} owns every imported package instead`);
+      summary.notMapped.push(
+        `${where} publish: ${describeWho(rule.publish)}, unpublish: ${describeWho(rule.unpublish)} — --owner ${owner.name} owns every imported package instead`,
+      );
       continue;
     }
     const anyone = rule.publish.everyone || rule.publish.anonymous || rule.publish.authenticated;
@@ -280,17 +302,24 @@ function reportRules(config: VerdaccioConfig, used: Set<PackageRule>, users: Use
           (used.has(rule) ? `; every imported user was made a maintainer of the packages this rule covers` : ''),
       );
     } else if (rule.publish.users.length > 0) {
-      summary.mapped.push(`${where} publish: ${rule.publish.users.join(' ')} → maintainers of its imported packages (and owners of its scope)`);
+      summary.mapped.push(
+        `${where} publish: ${rule.publish.users.join(' ')} → maintainers of its imported packages (and owners of its scope)`,
+      );
     }
     if (!(rule.unpublish.everyone || rule.unpublish.anonymous || rule.unpublish.authenticated) && rule.unpublish.users.length > 0) {
-      summary.mapped.push(`${where} unpublish: ${rule.unpublish.users.join(' ')} → the owner role (owners may unpublish; maintainers may not)`);
+      summary.mapped.push(
+        `${where} unpublish: ${rule.unpublish.users.join(' ')} → the owner role (owners may unpublish; maintainers may not)`,
+      );
     }
     const unknown = [...new Set([...rule.access.users, ...rule.publish.users, ...rule.unpublish.users])].filter((n) => !known.has(n));
     if (unknown.length > 0) {
-      summary.notMapped.push(`${where} names ${unknown.join(', ')}, who ${unknown.length === 1 ? 'is' : 'are'} not among the imported users (a group or a plugin's user?); not applied`);
+      summary.notMapped.push(
+        `${where} names ${unknown.join(', ')}, who ${unknown.length === 1 ? 'is' : 'are'} not among the imported users (a group or a plugin's user?); not applied`,
+      );
     }
   }
-  for (const key of config.otherKeys) summary.notMapped.push(`${key}: — no Shelf equivalent was applied; see \`shelf serve --help\` for Shelf's settings`);
+  for (const key of config.otherKeys)
+    summary.notMapped.push(`${key}: — no Shelf equivalent was applied; see \`shelf serve --help\` for Shelf's settings`);
 }
 
 /** Writes mapped settings into <data-dir>/config.json, never overriding a value already set there (that is reported). */
