@@ -355,6 +355,17 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 7,
+    name: 'the ecosystem each version was published for',
+    sql: `
+      -- npm, or a seed registry's format published through /api/v1 (synapse.json or vais.toml at the archive root), which
+      -- npm cannot install. Every version before this one was an npm tarball (package/package.json was required).
+      ALTER TABLE versions ADD COLUMN ecosystem TEXT NOT NULL DEFAULT 'npm' CHECK (ecosystem IN ('npm', 'synapse', 'vais'));
+      -- Only the rare non-npm versions are indexed, so the npm door's per-request "is this an npm package?" costs one probe.
+      CREATE INDEX versions_other_ecosystems ON versions(package_id, ecosystem) WHERE ecosystem <> 'npm';
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {
