@@ -171,6 +171,14 @@ describe('pull-through', () => {
       expect(Object.keys(huge.body.versions)).toHaveLength(4000);
       expect(huge.body.versions['1.0.7'].dist.tarball).toBe(`${mirror.url}/huge/-/huge-1.0.7.tgz`);
       expect(order).toEqual(['tiny', 'huge']);
+      // One version of the large document, by version and by tag (read out of it in the worker).
+      const one = await mirror.call('GET', '/huge/1.0.7');
+      expect(one.status).toBe(200);
+      expect(one.body).toMatchObject({ name: 'huge', version: '1.0.7', dist: { tarball: `${mirror.url}/huge/-/huge-1.0.7.tgz` } });
+      expect((await mirror.call('GET', '/huge/latest')).body.version).toBe('1.0.3999');
+      const missing = await mirror.call('GET', '/huge/9.9.9');
+      expect(missing.status).toBe(404);
+      expect(missing.body.error).toBe("huge has no version or dist-tag '9.9.9'");
     } finally {
       await mirror.close();
       await fake.close();

@@ -40,7 +40,7 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services):
       const tarball = await mirror.tarball(name, rest[1]!);
       return sendTarball(reply.header(CACHE_HEADER, tarball.state), tarball);
     }
-    if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(await mirroredVersion(name, rest[0]!));
+    if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(await mirror.version(name, rest[0]!));
     throw notFound('not found');
   });
 
@@ -56,14 +56,6 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services):
     }
     if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(packages.readVersion(principal, name, rest[0]!));
     throw notFound('not found');
-  }
-
-  async function mirroredVersion(name: string, versionOrTag: string): Promise<unknown> {
-    const { doc } = await mirror.packument(name, false);
-    const parsed = JSON.parse(doc.json.toString('utf8')) as { versions: Record<string, unknown>; 'dist-tags': Record<string, string> };
-    const manifest = parsed.versions[parsed['dist-tags'][versionOrTag] ?? versionOrTag];
-    if (!manifest) throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
-    return manifest;
   }
 
   app.put('/*', async (request, reply) => {

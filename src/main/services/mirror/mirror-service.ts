@@ -142,6 +142,14 @@ export class MirrorService {
     return { doc: storedDocument(rendered, abbreviated), state };
   }
 
+  /** One version's manifest (`GET /<name>/<version-or-tag>`), read out of the served packument off the request path when it is large. */
+  async version(name: string, versionOrTag: string): Promise<unknown> {
+    const { doc } = await this.packument(name, false);
+    const manifest = await this.transforms.pickVersion(doc.json, versionOrTag);
+    if (!manifest) throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
+    return manifest;
+  }
+
   async tarball(
     name: string,
     fileName: string,

@@ -124,3 +124,18 @@ export function transformPackument(
     versions,
   };
 }
+
+/**
+ * One version's manifest out of a rendered full packument, by version or dist-tag (`GET /<name>/<version>`); undefined
+ * when there is none. Self-contained like transformPackument: the worker runs its source text for large documents.
+ */
+export function pickVersion(json: Uint8Array, versionOrTag: string): unknown {
+  const doc = JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8')) as {
+    versions?: Record<string, unknown>;
+    'dist-tags'?: Record<string, string>;
+  };
+  const tags = doc['dist-tags'] ?? {};
+  const version = Object.prototype.hasOwnProperty.call(tags, versionOrTag) ? tags[versionOrTag]! : versionOrTag;
+  const versions = doc.versions ?? {};
+  return Object.prototype.hasOwnProperty.call(versions, version) ? versions[version] : undefined;
+}

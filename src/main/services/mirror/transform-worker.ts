@@ -2,7 +2,7 @@
 import * as crypto from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { Worker } from 'node:worker_threads';
-import { transformPackument, type TransformInput, type TransformOutput } from './packument-transform';
+import { pickVersion, transformPackument, type TransformInput, type TransformOutput } from './packument-transform';
 
 /** Below this size the round trip to a worker costs more than the transform itself (gzipped input: about 8× smaller). */
 const INLINE_LIMIT = 256 * 1024;
@@ -12,8 +12,10 @@ const INLINE_LIMIT_GZIP = 32 * 1024;
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const transformPackument = ${transformPackument.toString()};
-parentPort.on('message', ({ id, input }) => {
+const pickVersion = ${pickVersion.toString()};
+parentPort.on('message', ({ id, input, pick }) => {
   try {
+    if (pick) return parentPort.postMessage({ id, output: pickVersion(pick.json, pick.versionOrTag) });
     const output = transformPackument(input, require('node:zlib'), require('node:crypto'));
     // Handing the buffers over instead of copying them keeps the main thread's side of a large document to a pointer swap.
     const transfer = [];
@@ -33,7 +35,8 @@ parentPort.on('message', ({ id, input }) => {
 export class TransformRunner {
   private worker: Worker | undefined;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (o: TransformOutput) => void; reject: (e: Error) => void }>();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each task's own method types its result
+  private readonly pending = new Map<number, { resolve: (o: any) => void; reject: (e: Error) => void }>();
 
   /**
    * Transforms small documents inline and large ones in the worker (JSON.parse, stringify and gzip included, so a large
@@ -53,6 +56,18 @@ export class TransformRunner {
     });
   }
 
+  /** One version's manifest from a rendered full packument; parsed in the worker when the document is large. */
+  async pickVersion(json: Uint8Array, versionOrTag: string): Promise<unknown> {
+    if (json.byteLength < INLINE_LIMIT) return pickVersion(json, versionOrTag);
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ id, pick: { json, versionOrTag } });
+    });
+  }
+
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
@@ -62,13 +77,13 @@ export class TransformRunner {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.on('message', (message: { id: number; output?: TransformOutput; error?: string }) => {
+    worker.on('message', (message: { id: number; output?: unknown; error?: string }) => {
       const task = this.pending.get(message.id);
       if (!task) return;
       this.pending.delete(message.id);
       if (this.pending.size === 0) worker.unref();
       if (message.error !== undefined) task.reject(new Error(message.error));
-      else task.resolve(message.output!);
+      else task.resolve(message.output);
     });
     worker.on('error', (error) => {
       for (const task of this.pending.values()) task.reject(error);
