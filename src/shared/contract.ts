@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   ActivitySummary,
   AppSettings,
+  GraphComparison,
   GraphResult,
   JobState,
   MirrorStatus,
@@ -47,6 +48,8 @@ const upload = z
       .max(10_000),
   })
   .strict();
+/** A lockfile's text as picked in the UI (the Create React App lockfile is 0.6 MB; 32 MB leaves room for monorepos). */
+const graphLockfile = z.object({ name: z.string().min(1).max(255), text: z.string().min(2).max(32 * 1024 * 1024) }).strict();
 /** Publishing reads a folder: a path on the server (the desktop app's own user, or an admin) or an upload — one of them. */
 const exactlyOneSource = (args: { path?: string; upload?: unknown }) => (args.path === undefined) !== (args.upload === undefined);
 const oneSourceMessage = { message: "give either path (a folder on the server) or upload (the folder's files), not both" };
@@ -156,9 +159,13 @@ export const contract = {
       z.object({ kind: z.literal('package'), name: packageName, range: z.string().max(256).default('latest') }).strict(),
       z.object({ kind: z.literal('folder'), path: folderPath }).strict(),
       z.object({ kind: z.literal('upload'), upload }).strict(),
+      /** A lockfile read as it is, nothing resolved or fetched: `name` is what the user picked, shown as the title. */
+      z.object({ kind: z.literal('lockfile'), lockfile: graphLockfile }).strict(),
     ]),
     GraphResult,
   ),
+  /** Two lockfiles (before and after an upgrade, say) compared by install location. */
+  'graph.compare': call(z.object({ before: graphLockfile, after: graphLockfile }).strict(), GraphComparison),
 
   'activity.summary': call(none, ActivitySummary),
   'registries.list': call(none, z.object({ registries: z.array(RegistryEntry), activeId: z.string() })),

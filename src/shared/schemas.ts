@@ -207,6 +207,10 @@ export const GraphNode = z.object({
   rule: z.string(),
   skipped: z.array(z.object({ version: z.string(), reason: z.string() })),
   newestRejected: z.object({ version: z.string(), range: z.string() }).nullable(),
+  /** The licence its manifest or lockfile entry names; null when neither says. */
+  license: z.string().nullable(),
+  /** Unpacked size in bytes when the registry reported it; null when unknown (a lockfile does not record it). */
+  size: z.number().nullable(),
 });
 export type GraphNode = z.infer<typeof GraphNode>;
 
@@ -236,8 +240,29 @@ export const GraphResult = z.object({
     })
     .nullable(),
   ms: z.number(),
+  /** What is wrong with the tree, to lead with: packages installed in more than one version, each copy with paths from the root. */
+  duplicates: z.array(
+    z.object({
+      name: z.string(),
+      copies: z.array(z.object({ id: z.string(), version: z.string(), paths: z.array(z.array(z.string())) })),
+    }),
+  ),
 });
 export type GraphResult = z.infer<typeof GraphResult>;
+
+/** Two lockfiles compared by install location: what an upgrade added, removed, moved or changed the version of. */
+export const GraphComparison = z.object({
+  before: z.string(),
+  after: z.string(),
+  added: z.array(z.object({ id: z.string(), name: z.string(), version: z.string() })),
+  removed: z.array(z.object({ id: z.string(), name: z.string(), version: z.string() })),
+  changed: z.array(z.object({ id: z.string(), name: z.string(), from: z.string(), to: z.string() })),
+  /** Same name and version, now at another location (hoisted or nested differently). */
+  moved: z.array(z.object({ name: z.string(), version: z.string(), from: z.string(), to: z.string() })),
+  /** The "after" tree, drawn with the differences marked; removed nodes are listed, not drawn. */
+  graph: GraphResult,
+});
+export type GraphComparison = z.infer<typeof GraphComparison>;
 
 export const ActivitySummary = z.object({
   totals: z.object({ packages: z.number(), versions: z.number(), downloads: z.number(), users: z.number() }),
