@@ -7,6 +7,7 @@ export type ShelfErrorCode =
   | 'authentication_required'
   | 'permission_denied'
   | 'not_found'
+  | 'not_acceptable'
   | 'conflict'
   | 'payload_too_large'
   | 'rate_limit_exceeded'
@@ -21,6 +22,8 @@ const STATUS_BY_CODE: Record<ShelfErrorCode, number> = {
   authentication_required: 401,
   permission_denied: 403,
   not_found: 404,
+  // A package that exists, but not in the format asked for (a Synapse or Vais package asked of the npm door).
+  not_acceptable: 406,
   conflict: 409,
   payload_too_large: 413,
   rate_limit_exceeded: 429,
