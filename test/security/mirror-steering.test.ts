@@ -67,6 +67,8 @@ beforeAll(async () => {
   );
   fake.route('/npm/dotted', (_req, res) => json(res, packument('dotted', '1.0.0', `${base}%2e%2e/internal/secret.tgz`, scoped)));
   // A redirect out of the base path, and a document that describes another package than the one asked for.
+  fake.route('/npm/hop', (_req, res) => res.writeHead(302, { location: '/npm/hop-moved' }).end());
+  fake.route('/npm/hop-moved', (_req, res) => json(res, packument('hop', '1.0.0', `${base}hop/-/hop-1.0.0.tgz`, scoped)));
   fake.route('/npm/bouncer', (_req, res) => res.writeHead(302, { location: '/internal/secret' }).end());
   fake.route('/npm/impostor', (_req, res) => json(res, packument('admin', '1.0.0', `${base}admin/-/admin-1.0.0.tgz`, scoped)));
   // Everything else answers like a secret-holding internal endpoint would, so a leak would show in the reply.
@@ -168,6 +170,14 @@ describe('where the upstream may send Shelf', () => {
     expect(outsideBase()).toEqual([]);
     expect(internal.requests).toEqual([]);
     expect(shelf.snapshot()).toEqual(before);
+  });
+
+  it('follows a redirect that stays under the base path', async () => {
+    const seen = fake.requests.length;
+    const reply = await shelf.request('GET', '/hop');
+    expect(reply.status).toBe(200);
+    expect(Object.keys(reply.body.versions)).toEqual(['1.0.0']);
+    expect(fake.requests.slice(seen)).toEqual(['GET /npm/hop', 'GET /npm/hop-moved']);
   });
 
   it('does not follow a redirect out of the base path', async () => {
