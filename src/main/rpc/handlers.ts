@@ -17,7 +17,7 @@ import { keytarFromBinding, openCredentialStore } from '../services/credentials/
 import type { CallContext, Handlers } from './dispatch';
 import { backupFromUi, restoreFromUi } from '../services/backup';
 import { METADATA_CACHE_FILE } from '../storage/metadata-cache-db';
-import { graphUploadFiles, resolveGraph } from './graph';
+import { compareLocks, graphUploadFiles, lockfileGraph, resolveGraph } from './graph';
 import { JobBoard } from './jobs';
 import { packageRelations } from './package-relations';
 import { RemoteRegistries } from '../services/remotes/registries';
@@ -346,10 +346,15 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         return resolveGraph({ kind: 'folder', path: resolve(target.path) }, deps.url(), cache);
       }
       principalOf(ctx);
+      if (target.kind === 'lockfile') return lockfileGraph(target.lockfile.text, target.lockfile.name);
       const files = graphUploadFiles(decode(target.upload));
       return withUploadedFolder(files, uploadLimits, (dir) =>
         resolveGraph({ kind: 'folder', path: dir, label: target.upload.name }, deps.url(), cache),
       );
+    },
+    'graph.compare': async ({ before, after }, ctx) => {
+      principalOf(ctx);
+      return compareLocks(before, after);
     },
 
     'activity.summary': async (_args, ctx) => {
