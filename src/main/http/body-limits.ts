@@ -105,13 +105,19 @@ export function bodyAdmission(options: BodyLimitOptions) {
     states.set(raw, { route, limit });
 
     const declared = Number(raw.headers['content-length']);
-    if (declared > limit) {
+    try {
+      await admit(request, reply, route, limit, declared);
+    } catch (error) {
+      // Every refusal here comes before the body is read: the client is still sending it.
       refuseGracefully(raw, reply, declared);
-      throw tooLarge(tooLargeMessage(route, limit));
+      throw error;
     }
+  };
+
+  async function admit(request: FastifyRequest, reply: FastifyReply, route: BodyRoute, limit: number, declared: number): Promise<void> {
+    if (declared > limit) throw tooLarge(tooLargeMessage(route, limit));
     // A body that fits the small cap costs at most that much whoever sends it; only larger ones need the checks below.
-    const large = limit > SMALL_BODY_BYTES && (isEncoded(raw) || Number.isNaN(declared) || declared > SMALL_BODY_BYTES);
-    if (!large) return;
+    if (!isLarge(request.raw, limit, declared)) return;
 
     if (route === 'publish' && !(await options.authenticate(request))) {
       throw unauthorized(
@@ -134,14 +140,17 @@ export function bodyAdmission(options: BodyLimitOptions) {
         { retryAfter: LARGE_BODY_RETRY_AFTER_S },
       );
     }
+    // Counted in the same turn as the check above, so concurrent requests cannot both take the last slot. The response's
+    // 'close' comes once it is sent or its connection is gone, whichever way the request ends.
     largeBodies += 1;
-    let released = false;
     reply.raw.once('close', () => {
-      if (released) return;
-      released = true;
       largeBodies -= 1;
     });
-  };
+  }
+}
+
+function isLarge(raw: IncomingMessage, limit: number, declared: number): boolean {
+  return limit > SMALL_BODY_BYTES && (isEncoded(raw) || Number.isNaN(declared) || declared > SMALL_BODY_BYTES);
 }
 
 /**
@@ -150,6 +159,7 @@ export function bodyAdmission(options: BodyLimitOptions) {
  * response is sent; this bounds how long and how much.
  */
 function refuseGracefully(raw: IncomingMessage, reply: FastifyReply, declared: number): void {
+  // A body of unknown length (chunked) is discarded for DISCARD_MAX_MS at most.
   if (declared > DISCARD_MAX_BYTES) {
     void reply.header('Connection', 'close');
     return;
