@@ -106,6 +106,28 @@ function passwordHashOf(name: string): string {
   }
 }
 
+/** Every table's row count, the blob files and config.json: what a refusal must leave as it was. */
+function snapshot(): Record<string, unknown> {
+  const db = new Database(join(dataDir, 'shelf.db'), { readonly: true, fileMustExist: true });
+  try {
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]
+    )
+      .map((row) => row.name)
+      // Download counts are what the running server writes on its own, a second after a tarball is fetched.
+      .filter((name) => !/download/i.test(name))
+      .sort();
+    const counts: Record<string, unknown> = {};
+    for (const table of tables) counts[table] = (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
+    counts.hashes = (db.prepare('SELECT name, password_hash FROM users ORDER BY name').all() as object[]).map((r) => JSON.stringify(r));
+    counts.blobs = readdirSync(join(dataDir, 'blobs'), { recursive: true }).map(String).sort();
+    counts.config = readFileSync(join(dataDir, 'config.json'), 'utf8');
+    return counts;
+  } finally {
+    db.close();
+  }
+}
+
 function couchLogin(name: string, password: string): Promise<Response> {
   return fetch(`${shelf!.url}/-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
     method: 'PUT',
@@ -170,6 +192,15 @@ describe('shelf import verdaccio, on what a real Verdaccio 6 stored', () => {
     const lines = readFileSync(htpasswd, 'utf8').trim().split('\n');
     expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['alice', 'bob']);
     for (const line of lines) expect(line.split(':')[1]).toMatch(/^\$2[aby]\$/);
+  });
+
+  it('refuses a storage folder that does not exist before it opens the data folder', async () => {
+    const missing = join(work, 'no-such-storage');
+    const result = await shelfImport([missing, '--htpasswd', htpasswd]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`shelf: there is no folder ${missing}; pass the folder Verdaccio's config.yaml names as storage\n`);
+    expect(result.stdout).toBe('');
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('refuses a damaged tarball and imports only what verifies, then a rerun finishes the rest', async () => {
@@ -295,5 +326,15 @@ describe('shelf import verdaccio, on what a real Verdaccio 6 stored', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^Nothing new: everything in this Verdaccio folder is already present in Shelf\./);
     expect(text.stdout).toMatch(/✗ packages '@corp\/\*' access: \$authenticated/);
+  });
+
+  it('refuses an --owner nobody has, and writes nothing', async () => {
+    const before = snapshot();
+    const result = await shelfImport([...fullImportArgs(), '--owner', 'nobody-here']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "shelf: there is no user 'nobody-here' in Shelf or in the htpasswd file; --owner names an existing account\n",
+    );
+    expect(snapshot()).toEqual(before);
   });
 });

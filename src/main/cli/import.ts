@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApp } from '../app';
 import { isShelfError } from '../errors';
-import { importVerdaccio, type ImportSummary } from '../services/import/verdaccio-import';
+import { importVerdaccio, readVerdaccioSource, type ImportSummary, type VerdaccioSource } from '../services/import/verdaccio-import';
 import { progressBar } from './progress';
 import { addSettingOptions, fail, type ParsedOptions } from './settings-options';
 
@@ -21,14 +21,23 @@ export function registerImport(program: Command): void {
   const readConfig = addSettingOptions(command, ['maxTarballBytes', 'maxUnpackedBytes']);
   command.action(async (storageDir: string, options: ParsedOptions) => {
     const config = readConfig(options);
+    let source: VerdaccioSource;
+    try {
+      // Read and checked before the data folder is opened: a wrong path leaves nothing behind.
+      source = readVerdaccioSource({
+        storageDir: resolve(storageDir),
+        htpasswdFile: typeof options.htpasswd === 'string' ? resolve(options.htpasswd) : undefined,
+        configFile: typeof options.config === 'string' ? resolve(options.config) : undefined,
+      });
+    } catch (error) {
+      if (isShelfError(error)) fail(error.message);
+      throw error;
+    }
     const app = createApp(config, { mode: 'browser' });
     const bar = progressBar(!options.json, { format: '{label} [{bar}] {value}/{total} versions' });
     let summary: ImportSummary;
     try {
-      summary = await importVerdaccio(app.services.packages.ctx, {
-        storageDir: resolve(storageDir),
-        htpasswdFile: typeof options.htpasswd === 'string' ? resolve(options.htpasswd) : undefined,
-        configFile: typeof options.config === 'string' ? resolve(options.config) : undefined,
+      summary = await importVerdaccio(app.services.packages.ctx, source, {
         owner: typeof options.owner === 'string' ? options.owner : undefined,
         dataDir: config.dataDir,
         onProgress: (done, total, label) => bar.update(done, total, label),

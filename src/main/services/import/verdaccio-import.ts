@@ -13,7 +13,7 @@ import { isLegacyHash, legacyHash } from '../auth/legacy-hashes';
 import type { User } from '../auth/principal';
 import type { PackageContext } from '../packages/context';
 import { importPackageFacts, importVersion } from '../packages/import-version';
-import { readHtpasswd } from './htpasswd';
+import { readHtpasswd, type HtpasswdEntry } from './htpasswd';
 import {
   describeWho,
   mapUpstreams,
@@ -23,20 +23,39 @@ import {
   type Upstream,
   type VerdaccioConfig,
 } from './verdaccio-config';
-import { listStoredPackages, tarballFileOf } from './verdaccio-storage';
+import { listStoredPackages, tarballFileOf, type StoredPackage } from './verdaccio-storage';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export interface VerdaccioImportOptions {
+export interface VerdaccioSourceOptions {
   storageDir: string;
   htpasswdFile?: string;
   configFile?: string;
+}
+
+/** What was read from the Verdaccio side, before anything is written. */
+export interface VerdaccioSource {
+  stored: StoredPackage[];
+  htpasswd: HtpasswdEntry[];
+  config?: VerdaccioConfig;
+}
+
+export interface VerdaccioImportOptions {
   /** One existing account to own every imported package, instead of the people config.yaml's rules name. */
   owner?: string;
   /** The data folder, whose config.json receives the settings that map (upstreams, local scopes). */
   dataDir: string;
   onProgress?: (done: number, total: number, label: string) => void;
+}
+
+/** Reads the storage folder, htpasswd file and config.yaml; a wrong path or an unreadable file is refused before the data folder is opened. */
+export function readVerdaccioSource(options: VerdaccioSourceOptions): VerdaccioSource {
+  return {
+    stored: listStoredPackages(options.storageDir),
+    htpasswd: options.htpasswdFile === undefined ? [] : readHtpasswd(options.htpasswdFile),
+    config: options.configFile === undefined ? undefined : readVerdaccioConfig(options.configFile),
+  };
 }
 
 export interface Counts {
@@ -82,12 +101,20 @@ function emptySummary(): ImportSummary {
 
 const messageOf = (error: unknown): string => (isShelfError(error) || error instanceof Error ? error.message : String(error));
 
-export async function importVerdaccio(ctx: PackageContext, options: VerdaccioImportOptions): Promise<ImportSummary> {
+export async function importVerdaccio(
+  ctx: PackageContext,
+  source: VerdaccioSource,
+  options: VerdaccioImportOptions,
+): Promise<ImportSummary> {
   const summary = emptySummary();
-  // Everything is read and checked before anything is written, so a wrong path costs nothing.
-  const stored = listStoredPackages(options.storageDir);
-  const htpasswd = options.htpasswdFile === undefined ? [] : readHtpasswd(options.htpasswdFile);
-  const config = options.configFile === undefined ? undefined : readVerdaccioConfig(options.configFile);
+  const { stored, htpasswd, config } = source;
+  if (
+    options.owner !== undefined &&
+    !findUserByName(ctx.db, options.owner) &&
+    !htpasswd.some((e) => e.kind && e.name.toLowerCase() === options.owner!.toLowerCase())
+  ) {
+    throw notFound(`there is no user '${options.owner}' in Shelf or in the htpasswd file; --owner names an existing account`);
+  }
 
   // ── Users ──
   const imported: User[] = [];
