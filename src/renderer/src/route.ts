@@ -14,7 +14,8 @@ export type Route =
   | { screen: 'settings' };
 
 export function parseRoute(hash: string): Route {
-  const [screen = '', ...rest] = hash.replace(/^#\/?/, '').split('/');
+  // A screen may keep its own state after '?' (the graph's source, focus and filters): not part of the route.
+  const [screen = '', ...rest] = hash.replace(/^#\/?/, '').split('?')[0]!.split('/');
   const arg = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
   switch (screen) {
     case 'search':
