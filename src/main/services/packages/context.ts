@@ -6,7 +6,7 @@ import type { TarballStore } from '../../storage/blobs/tarball-store';
 import type { Db } from '../../storage/db/connection';
 import { findPackage, getPackument, isMaintainer, updatePackage, type PackageRow, type PackumentRow, type Viewer } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
-import { renderPackument } from './packument';
+import { packumentRow, renderPackument } from './packument';
 
 export interface PackageContext {
   db: Db;
@@ -59,5 +59,7 @@ export function touchPackage(
 export function currentPackument(ctx: PackageContext, pkg: PackageRow): PackumentRow {
   const stored = getPackument(ctx.db, pkg.id);
   if (stored && stored.base_url === ctx.baseUrl()) return stored;
+  // Started read-only on a full disk: rendered for this address and served, not stored.
+  if (ctx.blobs.readOnly) return packumentRow(ctx.db, pkg, ctx.baseUrl());
   return renderPackument(ctx.db, pkg, ctx.baseUrl());
 }

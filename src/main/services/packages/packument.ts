@@ -160,20 +160,27 @@ function searchText(value: unknown): string {
   return '';
 }
 
-/** Re-renders and stores both packuments and the search document; called inside every write's transaction. */
-export function renderPackument(db: Db, pkg: PackageRow, baseUrl: string): PackumentRow {
-  const parts: PackumentParts = {
+/** Renders both packuments from the rows without storing them (a store that started read-only serves them so). */
+export function packumentRow(db: Db, pkg: PackageRow, baseUrl: string): PackumentRow {
+  return renderParts(packumentParts(db, pkg), baseUrl).row;
+}
+
+function packumentParts(db: Db, pkg: PackageRow): PackumentParts {
+  return {
     pkg,
     versions: listVersions(db, pkg.id),
     distTags: getDistTags(db, pkg.id),
     maintainers: listMaintainers(db, pkg.id),
     yanked: new Set(listYanked(db, pkg.id).map((y) => y.version)),
   };
+}
+
+function renderParts(parts: PackumentParts, baseUrl: string): { row: PackumentRow; full: Json } {
   const { full, abbreviated } = buildPackuments(parts, baseUrl);
   const fullJson = Buffer.from(JSON.stringify(full));
   const abbrevJson = Buffer.from(JSON.stringify(abbreviated));
   const row: PackumentRow = {
-    package_id: pkg.id,
+    package_id: parts.pkg.id,
     base_url: baseUrl,
     full_json: fullJson,
     full_gzip: gzipSync(fullJson),
@@ -182,6 +189,13 @@ export function renderPackument(db: Db, pkg: PackageRow, baseUrl: string): Packu
     abbrev_gzip: gzipSync(abbrevJson),
     abbrev_etag: etagOf(abbrevJson),
   };
+  return { row, full };
+}
+
+/** Re-renders and stores both packuments and the search document; called inside every write's transaction. */
+export function renderPackument(db: Db, pkg: PackageRow, baseUrl: string): PackumentRow {
+  const parts = packumentParts(db, pkg);
+  const { row, full } = renderParts(parts, baseUrl);
   putPackument(db, row);
   setListed(
     db,

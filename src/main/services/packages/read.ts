@@ -28,8 +28,10 @@ export function readPackument(ctx: PackageContext, principal: Principal | undefi
   // The hot path reads only the representation asked for; a document rendered for another base URL is rendered anew.
   let doc = getPackumentRendering(ctx.db, pkg.id, abbreviated);
   if (!doc || doc.base_url !== ctx.baseUrl()) {
-    currentPackument(ctx, pkg);
-    doc = getPackumentRendering(ctx.db, pkg.id, abbreviated)!;
+    const row = currentPackument(ctx, pkg);
+    doc = abbreviated
+      ? { base_url: row.base_url, json: row.abbrev_json, gzip: row.abbrev_gzip, etag: row.abbrev_etag }
+      : { base_url: row.base_url, json: row.full_json, gzip: row.full_gzip, etag: row.full_etag };
   }
   return { json: doc.json, gzip: doc.gzip, etag: doc.etag, lastModified: pkg.modified_at, isPublic: pkg.access === 'public' };
 }
