@@ -183,6 +183,10 @@ export class UpstreamClient {
       headers,
       path,
       async (response) => {
+        if (response.status >= 400) {
+          await response.body?.cancel().catch(() => undefined);
+          return { status: response.status, body: null };
+        }
         const bytes = await this.readCapped(
           response,
           this.options.maxDocumentBytes,
@@ -192,7 +196,11 @@ export class UpstreamClient {
               `the upstream ${this.host} answered ${path} with more than ${formatSize(this.options.maxDocumentBytes)}`,
             ),
         );
-        return { status: response.status, body: JSON.parse(bytes.toString('utf8')) as unknown };
+        try {
+          return { status: response.status, body: JSON.parse(bytes.toString('utf8')) as unknown };
+        } catch {
+          throw new ShelfError('upstream_failed', `the upstream ${this.host} answered ${path} with something that is not JSON`);
+        }
       },
       { method: 'POST', body },
     );
