@@ -22,9 +22,9 @@ export function sendApiError(reply: FastifyReply, status: number, code: string, 
 export function apiErrorHandler(maxTarballBytes: number, log: (message: string) => void, dataDir?: string) {
   return (raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
     // A full disk (or a read-only start on one) is a 507 saying where and how much room is needed, not a bare 500.
-    const full = dataDir === undefined ? undefined : storageError(raw, dataDir);
-    if (full) log(`${request.method} ${request.url}: ${full.message}`);
-    const error = full ?? raw;
+    const error = (dataDir === undefined ? undefined : storageError(raw, dataDir)) ?? raw;
+    // The operator needs to hear of it as much as the client.
+    if (isShelfError(error) && error.status === 507) log(`${request.method} ${request.url}: ${error.message}`);
     if (isShelfError(error)) return sendApiError(reply, error.status, error.code, error.message, error.retryAfter);
     const fastifyError = error as FastifyError;
     if (

@@ -32,6 +32,7 @@ export interface DiskSpaceOptions {
 
 export class DiskSpace {
   private current: DiskStatus;
+  private measuredAt = 0;
 
   constructor(private readonly options: DiskSpaceOptions) {
     this.current = this.measure();
@@ -39,9 +40,14 @@ export class DiskSpace {
     if (this.current.warning) options.warn(this.current.warning);
   }
 
-  /** The last measurement, from memory (for /health, which never waits on the disk). */
+  /** The last measurement, from memory. */
   status(): DiskStatus {
     return this.current;
+  }
+
+  /** A measurement at most `maxAgeMs` old: statfs is one cheap system call, so /health can afford it once a second. */
+  recent(maxAgeMs: number): DiskStatus {
+    return Date.now() - this.measuredAt > maxAgeMs ? this.check() : this.current;
   }
 
   /** Measures again; logs when free space falls under the threshold, and when it is back. */
@@ -59,6 +65,7 @@ export class DiskSpace {
   }
 
   private measure(): DiskStatus {
+    this.measuredAt = Date.now();
     const { dataDir, minFreeBytes, readOnly } = this.options;
     const free = (this.options.freeBytes ?? freeBytesAt)(dataDir);
     const low = free !== undefined && free < minFreeBytes;

@@ -102,8 +102,17 @@ export class Maintenance {
     }
   }
 
+  /** Free space for /health: measured again when the last measurement is over a second old; never throws. */
+  private safeDiskStatus(): DiskStatus {
+    try {
+      return this.disk.recent(1000);
+    } catch {
+      return this.disk.status();
+    }
+  }
+
   health(): MaintenanceHealth {
-    return { disk: this.disk.status(), collector: { lastRun: this.lastRun, lastError: this.lastError, running: this.running !== undefined } };
+    return { disk: this.safeDiskStatus(), collector: { lastRun: this.lastRun, lastError: this.lastError, running: this.running !== undefined } };
   }
 
   /** Stops the timers and waits for a collector run in progress (its database must stay open until it ends). */
