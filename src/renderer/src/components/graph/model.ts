@@ -1,0 +1,162 @@
+// What the graph screen draws, as pure functions (the screen, the export and the tests share them): the overview — every
+// package in columns by depth from the root, tall columns wrapped so the drawing has the surface's shape, and one edge
+// per package (the first parent) so a 1,500-node tree reads as a tree, not a hairball —, and the focus view: the paths
+// from the root to one node plus its dependents and dependencies to a chosen depth, laid out left to right.
+import type { GraphEdge, GraphNode, GraphResult } from '../../../../shared/contract';
+import { depthsFromRoot, pathGraph, pathsFromRoot, type PathGraph } from '../../../../shared/graph-paths';
+
+export const EDGE_TYPES = ['prod', 'dev', 'optional', 'peer', 'peerOptional', 'workspace'] as const;
+export type ColourBy = 'kind' | 'license' | 'duplicate' | 'size';
+
+export interface Placed {
+  id: string;
+  x: number;
+  y: number;
+}
+
+export interface Drawing {
+  nodes: Placed[];
+  /** Edges drawn, as [from, to] ids. */
+  edges: [string, string][];
+  /** Nodes whose subtree is collapsed, with how many packages it hides. */
+  hidden: Map<string, number>;
+}
+
+export interface Index {
+  byId: Map<string, GraphNode>;
+  g: PathGraph;
+  depth: Map<string, number>;
+}
+
+export function indexGraph(graph: GraphResult, types: ReadonlySet<string>): Index {
+  const g = pathGraph(graph.nodes, graph.edges, (t) => types.has(t));
+  return { byId: new Map(graph.nodes.map((n) => [n.id, n])), g, depth: depthsFromRoot(g) };
+}
+
+/** Spacing of the overview's grid: a column is wider than a row is tall, so labels fit when zoomed in. */
+const COLUMN = 10;
+const ROW = 1;
+
+/**
+ * The overview: breadth-first from the root (children of a collapsed node skipped), each depth a band of columns of
+ * `rows` nodes, `rows` chosen so the drawing's width/height is nearest `aspect` (the surface's own).
+ */
+export function overview(index: Index, collapsed: ReadonlySet<string>, aspect: number): Drawing {
+  const { g } = index;
+  const layers: string[][] = [];
+  const parent = new Map<string, string>();
+  const seen = new Set([g.rootId]);
+  const queue: [string, number][] = [[g.rootId, 0]];
+  const hidden = new Map<string, number>();
+  for (let i = 0; i < queue.length; i++) {
+    const [id, d] = queue[i]!;
+    (layers[d] ??= []).push(id);
+    const kids = g.children.get(id) ?? [];
+    if (collapsed.has(id)) {
+      hidden.set(id, kids.filter((k) => !seen.has(k)).length);
+      continue;
+    }
+    for (const k of kids) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      parent.set(k, id);
+      queue.push([k, d + 1]);
+    }
+  }
+  // Nodes no path from the root reaches (edge types filtered away): a last band, so nothing silently disappears.
+  const orphans = [...index.byId.keys()].filter((id) => !seen.has(id));
+  if (orphans.length) layers.push(orphans);
+  const tallest = Math.max(1, ...layers.map((l) => l.length));
+  let rows = tallest;
+  let best = Infinity;
+  for (let r = 1; r <= tallest; r = r < 8 ? r + 1 : Math.ceil(r * 1.1)) {
+    const columns = layers.reduce((sum, l) => sum + Math.ceil(l.length / r), 0);
+    // +1 column per band: the gap between bands.
+    const ratio = ((columns + layers.length) * COLUMN) / (r * ROW * 2.2);
+    const miss = Math.abs(Math.log(ratio / aspect));
+    if (miss < best) {
+      best = miss;
+      rows = r;
+    }
+  }
+  const nodes: Placed[] = [];
+  let column = 0;
+  for (const layer of layers) {
+    const bandRows = Math.min(rows, layer.length);
+    layer.forEach((id, i) => {
+      const c = column + Math.floor(i / rows);
+      // Sigma's y axis points up: negate, so the first row is at the top.
+      nodes.push({ id, x: c * COLUMN, y: -((i % rows) + (rows - bandRows) / 2) * ROW * 2.2 });
+    });
+    column += Math.ceil(layer.length / rows) + 1;
+  }
+  return { nodes, edges: [...parent].map(([child, p]) => [p, child]), hidden };
+}
+
+/** The focus view: root→node paths, then `depth` levels of dependents (left) and dependencies (right), in layers. */
+export function focusView(index: Index, focus: string, depth: number): { drawing: Drawing; paths: string[][] } {
+  const { g } = index;
+  const paths = pathsFromRoot(g, focus, 5, index.depth);
+  const layer = new Map<string, number>();
+  const d0 = paths[0] ? paths[0].length - 1 : 0;
+  for (const path of paths) path.forEach((id, i) => layer.set(id, i));
+  layer.set(focus, d0);
+  const walk = (from: Map<string, string[]>, sign: number) => {
+    let frontier = [focus];
+    for (let step = 1; step <= depth && frontier.length; step++) {
+      const next: string[] = [];
+      for (const id of frontier)
+        for (const n of from.get(id) ?? [])
+          if (!layer.has(n)) {
+            layer.set(n, d0 + sign * step);
+            next.push(n);
+          }
+      frontier = next;
+    }
+  };
+  walk(g.parents, -1);
+  walk(g.children, 1);
+  const byLayer = new Map<number, string[]>();
+  for (const [id, l] of layer) byLayer.set(l, [...(byLayer.get(l) ?? []), id]);
+  const nodes: Placed[] = [];
+  for (const [l, ids] of byLayer) {
+    ids.sort((a, b) => (index.byId.get(a)?.name ?? '').localeCompare(index.byId.get(b)?.name ?? ''));
+    ids.forEach((id, i) => nodes.push({ id, x: l * 12, y: -(i - (ids.length - 1) / 2) * 1.6 }));
+  }
+  const edges: [string, string][] = [];
+  for (const id of layer.keys()) for (const c of g.children.get(id) ?? []) if (layer.has(c) && c !== id) edges.push([id, c]);
+  return { drawing: { nodes, edges, hidden: new Map() }, paths };
+}
+
+/** Who depends on a node, by name@version, for the hover card and the side panel. */
+export function dependents(index: Index, id: string): GraphNode[] {
+  return (index.g.parents.get(id) ?? []).map((p) => index.byId.get(p)!).filter(Boolean);
+}
+
+export function label(n: GraphNode): string {
+  return n.version ? `${n.name}@${n.version}` : n.name;
+}
+
+export function formatSize(bytes: number | null): string {
+  if (bytes === null) return 'unknown';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Suggestions for Find: names starting with the query first, then containing it; at most `limit`. */
+export function suggest(nodes: GraphNode[], query: string, limit = 20): GraphNode[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return [];
+  const starts: GraphNode[] = [];
+  const contains: GraphNode[] = [];
+  for (const n of nodes) {
+    const name = n.name.toLowerCase();
+    if (name.startsWith(q)) starts.push(n);
+    else if (name.includes(q)) contains.push(n);
+  }
+  const byName = (a: GraphNode, b: GraphNode) => a.name.length - b.name.length || a.name.localeCompare(b.name) || a.id.length - b.id.length;
+  return [...starts.sort(byName), ...contains.sort(byName)].slice(0, limit);
+}
+
+export type Edge = GraphEdge;
