@@ -25,6 +25,11 @@ const schemas: Record<string, Schema> = {
     description:
       'Every refusal. error is a code: invalid_request, authentication_required, permission_denied, not_found, conflict, payload_too_large, rate_limit_exceeded or internal.',
   },
+  Ecosystem: {
+    enum: ['npm', 'synapse', 'vais'],
+    description:
+      "The archive format: npm's (package/package.json), Synapse's (synapse.json at the root) or Vais's (vais.toml at the root). Only npm packages are served through the npm protocol; the others answer it 406.",
+  },
   User: object({ id: int, username: str, email: nullable('string'), is_admin: bool }),
   Token: object({
     id: str,
@@ -47,6 +52,7 @@ const schemas: Record<string, Schema> = {
   }),
   PackageDetail: object({
     name: str,
+    ecosystem: ref('Ecosystem'),
     description: nullable('string'),
     author: nullable('string'),
     license: nullable('string'),
@@ -64,6 +70,7 @@ const schemas: Record<string, Schema> = {
   VersionDetail: object({
     name: str,
     version: str,
+    ecosystem: ref('Ecosystem'),
     description: nullable('string'),
     author: nullable('string'),
     license: nullable('string'),
@@ -117,6 +124,7 @@ const schemas: Record<string, Schema> = {
         categories: arrayOf({ type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,49}$' }),
         dependencies: { type: 'object', additionalProperties: str },
         readme: str,
+        checksum: { type: 'string', description: "the archive's sha256 in hex (as Vais's client sends it); refused when it disagrees" },
         tarball: { type: 'string', contentEncoding: 'base64', description: 'the gzipped tar archive (JSON bodies only)' },
       },
       ['name', 'version'],
@@ -500,7 +508,12 @@ const document = {
               type: 'object',
               properties: {
                 metadata: ref('PublishMetadata'),
-                tarball: { type: 'string', format: 'binary', description: "the archive; also accepted as 'archive' or 'package'" },
+                tarball: {
+                  type: 'string',
+                  format: 'binary',
+                  description:
+                    "the archive (npm's .tgz, or a gzipped tar with synapse.json or vais.toml at its root); also accepted as 'archive' or 'package', with or without a filename. The metadata part may be typed application/json, or replaced by plain name, version, … fields",
+                },
               },
               required: ['metadata', 'tarball'],
             },

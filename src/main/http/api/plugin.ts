@@ -8,7 +8,7 @@ import { apiErrorHandler, sendApiError } from './api-errors';
 import { registerDiscoveryRoutes } from './discovery-routes';
 import { openApiDocument } from './openapi';
 import { registerApiPackageRoutes } from './package-routes';
-import { registerPublishRoutes } from './publish-routes';
+import { isPartAFile, registerPublishRoutes } from './publish-routes';
 import { rateLimitHook } from './rate-limit';
 import { principalOf } from '../request-auth';
 
@@ -24,8 +24,9 @@ export function apiPlugin(deps: ApiPluginDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     const { config, services, now } = deps;
     await app.register(multipart, {
-      limits: { fileSize: config.limits.maxTarballBytes, files: 2, fields: 10, fieldSize: 1024 * 1024, parts: 12 },
+      limits: { fileSize: config.limits.maxTarballBytes, files: 2, fields: 20, fieldSize: 1024 * 1024, parts: 24 },
       throwFileSizeLimit: true,
+      isPartAFile,
     });
     app.setErrorHandler(apiErrorHandler(config.limits.maxTarballBytes, deps.log.error, config.dataDir));
     app.setNotFoundHandler((request, reply) =>

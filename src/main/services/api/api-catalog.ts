@@ -12,6 +12,7 @@ import {
   visibleTotals,
 } from '../../storage/db/api-queries';
 import { categoriesOf, listCategoryCounts } from '../../storage/db/categories';
+import { packageEcosystem, versionEcosystem } from '../../storage/db/ecosystems';
 import { findChecksum, putChecksum } from '../../storage/db/checksums';
 import {
   findVersion,
@@ -116,6 +117,8 @@ export class ApiCatalog {
     const versions = listVersions(this.db, pkg.id).sort((a, b) => semver.rcompare(a.version, b.version));
     return {
       name: pkg.name,
+      // npm, or the seed registry whose client the package is for (synapse, vais): only npm packages are served to npm.
+      ecosystem: packageEcosystem(this.db, pkg.id),
       description: text(manifest.description),
       author: personName(manifest.author),
       license: text(manifest.license),
@@ -155,6 +158,7 @@ export class ApiCatalog {
     return {
       name: pkg.name,
       version: row.version,
+      ecosystem: versionEcosystem(this.db, pkg.id, row.version) ?? 'npm',
       description: text(manifest.description),
       author: personName(manifest.author),
       license: text(manifest.license),

@@ -1,4 +1,8 @@
-// Publishing through the REST API: metadata plus an archive become one npm publish, so both doors see the same package.
+// Publishing through the REST API: metadata plus an archive become one publish through the same pipeline as npm's, so
+// both doors see the same package. The archive is npm's (package/package.json) or a seed registry's (synapse.json or
+// vais.toml at its root); the version records which, and only npm packages are served to npm (packer/ecosystems/).
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import semver from 'semver';
 import { badRequest, tooLarge } from '../../errors';
 import { setCategories } from '../../storage/db/categories';
@@ -7,9 +11,9 @@ import { requireScope, type Principal } from '../auth/principal';
 import type { PackageContext } from '../packages/context';
 import { assertValidVersion } from '../packages/names';
 import { formatBytes } from '../../../shared/format-bytes';
-import { checkInstallFields, INSTALL_FIELDS } from '../packages/install-fields';
+import { checkInstallFields, INSTALL_FIELDS, installView, packageFiles } from '../packages/install-fields';
 import { preflight, publishVersion } from '../packages/publish';
-import { inspectTarball } from '../packer/inspect-tarball';
+import { ALL_ECOSYSTEMS, inspectTarball, type TarballInspection } from '../packer/inspect-tarball';
 import { assertApiPackageName } from './api-names';
 import { readArchiveIdentities } from './archive-manifests';
 
@@ -66,6 +70,60 @@ function checkFields(metadata: Json): { keywords?: string[]; categories?: string
   return { keywords: stringList(metadata.keywords, 'keywords'), categories };
 }
 
+/** Vais's client sends the archive's sha256 beside it; one that disagrees means the upload or the metadata is wrong. */
+function checkChecksum(claimed: unknown, bytes: Buffer): void {
+  if (claimed === undefined || claimed === null) return;
+  const hex =
+    typeof claimed === 'string'
+      ? claimed
+          .trim()
+          .replace(/^sha256[:-]/i, '')
+          .toLowerCase()
+      : '';
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw badRequest("checksum must be the archive's sha256 in hex (64 characters), or left out");
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (hex !== actual) {
+    throw badRequest(
+      `checksum says the archive's sha256 is ${hex}, but the archive received has ${actual}; the upload was damaged or the metadata belongs to another archive, so publish again`,
+    );
+  }
+}
+
+const shown = (value: unknown): string => {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
+};
+
+/**
+ * A seed archive's own manifest (synapse.json, vais.toml) against the metadata sent beside it: name and version must
+ * agree, and so must anything an installer acts on that the metadata states (dependencies…), naming the field.
+ */
+function checkSeedManifest(metadata: Json, inspection: TarballInspection, name: string, version: string): void {
+  const file = inspection.manifestFile;
+  for (const [field, said] of [
+    ['name', name],
+    ['version', version],
+  ] as const) {
+    if (inspection.manifest[field] !== said) {
+      throw badRequest(
+        `${file} in the archive says ${field} is ${shown(inspection.manifest[field])}, but the metadata says ${shown(said)}; the ${field} must agree, so publish the archive built from the same ${file}`,
+      );
+    }
+  }
+  const claimed: Json = { ...inspection.manifest };
+  for (const field of INSTALL_FIELDS) if (metadata[field] !== undefined && metadata[field] !== null) claimed[field] = metadata[field];
+  const files = packageFiles(inspection);
+  const packed = installView(inspection.manifest, files);
+  const said = installView(claimed, files);
+  for (const field of INSTALL_FIELDS) {
+    if (!isDeepStrictEqual(said[field], packed[field])) {
+      throw badRequest(
+        `the metadata of ${name}@${version} says ${field} is ${shown(said[field])}, but ${file} in the archive says ${shown(packed[field])}; installers act on the archive, so send metadata that matches it`,
+      );
+    }
+  }
+}
+
 /** latest moves only forward, and never to a prerelease, unless the package has no latest yet. */
 function distTagsFor(ctx: PackageContext, name: string, version: string): Record<string, string> {
   const pkg = findPackage(ctx.db, name);
@@ -89,29 +147,34 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
   if (bytes.length > ctx.limits.maxTarballBytes)
     throw tooLarge(`the archive is ${formatBytes(bytes.length)}, over this registry's limit of ${formatBytes(ctx.limits.maxTarballBytes)}`);
 
-  // The archive's own package.json is the base of the stored manifest (it carries main, bin, engines…); the metadata describes it.
-  const inspection = await inspectTarball(bytes, ctx.limits);
-  const ecosystemManifests = await readArchiveIdentities(bytes);
-  for (const identity of [
-    { file: `${inspection.topFolder}/package.json`, name: inspection.manifest.name, version: inspection.manifest.version },
-    ...ecosystemManifests,
-  ]) {
-    if (identity.name !== name || identity.version !== version) {
-      throw badRequest(
-        `${identity.file} in the archive names ${String(identity.name)}@${String(identity.version)}, but the metadata says ${name}@${version}; they must agree`,
-      );
+  checkChecksum(metadata.checksum, bytes);
+
+  // The archive's own manifest is the base of the stored one (package.json carries main, bin, engines…); the metadata describes it.
+  const inspection = await inspectTarball(bytes, ctx.limits, { ecosystems: ALL_ECOSYSTEMS });
+  if (inspection.ecosystem === 'npm') {
+    const ecosystemManifests = await readArchiveIdentities(bytes);
+    for (const identity of [
+      { file: `${inspection.topFolder}/package.json`, name: inspection.manifest.name, version: inspection.manifest.version },
+      ...ecosystemManifests,
+    ]) {
+      if (identity.name !== name || identity.version !== version) {
+        throw badRequest(
+          `${identity.file} in the archive names ${String(identity.name)}@${String(identity.version)}, but the metadata says ${name}@${version}; they must agree`,
+        );
+      }
     }
+    // Install fields come from the archive's package.json alone; metadata that names one differently is refused (manifest confusion).
+    const claimed: Json = { ...inspection.manifest };
+    for (const field of INSTALL_FIELDS) if (metadata[field] !== undefined && metadata[field] !== null) claimed[field] = metadata[field];
+    checkInstallFields(claimed, inspection, `${name}@${version}`, 'metadata');
+  } else {
+    checkSeedManifest(metadata, inspection, name, version);
   }
-  // Install fields come from the archive's package.json alone; metadata that names one differently is refused (manifest confusion).
-  const claimed: Json = { ...inspection.manifest };
-  for (const field of INSTALL_FIELDS) if (metadata[field] !== undefined && metadata[field] !== null) claimed[field] = metadata[field];
-  checkInstallFields(claimed, inspection, `${name}@${version}`, 'metadata');
   const manifest: Json = { ...inspection.manifest };
   for (const field of DESCRIPTIVE_FIELDS) if (metadata[field] !== undefined && metadata[field] !== null) manifest[field] = metadata[field];
   if (categories) manifest.categories = categories;
-  // Which manifest the package came with: the resolver reads Cargo-style ranges only from vais.toml/synapse.json packages.
-  const ecosystem = ecosystemManifests.map((m) => m.file.split('/').pop()).find((f) => f === 'vais.toml' || f === 'synapse.json');
-  manifest._shelfSource = { api: 'v1', manifest: ecosystem ?? 'package.json' };
+  // Which manifest the version came with: the resolver reads Cargo-style ranges (cargo-ranges.ts) only from synapse.json/vais.toml.
+  manifest._shelfSource = { api: 'v1', manifest: inspection.ecosystem === 'npm' ? 'package.json' : inspection.manifestFile };
 
   const fileName = `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`;
   const body: Json = {
@@ -127,6 +190,7 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
   // Categories are written inside the publish's own transaction: the version and its metadata land together or not at all.
   const published = await publishVersion(ctx, caller, name, body, {
     manifestSource: 'metadata',
+    ecosystem: inspection.ecosystem,
     withinTransaction: (pkg, isLatest) => {
       if (categories && isLatest) setCategories(ctx.db, pkg.id, categories);
     },

@@ -15,7 +15,9 @@ import {
   type PackageRow,
 } from '../../storage/db/packages';
 import { putChecksum } from '../../storage/db/checksums';
+import { setVersionEcosystem, type Ecosystem } from '../../storage/db/ecosystems';
 import { requireScope, type Principal } from '../auth/principal';
+import { assertSameEcosystem } from '../packer/ecosystems/ecosystem-rules';
 import { inspectTarball } from '../packer/inspect-tarball';
 import { nextRev, touchPackage, type PackageContext } from './context';
 import { checkInstallFields, withInstallFields } from './install-fields';
@@ -39,6 +41,8 @@ export interface PublishOptions {
   withinTransaction?: (pkg: PackageRow, isLatest: boolean) => void;
   /** How a manifest-confusion refusal names the manifest the client sent (the REST API's is its metadata). */
   manifestSource?: string;
+  /** The archive's format: npm's unless the REST API publishes a seed registry's (synapse.json, vais.toml at the root). */
+  ecosystem?: Ecosystem;
 }
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -146,12 +150,14 @@ export async function publishVersion(
 
   // Cheap refusals first, so a doomed upload is not inflated and hashed.
   preflight(ctx, caller, urlName, version);
+  const ecosystem = options.ecosystem ?? 'npm';
+  assertSameEcosystem(ctx.db, urlName, ecosystem);
 
   const bytes = decodeAttachment(body, urlName, version, ctx.limits.maxTarballBytes);
   const dist = isObject(manifest.dist) ? manifest.dist : {};
   const { integrity, shasum } = checkDigests(bytes, dist, spec);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const inspection = await inspectTarball(bytes, ctx.limits);
+  const inspection = await inspectTarball(bytes, ctx.limits, { ecosystems: [ecosystem] });
   if (inspection.manifest.name !== urlName || inspection.manifest.version !== version) {
     throw badRequest(
       `the package.json inside the tarball is ${String(inspection.manifest.name)}@${String(inspection.manifest.version)}, but the publish says ${spec}; pack the tarball again`,
@@ -175,6 +181,7 @@ export async function publishVersion(
   ctx.db.transaction(() => {
     // Checked again inside the transaction: another publish may have landed while this one was being inspected.
     preflight(ctx, caller, urlName, version);
+    assertSameEcosystem(ctx.db, urlName, ecosystem);
     let pkg: PackageRow | undefined = findPackage(ctx.db, urlName);
     if (!pkg) {
       created = true;
@@ -200,6 +207,7 @@ export async function publishVersion(
       published_at: now,
       published_by: caller.user.id,
     });
+    if (ecosystem !== 'npm') setVersionEcosystem(ctx.db, pkg.id, version, ecosystem);
     const tags = { ...distTags } as Record<string, string>;
     if (!getDistTags(ctx.db, pkg.id).latest && !tags.latest) tags.latest = version;
     for (const [tag, target] of Object.entries(tags)) setDistTag(ctx.db, pkg.id, tag, target);

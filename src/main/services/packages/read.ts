@@ -11,6 +11,7 @@ import {
   listVisiblePackages,
 } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
+import { assertNpmPackage } from '../packer/ecosystems/ecosystem-rules';
 import { currentPackument, readablePackage, viewerOf, type PackageContext } from './context';
 import { versionManifest, versionOfTarball } from './packument';
 
@@ -25,6 +26,7 @@ export interface StoredDocument {
 
 export function readPackument(ctx: PackageContext, principal: Principal | undefined, name: string, abbreviated: boolean): StoredDocument {
   const pkg = readablePackage(ctx, name, principal);
+  assertNpmPackage(ctx.db, pkg, ctx.baseUrl());
   // The hot path reads only the representation asked for; a document rendered for another base URL is rendered anew.
   let doc = getPackumentRendering(ctx.db, pkg.id, abbreviated);
   if (!doc || doc.base_url !== ctx.baseUrl()) {
@@ -47,6 +49,7 @@ export function readVersion(
   const version = getDistTags(ctx.db, pkg.id)[versionOrTag] ?? versionOrTag;
   const row = findVersion(ctx.db, pkg.id, version);
   if (!row) throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
+  assertNpmPackage(ctx.db, pkg, ctx.baseUrl(), row.version);
   return versionManifest(pkg, row, ctx.baseUrl());
 }
 
@@ -60,6 +63,7 @@ export async function openTarball(
   const version = versionOfTarball(name, fileName);
   const row = version === undefined ? undefined : findVersion(ctx.db, pkg.id, version);
   if (!row) throw notFound(`${name} has no tarball '${fileName}'`);
+  assertNpmPackage(ctx.db, pkg, ctx.baseUrl(), row.version);
   const size = ctx.blobs.sizeOf(row.integrity);
   if (size === undefined)
     throw notFound(`the tarball of ${name}@${row.version} is missing from the store; publish it again under a new version`);

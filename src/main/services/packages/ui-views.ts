@@ -7,7 +7,7 @@ import { countVisibleDependents } from '../../storage/db/api-queries';
 import { findVersion, getDistTags, isMaintainer, listMaintainers, listVersions } from '../../storage/db/packages';
 import { listYanked } from '../../storage/db/yanks';
 import type { Principal } from '../auth/principal';
-import { inspectTarball } from '../packer/inspect-tarball';
+import { ALL_ECOSYSTEMS, inspectTarball } from '../packer/inspect-tarball';
 import { readablePackage, viewerOf, type PackageContext } from './context';
 import type { DownloadStats } from './downloads';
 import { currentPackument } from './context';
@@ -64,7 +64,8 @@ export async function tarballListing(ctx: PackageContext, principal: Principal |
   if (!row) throw notFound(`${name} has no version ${version}`);
   if (ctx.blobs.sizeOf(row.integrity) === undefined) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
   const bytes = await readFile(ctx.blobs.pathFor(row.integrity));
-  const inspection = await inspectTarball(bytes, ctx.limits);
+  // Whatever format the version was accepted in when it was published (seed archives keep their files at the root).
+  const inspection = await inspectTarball(bytes, ctx.limits, { ecosystems: ALL_ECOSYSTEMS });
   return {
     name,
     version,

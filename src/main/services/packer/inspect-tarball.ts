@@ -1,28 +1,43 @@
-// Owns checking an uploaded npm package tarball (size, gzip, tar structure, entry paths and types, package.json) before it is stored.
+// Owns checking an uploaded package archive (size, gzip, tar structure, entry paths and types, its manifest) before it is
+// stored: npm tarballs (package/package.json), and for the REST API also the seed registries' formats, whose manifest
+// (synapse.json, vais.toml) sits at the archive root beside the sources (ecosystems/seed-manifests.ts).
 import { posix } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { formatBytes } from '../../../shared/format-bytes';
 import type { Limits } from '../../config/config';
 import { badRequest, type ShelfError, tooLarge } from '../../errors';
+import { readSeedManifest, SEED_MANIFESTS, type Ecosystem, type SeedEcosystem } from './ecosystems/seed-manifests';
 
 export interface TarballFile {
-  /** Path inside the package, with the top-level folder stripped (as npm installs it). */
+  /** Path inside the package: for npm with the top-level folder stripped (as npm installs it), for a seed archive as it is. */
   path: string;
   size: number;
   mode: number;
 }
 
 export interface TarballInspection {
-  /** The parsed package.json. */
+  /** The parsed package.json, or a seed manifest read as one (name, version, dependencies, descriptive fields). */
   manifest: Record<string, unknown>;
-  /** First path component of the package.json used, usually 'package'. */
+  /** First path component of the package.json used, usually 'package'; '' for a seed archive (its root is the package). */
   topFolder: string;
+  /** Which format the archive is: npm's, or a seed registry's. */
+  ecosystem: Ecosystem;
+  /** The manifest read, as a path in the archive: 'package/package.json', 'synapse.json' or 'vais.toml'. */
+  manifestFile: string;
   /** Regular files only. */
   files: TarballFile[];
   /** Sum of the regular files' sizes. */
   unpackedSize: number;
 }
+
+export interface InspectOptions {
+  /** The formats accepted; npm's alone unless said otherwise (only the REST API's publish takes the seed formats). */
+  ecosystems?: readonly Ecosystem[];
+}
+
+/** Every format Shelf stores: for reading back an archive that was accepted when it was published. */
+export const ALL_ECOSYSTEMS: readonly Ecosystem[] = ['npm', 'synapse', 'vais'];
 
 const BLOCK = 512;
 const REPACK = 'pack it again with `npm pack`';
@@ -34,7 +49,7 @@ const TYPE_NAMES: Record<string, string> = {
   FIFO: 'a FIFO (named pipe)',
 };
 
-export async function inspectTarball(bytes: Buffer, limits: Limits): Promise<TarballInspection> {
+export async function inspectTarball(bytes: Buffer, limits: Limits, options: InspectOptions = {}): Promise<TarballInspection> {
   // Cheap refusals first, so nothing is inflated for a doomed upload.
   if (bytes.length > limits.maxTarballBytes) {
     throw tooLarge(
@@ -46,7 +61,8 @@ export async function inspectTarball(bytes: Buffer, limits: Limits): Promise<Tar
       'tarball is not gzip-compressed (it does not start with the gzip bytes 1f 8b); upload the .tgz file that `npm pack` produces',
     );
   }
-  return new Promise((resolve, reject) => new Inspector(limits, resolve, reject).run(bytes));
+  const ecosystems = new Set<Ecosystem>(options.ecosystems ?? ['npm']);
+  return new Promise((resolve, reject) => new Inspector(limits, ecosystems, resolve, reject).run(bytes));
 }
 
 /** One inspection: streams the gunzipped bytes into tar's parser and judges each entry as it is announced. */
@@ -71,9 +87,15 @@ class Inspector {
   private readonly files: TarballFile[] = [];
   /** package.json bodies by top-level folder, in order of first appearance; a later duplicate wins, as on unpack. */
   private readonly manifests = new Map<string, Buffer>();
+  /** Seed archives: every regular file with its whole path, and the manifests found at the root. */
+  private readonly rootFiles: TarballFile[] = [];
+  private readonly seedManifests = new Map<SeedEcosystem, Buffer>();
+  /** Links, judged against their top-level folder once the archive turns out to be npm's (seed archives: the root). */
+  private readonly links: { path: string; type: string; target: string }[] = [];
 
   constructor(
     private readonly limits: Limits,
+    private readonly ecosystems: ReadonlySet<Ecosystem>,
     private readonly resolve: (inspection: TarballInspection) => void,
     private readonly reject: (error: unknown) => void,
   ) {}
@@ -165,8 +187,23 @@ class Inspector {
     const parts = entry.path.split('/');
     const top = parts[0] ?? '';
     if (LINK_TYPES.has(entry.type)) {
-      checkLink(entry, top);
+      if (this.ecosystems.size === 1 && this.ecosystems.has('npm')) {
+        checkLink(entry.path, entry.type, entry.linkpath ?? '', top);
+      } else {
+        // Where the package root is is known only at the end; a link may never leave the archive, whatever it is.
+        checkLink(entry.path, entry.type, entry.linkpath ?? '', undefined);
+        this.links.push({ path: entry.path, type: entry.type, target: entry.linkpath ?? '' });
+      }
     } else if (REGULAR_TYPES.has(entry.type)) {
+      if (this.ecosystems.size > 1 || !this.ecosystems.has('npm')) {
+        const whole = entry.path.replace(/^(?:\.\/)+/, '');
+        this.rootFiles.push({ path: whole, size: entry.size, mode: entry.mode ?? 0 });
+        const seed = (Object.keys(SEED_MANIFESTS) as SeedEcosystem[]).find((e) => this.ecosystems.has(e) && SEED_MANIFESTS[e] === whole);
+        if (seed) {
+          this.collectBody(entry, (body) => this.seedManifests.set(seed, body));
+          return;
+        }
+      }
       // Entries at the root have no folder for npm to strip, so npm drops them on install; so do we.
       if (parts.length > 1) {
         this.files.push({ path: parts.slice(1).join('/'), size: entry.size, mode: entry.mode ?? 0 });
@@ -211,19 +248,36 @@ class Inspector {
   }
 
   private collectManifest(entry: ReadEntry, top: string): void {
+    this.collectBody(entry, (body) => this.manifests.set(top, body));
+  }
+
+  private collectBody(entry: ReadEntry, done: (body: Buffer) => void): void {
     const chunks: Buffer[] = [];
     entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-    entry.on('end', () => this.manifests.set(top, Buffer.concat(chunks)));
+    entry.on('end', () => done(Buffer.concat(chunks)));
   }
 
   private result(): TarballInspection {
     const topFolder = this.manifests.has('package') ? 'package' : this.manifests.keys().next().value;
     const body = topFolder === undefined ? undefined : this.manifests.get(topFolder);
-    if (topFolder === undefined || body === undefined) {
+    if ((topFolder === undefined || body === undefined || !this.ecosystems.has('npm')) && this.seedManifests.size > 0) {
+      return this.seedResult();
+    }
+    if (topFolder === undefined || body === undefined || !this.ecosystems.has('npm')) {
+      if (this.ecosystems.size > 1 || !this.ecosystems.has('npm')) {
+        const seeds = [...this.ecosystems].filter((e): e is SeedEcosystem => e !== 'npm');
+        throw badRequest(
+          `the archive holds no manifest Shelf knows: ${[
+            ...(this.ecosystems.has('npm') ? ['an npm package has package/package.json'] : []),
+            ...seeds.map((e) => `a ${e === 'synapse' ? 'Synapse' : 'Vais'} package has ${SEED_MANIFESTS[e]} at the archive root`),
+          ].join(', ')}; build the archive with your package tool and upload what it makes`,
+        );
+      }
       throw badRequest(
         'tarball has no package.json in its top-level folder (npm expects package/package.json, a regular file); run `npm pack` in the folder that holds package.json and upload what it makes',
       );
     }
+    for (const link of this.links) checkLink(link.path, link.type, link.target, link.path.split('/')[0] ?? '');
     const where = `${topFolder}/package.json`;
     let manifest: unknown;
     try {
@@ -238,7 +292,27 @@ class Inspector {
       );
     }
     const unpackedSize = this.files.reduce((sum, file) => sum + file.size, 0);
-    return { manifest: manifest as Record<string, unknown>, topFolder, files: this.files, unpackedSize };
+    return {
+      manifest: manifest as Record<string, unknown>,
+      topFolder,
+      files: this.files,
+      unpackedSize,
+      ecosystem: 'npm',
+      manifestFile: where,
+    };
+  }
+
+  /** A seed archive: its root is the package, every file is kept with its whole path, links already kept inside it. */
+  private seedResult(): TarballInspection {
+    if (this.seedManifests.size > 1) {
+      throw badRequest(
+        `the archive has both ${[...this.seedManifests.keys()].map((e) => SEED_MANIFESTS[e]).join(' and ')} at its root, so which package it is cannot be told; keep the one of your package tool and build the archive again`,
+      );
+    }
+    const [ecosystem, body] = [...this.seedManifests.entries()][0]!;
+    const manifest = readSeedManifest(ecosystem, body);
+    const unpackedSize = this.rootFiles.reduce((sum, file) => sum + file.size, 0);
+    return { manifest, topFolder: '', files: this.rootFiles, unpackedSize, ecosystem, manifestFile: SEED_MANIFESTS[ecosystem] };
   }
 
   /** Runs a step whose refusals are thrown, turning them into the inspection's one rejection. */
@@ -297,20 +371,23 @@ function checkPath(path: string): void {
   }
 }
 
-/** Links may point anywhere inside the entry's own top-level folder, and nowhere else. */
-function checkLink(entry: ReadEntry, top: string): void {
-  const kind = entry.type === 'Link' ? 'hard link' : 'symbolic link';
-  const target = entry.linkpath ?? '';
-  const problem = `tarball entry ${JSON.stringify(entry.path)} is a ${kind} to ${JSON.stringify(target)}`;
+/** Links may point anywhere inside the entry's own top-level folder (or, with no folder given, the archive), and nowhere else. */
+function checkLink(path: string, type: string, target: string, top: string | undefined): void {
+  const kind = type === 'Link' ? 'hard link' : 'symbolic link';
+  const problem = `tarball entry ${JSON.stringify(path)} is a ${kind} to ${JSON.stringify(target)}`;
   if (target.includes('\0')) throw badRequest(`${problem}, a name with a NUL byte; ${REPACK}`);
   if (isAbsolute(target)) throw badRequest(`${problem}, an absolute path; make the link relative and inside the package, or leave it out`);
   const slashed = (p: string): string => p.replaceAll('\\', '/');
   // A hard link's target is a path in the archive; a symbolic link's is relative to the link's own folder.
   const resolved =
-    entry.type === 'Link'
-      ? posix.normalize(slashed(target))
-      : posix.normalize(posix.join(posix.dirname(slashed(entry.path)), slashed(target)));
-  const inside = entry.type === 'Link' ? resolved.startsWith(`${top}/`) : resolved === top || resolved.startsWith(`${top}/`);
+    type === 'Link' ? posix.normalize(slashed(target)) : posix.normalize(posix.join(posix.dirname(slashed(path)), slashed(target)));
+  if (top === undefined) {
+    if (resolved === '..' || resolved.startsWith('../')) {
+      throw badRequest(`${problem}, which points outside the archive; make the link point inside the package, or leave it out`);
+    }
+    return;
+  }
+  const inside = type === 'Link' ? resolved.startsWith(`${top}/`) : resolved === top || resolved.startsWith(`${top}/`);
   if (!inside) {
     throw badRequest(
       `${problem}, which points outside the package folder "${top}"; make the link point inside the package, or leave it out`,
