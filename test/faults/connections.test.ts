@@ -115,7 +115,7 @@ describe('slow bodies', () => {
     await shelf?.stop();
   });
 
-  it('a body that stops, and one that trickles a byte at a time, lose their connections; other clients are served meanwhile', async () => {
+  it('a body that stops, one that trickles, and headers that trickle lose their connections; others are served meanwhile', async () => {
     const port = portOf(shelf.url);
     const head =
       'PUT /-/user/org.couchdb.user:slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n';
@@ -135,8 +135,21 @@ describe('slow bodies', () => {
         resolve({ closedByServer: true, sent });
       });
     });
+    // Headers a byte every two seconds: answered 408 once the 15 s headers limit has passed (Node looks every 30 s).
+    const slowHeaders = new Promise<{ text: string }>((resolve) => {
+      let text = '';
+      const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /-/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '));
+      const timer = setInterval(() => !socket.destroyed && socket.write('a', () => undefined), 2000);
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve({ text });
+      });
+    });
     expect(await ping(port)).toBe(200);
-    const [stalledResult, trickleResult] = await Promise.all([stalled, trickle]);
+    const [stalledResult, trickleResult, slowHeadersResult] = await Promise.all([stalled, trickle, slowHeaders]);
+    expect(slowHeadersResult.text).toMatch(/^HTTP\/1\.1 408 /);
     expect(stalledResult.closedByServer).toBe(true);
     expect(stalledResult.text).toBe('');
     expect(trickleResult.closedByServer).toBe(true);
