@@ -88,7 +88,13 @@ describe('download counts under a failing database', () => {
     const packageId = (db.prepare("SELECT id FROM packages WHERE name = 'counted'").get() as { id: number }).id;
     const warnings: string[] = [];
     const stats = new DownloadStats(
-      { db, blobs, limits: { maxTarballBytes: 1, maxUnpackedBytes: 1, maxTarballEntries: 1 }, now: () => new Date(), baseUrl: () => 'http://x/' },
+      {
+        db,
+        blobs,
+        limits: { maxTarballBytes: 1, maxUnpackedBytes: 1, maxTarballEntries: 1 },
+        now: () => new Date(),
+        baseUrl: () => 'http://x/',
+      },
       db,
       (message) => warnings.push(message),
     );

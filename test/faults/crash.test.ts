@@ -159,9 +159,12 @@ describe('crash test', () => {
         expect(ssri.checkData(bytes, manifest.dist.integrity), `${name}@${version}`).toBeTruthy();
         served++;
       }
-      for (const [t, version] of Object.entries<string>(doc.body['dist-tags'])) expect(doc.body.versions[version], `${name} ${t}`).toBeDefined();
+      for (const [t, version] of Object.entries<string>(doc.body['dist-tags']))
+        expect(doc.body.versions[version], `${name} ${t}`).toBeDefined();
     }
-    expect(served).toBeGreaterThanOrEqual([...acked.publishes.keys()].filter((k) => !acked.unpublished.has(k.slice(0, k.lastIndexOf('@')))).length - unpublishInDoubt.size);
+    expect(served).toBeGreaterThanOrEqual(
+      [...acked.publishes.keys()].filter((k) => !acked.unpublished.has(k.slice(0, k.lastIndexOf('@')))).length - unpublishInDoubt.size,
+    );
     // The last acknowledged dist-tag holds, unless a later change was sent and its answer lost in the kill.
     if (tag.acked) {
       const tags = (await call(base, 'GET', '/-/package/crash-w0/dist-tags')).body;

@@ -75,7 +75,7 @@ describe('shelf fsck', () => {
     try {
       // A packument stored before a change of its rows (the description of the healthy package differs now).
       const healthyId = (db.prepare("SELECT id FROM packages WHERE name = 'healthy'").get() as { id: number }).id;
-      db.prepare("UPDATE packuments SET full_json = CAST('{\"stale\":true}' AS BLOB) WHERE package_id = ?").run(healthyId);
+      db.prepare('UPDATE packuments SET full_json = CAST(\'{"stale":true}\' AS BLOB) WHERE package_id = ?').run(healthyId);
       // latest names a version whose row is gone; beta names one that never existed.
       const taggedId = (db.prepare("SELECT id FROM packages WHERE name = 'tagged'").get() as { id: number }).id;
       db.prepare("DELETE FROM versions WHERE package_id = ? AND version = '2.0.0'").run(taggedId);
@@ -92,7 +92,13 @@ describe('shelf fsck', () => {
     expect(report.orphans.map((o: any) => o.integrity)).toEqual([integrityOf(orphan)]);
     expect(report.tempFiles).toEqual([{ path: temp, size: 14, repaired: false }]);
     expect(report.missing).toEqual([
-      expect.objectContaining({ kind: 'published', name: 'lost', version: '1.0.0', repaired: false, action: expect.stringMatching(/restore/) }),
+      expect.objectContaining({
+        kind: 'published',
+        name: 'lost',
+        version: '1.0.0',
+        repaired: false,
+        action: expect.stringMatching(/restore/),
+      }),
     ]);
     expect(report.corrupt).toEqual([
       expect.objectContaining({ integrity: integrityOf(tarballs.rotten), references: ['rotten@1.0.0'], repaired: false }),

@@ -113,7 +113,7 @@ describe.skipIf(skipReason !== undefined)('a full disk', () => {
     expect(health.body.disk.freeBytes).toBeLessThan(6 * 1024 * 1024);
     expect(health.body.disk.warning).toMatch(/disk space is low: .* free for .*, under the 6 MB threshold \(--min-free-space\)/);
     // Logged too: the warning, and the refused write with its message.
-    expect(shelf.output()).toMatch(/warn  disk space is low/);
+    expect(shelf.output()).toMatch(/warn {2}disk space is low/);
     expect(shelf.output()).toContain(refusal!.error);
 
     // Stopped, the disk filled to the last byte, restarted: read-only.

@@ -45,7 +45,10 @@ export async function signUp(base: string, name: string): Promise<string> {
 
 /** A real tarball built in memory; `payload` makes its bytes (and so its blob) unique, or large. */
 export function tarballOf(name: string, version: string, payload: string | Buffer = ''): Buffer {
-  return rawTarball([manifestEntry(name, version), { path: 'package/index.js', body: payload || `module.exports = '${name}@${version}';\n` }]);
+  return rawTarball([
+    manifestEntry(name, version),
+    { path: 'package/index.js', body: payload || `module.exports = '${name}@${version}';\n` },
+  ]);
 }
 
 export const integrityOf = (bytes: Buffer): string => ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();

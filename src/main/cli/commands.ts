@@ -91,7 +91,9 @@ export const COMMANDS: readonly CommandDescriptor[] = [
   },
   {
     names: ['fsck'],
-    help: [['fsck [options]', 'check the data folder for orphaned, missing or corrupt tarballs and out-of-step packuments; --repair fixes them']],
+    help: [
+      ['fsck [options]', 'check the data folder for orphaned, missing or corrupt tarballs and out-of-step packuments; --repair fixes them'],
+    ],
     load: async () => (await import('./fsck')).registerFsck,
   },
   {

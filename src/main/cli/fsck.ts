@@ -16,7 +16,10 @@ export function registerFsck(program: Command): void {
   const command = program
     .command('fsck')
     .description('check the data folder for orphaned, missing or corrupt tarballs and out-of-step packuments; --repair fixes them')
-    .option('--repair', 'fix what can be fixed: delete orphans and dead temp files, quarantine corrupt blobs, re-render packuments, drop dangling dist-tags')
+    .option(
+      '--repair',
+      'fix what can be fixed: delete orphans and dead temp files, quarantine corrupt blobs, re-render packuments, drop dangling dist-tags',
+    )
     .option('--json', 'print the full report as JSON');
   const readConfig = addSettingOptions(command, ['gcGrace']);
   command.addHelpText(
@@ -71,7 +74,11 @@ function describe(report: FsckReport): string {
   };
   section(report.orphans, 'orphaned blobs (no row points at them)', (o) => `${o.path} (${formatBytes(o.size)})`);
   section(report.tempFiles, 'temp files of interrupted writes', (t) => `${t.path} (${formatBytes(t.size)})`);
-  section(report.missing, 'rows whose tarball is missing', (m) => `${m.name}@${m.version}${m.kind === 'cached' ? ' (cached)' : ''}${m.action ? `: ${m.action}` : ''}`);
+  section(
+    report.missing,
+    'rows whose tarball is missing',
+    (m) => `${m.name}@${m.version}${m.kind === 'cached' ? ' (cached)' : ''}${m.action ? `: ${m.action}` : ''}`,
+  );
   section(report.corrupt, 'blobs whose bytes do not match their sha512', (c) => `${c.path} (${c.references.join(', ')})`);
   section(report.stalePackuments, 'packuments out of step with their rows', (p) => p.name);
   section(report.danglingTags, 'dist-tags naming a missing version', (t) => `${t.name} ${t.tag} → ${t.version}`);
@@ -81,6 +88,9 @@ function describe(report: FsckReport): string {
   }
   if (report.problems === 0) lines.push('clean: no problems found');
   else if (report.clean) lines.push(`clean: ${report.problems} problem(s) found, all repaired`);
-  else lines.push(`${report.remaining} of ${report.problems} problem(s) remain${report.repair ? '' : '; run `shelf fsck --repair` to fix what can be fixed'}`);
+  else
+    lines.push(
+      `${report.remaining} of ${report.problems} problem(s) remain${report.repair ? '' : '; run `shelf fsck --repair` to fix what can be fixed'}`,
+    );
   return lines.join('\n');
 }

@@ -84,7 +84,9 @@ export class Maintenance {
         (error: unknown) => {
           // Dropped for this turn; the next interval tries again from scratch (the collector keeps no state between runs).
           this.lastError = (error as Error)?.message ?? String(error);
-          this.options.log.error(`collector: run failed, will retry in ${GC_INTERVAL_MS / 60_000} min: ${(error as Error)?.stack ?? String(error)}`);
+          this.options.log.error(
+            `collector: run failed, will retry in ${GC_INTERVAL_MS / 60_000} min: ${(error as Error)?.stack ?? String(error)}`,
+          );
           return undefined;
         },
       )
@@ -112,7 +114,10 @@ export class Maintenance {
   }
 
   health(): MaintenanceHealth {
-    return { disk: this.safeDiskStatus(), collector: { lastRun: this.lastRun, lastError: this.lastError, running: this.running !== undefined } };
+    return {
+      disk: this.safeDiskStatus(),
+      collector: { lastRun: this.lastRun, lastError: this.lastError, running: this.running !== undefined },
+    };
   }
 
   /** Stops the timers and waits for a collector run in progress (its database must stay open until it ends). */
