@@ -18,7 +18,14 @@ export function registerMirror(program: Command): void {
     .option('--versions <which>', 'with --package: all, latest or a semver range', 'latest')
     .option('--concurrency <n>', 'parallel downloads', '8')
     .option('--json', 'print the summary as JSON');
-  const readConfig = addSettingOptions(mirror, ['upstreams', 'upstreamTimeout', 'cacheCap', 'localScopes']);
+  const readConfig = addSettingOptions(mirror, [
+    'upstreams',
+    'upstreamTimeout',
+    'upstreamMaxDocument',
+    'upstreamMaxTarball',
+    'cacheCap',
+    'localScopes',
+  ]);
   mirror.action(async (path: string | undefined, options: ParsedOptions) => {
     if (!path && !options.package) fail('name a folder or lockfile to mirror, or use --package NAME');
     const concurrency = Number(options.concurrency);
