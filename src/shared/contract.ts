@@ -222,6 +222,32 @@ export const contract = {
       next: z.string(),
     }),
   ),
+  /**
+   * Admin only, desktop app only: `shelf import verdaccio` on paths of this machine (idempotent, so safe to run again).
+   * Browser mode refuses with the command to run on the server instead.
+   */
+  'import.verdaccio': call(
+    z
+      .object({
+        storageDir: folderPath,
+        htpasswd: folderPath.optional(),
+        config: folderPath.optional(),
+        owner: z.string().min(1).max(64).optional(),
+      })
+      .strict(),
+    z.object({
+      packages: z.object({ imported: z.number(), updated: z.number(), alreadyPresent: z.number(), failed: z.number() }),
+      versions: z.object({ imported: z.number(), alreadyPresent: z.number(), failed: z.number() }),
+      distTags: z.object({ set: z.number(), alreadyPresent: z.number(), skipped: z.number() }),
+      readmes: z.object({ set: z.number(), alreadyPresent: z.number() }),
+      users: z.object({ imported: z.number(), alreadyPresent: z.number(), failed: z.number(), skipped: z.number() }),
+      usersOnImportedHash: z.number(),
+      settings: z.object({ applied: z.array(z.string()), alreadyPresent: z.array(z.string()), conflicting: z.array(z.string()) }),
+      mapped: z.array(z.string()),
+      notMapped: z.array(z.string()),
+      problems: z.array(z.object({ item: z.string(), message: z.string() })),
+    }),
+  ),
 } as const;
 
 /** Browser mode: where a backup made by `backup.create` is downloaded from (signed-in admins only). */
