@@ -1,9 +1,11 @@
-// Settings: theme (light, dark, system), the server's address, port and data folder, and backup and restore (admins).
+// Settings: theme (light, dark, system), the server's address, port and data folder, backup and restore, and the
+// Verdaccio import (admins).
 import { useEffect, useId, useState } from 'react';
 import { ErrorState, Loading, formatBytes } from '../components/States';
 import { downloadHref, useBackupStore } from '../stores/backup';
 import { useSessionStore } from '../stores/session';
 import { useSettingsStore, type Theme } from '../stores/settings';
+import { VerdaccioImportPanel } from './VerdaccioImport';
 
 export function Settings() {
   const s = useSettingsStore();
@@ -58,6 +60,7 @@ export function Settings() {
         )}
       </section>
       {s.settings && <BackupPanel mode={s.settings.mode} dataDir={s.settings.dataDir} />}
+      {s.settings && <VerdaccioImportPanel mode={s.settings.mode} dataDir={s.settings.dataDir} />}
     </section>
   );
 }
