@@ -25,6 +25,16 @@ export const RegistryStatus = z.object({
   signup: z.enum(['open', 'closed']),
   dataDir: z.string(),
   startedAt: z.string(),
+  /** Free space on the data folder's disk; `warning` is set below --min-free-space or when Shelf started read-only. */
+  disk: z
+    .object({
+      freeBytes: z.number().nullable(),
+      minFreeBytes: z.number(),
+      low: z.boolean(),
+      readOnly: z.boolean(),
+      warning: z.string().nullable(),
+    })
+    .optional(),
 });
 export type RegistryStatus = z.infer<typeof RegistryStatus>;
 

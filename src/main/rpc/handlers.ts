@@ -5,6 +5,7 @@ import ssri from 'ssri';
 import type { Config } from '../config/config';
 import { badRequest, forbidden, unauthorized } from '../errors';
 import type { Services } from '../services';
+import type { RegistryStatus } from '../../shared/schemas';
 import type { Principal, User } from '../services/auth/principal';
 import { formatBytes } from '../../shared/format-bytes';
 import { projectPackages } from '../services/mirror/project-packages';
@@ -133,6 +134,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       signup: config.signup,
       dataDir: ctx.isLocalOwner || optionalPrincipal(ctx)?.user.isAdmin ? config.dataDir : '',
       startedAt: deps.startedAt,
+      disk: diskStatus(services, ctx.isLocalOwner || optionalPrincipal(ctx)?.user.isAdmin === true),
     }),
     'packages.list': async ({ offset, limit }, ctx) => services.packages.list(optionalPrincipal(ctx), offset, limit),
     'setup.createAdmin': async (args, ctx) => {
@@ -442,4 +444,17 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   };
   boards.set(handlers, jobs);
   return handlers;
+}
+
+/** Free space for the status view; the warning names the data folder, so only its owner and admins read it in full. */
+function diskStatus(services: Services, mayKnowDataDir: boolean): RegistryStatus['disk'] {
+  const disk = services.maintenance?.health().disk;
+  if (!disk) return undefined;
+  const warning =
+    disk.warning === null || mayKnowDataDir
+      ? disk.warning
+      : disk.readOnly
+        ? "Shelf is read-only: its disk was full when it started; ask the registry's admin to free space and restart it"
+        : "the registry's disk is low on free space; publishes may soon fail";
+  return { freeBytes: disk.freeBytes, minFreeBytes: disk.minFreeBytes, low: disk.low, readOnly: disk.readOnly, warning };
 }
