@@ -33,10 +33,13 @@ export function registerDiscoveryRoutes(app: FastifyInstance, services: Services
     packages: api.catalog.recent(await principalOf(auth, request), listLimit(queryOf(request).limit)),
   }));
   app.get('/categories', async () => ({ categories: api.catalog.categories() }));
-  app.get('/categories/:category', async (request) => ({
-    category: param(request, 'category'),
-    packages: api.catalog.category(await principalOf(auth, request), param(request, 'category')),
-  }));
+  // RavensOne's client asks /packages/categories/:category ('categories' is a reserved package name, so no clash).
+  for (const path of ['/categories/:category', '/packages/categories/:category']) {
+    app.get(path, async (request) => ({
+      category: param(request, 'category'),
+      packages: api.catalog.category(await principalOf(auth, request), param(request, 'category')),
+    }));
+  }
 
   app.get('/users/:username', async (request) => api.catalog.userProfile(await principalOf(auth, request), param(request, 'username')));
   app.get('/stats', async (request) => api.catalog.registryStats(await principalOf(auth, request)));

@@ -399,6 +399,13 @@ const paths: Record<string, Record<string, Schema>> = {
       { parameters: [pathParam('category', 'category')] },
     ),
   },
+  '/packages/categories/{category}': {
+    get: op(
+      'Packages in a category (the path RavensOne clients use)',
+      { ...json(200, object({ category: str, packages: arrayOf(ref('Listing')) })), ...errors() },
+      { parameters: [pathParam('category', 'category')] },
+    ),
+  },
   '/popular': { get: listOf('Most downloaded of all time', [LIMIT]) },
   '/recent': { get: listOf('Most recently changed', [LIMIT]) },
   '/users/{username}': {
