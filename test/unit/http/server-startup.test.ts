@@ -26,7 +26,10 @@ describe('GET /health', () => {
     h.app.services.packages.ctx.db.close();
     const health = await h.call('GET', '/health');
     expect(health.status).toBe(200);
-    expect(health.body).toEqual({ status: 'ok', timestamp: '2026-03-04T05:06:07.000Z', version: SHELF_VERSION });
+    expect(health.body).toMatchObject({ status: 'ok', timestamp: '2026-03-04T05:06:07.000Z', version: SHELF_VERSION });
+    // Free space and the collector's last run come from memory too.
+    expect(health.body.disk).toMatchObject({ readOnly: false, low: expect.any(Boolean) });
+    expect(health.body.collector).toEqual({ lastRun: null, lastError: null, running: false });
     expect(health.headers.get('cache-control')).toBe('no-store');
     expect((await h.call('GET', '/some-package')).status).toBe(500);
   });
