@@ -74,6 +74,12 @@ describe('a restricted name answers as a missing one, with a mirror in front', (
         expect(a.headers.get('cache-control')).toBe(b.headers.get('cache-control'));
       }
     }
+    for (const token of [undefined, t.user.token]) {
+      const a = await t.request('GET', '/api/v1/packages/@alice%2fsecret', { token });
+      const b = await t.request('GET', '/api/v1/packages/@alice%2fabsent', { token });
+      expect(a.status).toBe(404);
+      expect(a.text.replaceAll('@alice/secret', '@alice/X')).toBe(b.text.replaceAll('@alice/absent', '@alice/X'));
+    }
     expect(upstream.requests.some((r) => r.includes('secret'))).toBe(false);
     expect(upstream.requests.some((r) => r.includes('absent'))).toBe(true);
   });

@@ -4,7 +4,15 @@ import type { Limits } from '../../config/config';
 import { notFound } from '../../errors';
 import type { TarballStore } from '../../storage/blobs/tarball-store';
 import type { Db } from '../../storage/db/connection';
-import { findPackage, getPackument, isMaintainer, updatePackage, type PackageRow, type PackumentRow, type Viewer } from '../../storage/db/packages';
+import {
+  findPackage,
+  getPackument,
+  isMaintainer,
+  updatePackage,
+  type PackageRow,
+  type PackumentRow,
+  type Viewer,
+} from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
 import { packumentRow, renderPackument } from './packument';
 
