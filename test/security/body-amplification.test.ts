@@ -104,6 +104,29 @@ describe('gzip bombs', () => {
   });
 });
 
+describe('browser-mode uploads', () => {
+  const big = { path: 'x'.repeat(2 * 1024 * 1024) };
+
+  it('over 1 MB are read only from a signed-in page of Shelf', async () => {
+    const before = a.snapshot();
+    const anonymous = await a.request('POST', '/-/shelf/rpc/publish.inspect', { body: big, headers: { origin: a.url } });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error).toBe("sign in to Shelf's UI before uploading more than 1 MB");
+    // A made-up session cookie is not a session.
+    const forged = await a.request('POST', '/-/shelf/rpc/publish.inspect', {
+      body: big,
+      headers: { origin: a.url, cookie: 'shelf_session=made-up' },
+    });
+    expect(forged.status).toBe(401);
+    expect(a.snapshot()).toEqual(before);
+  });
+
+  it("a signed-in page's large call gets past the edge to the call's own checks", async () => {
+    const reply = await a.rpc('publish.inspect', big, 'user');
+    expect([401, 413, 503]).not.toContain(reply.status);
+  });
+});
+
 describe('large bodies at once', () => {
   it('while 4 large uploads are being read, a fifth is answered 503 with Retry-After; the slots free up afterwards', async () => {
     const port = Number(new URL(a.url).port);

@@ -8,7 +8,7 @@ import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ShelfError, badRequest, tooLarge, unauthorized } from '../errors';
 import { formatBytes } from '../../shared/format-bytes';
-import { RPC_PATH, SESSION_COOKIE } from './ui-paths';
+import { RPC_PATH } from './ui-paths';
 
 /** Every body but a publish's: login documents, dist-tags, tokens, UI calls. The largest real one is a few kB. */
 export const SMALL_BODY_BYTES = 1024 * 1024;
@@ -43,6 +43,8 @@ export interface BodyLimitOptions {
   authenticate(request: FastifyRequest): Promise<unknown>;
   /** True for an Origin that is one of Shelf's own pages (browser-mode UI uploads). */
   isOwnOrigin(origin: string, request: FastifyRequest): boolean;
+  /** True when the request carries a live browser-mode session. */
+  signedInUi(request: FastifyRequest): boolean;
   /** Requests another instance answers with these same rules (the lazily built REST API): left alone here. */
   handsOff?(path: string): boolean;
   log(message: string): void;
@@ -125,11 +127,9 @@ export function bodyAdmission(options: BodyLimitOptions) {
       );
     }
     if (route === 'upload') {
-      // The UI's session is checked by its handler; before reading megabytes, at least a page of ours with a session
-      // must be the sender.
+      // Before reading megabytes: a page of ours, signed in (the handler then checks what the user may do).
       const origin = request.headers.origin;
-      const session = request.headers.cookie?.includes(`${SESSION_COOKIE}=`);
-      if (!origin || !options.isOwnOrigin(origin, request) || !session) {
+      if (!origin || !options.isOwnOrigin(origin, request) || !options.signedInUi(request)) {
         throw unauthorized(`sign in to Shelf's UI before uploading more than ${formatBytes(SMALL_BODY_BYTES)}`);
       }
     }

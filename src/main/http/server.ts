@@ -22,9 +22,9 @@ import { registerUserRoutes } from './npm/user-routes';
 import { originGuard, isSameOrigin } from './origin-guard';
 import { principalOf } from './request-auth';
 import { trustedProxies } from './trust-proxy';
-import { RPC_PATH } from './ui-paths';
+import { RPC_PATH, SESSION_COOKIE } from './ui-paths';
 import { registerUiRoutes } from './ui-routes';
-import { UiSessionStore } from './ui-session';
+import { UiSessionStore, readCookie } from './ui-session';
 
 export interface ServerDeps {
   config: Config;
@@ -51,7 +51,14 @@ export function buildServer(deps: ServerDeps): ShelfServer {
   const { config, services } = deps;
   // This instance listens; requests under the REST API's prefix are handed, unread, to the API's own instance, which
   // applies the same edge rules itself (in its own error shape).
-  const app = baseServer(deps, { listens: true, handsOff: (url) => url.startsWith(`${API_PREFIX}/`) });
+  // One sign-in store for the UI's calls, its backup downloads (an admin's session is checked by both) and the edge's
+  // check that a large UI upload comes from a signed-in page.
+  const sessions = new UiSessionStore();
+  const app = baseServer(deps, {
+    listens: true,
+    handsOff: (url) => url.startsWith(`${API_PREFIX}/`),
+    signedInUi: (request) => sessions.userOf(readCookie(request.headers.cookie, SESSION_COOKIE)) !== undefined,
+  });
 
   // Liveness for monitors and load balancers: answers from memory, never waits on the database or the mirror. It takes
   // the root path space npm uses for packuments, so `health` is a reserved package name (services/packages/names.ts).
@@ -66,8 +73,6 @@ export function buildServer(deps: ServerDeps): ShelfServer {
   registerTokenRoutes(app, services, deps.now);
   registerSearchRoutes(app, services, deps.now);
   registerPackageMetaRoutes(app, services);
-  // One sign-in store for the UI's calls and its backup downloads (an admin's session is checked by both).
-  const sessions = new UiSessionStore();
   registerBackupDownload(app, { sessions, services, dataDir: config.dataDir });
   const warmUi = registerUiRoutes(app, {
     sessions,
@@ -101,6 +106,8 @@ interface EdgeOptions {
   listens: boolean;
   /** Requests another instance answers and checks: left to it. */
   handsOff?: (url: string) => boolean;
+  /** True when the request carries a live browser-mode session (the UI's uploads are read only then). */
+  signedInUi?: (request: FastifyRequest) => boolean;
 }
 
 /** A fastify instance with Shelf's edge checks, body parsing, npm-style errors and request log, and no routes yet. */
@@ -145,6 +152,7 @@ function baseServer(deps: ServerDeps, edge: EdgeOptions): FastifyInstance {
       publishBytes: bodyLimit,
       authenticate: (request) => principalOf(services.auth, request),
       isOwnOrigin: ownOrigin,
+      signedInUi: edge.signedInUi ?? (() => false),
       handsOff,
       log: deps.log.warn,
     }),
