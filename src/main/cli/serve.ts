@@ -78,7 +78,13 @@ export function registerServe(program: Command, rendererDir: string): void {
       closing = true;
       // stdout stays the one JSON line under --json.
       (options.json ? process.stderr : process.stdout).write(`shelf: ${signal} received, stopping\n`);
-      void app.close().then(() => process.exit(0));
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error(`while stopping: ${describe(error)}`);
+          process.exit(1);
+        },
+      );
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
