@@ -76,6 +76,8 @@ export const PackageDetails = z.object({
   versions: z.array(VersionInfo),
   owners: z.array(z.string()),
   access: z.enum(['public', 'restricted']),
+  /** The format it was published in: npm's, or a seed registry's through /api/v1 (npm cannot install those). */
+  ecosystem: z.enum(['npm', 'synapse', 'vais']).optional(),
   /** Packages in this registry whose latest version depends on this one. */
   dependentsCount: z.number(),
   downloads: z.object({ total: z.number(), daily: z.array(z.object({ date: z.string(), count: z.number() })) }),

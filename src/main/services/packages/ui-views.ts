@@ -7,6 +7,7 @@ import { countVisibleDependents } from '../../storage/db/api-queries';
 import { findVersion, getDistTags, isMaintainer, listMaintainers, listVersions } from '../../storage/db/packages';
 import { listYanked } from '../../storage/db/yanks';
 import type { Principal } from '../auth/principal';
+import { packageEcosystem } from '../../storage/db/ecosystems';
 import { ALL_ECOSYSTEMS, inspectTarball } from '../packer/inspect-tarball';
 import { readablePackage, viewerOf, type PackageContext } from './context';
 import type { DownloadStats } from './downloads';
@@ -44,6 +45,7 @@ export function packageDetails(ctx: PackageContext, stats: DownloadStats, princi
   const downloads = stats.summary(pkg.id);
   return {
     name: pkg.name,
+    ecosystem: packageEcosystem(ctx.db, pkg.id),
     description: str(latestManifest.description),
     readme: pkg.readme,
     license: str(latestManifest.license),

@@ -42,6 +42,11 @@ export function PackageScreen({ name }: { name: string }) {
     <section aria-labelledby="pkg-heading" aria-busy={p.loading}>
       <header className="page__header">
         <h1 id="pkg-heading">{d.name}</h1>
+        {d.ecosystem && d.ecosystem !== 'npm' && (
+          <span className="badge" title="Published through /api/v1 by its own client; npm cannot install it">
+            {d.ecosystem === 'vais' ? 'Vais' : 'Synapse'} package
+          </span>
+        )}
         <a className="button" href={href({ screen: 'graph', name: d.name })}>
           Dependency graph
         </a>
