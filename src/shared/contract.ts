@@ -147,7 +147,14 @@ export const contract = {
   ),
   'publish.run': call(
     z
-      .object({ path: folderPath.optional(), upload: upload.optional(), tag: z.string().min(1).max(128).default('latest'), registryId })
+      .object({
+        path: folderPath.optional(),
+        upload: upload.optional(),
+        tag: z.string().min(1).max(128).default('latest'),
+        registryId,
+        /** Packed paths to leave out (the secret-looking files the preview flagged, unless the user chose to publish them). */
+        exclude: z.array(z.string().min(1).max(1024)).max(500).default([]),
+      })
       .strict()
       .refine(exactlyOneSource, oneSourceMessage),
     PublishOutcome,

@@ -104,8 +104,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const uploadLimits: UploadLimits = { maxFiles: 10_000, maxBytes: config.limits.maxTarballBytes };
   const decode = (upload: { files: { path: string; data: string }[] }) =>
     upload.files.map((f) => ({ path: f.path, data: Buffer.from(f.data, 'base64') }));
-  const packSource = (source: { path?: string; upload?: { name: string; files: { path: string; data: string }[] } }) =>
-    source.upload ? packUpload(decode(source.upload), uploadLimits, source.upload.name) : packFolder(source.path!);
+  const packSource = (source: { path?: string; upload?: { name: string; files: { path: string; data: string }[] }; exclude?: string[] }) =>
+    source.upload
+      ? packUpload(decode(source.upload), uploadLimits, source.upload.name, source.exclude)
+      : packFolder(source.path!, undefined, source.exclude);
   /**
    * What a remote request may reach: public addresses only, unless the operator allowed private ones
    * (--allow-private-remotes) or the caller is the desktop app's own user, whose own network it is.
@@ -311,10 +313,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         integrity: packed.integrity,
       };
     },
-    'publish.run': async ({ path, upload, tag, registryId }, ctx) => {
+    'publish.run': async ({ path, upload, tag, registryId, exclude }, ctx) => {
       const principal = upload ? principalOf(ctx) : requireServerPathReader(ctx);
       const remote = registryId === 'local' ? undefined : await remoteTarget(ctx, registryId);
-      const packed = await packSource({ path, upload });
+      const packed = await packSource({ path, upload, exclude });
       if (packed.problems.length) throw badRequest(`cannot publish: ${packed.problems.join('; ')}`);
       if (remote) {
         const published = await publishToRemote(remote, packed, tag);

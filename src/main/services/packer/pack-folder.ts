@@ -67,7 +67,11 @@ function readPackageJson(dir: string, shown: string): Record<string, unknown> {
   }
 }
 
-export async function packFolder(folder: string, label?: string): Promise<PackedFolder> {
+/**
+ * `exclude` lists packed paths (as listed in a preview) to leave out: the publish screen's "leave these secret-looking
+ * files out" choice. package.json cannot be left out (npm needs it in every tarball).
+ */
+export async function packFolder(folder: string, label?: string, exclude: readonly string[] = []): Promise<PackedFolder> {
   const dir = resolve(folder);
   let isDir = false;
   try {
@@ -96,7 +100,9 @@ export async function packFolder(folder: string, label?: string): Promise<Packed
 
   // npm-packlist reads an Arborist tree; a root with no bundled dependencies needs only these fields.
   const tree = { path: dir, package: manifest, isProjectRoot: true, edgesOut: new Map(), workspaces: undefined };
-  const paths = (await packlist(tree as unknown as Parameters<typeof packlist>[0])).sort();
+  if (exclude.includes('package.json')) throw badRequest('package.json cannot be left out; npm needs it in every package');
+  const excluded = new Set(exclude);
+  const paths = (await packlist(tree as unknown as Parameters<typeof packlist>[0])).filter((p) => !excluded.has(p)).sort();
   const files = paths.map((path) => {
     const size = statSync(join(dir, path)).size;
     const suspicious = looksLikeSecret(path);
@@ -209,6 +215,6 @@ export async function withUploadedFolder<T>(files: UploadedFile[], limits: Uploa
 }
 
 /** Packs a folder a browser uploaded; `label` (the folder's own name) stands in for the temporary path in what is shown. */
-export function packUpload(files: UploadedFile[], limits: UploadLimits, label: string): Promise<PackedFolder> {
-  return withUploadedFolder(files, limits, (dir) => packFolder(dir, label));
+export function packUpload(files: UploadedFile[], limits: UploadLimits, label: string, exclude: readonly string[] = []): Promise<PackedFolder> {
+  return withUploadedFolder(files, limits, (dir) => packFolder(dir, label, exclude));
 }
