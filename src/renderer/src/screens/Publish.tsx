@@ -1,12 +1,13 @@
 // Publish from a folder: a path on this machine (desktop app) or a folder picked and uploaded (browser), validation, packed files with sizes and integrity, secret and size
 // warnings, the registry (this Shelf or a remote one added on the Registries screen) and a dist-tag, publish, and the
 // verified result with a link to the package.
-import { useEffect, useId } from 'react';
+import { useEffect, useId, useState } from 'react';
+import { Confirm } from '../components/Confirm';
 import type { RegistryEntry } from '../../../shared/contract';
 import { ErrorState, formatBytes } from '../components/States';
 import { transport } from '../client';
 import { href } from '../route';
-import { usePublishStore } from '../stores/publish';
+import { suspiciousFiles, usePublishStore } from '../stores/publish';
 import { pickedFolder } from '../upload';
 import { useRegistriesStore } from '../stores/registries';
 
@@ -21,6 +22,8 @@ export function Publish() {
   const remotes = registries.registries.filter((r) => r.kind === 'remote');
   const chosen = remotes.find((r) => r.id === p.registryId);
   const canPublish = p.preview && p.preview.problems.length === 0 && !p.outcome;
+  const secrets = suspiciousFiles(p.preview);
+  const [confirming, setConfirming] = useState(false);
   return (
     <section aria-labelledby="publish-heading">
       <h1 id="publish-heading">Publish from a folder</h1>
@@ -133,9 +136,36 @@ export function Publish() {
               className="inline-form"
               onSubmit={(e) => {
                 e.preventDefault();
-                void p.publish();
+                // Publishing files that look like secrets is never one click: it needs a confirmation naming them.
+                if (secrets.length > 0 && p.secrets === 'include') setConfirming(true);
+                else void p.publish();
               }}
             >
+              {secrets.length > 0 && (
+                <fieldset className="choice">
+                  <legend>
+                    {secrets.length === 1 ? '1 file looks' : `${secrets.length} files look`} like secrets ({secrets.join(', ')})
+                  </legend>
+                  <label>
+                    <input
+                      type="radio"
+                      name="secrets"
+                      checked={p.secrets === 'exclude'}
+                      onChange={() => p.setSecrets('exclude')}
+                    />{' '}
+                    Leave {secrets.length === 1 ? 'it' : 'them'} out of the package (recommended)
+                  </label>
+                  <label>
+                    <input
+                      type="radio"
+                      name="secrets"
+                      checked={p.secrets === 'include'}
+                      onChange={() => p.setSecrets('include')}
+                    />{' '}
+                    Publish {secrets.length === 1 ? 'it' : 'them'} anyway
+                  </label>
+                </fieldset>
+              )}
               <label htmlFor={ids.tag}>Dist-tag</label>
               <input id={ids.tag} value={p.tag} onChange={(e) => p.setTag(e.target.value)} />
               <button type="submit" className="primary" disabled={p.publishing}>
@@ -145,6 +175,28 @@ export function Publish() {
             </form>
           )}
         </section>
+      )}
+      {confirming && (
+        <Confirm
+          title={`Publish ${secrets.length === 1 ? 'a file that looks' : 'files that look'} like secrets?`}
+          confirmLabel="Publish anyway"
+          danger
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void p.publish();
+          }}
+        >
+          <p>Anyone who can install this package will be able to read:</p>
+          <ul>
+            {secrets.map((f) => (
+              <li key={f} className="mono">
+                {f}
+              </li>
+            ))}
+          </ul>
+          <p>A published version cannot be changed; leave them out unless they are meant to be public.</p>
+        </Confirm>
       )}
       {p.outcome && (
         <div className="panel panel--ok" role="status">
@@ -157,6 +209,7 @@ export function Publish() {
               ? 'Verified: the stored tarball matches what was packed.'
               : 'Warning: the stored tarball did not match what was packed.'}
           </p>
+          {p.excluded.length > 0 && <p>Left out: {p.excluded.join(', ')}.</p>}
           <p className="mono integrity">{p.outcome.integrity}</p>
           {p.outcome.registryId === 'local' ? (
             <a href={href({ screen: 'package', name: p.outcome.name })}>Open {p.outcome.name}</a>

@@ -26,6 +26,11 @@ interface PublishState {
   inspecting: boolean;
   publishing: boolean;
   error?: string;
+  /** What to do with files that look like secrets: leave them out (the default) or publish them after a confirmation. */
+  secrets: 'exclude' | 'include';
+  /** The files the last publish left out. */
+  excluded: string[];
+  setSecrets(choice: 'exclude' | 'include'): void;
   setPath(path: string): void;
   setFolder(folder: PickedFolder | undefined): void;
   setTag(tag: string): void;
@@ -42,6 +47,11 @@ export const usePublishStore = create<PublishState>()((set, get) => ({
   registryId: 'local',
   inspecting: false,
   publishing: false,
+  secrets: 'exclude',
+  excluded: [],
+  setSecrets(secrets) {
+    set({ secrets });
+  },
   setPath(path) {
     set({ path, preview: undefined, outcome: undefined, error: undefined });
   },
@@ -55,7 +65,7 @@ export const usePublishStore = create<PublishState>()((set, get) => ({
     if (registryId !== get().registryId) set({ registryId, preview: undefined, outcome: undefined, error: undefined });
   },
   async inspect() {
-    set({ inspecting: true, error: undefined, preview: undefined, outcome: undefined });
+    set({ inspecting: true, error: undefined, preview: undefined, outcome: undefined, secrets: 'exclude' });
     try {
       set({ preview: await call('publish.inspect', { ...(await source(get())), registryId: get().registryId }), inspecting: false });
     } catch (error) {
@@ -64,13 +74,15 @@ export const usePublishStore = create<PublishState>()((set, get) => ({
   },
   async publish() {
     set({ publishing: true, error: undefined });
+    const exclude = get().secrets === 'exclude' ? suspiciousFiles(get().preview) : [];
     try {
       const outcome = await call('publish.run', {
         ...(await source(get())),
         tag: get().tag.trim() || 'latest',
         registryId: get().registryId,
+        exclude,
       });
-      set({ outcome, publishing: false });
+      set({ outcome, publishing: false, excluded: exclude });
     } catch (error) {
       set({ publishing: false, error: (error as Error).message });
     }
@@ -88,4 +100,9 @@ async function source(state: PublishState): Promise<{ upload: Awaited<ReturnType
     return { upload: await toUpload(state.folder) };
   }
   return { path: state.path.trim() };
+}
+
+/** The preview's files that look like secrets (.env, keys): left out of the publish unless the user chose otherwise. */
+export function suspiciousFiles(preview: PublishPreview | undefined): string[] {
+  return preview?.files.filter((f) => f.suspicious).map((f) => f.path) ?? [];
 }
