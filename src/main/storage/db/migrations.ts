@@ -365,6 +365,61 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       -- Only the rare non-npm versions are indexed, so the npm door's per-request "is this an npm package?" costs one probe.
       CREATE INDEX versions_other_ecosystems ON versions(package_id, ecosystem) WHERE ecosystem <> 'npm';
     `,
+  },  {
+    version: 8,
+    name: 'the supply-chain policy: decisions per mirrored package, reviews, takedowns, advisories, signing keys, audit log',
+    sql: `
+      -- The policy's decision for a mirrored package, written with its renderings (on ingest or when the policy changed):
+      -- the stamp of the policy it was made under and when it expires (the earliest quarantine end), so a read checks two
+      -- values instead of evaluating rules. holds: JSON {version: {rule, reason, until?}}; flags likewise (served, shown).
+      CREATE TABLE policy_decisions (
+        name        TEXT PRIMARY KEY,
+        stamp       TEXT NOT NULL,
+        valid_until TEXT,
+        holds       TEXT NOT NULL,
+        flags       TEXT NOT NULL,
+        decided_at  TEXT NOT NULL
+      );
+      -- An admin's approval or denial of a held version.
+      CREATE TABLE policy_reviews (
+        name       TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        decision   TEXT NOT NULL CHECK (decision IN ('approved', 'denied')),
+        decided_by TEXT,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+      -- Versions the upstream removed (gone from its packument, or 404/451 for the tarball): never served again.
+      CREATE TABLE policy_takedowns (
+        name      TEXT NOT NULL,
+        version   TEXT NOT NULL,
+        reason    TEXT NOT NULL,
+        marked_at TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+      -- The upstream's advisories per package (bulk endpoint), kept for offline use (shelf audit, the fix exception).
+      CREATE TABLE policy_advisories (
+        name       TEXT PRIMARY KEY,
+        advisories TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+      );
+      -- The upstream's registry signing keys (/-/npm/v1/keys), served again by Shelf for npm audit signatures.
+      CREATE TABLE policy_keys (
+        upstream_url TEXT PRIMARY KEY,
+        keys         TEXT NOT NULL,
+        fetched_at   TEXT NOT NULL
+      );
+      CREATE TABLE policy_audit (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        name    TEXT,
+        version TEXT,
+        rule    TEXT,
+        detail  TEXT NOT NULL,
+        actor   TEXT
+      );
+    `,
   },
 ];
 
