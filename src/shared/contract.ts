@@ -133,6 +133,11 @@ export const contract = {
   'mirror.setOffline': call(z.object({ offline: z.boolean() }).strict(), ok),
   'mirror.pin': call(z.object({ name: packageName, pinned: z.boolean() }).strict(), ok),
   'mirror.purge': call(z.object({ name: packageName }).strict(), z.object({ removed: z.number() })),
+  /** What purging a package would remove and free, removing nothing (the confirmation shows it). */
+  'mirror.purgePlan': call(
+    z.object({ name: packageName }).strict(),
+    z.object({ name: z.string(), versions: z.array(z.string()), bytes: z.number() }),
+  ),
   'mirror.verify': call(none, VerifyReport),
   /** Starts a prefetch of a project folder or lockfile; progress arrives as `job` events. */
   'mirror.prefetch': call(z.object({ path: folderPath }).strict(), JobState),

@@ -243,6 +243,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       requireAdmin(ctx, 'purge the cache');
       return { removed: await services.mirror.admin.purge(name) };
     },
+    'mirror.purgePlan': async ({ name }, ctx) => {
+      requireAdmin(ctx, 'purge the cache');
+      return services.mirror.admin.purgePlan(name);
+    },
     'mirror.verify': async (_args, ctx) => {
       requireAdmin(ctx, 'verify the cache');
       return services.mirror.admin.verify();

@@ -72,6 +72,17 @@ export class CacheAdmin {
     unpinPackage(this.db, name);
   }
 
+  /**
+   * What `purge(name)` would remove, without removing it: the cached versions and the bytes freed (a tarball this registry
+   * also holds as a published version stays on disk, so it frees nothing).
+   */
+  purgePlan(name: string): { name: string; versions: string[]; bytes: number } {
+    const rows = listCachedTarballs(this.db).filter((r) => r.name === name);
+    if (rows.length === 0) throw notFound(`nothing of '${name}' is cached`);
+    const bytes = rows.filter((r) => !isIntegrityReferenced(this.db, r.integrity)).reduce((n, r) => n + r.size, 0);
+    return { name, versions: rows.map((r) => r.version), bytes };
+  }
+
   /** Drops a package's cached tarballs and packument (or everything's); returns how many tarballs went. */
   async purge(name?: string): Promise<number> {
     const rows = listCachedTarballs(this.db).filter((r) => name === undefined || r.name === name);

@@ -1,6 +1,7 @@
 // The mirror: upstreams, offline switch, cache size and cap, per-package cache state with pin/unpin/purge, verification,
 // and a prefetch of a project folder or lockfile with a progress bar and a summary.
 import { useEffect, useId, useState } from 'react';
+import { Confirm } from '../components/Confirm';
 import { Empty, ErrorState, Loading, formatBytes, formatDate } from '../components/States';
 import { useJobsStore } from '../stores/jobs';
 import { useMirrorStore } from '../stores/mirror';
@@ -12,6 +13,7 @@ export function Mirror() {
   const cancel = useJobsStore((s) => s.cancel);
   const [path, setPath] = useState('');
   const pathId = useId();
+  const [purging, setPurging] = useState<{ name: string; versions: string[]; bytes: number }>();
   useEffect(() => {
     void load();
   }, [load]);
@@ -145,7 +147,11 @@ export function Mirror() {
                       <button type="button" onClick={() => void m.pin(p.name, !p.pinned)}>
                         {p.pinned ? 'Unpin' : 'Pin'}
                       </button>
-                      <button type="button" className="danger" onClick={() => void m.purge(p.name)}>
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => void m.purgePlan(p.name).then((plan) => plan && setPurging(plan))}
+                      >
                         Purge
                       </button>
                     </td>
@@ -156,6 +162,25 @@ export function Mirror() {
           </div>
         )}
       </section>
+      {purging && (
+        <Confirm
+          title={`Purge ${purging.name} from the cache?`}
+          confirmLabel={`Purge ${purging.versions.length === 1 ? '1 version' : `${purging.versions.length} versions`}`}
+          danger
+          onCancel={() => setPurging(undefined)}
+          onConfirm={() => {
+            const name = purging.name;
+            setPurging(undefined);
+            void m.purge(name);
+          }}
+        >
+          <p>
+            Removes the cached {purging.versions.length === 1 ? 'version' : 'versions'} {purging.versions.join(', ')} and the cached package
+            document, freeing {formatBytes(purging.bytes)}.
+          </p>
+          <p>{s.offline ? 'Shelf is offline: installs of it will fail until it is online again.' : 'The next install fetches it from the upstream again.'}</p>
+        </Confirm>
+      )}
     </section>
   );
 }

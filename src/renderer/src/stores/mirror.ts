@@ -17,6 +17,8 @@ interface MirrorState {
   setOffline(offline: boolean): Promise<void>;
   pin(name: string, pinned: boolean): Promise<void>;
   purge(name: string): Promise<void>;
+  /** What purging `name` would remove and free (a dry run on the server), for the confirmation. */
+  purgePlan(name: string): Promise<{ name: string; versions: string[]; bytes: number } | undefined>;
   runVerify(): Promise<void>;
   prefetch(path: string): Promise<void>;
 }
@@ -40,6 +42,15 @@ export const useMirrorStore = create<MirrorState>()((set, get) => {
     setOffline: (offline) => action(() => call('mirror.setOffline', { offline })),
     pin: (name, pinned) => action(() => call('mirror.pin', { name, pinned })),
     purge: (name) => action(() => call('mirror.purge', { name })),
+    async purgePlan(name) {
+      set({ actionError: undefined });
+      try {
+        return await call('mirror.purgePlan', { name });
+      } catch (error) {
+        set({ actionError: (error as Error).message });
+        return undefined;
+      }
+    },
     async runVerify() {
       set({ verifying: true, actionError: undefined });
       try {
