@@ -40,6 +40,8 @@ export interface MirrorConfig {
   cacheCapBytes: number | null;
   /** Scopes that are never looked up upstream (a private scope whose names must not be confused with public ones). */
   localScopes: string[];
+  /** The supply-chain policy's quarantine age from the flag (--min-release-age), over policy.json's; unset: the file's. */
+  minReleaseAgeMs?: number;
 }
 
 /** Request budgets of the REST API (/api/v1) per client address and per token, in one window. */

@@ -116,6 +116,7 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
       useNpmRegistry: values.upstreams === undefined,
       offline: values.offline ?? false,
       maxAgeMs: values.cacheMaxAge ?? 5 * 60_000,
+      minReleaseAgeMs: values.minReleaseAge,
       timeoutMs: values.upstreamTimeout ?? 30_000,
       maxDocumentBytes: values.upstreamMaxDocument,
       maxTarballBytes: values.upstreamMaxTarball,

@@ -18,6 +18,7 @@ export type SettingKey =
   | 'upstreams'
   | 'offline'
   | 'cacheMaxAge'
+  | 'minReleaseAge'
   | 'upstreamTimeout'
   | 'upstreamMaxDocument'
   | 'upstreamMaxTarball'
@@ -258,6 +259,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     parse: parseDuration,
   },
   {
+    key: 'minReleaseAge',
+    flag: '--min-release-age <duration>',
+    env: 'SHELF_MIN_RELEASE_AGE',
+    description: 'quarantine: hide upstream versions published less than this long ago (overrides policy.json; docs/POLICY.md)',
+    defaultText: 'policy.json, else off',
+    parse: parseDuration,
+  },
+  {
     key: 'upstreamTimeout',
     flag: '--upstream-timeout <duration>',
     env: 'SHELF_UPSTREAM_TIMEOUT',
@@ -356,6 +365,7 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   upstreams?: { url: string; scope?: string }[];
   offline?: boolean;
   cacheMaxAge?: number;
+  minReleaseAge?: number;
   upstreamTimeout?: number;
   upstreamMaxDocument?: number;
   upstreamMaxTarball?: number;
