@@ -9,7 +9,8 @@ import { makeTarball, publishBody, startHarness, type Harness } from '../helpers
 
 const USERS = ['root', 'alice', 'bob', 'carol'] as const;
 type UserName = (typeof USERS)[number];
-const PACKAGES = ['p1', '@alice/p2', 'b1', 'n1', '@carol/n2'] as const;
+/** Seeded packages (p1, @alice/p2, b1) and names nobody has published yet (n1, @carol/n2). */
+type PackageName = 'p1' | '@alice/p2' | 'b1' | 'n1' | '@carol/n2';
 const VERSIONS = ['1.0.0', '1.1.0', '2.0.0'] as const;
 type Door = 'npm' | 'api' | 'rpc';
 
@@ -28,7 +29,7 @@ interface Op {
   actor: UserName;
   readOnly: boolean;
   door: Door;
-  pkg: (typeof PACKAGES)[number];
+  pkg: PackageName;
   version: (typeof VERSIONS)[number];
   target: UserName;
   role: 'owner' | 'maintainer';
