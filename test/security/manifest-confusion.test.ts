@@ -1,6 +1,7 @@
 // Manifest confusion (issue 11 item 8): what installers act on is the tarball's package.json; a manifest beside it that
 // hides a postinstall script or a dependency is refused, naming the field, through every publish door.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installView } from '../../src/main/services/packages/install-fields';
 import { makeTarball, publishBody, startAttacked, type Attacked, type Reply } from './support';
 
 let t: Attacked;
@@ -96,5 +97,40 @@ describe('an honest publish', () => {
     });
     expect(reply.status, reply.text).toBe(201);
     expect((await t.request('GET', '/api/v1/packages/honest-api/1.0.0')).body.dependencies).toEqual({ 'left-pad': '^1.0.0' });
+  });
+});
+
+describe("the comparison forgives what npm itself rewrites before it publishes (npm's prepare normalization)", () => {
+  const files = new Set(['package.json', 'cli.js', 'binding.gyp', 'bin/tool', 'bin/other.js']);
+  it('bin forms, bundled names, .bin paths in scripts, gyp and directories.bin compare equal to their normalized forms', () => {
+    const raw = {
+      name: '@me/tool',
+      version: '1.0.0',
+      bin: './cli.js',
+      bundledDependencies: true,
+      dependencies: { a: '1', b: '2' },
+      optionalDependencies: { b: '2' },
+      scripts: { build: './node_modules/.bin/tsc', nonsense: 5 },
+    };
+    const prepared = {
+      name: '@me/tool',
+      version: '1.0.0',
+      bin: { tool: 'cli.js' },
+      bundleDependencies: ['a', 'b'],
+      dependencies: { a: '1' },
+      optionalDependencies: { b: '2' },
+      scripts: { build: 'tsc', install: 'node-gyp rebuild' },
+    };
+    expect(installView(prepared, files)).toEqual(installView(raw, files));
+    expect(installView(raw, files).scripts).toEqual({ build: 'tsc', install: 'node-gyp rebuild' });
+    const byDir = installView({ name: 'x', version: '1.0.0', directories: { bin: './bin' } }, files);
+    expect(byDir.bin).toEqual({ tool: 'bin/tool', 'other.js': 'bin/other.js' });
+  });
+
+  it('but not an added install script or dependency', () => {
+    const raw = { name: 'x', version: '1.0.0', dependencies: { a: '1' } };
+    expect(installView({ ...raw, scripts: { postinstall: 'x' } }, files)).not.toEqual(installView(raw, files));
+    expect(installView({ ...raw, dependencies: { a: '1', b: '1' } }, files)).not.toEqual(installView(raw, files));
+    expect(installView({ ...raw, os: ['linux'] }, files)).not.toEqual(installView(raw, files));
   });
 });
