@@ -23,6 +23,7 @@ import { TarballStore } from './storage/blobs/tarball-store';
 import { openDatabase } from './storage/db/connection';
 import { createLogger } from './logger';
 import { SHELF_VERSION } from './version';
+import { PackageEvents } from './services/events';
 
 export interface AppOptions {
   /** How the UI reaches the services: the desktop window over IPC, or a browser over HTTP. */
@@ -90,7 +91,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   let port = config.port;
   const url = () => config.publicUrl ?? listenUrl(config.host, port);
 
-  const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes };
+  const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes, events: new PackageEvents() };
   const auth = new AuthService(db, {
     signup: config.signup,
     loginThrottle: config.loginThrottle,

@@ -170,7 +170,11 @@ export const JobState = z.object({
 });
 export type JobState = z.infer<typeof JobState>;
 
-export const ShelfEvent = z.object({ type: z.literal('job'), job: JobState });
+export const ShelfEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('job'), job: JobState }),
+  /** Something about the packages changed (publish, unpublish, tags, …); no name, as restricted names must not leak. */
+  z.object({ type: z.literal('packages') }),
+]);
 export type ShelfEvent = z.infer<typeof ShelfEvent>;
 
 export const PublishPreview = z.object({

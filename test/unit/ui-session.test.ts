@@ -109,8 +109,10 @@ describe('IPC sender check', () => {
 describe('jobs', () => {
   it('report progress and a final summary to the owner, and only the owner may read or cancel them', async () => {
     const board = new JobBoard();
-    const events: { state: string; done: number; owner: number }[] = [];
-    board.subscribe((e, owner) => events.push({ state: e.job.state, done: e.job.done, owner }));
+    const events: { state: string; done: number; owner: number | null }[] = [];
+    board.subscribe((e, owner) => {
+      if (e.type === 'job') events.push({ state: e.job.state, done: e.job.done, owner });
+    });
     const job = board.start('prefetch', 'test', 7, async (report) => {
       report.progress({ done: 1, total: 2 });
       await new Promise((r) => setTimeout(r, 60));

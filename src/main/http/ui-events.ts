@@ -29,7 +29,7 @@ export function registerEventStream(app: FastifyInstance, sessions: UiSessionSto
     });
     res.write(': connected\n\n');
     const unsubscribe = board.subscribe((event, owner) => {
-      if (owner === userId) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      if (owner === null || owner === userId) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const close = () => {

@@ -70,6 +70,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       openCredentialStore(keytarBinding ? { loadKeytar: async () => keytarFromBinding(keytarBinding) } : {}),
     );
   const ctxOf = services.packages.ctx;
+  // Open pages refresh their package lists when anything changes, whichever door (npm CLI, API, UI) changed it.
+  ctxOf.events?.subscribe(() => jobs.broadcast({ type: 'packages' }));
 
   /** The signed-in user; a UI session stands for the account's full rights, as a password does on npm's Basic auth. */
   const userOf = (ctx: CallContext): User => {

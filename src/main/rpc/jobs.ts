@@ -29,8 +29,8 @@ export class JobBoard {
     this.emitter.setMaxListeners(0);
   }
 
-  /** Listens to every job event with its owner's user id; returns the unsubscribe function. */
-  subscribe(listener: (event: ShelfEvent, owner: number) => void): () => void {
+  /** Listens to every event with its owner's user id (null: for every signed-in user); returns the unsubscribe function. */
+  subscribe(listener: (event: ShelfEvent, owner: number | null) => void): () => void {
     this.emitter.on('event', listener);
     return () => this.emitter.off('event', listener);
   }
@@ -111,6 +111,11 @@ export class JobBoard {
       { type: 'job', job: { ...entry.state, summary: [...entry.state.summary] } } satisfies ShelfEvent,
       entry.owner,
     );
+  }
+
+  /** An event for every signed-in user (the package list changed), forwarded by the same transports as job progress. */
+  broadcast(event: ShelfEvent): void {
+    this.emitter.emit('event', event, null);
   }
 
   private prune(): void {

@@ -111,12 +111,13 @@ export function subscribeEvents(listener: (event: ShelfEvent) => void): () => vo
   if (bridge?.onEvent) return bridge.onEvent(accept);
   if (typeof EventSource === 'undefined') return () => undefined;
   const source = new EventSource(EVENTS_PATH);
-  source.addEventListener('job', (message) => {
-    try {
-      accept(JSON.parse((message as unknown as { data: string }).data));
-    } catch {
-      /* not JSON: ignore */
-    }
-  });
+  for (const type of ['job', 'packages'])
+    source.addEventListener(type, (message) => {
+      try {
+        accept(JSON.parse((message as unknown as { data: string }).data));
+      } catch {
+        /* not JSON: ignore */
+      }
+    });
   return () => source.close();
 }

@@ -14,6 +14,7 @@ import {
   type Viewer,
 } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
+import type { PackageEvents } from '../events';
 import { packumentRow, renderPackument } from './packument';
 
 export interface PackageContext {
@@ -24,6 +25,8 @@ export interface PackageContext {
   /** Public base URL ending in '/', known once the server listens. */
   baseUrl: () => string;
   randomBytes?: (size: number) => Buffer;
+  /** Told after every change to a package, so the UI can refresh (absent in some test harnesses). */
+  events?: PackageEvents;
 }
 
 export function canRead(ctx: PackageContext, pkg: PackageRow, principal: Principal | undefined): boolean {
@@ -60,6 +63,7 @@ export function touchPackage(
   const updated: PackageRow = { ...pkg, ...fields, rev: nextRev(ctx, pkg.rev), modified_at: ctx.now().toISOString() };
   updatePackage(ctx.db, pkg.id, { ...fields, rev: updated.rev, modified_at: updated.modified_at });
   renderPackument(ctx.db, updated, ctx.baseUrl());
+  ctx.events?.changed();
   return updated;
 }
 

@@ -91,6 +91,7 @@ export async function unpublishPackage(
     reserveName(ctx, name, ownerIds(ctx.db, pkg.id));
     deletePackage(ctx.db, pkg.id);
   })();
+  ctx.events?.changed();
   await dropUnreferenced(
     ctx,
     versions.map((v) => v.integrity),

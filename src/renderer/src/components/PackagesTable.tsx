@@ -1,6 +1,7 @@
 // The packages table, with its loading, error and empty states.
 import type { PackageSummary } from '../../../shared/contract';
 import { formatDateTime } from '../format';
+import { href } from '../route';
 
 interface Props {
   packages: PackageSummary[];
@@ -74,7 +75,7 @@ export function PackagesTable({ packages, total, loaded, loading, error, registr
           {packages.map((pkg) => (
             <tr key={pkg.name}>
               <th scope="row" className="mono">
-                {pkg.name}
+                <a href={href({ screen: 'package', name: pkg.name })}>{pkg.name}</a>
               </th>
               <td className="mono">{pkg.latest ?? <span className="muted">—</span>}</td>
               <td>{pkg.description ?? <span className="muted">No description</span>}</td>

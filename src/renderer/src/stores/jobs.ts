@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { JobState } from '../../../shared/contract';
 import { call, subscribeEvents } from '../client';
+import { usePackagesStore } from './packages';
 
 interface JobsState {
   jobs: Record<string, JobState>;
@@ -22,6 +23,8 @@ export const useJobsStore = create<JobsState>()((set, get) => ({
     if (unsubscribe) return;
     unsubscribe = subscribeEvents((event) => {
       if (event.type === 'job') get().track(event.job);
+      // A publish or change from anywhere (the npm CLI too): the package list refreshes if it has been shown.
+      else if (event.type === 'packages') usePackagesStore.getState().changed();
     });
     set({ listening: true });
   },

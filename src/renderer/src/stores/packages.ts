@@ -14,9 +14,14 @@ interface PackagesState {
   loading: boolean;
   error?: string;
   load(): Promise<void>;
+  /** The server said the packages changed: reload if the list was loaded, coalescing a burst into one more load. */
+  changed(): void;
 }
 
-export const usePackagesStore = create<PackagesState>()((set) => ({
+/** Set when a change arrives during a load, so one more load follows it (an import's thousand events make two loads). */
+let stale = false;
+
+export const usePackagesStore = create<PackagesState>()((set, get) => ({
   packages: [],
   total: 0,
   loaded: false,
@@ -30,5 +35,14 @@ export const usePackagesStore = create<PackagesState>()((set) => ({
     } catch (error) {
       set({ error: (error as Error).message, loading: false });
     }
+    if (stale) {
+      stale = false;
+      await get().load();
+    }
+  },
+  changed() {
+    if (!get().loaded) return;
+    if (get().loading) stale = true;
+    else void get().load();
   },
 }));
