@@ -8,6 +8,11 @@ import './styles.css';
 
 // Read once, before anything renders, and removed from the address bar so it is not bookmarked or shared by accident.
 useSetupStore.getState().setToken(takeSetupToken());
+// The setup link pasted into a tab that already shows Shelf changes only the #fragment: no reload, so listen for it.
+globalThis.addEventListener('hashchange', () => {
+  const token = takeSetupToken();
+  if (token) useSetupStore.getState().setToken(token);
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
