@@ -88,7 +88,11 @@ export function buildServer(deps: ServerDeps): ShelfServer {
     await api.register(apiPlugin({ config, services, now: deps.now, log: deps.log }), { prefix: API_PREFIX });
     return api;
   });
-  registerPackageRoutes(app, services);
+  registerPackageRoutes(app, services, {
+    publicUrl: config.publicUrl,
+    allowed: hostNames(config),
+    fallback: () => services.packages.ctx.baseUrl(),
+  });
   return {
     app,
     async warm() {

@@ -6,13 +6,17 @@ import type { Principal } from '../../services/auth/principal';
 import { answerAsMissing } from '../../services/packages/read';
 import { parsePackagePath, pathOf } from '../npm-paths';
 import { principalOf } from '../request-auth';
+import { requestBaseUrl, type BaseUrlRules } from './base-url';
 import { sendStoredDocument, wantsAbbreviated } from './stored-document';
 
 /** Tells clients how an upstream package was served: hit, miss, revalidated, offline or offline-fallback. */
 export const CACHE_HEADER = 'X-Shelf-Cache';
 
-export function registerPackageRoutes(app: FastifyInstance, services: Services): void {
+export function registerPackageRoutes(app: FastifyInstance, services: Services, baseUrlRules?: BaseUrlRules): void {
   const { packages, auth, mirror } = services;
+  // Tarball links point at the address the client used (without rules: the server's own address).
+  const rules: BaseUrlRules = baseUrlRules ?? { publicUrl: undefined, allowed: new Set(), fallback: () => packages.ctx.baseUrl() };
+  const baseUrlOf = (request: FastifyRequest) => requestBaseUrl(request, rules);
 
   const target = (request: FastifyRequest) => {
     const parsed = parsePackagePath(pathOf(request.raw.url));
@@ -34,27 +38,34 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services):
     if (rest.length === 0) {
       const abbreviated = wantsAbbreviated(request);
       const { doc, state } = await mirror.packument(name, abbreviated);
-      return sendStoredDocument(request, reply.header(CACHE_HEADER, state), doc, abbreviated);
+      return await sendStoredDocument(request, reply.header(CACHE_HEADER, state), doc, abbreviated, baseUrlOf(request));
     }
     if (rest.length === 2 && rest[0] === '-') {
       const tarball = await mirror.tarball(name, rest[1]!);
       return sendTarball(reply.header(CACHE_HEADER, tarball.state), tarball);
     }
-    if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(await mirror.version(name, rest[0]!));
+    if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(await mirror.version(name, rest[0]!, baseUrlOf(request)));
     throw notFound('not found');
   });
 
   async function serveLocal(reply: FastifyReply, request: FastifyRequest, principal: Principal | undefined, name: string, rest: string[]) {
     if (rest.length === 0) {
       const abbreviated = wantsAbbreviated(request);
-      return sendStoredDocument(request, reply, packages.readPackument(principal, name, abbreviated), abbreviated);
+      return await sendStoredDocument(
+        request,
+        reply,
+        packages.readPackument(principal, name, abbreviated),
+        abbreviated,
+        baseUrlOf(request),
+      );
     }
     if (rest.length === 2 && rest[0] === '-') {
       const tarball = await packages.openTarball(principal, name, rest[1]!);
       services.stats.countDownload(tarball.packageId, tarball.version);
       return sendTarball(reply, tarball);
     }
-    if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(packages.readVersion(principal, name, rest[0]!));
+    if (rest.length === 1)
+      return reply.header('Cache-Control', 'no-cache').send(packages.readVersion(principal, name, rest[0]!, baseUrlOf(request)));
     throw notFound('not found');
   }
 

@@ -22,7 +22,7 @@ import {
   type UpstreamPackumentRow,
 } from '../../storage/db/mirror';
 import { isLocalName } from '../../storage/db/packages';
-import { ABBREVIATED_FIELDS, versionOfTarball } from '../packages/packument';
+import { ABBREVIATED_FIELDS, BASE_URL_TOKEN, gzipBaseOf, templateMark, versionOfTarball, withBaseUrl } from '../packages/packument';
 import type { StoredDocument } from '../packages/read';
 import { CacheAdmin } from './cache-admin';
 import { CacheEviction } from './eviction';
@@ -138,16 +138,17 @@ export class MirrorService {
       const view = await this.offlineView(row);
       return { doc: abbreviated ? view.abbrev : view.full, state };
     }
-    const rendered = row.base_url === this.deps.baseUrl() ? row : await this.rerender(row);
+    // Stored documents are templates that serve every address; only one stored before templates is rendered anew (once).
+    const rendered = gzipBaseOf(row.base_url) !== undefined ? row : await this.rerender(row);
     return { doc: storedDocument(rendered, abbreviated), state };
   }
 
   /** One version's manifest (`GET /<name>/<version-or-tag>`), read out of the served packument off the request path when it is large. */
-  async version(name: string, versionOrTag: string): Promise<unknown> {
+  async version(name: string, versionOrTag: string, baseUrl: string = this.deps.baseUrl()): Promise<unknown> {
     const { doc } = await this.packument(name, false);
     const manifest = await this.transforms.pickVersion(doc.json, versionOrTag);
     if (!manifest) throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
-    return manifest;
+    return withBaseUrl(manifest, baseUrl);
   }
 
   async tarball(
@@ -316,6 +317,7 @@ export class MirrorService {
         wantRawGzip: options.wantRawGzip,
         name,
         baseUrl: this.deps.baseUrl(),
+        baseToken: BASE_URL_TOKEN,
         abbreviatedFields: ABBREVIATED_FIELDS,
         keepVersions: options.offline?.keep ?? null,
         distTags: options.offline?.distTags ?? null,
@@ -328,7 +330,7 @@ export class MirrorService {
   private rendering(name: string, out: TransformOutput) {
     return {
       name,
-      base_url: this.deps.baseUrl(),
+      base_url: templateMark(this.deps.baseUrl()),
       full_json: toBuffer(out.full),
       full_gzip: toBuffer(out.fullGzip),
       full_etag: out.fullEtag,
@@ -346,7 +348,7 @@ export class MirrorService {
         `Shelf is offline and holds no tarball of '${row.name}', so no version of it can be installed; prefetch it while online (shelf mirror --package ${row.name})`,
       );
     }
-    const key = `${this.deps.baseUrl()}|${row.fetched_at}|${cached.join(',')}`;
+    const key = `${row.fetched_at}|${cached.join(',')}`;
     const memo = this.offlineViews.get(row.name, key);
     if (memo) return memo;
     const distTags = offlineDistTags(JSON.parse(row.dist_tags) as Record<string, string>, cached);
@@ -427,9 +429,10 @@ export class MirrorService {
 }
 
 function storedDocument(row: UpstreamPackumentRow, abbreviated: boolean): StoredDocument {
+  const gzipBase = gzipBaseOf(row.base_url) ?? '';
   return abbreviated
-    ? { json: row.abbrev_json, gzip: row.abbrev_gzip, etag: row.abbrev_etag, lastModified: row.modified, isPublic: true }
-    : { json: row.full_json, gzip: row.full_gzip, etag: row.full_etag, lastModified: row.modified, isPublic: true };
+    ? { json: row.abbrev_json, gzip: row.abbrev_gzip, gzipBase, etag: row.abbrev_etag, lastModified: row.modified, isPublic: true }
+    : { json: row.full_json, gzip: row.full_gzip, gzipBase, etag: row.full_etag, lastModified: row.modified, isPublic: true };
 }
 
 export function versionFromFileName(name: string, fileName: string): string {

@@ -13,8 +13,13 @@ export interface TransformInput {
    */
   pinnedIntegrity?: Record<string, string> | null;
   name: string;
-  /** Shelf's base URL, ending in '/'. */
+  /** Shelf's base URL, ending in '/': the address the gzip copies are made for. */
   baseUrl: string;
+  /**
+   * What stands for the base URL in the stored documents (BASE_URL_TOKEN: passed in, the worker cannot import); without
+   * it the documents name `baseUrl` itself.
+   */
+  baseToken?: string;
   /** The fields the abbreviated document keeps per version (passed in: the worker cannot import). */
   abbreviatedFields: readonly string[];
   /** Serve only these versions (offline); null serves all. */
@@ -84,7 +89,10 @@ export function transformPackument(
       tarball_url: tarball,
     });
     if (keep && !keep.has(version)) continue;
-    const served: Json = { ...manifest, dist: { ...dist, tarball: `${input.baseUrl}${input.name}/-/${unscoped}-${version}.tgz` } };
+    const served: Json = {
+      ...manifest,
+      dist: { ...dist, tarball: `${input.baseToken ?? input.baseUrl}${input.name}/-/${unscoped}-${version}.tgz` },
+    };
     servedVersions[version] = served;
     // The abbreviated version keeps the manifest's own key order, and Shelf adds `license` to npm's field list: npm
     // clients ignore the extra field, and Shelf's resolver can then write a lockfile (which records the license) from
@@ -111,12 +119,16 @@ export function transformPackument(
   const full = Buffer.from(JSON.stringify({ ...doc, 'dist-tags': distTags, versions: servedVersions, time: servedTime }));
   const abbrev = Buffer.from(JSON.stringify({ name: input.name, modified, 'dist-tags': distTags, versions: abbreviatedVersions }));
   const etag = (bytes: Buffer) => `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+  // The stored documents are templates; their gzip copies are made for the base URL most clients use.
+  const mark = JSON.stringify(input.baseToken ?? '').slice(1, -1);
+  const forBase = (template: Buffer) =>
+    !mark ? template : Buffer.from(template.toString('latin1').split(mark).join(Buffer.from(input.baseUrl).toString('latin1')), 'latin1');
   return {
     full,
-    fullGzip: zlib.gzipSync(full),
+    fullGzip: zlib.gzipSync(forBase(full)),
     fullEtag: etag(full),
     abbrev,
-    abbrevGzip: zlib.gzipSync(abbrev),
+    abbrevGzip: zlib.gzipSync(forBase(abbrev)),
     abbrevEtag: etag(abbrev),
     modified,
     distTags: doc['dist-tags'] && typeof doc['dist-tags'] === 'object' ? (doc['dist-tags'] as Record<string, string>) : {},

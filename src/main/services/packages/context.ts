@@ -15,7 +15,7 @@ import {
 } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
 import type { PackageEvents } from '../events';
-import { packumentRow, renderPackument } from './packument';
+import { gzipBaseOf, packumentRow, renderPackument } from './packument';
 
 export interface PackageContext {
   db: Db;
@@ -67,10 +67,11 @@ export function touchPackage(
   return updated;
 }
 
-/** The stored packument, re-rendered first if it was rendered for another base URL (the address changed since). */
+/** The stored packument, rendered first if it is missing or was stored before templates (with a base URL inside). */
 export function currentPackument(ctx: PackageContext, pkg: PackageRow): PackumentRow {
   const stored = getPackument(ctx.db, pkg.id);
-  if (stored && stored.base_url === ctx.baseUrl()) return stored;
+  // A template serves every address; only a rendering from before templates is rendered anew (once).
+  if (stored && gzipBaseOf(stored.base_url) !== undefined) return stored;
   // Started read-only on a full disk: rendered for this address and served, not stored.
   if (ctx.blobs.readOnly) return packumentRow(ctx.db, pkg, ctx.baseUrl());
   return renderPackument(ctx.db, pkg, ctx.baseUrl());

@@ -54,8 +54,8 @@ export class PackageService {
 
   readPackument = (principal: Principal | undefined, name: string, abbreviated: boolean) =>
     readPackument(this.ctx, principal, name, abbreviated);
-  readVersion = (principal: Principal | undefined, name: string, versionOrTag: string) =>
-    readVersion(this.ctx, principal, name, versionOrTag);
+  readVersion = (principal: Principal | undefined, name: string, versionOrTag: string, baseUrl?: string) =>
+    readVersion(this.ctx, principal, name, versionOrTag, baseUrl);
   openTarball = (principal: Principal | undefined, name: string, fileName: string) => openTarball(this.ctx, principal, name, fileName);
   list = (principal: Principal | undefined, offset: number, limit: number) => listPackageSummaries(this.ctx, principal, offset, limit);
 

@@ -49,6 +49,53 @@ const TOP_LEVEL_FIELDS = ['description', 'license', 'homepage', 'keywords', 'rep
 export const YANKED_NOTICE =
   'this version was yanked by its owners: it stays installable from lockfiles but is not chosen for new installs';
 
+/**
+ * Stands where the base URL goes in stored documents: the address a client used is spliced in when the document is sent
+ * (http/npm/stored-document.ts), so a stored document serves every address Shelf answers to and a restart on another
+ * port re-renders nothing. The NUL characters make it impossible in a name or version, and JSON escapes them, so in the
+ * stored bytes it reads as BASE_URL_MARK.
+ */
+export const BASE_URL_TOKEN = '\u0000shelf:base-url\u0000';
+/** BASE_URL_TOKEN as it appears in stored JSON bytes. */
+export const BASE_URL_MARK = JSON.stringify(BASE_URL_TOKEN).slice(1, -1);
+const MARK_BYTES = Buffer.from(BASE_URL_MARK);
+
+/**
+ * The `base_url` column of a stored rendering: the token (the bytes are a template), then the base URL its gzip copy was
+ * made for. A value without the token is a rendering from before templates, with its base URL inside the bytes.
+ */
+export function templateMark(gzipBase: string): string {
+  return BASE_URL_TOKEN + gzipBase;
+}
+
+/** The base URL a template row's gzip copy was made for; undefined for a row rendered before templates (render it anew). */
+export function gzipBaseOf(baseUrlColumn: string): string | undefined {
+  return baseUrlColumn.startsWith(BASE_URL_TOKEN) ? baseUrlColumn.slice(BASE_URL_TOKEN.length) : undefined;
+}
+
+/** A stored template with the base URL put in: one scan and one concatenation, no JSON parsing. */
+export function spliceBaseUrl(template: Buffer, baseUrl: string): Buffer {
+  let at = template.indexOf(MARK_BYTES);
+  if (at === -1) return template;
+  const base = Buffer.from(baseUrl);
+  const parts: Buffer[] = [];
+  let from = 0;
+  while (at !== -1) {
+    parts.push(template.subarray(from, at), base);
+    from = at + MARK_BYTES.length;
+    at = template.indexOf(MARK_BYTES, from);
+  }
+  parts.push(template.subarray(from));
+  return Buffer.concat(parts);
+}
+
+/** A manifest object read from a template, its tarball link pointed at `baseUrl`. */
+export function withBaseUrl<T>(manifest: T, baseUrl: string): T {
+  const dist = (manifest as { dist?: { tarball?: unknown } } | undefined)?.dist;
+  if (dist && typeof dist.tarball === 'string') dist.tarball = dist.tarball.split(BASE_URL_TOKEN).join(baseUrl);
+  return manifest;
+}
+
 export function tarballFileName(name: string, version: string): string {
   const unscoped = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
   return `${unscoped}-${version}.tgz`;
@@ -175,18 +222,23 @@ function packumentParts(db: Db, pkg: PackageRow): PackumentParts {
   };
 }
 
+/**
+ * Renders the documents as templates (BASE_URL_TOKEN for the base URL) with their gzip copies made for `baseUrl`, the
+ * address most clients use, so those are sent as stored. A `baseUrl` given as a stored column value is read as such.
+ */
 function renderParts(parts: PackumentParts, baseUrl: string): { row: PackumentRow; full: Json } {
-  const { full, abbreviated } = buildPackuments(parts, baseUrl);
+  const gzipBase = gzipBaseOf(baseUrl) ?? baseUrl;
+  const { full, abbreviated } = buildPackuments(parts, BASE_URL_TOKEN);
   const fullJson = Buffer.from(JSON.stringify(full));
   const abbrevJson = Buffer.from(JSON.stringify(abbreviated));
   const row: PackumentRow = {
     package_id: parts.pkg.id,
-    base_url: baseUrl,
+    base_url: templateMark(gzipBase),
     full_json: fullJson,
-    full_gzip: gzipSync(fullJson),
+    full_gzip: gzipSync(spliceBaseUrl(fullJson, gzipBase)),
     full_etag: etagOf(fullJson),
     abbrev_json: abbrevJson,
-    abbrev_gzip: gzipSync(abbrevJson),
+    abbrev_gzip: gzipSync(spliceBaseUrl(abbrevJson, gzipBase)),
     abbrev_etag: etagOf(abbrevJson),
   };
   return { row, full };

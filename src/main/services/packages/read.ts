@@ -13,11 +13,14 @@ import {
 import type { Principal } from '../auth/principal';
 import { assertNpmPackage } from '../packer/ecosystems/ecosystem-rules';
 import { currentPackument, readablePackage, viewerOf, type PackageContext } from './context';
-import { versionManifest, versionOfTarball } from './packument';
+import { gzipBaseOf, versionManifest, versionOfTarball } from './packument';
 
 export interface StoredDocument {
+  /** A template: BASE_URL_MARK where the base URL goes (spliced in when sent). */
   json: Buffer;
+  /** The document for `gzipBase`, gzipped. */
   gzip: Buffer;
+  gzipBase: string;
   etag: string;
   lastModified: string;
   /** Public documents may sit in shared caches; restricted ones may not. */
@@ -27,15 +30,22 @@ export interface StoredDocument {
 export function readPackument(ctx: PackageContext, principal: Principal | undefined, name: string, abbreviated: boolean): StoredDocument {
   const pkg = readablePackage(ctx, name, principal);
   assertNpmPackage(ctx.db, pkg, ctx.baseUrl());
-  // The hot path reads only the representation asked for; a document rendered for another base URL is rendered anew.
+  // The hot path reads only the representation asked for; a rendering stored before templates is rendered anew.
   let doc = getPackumentRendering(ctx.db, pkg.id, abbreviated);
-  if (!doc || doc.base_url !== ctx.baseUrl()) {
+  if (!doc || gzipBaseOf(doc.base_url) === undefined) {
     const row = currentPackument(ctx, pkg);
     doc = abbreviated
       ? { base_url: row.base_url, json: row.abbrev_json, gzip: row.abbrev_gzip, etag: row.abbrev_etag }
       : { base_url: row.base_url, json: row.full_json, gzip: row.full_gzip, etag: row.full_etag };
   }
-  return { json: doc.json, gzip: doc.gzip, etag: doc.etag, lastModified: pkg.modified_at, isPublic: pkg.access === 'public' };
+  return {
+    json: doc.json,
+    gzip: doc.gzip,
+    gzipBase: gzipBaseOf(doc.base_url) ?? '',
+    etag: doc.etag,
+    lastModified: pkg.modified_at,
+    isPublic: pkg.access === 'public',
+  };
 }
 
 /** GET /<name>/<version-or-tag>: one version's manifest. */
@@ -44,13 +54,15 @@ export function readVersion(
   principal: Principal | undefined,
   name: string,
   versionOrTag: string,
+  /** The address the client used (its tarball link points there). */
+  baseUrl: string = ctx.baseUrl(),
 ): Record<string, unknown> {
   const pkg = readablePackage(ctx, name, principal);
   const version = getDistTags(ctx.db, pkg.id)[versionOrTag] ?? versionOrTag;
   const row = findVersion(ctx.db, pkg.id, version);
   if (!row) throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
   assertNpmPackage(ctx.db, pkg, ctx.baseUrl(), row.version);
-  return versionManifest(pkg, row, ctx.baseUrl());
+  return versionManifest(pkg, row, baseUrl);
 }
 
 export async function openTarball(
