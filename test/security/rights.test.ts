@@ -95,6 +95,11 @@ describe('a maintainer is refused what the table keeps for owners, through every
   it('may still do what the table gives maintainers: tag and publish versions', async () => {
     expect((await t.request('PUT', '/-/package/lib-a/dist-tags/beta', { token: t.user.token, body: '1.0.0' })).status).toBe(201);
     expect((await t.publish(t.user.token, 'lib-a', '1.2.0')).status).toBe(201);
+    // A deprecation sent as the whole document with its revision (as some clients do) removes no version: allowed.
+    const doc = (await t.request('GET', '/lib-a', { token: alice })).body;
+    doc.versions['1.0.0'].deprecated = 'use 1.2.0';
+    expect((await t.request('PUT', `/lib-a/-rev/${doc._rev}`, { token: t.user.token, body: doc })).status).toBe(200);
+    expect((await t.request('GET', '/lib-a/1.0.0')).body.deprecated).toBe('use 1.2.0');
   });
 });
 

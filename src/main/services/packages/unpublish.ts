@@ -14,7 +14,7 @@ import {
   type PackageRow,
 } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
-import { touchPackage, type PackageContext } from './context';
+import { readablePackage, touchPackage, type PackageContext } from './context';
 import { reserveName } from './namespaces';
 import { ownerIds } from './owners';
 import { authorize } from './rights';
@@ -40,10 +40,13 @@ export async function unpublishVersions(
   keep: readonly string[],
   rev: string | undefined,
 ): Promise<string[]> {
+  // A PUT that keeps every version removes nothing (clients send deprecations this way too): no unpublish right is used.
+  const visible = readablePackage(ctx, name, principal);
+  const keepSet = new Set(keep);
+  if (listVersions(ctx.db, visible.id).every((v) => keepSet.has(v.version))) return [];
   const { pkg } = authorize(ctx, principal, 'unpublish-version', name);
   assertRev(pkg, rev);
   const all = listVersions(ctx.db, pkg.id);
-  const keepSet = new Set(keep);
   const removed = all.filter((v) => !keepSet.has(v.version));
   if (removed.length === 0) return [];
   if (removed.length === all.length) {
