@@ -1,0 +1,198 @@
+// The policy's rules over one upstream packument: which versions are held (hidden, tarballs refused) or flagged, and why.
+// Pure: the service hands in everything (policy, reviews, takedowns, advisories, keys, the time), so the same input always
+// gives the same decision, whichever path (full or abbreviated packument, tarball, offline view) asks for it.
+import semver from 'semver';
+import { offlineDistTags } from '../mirror/offline-view';
+import { licenseAllowed } from './licenses';
+import type { Policy } from './policy-file';
+import { verifySignatures, type RegistryKey } from './signatures';
+
+export type Rule = 'age' | 'deny' | 'takedown' | 'install-scripts' | 'license' | 'signature' | 'review';
+
+export interface Hold {
+  rule: Rule;
+  reason: string;
+  /** When the version becomes available by itself (quarantine), ISO time. */
+  until?: string;
+}
+
+export interface Advisory {
+  id: number | string;
+  title?: string;
+  url?: string;
+  severity?: string;
+  vulnerable_versions: string;
+}
+
+export interface EvaluationInput {
+  name: string;
+  doc: { versions?: Record<string, Manifest>; time?: Record<string, string>; 'dist-tags'?: Record<string, string> };
+  policy: Policy;
+  minReleaseAgeMs: number | undefined;
+  now: Date;
+  reviews: { version: string; decision: 'approved' | 'denied'; decided_by: string | null }[];
+  takedowns: { version: string; reason: string }[];
+  advisories: Advisory[];
+  keys: RegistryKey[] | undefined;
+}
+
+export interface Manifest {
+  license?: unknown;
+  scripts?: Record<string, unknown>;
+  dist?: { integrity?: string; signatures?: { keyid: string; sig: string }[] };
+}
+
+export interface Decision {
+  holds: Record<string, Hold>;
+  flags: Record<string, Hold>;
+  /** The versions served, and the dist-tags moved onto them. */
+  keep: string[];
+  distTags: Record<string, string>;
+  /** The earliest quarantine end: the decision must be made again then. */
+  validUntil: string | null;
+}
+
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'] as const;
+
+export function matchesPackage(pattern: string, name: string): boolean {
+  if (pattern.endsWith('/*')) return name.startsWith(pattern.slice(0, -1));
+  return pattern === name;
+}
+
+function exempt(exceptions: readonly string[], name: string, version: string): boolean {
+  return exceptions.some((e) => e === `${name}@${version}` || matchesPackage(e, name));
+}
+
+export function installScriptsOf(manifest: Manifest | undefined): Record<string, string> {
+  const scripts = manifest?.scripts && typeof manifest.scripts === 'object' ? manifest.scripts : {};
+  const out: Record<string, string> = {};
+  for (const s of INSTALL_SCRIPTS) if (typeof scripts[s] === 'string') out[s] = scripts[s] as string;
+  return out;
+}
+
+/** What changed in the install scripts from `before` to `after`, in words; empty when nothing was added or changed. */
+export function scriptChanges(before: Record<string, string>, after: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const s of INSTALL_SCRIPTS) {
+    if (after[s] === undefined || after[s] === before[s]) continue;
+    out.push(before[s] === undefined ? `adds ${s} ${JSON.stringify(after[s])}` : `changes ${s} from ${JSON.stringify(before[s])} to ${JSON.stringify(after[s])}`);
+  }
+  return out;
+}
+
+export function evaluate(input: EvaluationInput): Decision {
+  const { name, policy, now } = input;
+  const manifests = input.doc.versions && typeof input.doc.versions === 'object' ? input.doc.versions : {};
+  const time = input.doc.time && typeof input.doc.time === 'object' ? input.doc.time : {};
+  const versions = Object.keys(manifests).filter((v) => semver.valid(v)).sort(semver.compare);
+  const reviews = new Map(input.reviews.map((r) => [r.version, r]));
+  const takedowns = new Map(input.takedowns.map((t) => [t.version, t]));
+  const holds: Record<string, Hold> = {};
+  const flags: Record<string, Hold> = {};
+  const ageOnly = new Set<string>();
+  const minAge = input.minReleaseAgeMs ?? 0;
+  let previousScripts: Record<string, string> = {};
+  let previousVersion: string | undefined;
+
+  for (const version of versions) {
+    const manifest = manifests[version];
+    const review = reviews.get(version);
+    const scripts = installScriptsOf(manifest);
+    const changes = previousVersion === undefined ? [] : scriptChanges(previousScripts, scripts);
+    const first = previousVersion;
+    previousScripts = scripts;
+    previousVersion = version;
+    // The hard rules first: nothing an admin approved for review or an exception can bring back.
+    const takedown = takedowns.get(version);
+    if (takedown) {
+      holds[version] = { rule: 'takedown', reason: `removed by the upstream (${takedown.reason})` };
+      continue;
+    }
+    if (review?.decision === 'denied') {
+      holds[version] = { rule: 'review', reason: `denied by ${review.decided_by ?? 'an admin'} on review` };
+      continue;
+    }
+    const denied = policy.deny.find(
+      (d) => matchesPackage(d.package, name) && (d.range === '*' || semver.satisfies(version, d.range, { includePrerelease: true })),
+    );
+    if (denied) {
+      holds[version] = { rule: 'deny', reason: `on the deny list (${denied.package}@${denied.range}${denied.reason ? `: ${denied.reason}` : ''})` };
+      continue;
+    }
+    if (policy.signatures !== 'off') {
+      const problem = verifySignatures(name, version, manifest?.dist, input.keys, policy.signatures === 'require', time[version]);
+      if (problem) {
+        holds[version] = { rule: 'signature', reason: problem };
+        continue;
+      }
+    }
+    if (policy.licenses.allow.length > 0 || policy.licenses.deny.length > 0) {
+      const problem = licenseAllowed(manifest?.license, policy.licenses);
+      if (problem) {
+        holds[version] = { rule: 'license', reason: problem };
+        continue;
+      }
+    }
+    const approved = review?.decision === 'approved';
+    if (changes.length > 0 && policy.installScripts !== 'off' && !approved) {
+      const hold: Hold = { rule: 'install-scripts', reason: `${changes.join('; ')} compared with ${first}` };
+      if (policy.installScripts === 'hold') {
+        holds[version] = { ...hold, reason: `held for review: ${hold.reason}` };
+        continue;
+      }
+      flags[version] = hold;
+    }
+    const published = Date.parse(time[version] ?? '');
+    if (minAge > 0 && !approved && Number.isFinite(published) && now.getTime() - published < minAge && !exempt(policy.exceptions, name, version)) {
+      const until = new Date(published + minAge).toISOString();
+      holds[version] = { rule: 'age', reason: `quarantined: published ${time[version]}, younger than the minimum release age`, until };
+      ageOnly.add(version);
+    }
+  }
+
+  // A quarantined version that fixes an advisory affecting the newest version allowed now comes through early: holding
+  // back the fix of a published vulnerability would make the quarantine the risk it exists to prevent.
+  if (policy.advisoryException && ageOnly.size > 0 && input.advisories.length > 0) {
+    const allowed = versions.filter((v) => !holds[v] && semver.prerelease(v) === null);
+    const best = allowed.at(-1);
+    const affecting = best ? input.advisories.filter((a) => safeSatisfies(best, a.vulnerable_versions)) : [];
+    if (affecting.length > 0) {
+      for (const version of ageOnly) {
+        if (semver.lte(version, best!) || semver.prerelease(version) !== null) continue;
+        if (input.advisories.some((a) => safeSatisfies(version, a.vulnerable_versions))) continue;
+        delete holds[version];
+        flags[version] = {
+          rule: 'age',
+          reason: `let through before the end of its quarantine: it fixes ${affecting.map((a) => `advisory ${a.id}${a.title ? ` (${a.title})` : ''}`).join(', ')} affecting ${best}`,
+        };
+      }
+    }
+  }
+
+  const keep = Object.keys(manifests).filter((v) => !holds[v]);
+  const upstreamTags = input.doc['dist-tags'] && typeof input.doc['dist-tags'] === 'object' ? input.doc['dist-tags'] : {};
+  const untils = Object.values(holds)
+    .map((h) => h.until)
+    .filter((u): u is string => u !== undefined)
+    .sort();
+  return {
+    holds,
+    flags,
+    keep,
+    distTags: Object.keys(holds).length > 0 ? offlineDistTags(upstreamTags, keep) : upstreamTags,
+    validUntil: untils[0] ?? null,
+  };
+}
+
+function safeSatisfies(version: string, range: string): boolean {
+  try {
+    return semver.satisfies(version, range, { includePrerelease: true });
+  } catch {
+    return false;
+  }
+}
+
+/** One line saying why a version is not served: the 403's message, the header, `shelf why`. */
+export function describeHold(name: string, version: string, hold: Hold): string {
+  return `${name}@${version} is held by Shelf's policy (rule: ${hold.rule}): ${hold.reason}${hold.until ? `; it becomes available at ${hold.until}` : ''}`;
+}

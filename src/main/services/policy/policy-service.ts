@@ -1,0 +1,345 @@
+// PolicyService: the supply-chain policy at the mirror. Decisions are made when a packument is ingested or re-rendered
+// (and stored with its renderings), never per request: a read only compares the decision's stamp and expiry.
+import { gunzipSync } from 'node:zlib';
+import semver from 'semver';
+import { ShelfError } from '../../errors';
+import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { Db } from '../../storage/db/connection';
+import { deleteCachedTarball, findCachedTarball } from '../../storage/db/mirror';
+import { isIntegrityReferenced } from '../../storage/db/packages';
+import {
+  addAudit,
+  anyKeys,
+  deletePolicyDecision,
+  getAdvisories,
+  getKeys,
+  getPolicyDecision,
+  listAudit,
+  listPolicyDecisions,
+  putAdvisories,
+  putKeys,
+  putPolicyDecision,
+  putReview,
+  putTakedown,
+  reviewsOf,
+  takedownsOf,
+  type PolicyAuditRow,
+} from '../../storage/db/policy';
+import { describeHold, evaluate, type Advisory, type Decision, type Hold } from './evaluate';
+import { EMPTY_STAMP, isActive, parseDurationMs, parsePolicy, readPolicyFile, stampOf, writePolicyFile, type Policy } from './policy-file';
+import type { RegistryKey } from './signatures';
+
+/** What the policy needs of an upstream: the mirror's client for it (time-outs, retries, its own token). */
+export interface PolicyUpstream {
+  url: string;
+  post(path: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  get(path: string): Promise<Buffer>;
+}
+
+export interface PolicyDeps {
+  db: Db;
+  blobs: TarballStore;
+  dataDir: string;
+  now: () => Date;
+  /** --min-release-age, over the file's minReleaseAge. */
+  minReleaseAgeMs?: number;
+  warn?: (message: string) => void;
+}
+
+interface Memo {
+  stamp: string;
+  validUntil: number;
+  holds: Record<string, Hold>;
+  flags: Record<string, Hold>;
+}
+
+/** Signing keys are asked of the upstream again after this long. */
+const KEYS_MAX_AGE_MS = 24 * 3_600_000;
+
+export class PolicyService {
+  private policy: Policy;
+  private present: boolean;
+  private stamp: string;
+  private readonly memo = new Map<string, Memo>();
+
+  constructor(private readonly deps: PolicyDeps) {
+    const { policy, present } = readPolicyFile(deps.dataDir);
+    this.policy = policy;
+    this.present = present;
+    this.stamp = stampOf(policy, this.minAgeMs(), present);
+  }
+
+  private minAgeMs(): number | undefined {
+    return this.deps.minReleaseAgeMs ?? parseDurationMs(this.policy.minReleaseAge);
+  }
+
+  get(): { policy: Policy; minReleaseAgeMs: number | null; fromFlag: boolean } {
+    return { policy: this.policy, minReleaseAgeMs: this.minAgeMs() ?? null, fromFlag: this.deps.minReleaseAgeMs !== undefined };
+  }
+
+  /** Replaces the policy (admins); every package's decision is made again on its next read. */
+  set(input: unknown, actor: string | null): Policy {
+    const policy = parsePolicy(input, 'the policy');
+    writePolicyFile(this.deps.dataDir, policy);
+    this.policy = policy;
+    this.present = true;
+    this.stamp = stampOf(policy, this.minAgeMs(), true);
+    this.memo.clear();
+    this.audit('policy-changed', null, null, null, JSON.stringify(policy), actor);
+    return policy;
+  }
+
+  private get takedownsOn(): boolean {
+    return this.present && this.policy.takedowns;
+  }
+
+  // ── ingest ──────────────────────────────────────────────────────────────────
+
+  /**
+   * The decision for an upstream packument being stored or re-rendered: the versions to serve and the dist-tags moved onto
+   * them (undefined: serve the document as it is), and `commit`, to call once the renderings are stored.
+   * `previousVersions` (on a fresh fetch) are the versions the last copy listed: one gone from the new copy was taken down.
+   */
+  async decide(
+    name: string,
+    raw: Buffer,
+    options: { rawIsGzip?: boolean; upstream?: PolicyUpstream; previousVersions?: readonly string[] },
+  ): Promise<{ view: { keep: string[]; distTags: Record<string, string> } | undefined; commit: () => void }> {
+    const active = isActive(this.policy, this.minAgeMs());
+    let takedowns = takedownsOf(this.deps.db, name);
+    const reviews = reviewsOf(this.deps.db, name);
+    if (!active && !this.takedownsOn && takedowns.length === 0 && !reviews.some((r) => r.decision === 'denied')) {
+      return { view: undefined, commit: () => this.store(name, undefined) };
+    }
+    let doc: Parameters<typeof evaluate>[0]['doc'];
+    try {
+      doc = JSON.parse((options.rawIsGzip ? gunzipSync(raw) : raw).toString('utf8')) as typeof doc;
+    } catch {
+      // Not JSON: the mirror's transform refuses it with its own words, and nothing is stored.
+      return { view: undefined, commit: () => undefined };
+    }
+    if (!doc || typeof doc !== 'object') return { view: undefined, commit: () => undefined };
+    const listed = new Set(Object.keys(doc.versions ?? {}));
+    if (this.takedownsOn && options.previousVersions) {
+      for (const version of options.previousVersions)
+        if (!listed.has(version)) await this.takedown(name, version, 'it disappeared from the upstream packument');
+      takedowns = takedownsOf(this.deps.db, name);
+    }
+    let advisories: Advisory[] = [];
+    let keys: RegistryKey[] | undefined;
+    if (active) {
+      advisories = await this.advisoriesFor(name, [...listed], options.upstream);
+      if (this.policy.signatures !== 'off') keys = await this.keysOf(options.upstream);
+    }
+    const decision = evaluate({
+      name,
+      doc,
+      policy: this.policy,
+      minReleaseAgeMs: this.minAgeMs(),
+      now: this.deps.now(),
+      reviews,
+      takedowns,
+      advisories,
+      keys,
+    });
+    const trims = Object.keys(decision.holds).length > 0;
+    return { view: trims ? { keep: decision.keep, distTags: decision.distTags } : undefined, commit: () => this.store(name, decision) };
+  }
+
+  private store(name: string, decision: Decision | undefined): void {
+    const now = this.deps.now().toISOString();
+    if (!decision || (this.stamp === EMPTY_STAMP && Object.keys(decision.holds).length === 0 && Object.keys(decision.flags).length === 0)) {
+      if (this.stamp === EMPTY_STAMP) deletePolicyDecision(this.deps.db, name);
+      else
+        putPolicyDecision(this.deps.db, { name, stamp: this.stamp, valid_until: null, holds: '{}', flags: '{}', decided_at: now });
+      this.memo.set(name, { stamp: this.stamp, validUntil: Infinity, holds: {}, flags: {} });
+      return;
+    }
+    for (const [version, hold] of Object.entries(decision.holds)) {
+      const before = this.memo.get(name)?.holds[version];
+      if (!before || before.rule !== hold.rule) this.audit('held', name, version, hold.rule, hold.reason, null);
+    }
+    putPolicyDecision(this.deps.db, {
+      name,
+      stamp: this.stamp,
+      valid_until: decision.validUntil,
+      holds: JSON.stringify(decision.holds),
+      flags: JSON.stringify(decision.flags),
+      decided_at: now,
+    });
+    this.memo.set(name, {
+      stamp: this.stamp,
+      validUntil: decision.validUntil ? Date.parse(decision.validUntil) : Infinity,
+      holds: decision.holds,
+      flags: decision.flags,
+    });
+  }
+
+  // ── reads (cheap: a map lookup, the database once per package after a start) ─────────────────────────────────────
+
+  private memoOf(name: string): Memo {
+    let memo = this.memo.get(name);
+    if (!memo) {
+      const row = getPolicyDecision(this.deps.db, name);
+      memo = row
+        ? {
+            stamp: row.stamp,
+            validUntil: row.valid_until ? Date.parse(row.valid_until) : Infinity,
+            holds: JSON.parse(row.holds) as Record<string, Hold>,
+            flags: JSON.parse(row.flags) as Record<string, Hold>,
+          }
+        : { stamp: EMPTY_STAMP, validUntil: Infinity, holds: {}, flags: {} };
+      this.memo.set(name, memo);
+    }
+    return memo;
+  }
+
+  /** Whether the stored renderings of `name` were made under the policy in force and no quarantine has ended since. */
+  isCurrent(name: string): boolean {
+    const memo = this.memoOf(name);
+    return memo.stamp === this.stamp && this.deps.now().getTime() < memo.validUntil;
+  }
+
+  holdOf(name: string, version: string): Hold | undefined {
+    return this.memoOf(name).holds[version];
+  }
+
+  /** Refuses a held version's tarball (403, naming the rule and when it becomes available). */
+  assertServable(name: string, version: string): void {
+    const hold = this.holdOf(name, version);
+    if (hold) throw new PolicyRefusal(name, version, hold);
+  }
+
+  /** The X-Shelf-Policy header of a packument: what is held and flagged, `version=rule` pairs; undefined when nothing is. */
+  header(name: string): string | undefined {
+    const memo = this.memoOf(name);
+    const parts = [
+      ...Object.entries(memo.holds).map(([v, h]) => `${v}=${h.rule}${h.until ? `;until=${h.until}` : ''}`),
+      ...Object.entries(memo.flags).map(([v, h]) => `${v}=flagged-${h.rule}`),
+    ];
+    return parts.length > 0 ? parts.join(', ') : undefined;
+  }
+
+  /** Why each version of a package is held or flagged (the UI's package page, `shelf why`). */
+  explain(name: string): { version: string; held: boolean; rule: string; reason: string; until?: string; message: string }[] {
+    const memo = this.memoOf(name);
+    return [
+      ...Object.entries(memo.holds).map(([version, h]) => ({ version, held: true, ...h, message: describeHold(name, version, h) })),
+      ...Object.entries(memo.flags).map(([version, h]) => ({ version, held: false, ...h, message: `${name}@${version} is flagged (${h.rule}): ${h.reason}` })),
+    ].sort((a, b) => (semver.valid(a.version) && semver.valid(b.version) ? semver.compare(a.version, b.version) : 0));
+  }
+
+  /** Everything held or flagged now (the Policy screen). */
+  listHeld(): { name: string; version: string; held: boolean; rule: string; reason: string; until?: string }[] {
+    const out: { name: string; version: string; held: boolean; rule: string; reason: string; until?: string }[] = [];
+    for (const row of listPolicyDecisions(this.deps.db)) {
+      for (const [version, h] of Object.entries(JSON.parse(row.holds) as Record<string, Hold>)) out.push({ name: row.name, version, held: true, ...h });
+      for (const [version, h] of Object.entries(JSON.parse(row.flags) as Record<string, Hold>)) out.push({ name: row.name, version, held: false, ...h });
+    }
+    return out;
+  }
+
+  auditLog(limit = 200): PolicyAuditRow[] {
+    return listAudit(this.deps.db, limit);
+  }
+
+  // ── admin decisions ─────────────────────────────────────────────────────────
+
+  review(name: string, version: string, decision: 'approved' | 'denied', actor: string | null): void {
+    if (!semver.valid(version)) throw new ShelfError('invalid_request', `'${version}' is not a version`);
+    putReview(this.deps.db, { name, version, decision, decided_by: actor, decided_at: this.deps.now().toISOString() });
+    this.invalidate(name);
+    this.audit(decision, name, version, 'review', `${decision} by ${actor ?? 'an admin'}`, actor);
+  }
+
+  /** Marks a version taken down, purges its cached tarball and records it; the package's decision is made again. */
+  async takedown(name: string, version: string, reason: string): Promise<void> {
+    if (!putTakedown(this.deps.db, name, version, reason, this.deps.now().toISOString())) return;
+    const cached = findCachedTarball(this.deps.db, name, version);
+    if (cached) {
+      deleteCachedTarball(this.deps.db, name, version);
+      if (!isIntegrityReferenced(this.deps.db, cached.integrity)) await this.deps.blobs.remove(cached.integrity);
+    }
+    this.invalidate(name);
+    this.audit('takedown', name, version, 'takedown', `${reason}${cached ? '; the cached tarball was purged' : ''}`, null);
+    this.deps.warn?.(`policy: ${name}@${version} was taken down upstream (${reason})${cached ? '; its cached tarball was purged' : ''}`);
+  }
+
+  /** The upstream answered 404 or 451 for a listed version's tarball: a takedown, when the policy watches for them. */
+  async tarballFailed(name: string, version: string, error: unknown): Promise<void> {
+    if (!this.takedownsOn || !(error instanceof ShelfError)) return;
+    if (error.code === 'not_found' || / 451\b/.test(error.message))
+      await this.takedown(name, version, `the upstream answered ${error.code === 'not_found' ? '404' : '451'} for its tarball`);
+  }
+
+  private invalidate(name: string): void {
+    deletePolicyDecision(this.deps.db, name);
+    // A stamp no decision has: the next read re-renders the package.
+    this.memo.set(name, { stamp: 'stale', validUntil: 0, holds: this.memo.get(name)?.holds ?? {}, flags: {} });
+  }
+
+  private audit(action: string, name: string | null, version: string | null, rule: string | null, detail: string, actor: string | null) {
+    addAudit(this.deps.db, { at: this.deps.now().toISOString(), action, name, version, rule, detail, actor });
+  }
+
+  // ── advisories and keys (fetched on ingest, kept for offline use) ────────────
+
+  private async advisoriesFor(name: string, versions: string[], upstream: PolicyUpstream | undefined): Promise<Advisory[]> {
+    if (upstream) {
+      try {
+        const response = await upstream.post('-/npm/v1/security/advisories/bulk', Buffer.from(JSON.stringify({ [name]: versions })), {
+          'content-type': 'application/json',
+          accept: 'application/json',
+        });
+        if (response.status === 200 && response.body && typeof response.body === 'object') {
+          const list = ((response.body as Record<string, unknown>)[name] ?? []) as Advisory[];
+          const valid = Array.isArray(list) ? list.filter((a) => a && typeof a.vulnerable_versions === 'string') : [];
+          putAdvisories(this.deps.db, name, JSON.stringify(valid), this.deps.now().toISOString());
+          return valid;
+        }
+      } catch (error) {
+        this.deps.warn?.(`policy: advisories of ${name} could not be fetched (${(error as Error).message}); using the cached ones`);
+      }
+    }
+    return this.cachedAdvisories(name);
+  }
+
+  cachedAdvisories(name: string): Advisory[] {
+    const row = getAdvisories(this.deps.db, name);
+    return row ? (JSON.parse(row.advisories) as Advisory[]) : [];
+  }
+
+  private async keysOf(upstream: PolicyUpstream | undefined): Promise<RegistryKey[] | undefined> {
+    if (!upstream) return this.servedKeys()?.keys;
+    const row = getKeys(this.deps.db, upstream.url);
+    if (row && this.deps.now().getTime() - Date.parse(row.fetched_at) < KEYS_MAX_AGE_MS) return (JSON.parse(row.keys) as { keys: RegistryKey[] }).keys;
+    try {
+      const body = JSON.parse((await upstream.get('-/npm/v1/keys')).toString('utf8')) as { keys?: RegistryKey[] };
+      if (Array.isArray(body.keys)) {
+        putKeys(this.deps.db, upstream.url, JSON.stringify({ keys: body.keys }), this.deps.now().toISOString());
+        return body.keys;
+      }
+    } catch (error) {
+      this.deps.warn?.(`policy: the signing keys of ${upstream.url} could not be fetched (${(error as Error).message})`);
+    }
+    return row ? (JSON.parse(row.keys) as { keys: RegistryKey[] }).keys : undefined;
+  }
+
+  /** The upstream's keys as Shelf serves them at /-/npm/v1/keys (npm audit signatures), or undefined when none are known. */
+  servedKeys(): { keys: RegistryKey[] } | undefined {
+    const row = anyKeys(this.deps.db);
+    return row ? (JSON.parse(row.keys) as { keys: RegistryKey[] }) : undefined;
+  }
+}
+
+/** A 403 naming the rule (and, for the quarantine, when the version becomes available). */
+export class PolicyRefusal extends ShelfError {
+  constructor(
+    readonly packageName: string,
+    readonly version: string,
+    readonly hold: Hold,
+  ) {
+    super('permission_denied', describeHold(packageName, version, hold));
+  }
+}
+
