@@ -22,6 +22,7 @@ import {
   type UpstreamPackumentRow,
 } from '../../storage/db/mirror';
 import { isLocalName } from '../../storage/db/packages';
+import type { PolicyService } from '../policy/policy-service';
 import { ABBREVIATED_FIELDS, BASE_URL_TOKEN, gzipBaseOf, templateMark, versionOfTarball, withBaseUrl } from '../packages/packument';
 import type { StoredDocument } from '../packages/read';
 import { CacheAdmin } from './cache-admin';
@@ -50,6 +51,8 @@ export interface MirrorDeps {
   fetch?: FetchLike;
   sleep?: (ms: number) => Promise<void>;
   warn?: (message: string) => void;
+  /** The supply-chain policy: decides on ingest which versions are served (services/policy). */
+  policy?: PolicyService;
 }
 
 const toBuffer = (u8: Uint8Array) => (Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength));
@@ -139,7 +142,7 @@ export class MirrorService {
       return { doc: abbreviated ? view.abbrev : view.full, state };
     }
     // Stored documents are templates that serve every address; only one stored before templates is rendered anew (once).
-    const rendered = gzipBaseOf(row.base_url) !== undefined ? row : await this.rerender(row);
+    const rendered = gzipBaseOf(row.base_url) !== undefined && (this.deps.policy?.isCurrent(name) ?? true) ? row : await this.rerender(row);
     return { doc: storedDocument(rendered, abbreviated), state };
   }
 
@@ -157,6 +160,7 @@ export class MirrorService {
   ): Promise<{ body: Buffer | ReadStream; size: number; integrity: string; isPublic: boolean; state: CacheState }> {
     assertMirrorableName(name);
     const version = versionFromFileName(name, fileName);
+    if (this.deps.policy) await this.policyCheck(name, version);
     const cached = findCachedTarball(this.deps.db, name, version);
     if (cached && this.deps.blobs.sizeOf(cached.integrity) !== undefined) {
       touchCachedTarball(this.deps.db, name, version, this.deps.now().toISOString());
@@ -182,6 +186,7 @@ export class MirrorService {
   /** Makes sure a version's tarball is cached; true when it was fetched now, false when it already was. */
   async ensureTarball(name: string, version: string): Promise<boolean> {
     assertMirrorableName(name);
+    if (this.deps.policy) await this.policyCheck(name, version);
     const cached = findCachedTarball(this.deps.db, name, version);
     if (cached && this.deps.blobs.sizeOf(cached.integrity) !== undefined) return false;
     const upstream = this.upstreamFor(name);
@@ -263,10 +268,13 @@ export class MirrorService {
     }
     if (result.status === 404 || result.status === 304)
       throw notFound(`package '${name}' is not in this registry nor on its upstream ${new URL(upstream.upstream.url).host}`);
+    // The policy decides before the body is handed over to the worker; its decision is stored with the renderings.
+    const previousVersions = row ? listUpstreamVersions(this.deps.db, name).map((v) => v.version) : undefined;
+    const decision = await this.deps.policy?.decide(name, result.body, { upstream: policyUpstream(upstream), previousVersions });
     let out: TransformOutput;
     try {
       // Parsing, rendering and gzipping happen together (in the worker for large documents); the body is handed over.
-      out = await this.transform(result.body, name, { wantRawGzip: true, handOver: true });
+      out = await this.transform(result.body, name, { wantRawGzip: true, handOver: true, offline: decision?.view });
     } catch (error) {
       throw new ShelfError(
         'upstream_failed',
@@ -286,13 +294,17 @@ export class MirrorService {
       ...this.rendering(name, out),
     };
     putUpstreamPackument(this.deps.db, stored, out.versions);
+    decision?.commit();
     this.offlineViews.delete(name);
     return { row: stored, state: row ? 'revalidated' : 'miss' };
   }
 
   private async rerender(row: UpstreamPackumentRow): Promise<UpstreamPackumentRow> {
-    const rendering = this.rendering(row.name, await this.transform(row.raw_gzip, row.name, { rawIsGzip: true }));
+    const upstream = this.offlineSwitch ? undefined : this.upstreamFor(row.name);
+    const decision = await this.deps.policy?.decide(row.name, row.raw_gzip, { rawIsGzip: true, upstream: upstream && policyUpstream(upstream) });
+    const rendering = this.rendering(row.name, await this.transform(row.raw_gzip, row.name, { rawIsGzip: true, offline: decision?.view }));
     updateUpstreamRendering(this.deps.db, rendering);
+    decision?.commit();
     return { ...row, ...rendering };
   }
 
@@ -341,7 +353,11 @@ export class MirrorService {
   }
 
   private async offlineView(row: UpstreamPackumentRow): Promise<{ full: StoredDocument; abbrev: StoredDocument }> {
-    const cached = cachedVersionsOf(this.deps.db, row.name).sort(semver.compare);
+    if (this.deps.policy && !this.deps.policy.isCurrent(row.name)) await this.rerender(row);
+    // Offline, too, only what the policy allows: a cached tarball of a held version is not offered.
+    const cached = cachedVersionsOf(this.deps.db, row.name)
+      .filter((v) => !this.deps.policy?.holdOf(row.name, v))
+      .sort(semver.compare);
     if (cached.length === 0) {
       throw new ShelfError(
         'unavailable',
@@ -387,11 +403,13 @@ export class MirrorService {
           'Shelf fetches tarballs only from its upstreams (add that registry with --upstream if it is trusted)',
       );
     }
-    const bytes = await this.clientFor(owner).tarball(
-      source.tarball_url,
-      `the tarball of ${spec}`,
-      this.deps.config.maxTarballBytes ?? this.deps.maxTarballBytes,
-    );
+    const bytes = await this.clientFor(owner)
+      .tarball(source.tarball_url, `the tarball of ${spec}`, this.deps.config.maxTarballBytes ?? this.deps.maxTarballBytes)
+      .catch(async (error: unknown) => {
+        // A 404/451 for a listed version is a takedown the policy records (and purges).
+        await this.deps.policy?.tarballFailed(name, version, error);
+        throw error;
+      });
     if (
       source.integrity
         ? !ssri.checkData(bytes, source.integrity)
@@ -418,6 +436,20 @@ export class MirrorService {
     return integrity;
   }
 
+  /**
+   * The policy's decision for a version, made again first when the stored one is stale (the policy changed, a quarantine
+   * ended, a review or takedown): a 403 naming the rule for a held version, before any cached byte is sent.
+   */
+  private async policyCheck(name: string, version: string): Promise<void> {
+    const policy = this.deps.policy!;
+    if (!policy.isCurrent(name)) {
+      const row = getUpstreamPackument(this.deps.db, name);
+      if (row) await this.rerender(row);
+      else await this.currentRow(name).catch(() => undefined);
+    }
+    policy.assertServable(name, version);
+  }
+
   /** Concurrent requests for the same missing item share one upstream fetch. */
   private coalesce<T>(key: string, work: () => Promise<T>): Promise<T> {
     const running = this.inflight.get(key) as Promise<T> | undefined;
@@ -433,6 +465,15 @@ function storedDocument(row: UpstreamPackumentRow, abbreviated: boolean): Stored
   return abbreviated
     ? { json: row.abbrev_json, gzip: row.abbrev_gzip, gzipBase, etag: row.abbrev_etag, lastModified: row.modified, isPublic: true }
     : { json: row.full_json, gzip: row.full_gzip, gzipBase, etag: row.full_etag, lastModified: row.modified, isPublic: true };
+}
+
+/** What the policy may ask of an upstream: its advisories (POST) and its signing keys (GET), through the mirror's client. */
+function policyUpstream(client: UpstreamClient) {
+  return {
+    url: client.upstream.url,
+    post: (path: string, body: Buffer, headers: Record<string, string>) => client.post(path, body, headers),
+    get: (path: string) => client.tarball(`${client.upstream.url}${path}`, `the upstream's ${path}`, 4 * 1024 * 1024),
+  };
 }
 
 export function versionFromFileName(name: string, fileName: string): string {
