@@ -227,7 +227,10 @@ function GraphView({ graph, comparison, view, setView }: ViewProps) {
   const selected = view.focus !== undefined && index.byId.has(view.focus) ? view.focus : undefined;
   const layered = view.layered && selected !== undefined;
 
-  const focus = useMemo(() => (layered && selected !== undefined ? focusView(index, selected, view.depth) : undefined), [layered, selected, index, view.depth]);
+  const focus = useMemo(
+    () => (layered && selected !== undefined ? focusView(index, selected, view.depth, aspect) : undefined),
+    [layered, selected, index, view.depth, aspect],
+  );
   const drawing = useMemo(() => focus?.drawing ?? overview(index, collapsed, aspect), [focus, index, collapsed, aspect]);
   const paths = useMemo(
     () => focus?.paths ?? (selected !== undefined ? pathsFromRoot(index.g, selected, 5, index.depth) : []),
@@ -235,12 +238,14 @@ function GraphView({ graph, comparison, view, setView }: ViewProps) {
   );
   const emphasis = useMemo(() => {
     if (selected === undefined) return undefined;
+    // The focus view draws only the neighbourhood: all of it in full.
+    if (focus) return new Set(focus.drawing.nodes.map((n) => n.id));
     const set = new Set(paths.flat());
     set.add(selected);
     for (const c of index.g.children.get(selected) ?? []) set.add(c);
     for (const p of index.g.parents.get(selected) ?? []) set.add(p);
     return set;
-  }, [selected, paths, index]);
+  }, [selected, paths, index, focus]);
 
   const licences = useMemo(() => licenceKey(graph.nodes, palette), [graph, palette]);
   const largest = useMemo(() => Math.max(0, ...graph.nodes.map((n) => n.size ?? 0)), [graph]);

@@ -52,9 +52,35 @@ function fade(hex: string, alpha: number): string {
   return m ? `rgba(${parseInt(m[1]!, 16)},${parseInt(m[2]!, 16)},${parseInt(m[3]!, 16)},${alpha})` : hex;
 }
 
+/**
+ * The camera that shows every node inside the surface, labels of a small drawing included: sigma's own fit ignores
+ * labels and leaves a drawing whose shape differs from the surface's overflowing one side, so it is measured here.
+ */
+function fittedCamera(renderer: Sigma): { x: number; y: number; ratio: number; angle: number } {
+  const home = { x: 0.5, y: 0.5, ratio: 1, angle: 0 };
+  const graph = renderer.getGraph();
+  if (!graph.order) return home;
+  const { width, height } = renderer.getDimensions();
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  graph.forEachNode((_, a) => {
+    const p = renderer.graphToViewport({ x: a.x as number, y: a.y as number }, { cameraState: home });
+    x0 = Math.min(x0, p.x);
+    x1 = Math.max(x1, p.x);
+    y0 = Math.min(y0, p.y);
+    y1 = Math.max(y1, p.y);
+  });
+  // Room for the node discs, and for labels when there are few enough nodes to show them all.
+  const pad = 16;
+  const labelRoom = graph.order <= 80 ? 150 : 0;
+  const ratio = Math.max((x1 - x0) / Math.max(1, width - 2 * pad - labelRoom), (y1 - y0) / Math.max(1, height - 2 * pad), 0.02);
+  const centre = renderer.viewportToFramedGraph({ x: (x0 + x1) / 2 + labelRoom / 2 * ratio, y: (y0 + y1) / 2 }, { cameraState: home });
+  return { x: centre.x, y: centre.y, ratio, angle: 0 };
+}
+
 export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(props, ref) {
   const container = useRef<HTMLDivElement>(null);
   const sigma = useRef<Sigma | undefined>(undefined);
+  const fitted = useRef<ReturnType<typeof fittedCamera> | undefined>(undefined);
   const latest = useRef(props);
   latest.current = props;
   const [failed, setFailed] = useState<string | undefined>(() =>
@@ -62,7 +88,10 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
   );
 
   useImperativeHandle(ref, () => ({
-    fit: () => void sigma.current?.getCamera().animatedReset({ duration: 200 }),
+    fit: () => {
+      const s = sigma.current;
+      if (s) void s.getCamera().animate(fittedCamera(s), { duration: 200 });
+    },
     zoom: (factor) => {
       const camera = sigma.current?.getCamera();
       if (camera) void camera.animate({ ratio: camera.getState().ratio / factor }, { duration: 150 });
@@ -107,7 +136,8 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
         edgeReducer: (id, attrs) => {
           const p = latest.current;
           const g = sigma.current?.getGraph();
-          if (!p.emphasis || !g) return { ...attrs, color: p.edgeColour };
+          // Faint until something is selected: the overview's columns carry the structure, edges only hint at it.
+          if (!p.emphasis || !g) return { ...attrs, color: fade(p.edgeColour, 0.45) };
           const on = p.emphasis.has(g.source(id)) && p.emphasis.has(g.target(id));
           return { ...attrs, color: on ? p.edgeStrong : fade(p.edgeColour, 0.25), size: on ? 1.6 : 0.5, zIndex: on ? 1 : 0 };
         },
@@ -132,6 +162,13 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     const resize = new ResizeObserver(() => {
       renderer.resize();
       renderer.refresh();
+      // Still showing the whole drawing: keep it whole at the new size. Moved by the user: leave their view alone.
+      const now = camera.getState();
+      const fit = fitted.current;
+      if (!fit || (Math.abs(now.x - fit.x) < 1e-6 && Math.abs(now.y - fit.y) < 1e-6 && Math.abs(now.ratio - fit.ratio) < 1e-6)) {
+        fitted.current = fittedCamera(renderer);
+        camera.setState(fitted.current);
+      }
       if (el.clientHeight > 0) latest.current.onAspect(el.clientWidth / el.clientHeight);
     });
     resize.observe(el);
@@ -155,9 +192,10 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     }
     for (const [from, to] of props.drawing.edges) if (graph.hasNode(from) && graph.hasNode(to)) graph.mergeEdge(from, to, { size: 0.6 });
     renderer.setGraph(graph);
-    renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     renderer.once('afterRender', () => performance.mark('shelf:graph-drawn', { detail: { nodes: graph.order } }));
     renderer.refresh();
+    fitted.current = fittedCamera(renderer);
+    renderer.getCamera().setState(fitted.current);
   }, [props.drawing]);
 
   // Colours, labels or emphasis changed: restyle in place.

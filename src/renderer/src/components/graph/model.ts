@@ -94,7 +94,7 @@ export function overview(index: Index, collapsed: ReadonlySet<string>, aspect: n
 }
 
 /** The focus view: root→node paths, then `depth` levels of dependents (left) and dependencies (right), in layers. */
-export function focusView(index: Index, focus: string, depth: number): { drawing: Drawing; paths: string[][] } {
+export function focusView(index: Index, focus: string, depth: number, aspect = 2): { drawing: Drawing; paths: string[][] } {
   const { g } = index;
   const paths = pathsFromRoot(g, focus, 5, index.depth);
   const layer = new Map<string, number>();
@@ -119,9 +119,14 @@ export function focusView(index: Index, focus: string, depth: number): { drawing
   const byLayer = new Map<number, string[]>();
   for (const [id, l] of layer) byLayer.set(l, [...(byLayer.get(l) ?? []), id]);
   const nodes: Placed[] = [];
+  // Rows spread to give the drawing the surface's shape (sigma keeps proportions when it fits), never closer than a label.
+  const layers = [...byLayer.keys()];
+  const width = (Math.max(...layers) - Math.min(...layers)) * 12;
+  const tallest = Math.max(...[...byLayer.values()].map((ids) => ids.length));
+  const row = Math.max(1.6, tallest > 1 ? width / aspect / (tallest - 1) : 1.6);
   for (const [l, ids] of byLayer) {
     ids.sort((a, b) => (index.byId.get(a)?.name ?? '').localeCompare(index.byId.get(b)?.name ?? ''));
-    ids.forEach((id, i) => nodes.push({ id, x: l * 12, y: -(i - (ids.length - 1) / 2) * 1.6 }));
+    ids.forEach((id, i) => nodes.push({ id, x: l * 12, y: -(i - (ids.length - 1) / 2) * row }));
   }
   const edges: [string, string][] = [];
   for (const id of layer.keys()) for (const c of g.children.get(id) ?? []) if (layer.has(c) && c !== id) edges.push([id, c]);
