@@ -153,6 +153,8 @@ const queryParam = (name: string, schema: Schema, description: string): Schema =
   description,
 });
 const NAME = pathParam('name', "package name; encode a scoped name's slash as %2F");
+const SCOPE = pathParam('scope', 'a scope, e.g. @team');
+const SCOPE_OWNERS = object({ scope: str, owners: arrayOf(object({ username: str, granted_at: str })) });
 const VERSION = pathParam('version', 'exact version');
 const jsonBody = (schema: Schema): Schema => ({ required: true, content: { 'application/json': { schema } } });
 const bearer = [{ bearer: [] }];
@@ -347,6 +349,30 @@ const paths: Record<string, Record<string, Schema>> = {
         security: bearer,
         parameters: [NAME, pathParam('username', 'the owner to remove')],
       },
+    ),
+  },
+  '/scopes/{scope}/owners': {
+    get: op(
+      'Who may publish new packages into a scope (its first publisher, and whom an admin granted it)',
+      { ...json(200, SCOPE_OWNERS), ...errors(400) },
+      { parameters: [SCOPE] },
+    ),
+    put: op(
+      'Grant a scope to a user (admins only)',
+      { ...json(201, SCOPE_OWNERS), ...errors(400, 401, 403, 404) },
+      { security: bearer, parameters: [SCOPE], requestBody: jsonBody(object({ username: str })) },
+    ),
+    post: op(
+      'Grant a scope to a user (admins only)',
+      { ...json(201, SCOPE_OWNERS), ...errors(400, 401, 403, 404) },
+      { security: bearer, parameters: [SCOPE], requestBody: jsonBody(object({ username: str })) },
+    ),
+  },
+  '/scopes/{scope}/owners/{username}': {
+    delete: op(
+      'Take a scope back from a user (admins only)',
+      { ...json(200, SCOPE_OWNERS), ...errors(400, 401, 403, 404) },
+      { security: bearer, parameters: [SCOPE, pathParam('username', 'the user to take the scope from')] },
     ),
   },
   '/search': {
