@@ -133,6 +133,30 @@ export const contract = {
   'mirror.setOffline': call(z.object({ offline: z.boolean() }).strict(), ok),
   'mirror.pin': call(z.object({ name: packageName, pinned: z.boolean() }).strict(), ok),
   'mirror.purge': call(z.object({ name: packageName }).strict(), z.object({ removed: z.number() })),
+  /** A mirrored package as cached here (the upstream's document; which versions' tarballs are cached); no network. */
+  'mirror.cachedPackage': call(
+    z.object({ name: packageName }).strict(),
+    z.object({
+      name: z.string(),
+      upstream: z.string(),
+      description: z.string().nullable(),
+      readme: z.string(),
+      license: z.string().nullable(),
+      keywords: z.array(z.string()),
+      distTags: z.record(z.string(), z.string()),
+      fetchedAt: z.string(),
+      versions: z.array(z.object({ version: z.string(), date: z.string().nullable(), cached: z.boolean() })),
+    }),
+  ),
+  /** Cached upstream packages whose name contains the text: search's "Cached from upstream" group. */
+  'mirror.searchCached': call(
+    z.object({ text: z.string().max(500), limit: z.number().int().min(1).max(100).default(20) }).strict(),
+    z.object({
+      results: z.array(
+        z.object({ name: z.string(), upstream: z.string(), latest: z.string().nullable(), cachedVersions: z.array(z.string()) }),
+      ),
+    }),
+  ),
   /** What purging a package would remove and free, removing nothing (the confirmation shows it). */
   'mirror.purgePlan': call(
     z.object({ name: packageName }).strict(),

@@ -10,6 +10,7 @@ import type { Principal, User } from '../services/auth/principal';
 import { formatBytes } from '../../shared/format-bytes';
 import { projectPackages } from '../services/mirror/project-packages';
 import { prefetchVersions } from '../services/mirror/prefetch';
+import { cachedPackageView, searchCached } from '../services/mirror/cached-view';
 import { packFolder, packUpload, publishBody, withUploadedFolder, type UploadLimits } from '../services/packer/pack-folder';
 import { packageDetails, tarballListing, unpublishOneVersion } from '../services/packages/ui-views';
 import { yankVersion, unyankVersion } from '../services/packages/yank';
@@ -244,6 +245,15 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'mirror.purge': async ({ name }, ctx) => {
       requireAdmin(ctx, 'purge the cache');
       return { removed: await services.mirror.admin.purge(name) };
+    },
+    // Signed-in users only, as everything the mirror serves is for those who may install through this registry.
+    'mirror.cachedPackage': async ({ name }, ctx) => {
+      principalOf(ctx);
+      return cachedPackageView(ctxOf.db, name);
+    },
+    'mirror.searchCached': async ({ text, limit }, ctx) => {
+      principalOf(ctx);
+      return { results: searchCached(ctxOf.db, text, limit) };
     },
     'mirror.purgePlan': async ({ name }, ctx) => {
       requireAdmin(ctx, 'purge the cache');

@@ -166,3 +166,11 @@ export function isPinned(db: Db, name: string): boolean {
 export function deleteUpstreamPackument(db: Db, name: string): void {
   db.prepare('DELETE FROM upstream_packuments WHERE name = ?').run(name);
 }
+
+/** Cached upstream documents whose name contains `text` (case-insensitive), by name: search's "cached from upstream" group. */
+export function searchUpstreamPackuments(db: Db, text: string, limit: number): Pick<UpstreamPackumentRow, 'name' | 'upstream_url' | 'dist_tags'>[] {
+  const pattern = `%${text.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db
+    .prepare("SELECT name, upstream_url, dist_tags FROM upstream_packuments WHERE lower(name) LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?")
+    .all(pattern, limit) as Pick<UpstreamPackumentRow, 'name' | 'upstream_url' | 'dist_tags'>[];
+}

@@ -7,7 +7,7 @@ import { Confirm } from '../components/Confirm';
 import { Markdown } from '../components/Markdown';
 import { Empty, ErrorState, Loading, Notice, formatBytes, formatDate } from '../components/States';
 import { href } from '../route';
-import { usePackageStore, type PackageAction } from '../stores/package';
+import { usePackageStore, type CachedPackage, type PackageAction } from '../stores/package';
 
 interface Pending {
   title: string;
@@ -26,6 +26,7 @@ export function PackageScreen({ name }: { name: string }) {
     void open(name);
   }, [open, name]);
 
+  if (p.cached && p.cached.name === name) return <CachedPackageScreen c={p.cached} />;
   if (p.error && !p.details) {
     return (
       <section>
@@ -409,5 +410,80 @@ function DownloadChart({ daily }: { daily: { date: string; count: number }[] }) 
         />
       ))}
     </div>
+  );
+}
+
+/** A package this registry mirrors: the upstream's versions with the cached ones marked, its readme, where it came from. */
+function CachedPackageScreen({ c }: { c: CachedPackage }) {
+  const cachedCount = c.versions.filter((v) => v.cached).length;
+  return (
+    <section aria-labelledby="pkg-heading">
+      <header className="page__header">
+        <h1 id="pkg-heading">{c.name}</h1>
+        <span className="badge">mirrored</span>
+        <a className="button" href={href({ screen: 'graph', name: c.name })}>
+          Dependency graph
+        </a>
+      </header>
+      {c.description && <p>{c.description}</p>}
+      <p className="notice" role="note">
+        Mirrored from <span className="mono">{c.upstream}</span>, not published here. {cachedCount} of {c.versions.length} versions are
+        cached on this Shelf (installable offline); the list was fetched {formatDate(c.fetchedAt)}.
+      </p>
+      <div className="columns">
+        <div>
+          <section className="panel" aria-labelledby="readme-heading">
+            <h2 id="readme-heading">Readme</h2>
+            {c.readme.trim() ? <Markdown source={c.readme} /> : <Empty>The upstream document has no readme.</Empty>}
+          </section>
+        </div>
+        <aside>
+          <section className="panel" aria-labelledby="versions-heading">
+            <h2 id="versions-heading">
+              Versions <span className="count">{cachedCount} cached</span>
+            </h2>
+            {/* Focusable so keyboard users can scroll a long version list. */}
+            <div className="table-scroll table-scroll--tall" tabIndex={0} role="region" aria-label={`Versions of ${c.name}`}>
+              <table className="packages">
+                <thead>
+                  <tr>
+                    <th scope="col">Version</th>
+                    <th scope="col">Published</th>
+                    <th scope="col">Here</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {c.versions.map((v) => (
+                    <tr key={v.version}>
+                      <th scope="row" className="mono">
+                        {v.version}{' '}
+                        {Object.entries(c.distTags)
+                          .filter(([, version]) => version === v.version)
+                          .map(([tag]) => (
+                            <span key={tag} className="tag">
+                              {tag}
+                            </span>
+                          ))}
+                      </th>
+                      <td>{formatDate(v.date)}</td>
+                      <td>{v.cached ? <span className="badge badge--public">cached</span> : <span className="hint">upstream only</span>}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+          <section className="panel" aria-labelledby="about-heading">
+            <h2 id="about-heading">About</h2>
+            <dl className="details">
+              <dt>Upstream</dt>
+              <dd className="mono">{c.upstream}</dd>
+              <dt>License</dt>
+              <dd>{c.license ?? '—'}</dd>
+            </dl>
+          </section>
+        </aside>
+      </div>
+    </section>
   );
 }

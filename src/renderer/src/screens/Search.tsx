@@ -71,7 +71,7 @@ export function Search() {
       {s.error && (
         <ErrorState message={s.error} action="Check the query (quotes must be closed), then retry." onRetry={() => void s.run()} />
       )}
-      {s.loaded && !s.error && s.results.length === 0 && (
+      {s.loaded && !s.error && s.results.length === 0 && s.cached.length === 0 && (
         <Empty>
           <p>No packages match{s.text ? ` “${s.text}”` : ''}.</p>
           <p className="hint">Try fewer words, or publish a package from the Publish screen.</p>
@@ -93,6 +93,28 @@ export function Search() {
             </li>
           ))}
         </ul>
+      )}
+      {s.cached.length > 0 && (
+        <section className="panel" aria-labelledby="cached-heading">
+          <h2 id="cached-heading">
+            Cached from upstream <span className="count">{s.cached.length}</span>
+          </h2>
+          <ul className="results" aria-labelledby="cached-heading">
+            {s.cached.map((hit) => (
+              <li key={hit.name} className="result">
+                <a href={href({ screen: 'package', name: hit.name })}>
+                  <span className="result__name">{hit.name}</span> {hit.latest && <span className="mono">{hit.latest}</span>}
+                </a>
+                <p className="hint">
+                  mirrored from <span className="mono">{hit.upstream}</span> ·{' '}
+                  {hit.cachedVersions.length === 0
+                    ? 'no version cached yet'
+                    : `cached: ${hit.cachedVersions.join(', ')}`}
+                </p>
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
     </section>
   );

@@ -1,8 +1,10 @@
 // One package: details (versions, tags, owners, readme), a chosen version's tarball files, dependencies and dependents, and
 // the actions on it.
 import { create } from 'zustand';
-import type { PackageDetails, PackageRelations, TarballListing } from '../../../shared/contract';
-import { call } from '../client';
+import type { CallResult, PackageDetails, PackageRelations, TarballListing } from '../../../shared/contract';
+import { call, CallError } from '../client';
+
+export type CachedPackage = CallResult<'mirror.cachedPackage'>;
 
 export type PackageAction =
   | { kind: 'setDistTag'; tag: string; version: string }
@@ -16,6 +18,8 @@ export type PackageAction =
 interface PackageState {
   name?: string;
   details?: PackageDetails;
+  /** Not in this registry but in its mirror cache: what is cached, from which upstream. */
+  cached?: CachedPackage;
   files?: TarballListing;
   filesError?: string;
   /** The version whose files and dependencies are shown (the latest, until another is chosen). */
@@ -64,6 +68,7 @@ export const usePackageStore = create<PackageState>()((set, get) => ({
     if (get().name !== name)
       set({
         details: undefined,
+        cached: undefined,
         files: undefined,
         filesError: undefined,
         version: undefined,
@@ -84,7 +89,13 @@ export const usePackageStore = create<PackageState>()((set, get) => ({
         chosen && details.versions.some((v) => v.version === chosen) ? chosen : (details.distTags.latest ?? details.versions[0]?.version);
       if (version) await get().selectVersion(version);
     } catch (error) {
-      set({ loading: false, error: (error as Error).message });
+      // Not a package of this registry: perhaps one it mirrors (installed through Shelf, so cached here).
+      if (error instanceof CallError && error.code === 'not_found') {
+        const cached = await call('mirror.cachedPackage', { name }).catch(() => undefined);
+        if (get().name !== name) return;
+        if (cached) return set({ cached, loading: false });
+      }
+      if (get().name === name) set({ loading: false, error: (error as Error).message });
     }
   },
   async loadFiles(version) {

@@ -1,6 +1,6 @@
 // Search as you type: the query text, debounced calls to `search.query`, results and the highlighted row.
 import { create } from 'zustand';
-import type { SearchResult } from '../../../shared/contract';
+import type { CallResult, SearchResult } from '../../../shared/contract';
 import { call } from '../client';
 
 export interface SearchFilters {
@@ -14,6 +14,8 @@ interface SearchState {
   filters: SearchFilters;
   results: SearchResult[];
   total: number;
+  /** Mirrored packages whose name matches the text, shown apart ("Cached from upstream"); none while filters are set. */
+  cached: CallResult<'mirror.searchCached'>['results'];
   loaded: boolean;
   loading: boolean;
   error?: string;
@@ -40,6 +42,7 @@ export const useSearchStore = create<SearchState>()((set, get) => ({
   filters: { scope: '', keyword: '', author: '' },
   results: [],
   total: 0,
+  cached: [],
   loaded: false,
   loading: false,
   error: undefined,
@@ -57,9 +60,17 @@ export const useSearchStore = create<SearchState>()((set, get) => ({
     const mine = ++generation;
     set({ loading: true, error: undefined });
     try {
-      const page = await call('search.query', { text: queryText(get().text, get().filters), limit: 50, offset: 0 });
+      const { text, filters } = get();
+      const plain = text.trim() && !filters.scope.trim() && !filters.keyword.trim() && !filters.author.trim() && !text.includes(':');
+      const [page, cached] = await Promise.all([
+        call('search.query', { text: queryText(text, filters), limit: 50, offset: 0 }),
+        // The mirror's cache is searched by name; a failure there (not signed in as may happen) leaves the group empty.
+        plain ? call('mirror.searchCached', { text: text.trim(), limit: 20 }).then((r) => r.results, () => []) : Promise.resolve([]),
+      ]);
+      const own = new Set(page.results.map((r) => r.name));
       // An older, slower answer must not replace a newer one.
-      if (mine === generation) set({ results: page.results, total: page.total, loaded: true, loading: false });
+      if (mine === generation)
+        set({ results: page.results, total: page.total, cached: cached.filter((c) => !own.has(c.name)), loaded: true, loading: false });
     } catch (error) {
       if (mine === generation) set({ loading: false, error: (error as Error).message });
     }

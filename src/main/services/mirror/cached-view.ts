@@ -1,0 +1,68 @@
+// What the UI shows of a package this registry mirrors rather than holds: read from the cached upstream document and the
+// cached tarballs, never from the network (the page must not trigger fetches), so the answer is exactly what is cached.
+import { gunzipSync } from 'node:zlib';
+import type { Db } from '../../storage/db/connection';
+import { cachedVersionsOf, getUpstreamPackument, searchUpstreamPackuments } from '../../storage/db/mirror';
+import { notFound } from '../../errors';
+
+export interface CachedPackageView {
+  name: string;
+  /** The upstream registry it was mirrored from. */
+  upstream: string;
+  description: string | null;
+  readme: string;
+  license: string | null;
+  keywords: string[];
+  distTags: Record<string, string>;
+  /** When the upstream document was last fetched. */
+  fetchedAt: string;
+  /** Every version the upstream lists, newest first, marking those whose tarball is cached here. */
+  versions: { version: string; date: string | null; cached: boolean }[];
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+
+export function cachedPackageView(db: Db, name: string): CachedPackageView {
+  const row = getUpstreamPackument(db, name);
+  if (!row) throw notFound(`'${name}' is neither in this registry nor in its mirror cache; install it through Shelf to cache it`);
+  let doc: Record<string, unknown> = {};
+  try {
+    doc = JSON.parse(gunzipSync(row.raw_gzip).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    // A damaged cached document still shows what the tables know (versions, tags); `shelf fsck` reports it.
+  }
+  const time = (doc.time ?? {}) as Record<string, unknown>;
+  const versions = Object.keys((doc.versions ?? {}) as Record<string, unknown>);
+  const cached = new Set(cachedVersionsOf(db, name));
+  for (const v of cached) if (!versions.includes(v)) versions.push(v);
+  const distTags = JSON.parse(row.dist_tags) as Record<string, string>;
+  const latest = (doc.versions as Record<string, Record<string, unknown>> | undefined)?.[distTags.latest ?? ''] ?? {};
+  return {
+    name,
+    upstream: row.upstream_url,
+    description: str(doc.description) ?? str(latest.description),
+    readme: str(doc.readme) ?? '',
+    license: str(latest.license) ?? str(doc.license),
+    keywords: Array.isArray(latest.keywords) ? latest.keywords.filter((k): k is string => typeof k === 'string').slice(0, 50) : [],
+    distTags,
+    fetchedAt: row.fetched_at,
+    versions: versions
+      .map((version) => ({ version, date: str(time[version]), cached: cached.has(version) }))
+      .sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '')),
+  };
+}
+
+/** Cached packages whose name contains `text` (case-insensitive), at most `limit`: search's "cached from upstream" group. */
+export function searchCached(
+  db: Db,
+  text: string,
+  limit: number,
+): { name: string; upstream: string; latest: string | null; cachedVersions: string[] }[] {
+  const rows = searchUpstreamPackuments(db, text, limit);
+  return rows.map((r) => ({
+    name: r.name,
+    upstream: r.upstream_url,
+    latest: (JSON.parse(r.dist_tags) as Record<string, string>).latest ?? null,
+    cachedVersions: cachedVersionsOf(db, r.name),
+  }));
+}
