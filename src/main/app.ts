@@ -12,6 +12,7 @@ import { AuthService } from './services/auth/auth-service';
 import type { PackageContext } from './services/packages/context';
 import { PackageService } from './services/packages/package-service';
 import { MirrorService } from './services/mirror/mirror-service';
+import { PolicyService } from './services/policy/policy-service';
 import type { FetchLike } from './services/mirror/upstream-client';
 import { SearchService } from './services/search/search-service';
 import { ApiService } from './services/api/api-service';
@@ -105,6 +106,14 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     : openDatabase(join(config.dataDir, 'shelf.db'), { synchronous: 'NORMAL', nativeBinding: options.nativeAddons?.sqlite });
   const stats = new DownloadStats(ctx, counterDb, log.warn);
   const search = new SearchService(db, ctx, { downloads: stats });
+  const policy = new PolicyService({
+    db,
+    blobs,
+    dataDir: config.dataDir,
+    now,
+    minReleaseAgeMs: config.mirror.minReleaseAgeMs,
+    warn: log.warn,
+  });
   const services: Services = {
     auth,
     packages: new PackageService(ctx),
@@ -122,7 +131,9 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
       maxTarballBytes: Math.max(config.limits.maxTarballBytes, 1024 ** 3),
       fetch: options.fetch,
       warn: log.warn,
+      policy,
     }),
+    policy,
     maintenance: new Maintenance({
       db,
       blobs,

@@ -5,6 +5,7 @@ import type { Maintenance } from './maintenance/maintenance';
 import type { MirrorService } from './mirror/mirror-service';
 import type { DownloadStats } from './packages/downloads';
 import type { PackageService } from './packages/package-service';
+import type { PolicyService } from './policy/policy-service';
 import type { SearchService } from './search/search-service';
 
 export interface Services {
@@ -16,6 +17,8 @@ export interface Services {
   /** The REST API under /api/v1. */
   api: ApiService;
   mirror: MirrorService;
+  /** The supply-chain policy at the mirror (docs/POLICY.md). */
+  policy?: PolicyService;
   /** Background upkeep: the collector of unreferenced blobs and the free-space watch (absent in some test harnesses). */
   maintenance?: Maintenance;
 }

@@ -341,5 +341,13 @@ export class PolicyRefusal extends ShelfError {
   ) {
     super('permission_denied', describeHold(packageName, version, hold));
   }
+
+  /** The X-Shelf-Policy header of the refusal: `version=rule`, with `;until=` for the quarantine. */
+  get header(): string {
+    return `${this.version}=${this.hold.rule}${this.hold.until ? `;until=${this.hold.until}` : ''}`;
+  }
 }
+
+/** The response header that says what the policy held or flagged (packuments) or why it refused (tarballs). */
+export const POLICY_HEADER = 'X-Shelf-Policy';
 
