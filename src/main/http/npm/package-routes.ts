@@ -4,6 +4,7 @@ import { badRequest, notFound } from '../../errors';
 import type { Services } from '../../services';
 import type { Principal } from '../../services/auth/principal';
 import { answerAsMissing } from '../../services/packages/read';
+import { POLICY_HEADER, PolicyRefusal } from '../../services/policy/policy-service';
 import { parsePackagePath, pathOf } from '../npm-paths';
 import { principalOf } from '../request-auth';
 import { requestBaseUrl, type BaseUrlRules } from './base-url';
@@ -24,6 +25,13 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
     return parsed;
   };
 
+  // The upstream's registry signing keys, kept by the policy, so `npm audit signatures` against Shelf checks mirrored packages.
+  app.get('/-/npm/v1/keys', async (_request, reply) => {
+    const keys = services.policy?.servedKeys();
+    if (!keys) throw notFound("Shelf knows no registry signing keys: set the policy's signatures rule so the upstream's are fetched");
+    return reply.header('Cache-Control', 'no-cache').send(keys);
+  });
+
   app.get('/*', async (request, reply) => {
     const { name, rest } = target(request);
     const principal = await principalOf(auth, request);
@@ -38,10 +46,15 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
     if (rest.length === 0) {
       const abbreviated = wantsAbbreviated(request);
       const { doc, state } = await mirror.packument(name, abbreviated);
+      const held = services.policy?.header(name);
+      if (held) reply.header(POLICY_HEADER, held);
       return await sendStoredDocument(request, reply.header(CACHE_HEADER, state), doc, abbreviated, baseUrlOf(request));
     }
     if (rest.length === 2 && rest[0] === '-') {
-      const tarball = await mirror.tarball(name, rest[1]!);
+      const tarball = await mirror.tarball(name, rest[1]!).catch((error: unknown) => {
+        if (error instanceof PolicyRefusal) reply.header(POLICY_HEADER, error.header);
+        throw error;
+      });
       return sendTarball(reply.header(CACHE_HEADER, tarball.state), tarball);
     }
     if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(await mirror.version(name, rest[0]!, baseUrlOf(request)));
