@@ -13,7 +13,15 @@ export function Tokens() {
   const [days, setDays] = useState('');
   const [cidr, setCidr] = useState('');
   const [revoking, setRevoking] = useState<string>();
-  const ids = { name: useId(), scope: useId(), days: useId(), cidr: useId() };
+  const ids = { name: useId(), scope: useId(), days: useId(), cidr: useId(), err: useId() };
+  const fieldError = (field: 'name' | 'cidr' | 'expires' | 'form') =>
+    t.createError?.field === field ? (
+      <p id={ids.err} className="field-error" role="alert">
+        {t.createError.message}
+      </p>
+    ) : null;
+  const invalid = (field: 'name' | 'cidr' | 'expires') =>
+    t.createError?.field === field ? { 'aria-invalid': true as const, 'aria-describedby': ids.err } : {};
   useEffect(() => {
     void load();
   }, [load]);
@@ -47,7 +55,8 @@ export function Tokens() {
         <div className="filters">
           <div className="field">
             <label htmlFor={ids.name}>Name</label>
-            <input id={ids.name} required value={name} onChange={(e) => setName(e.target.value)} />
+            <input id={ids.name} required value={name} onChange={(e) => setName(e.target.value)} {...invalid('name')} />
+            {fieldError('name')}
           </div>
           <div className="field">
             <label htmlFor={ids.scope}>Scope</label>
@@ -59,15 +68,27 @@ export function Tokens() {
           </div>
           <div className="field">
             <label htmlFor={ids.days}>Expires after (days, empty for never)</label>
-            <input id={ids.days} type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />
+            <input
+              id={ids.days}
+              type="number"
+              min={1}
+              max={3650}
+              value={days}
+              onChange={(e) => setDays(e.target.value)}
+              {...invalid('expires')}
+            />
+            {fieldError('expires')}
           </div>
           <div className="field">
             <label htmlFor={ids.cidr}>Allowed addresses (CIDR, optional)</label>
-            <input id={ids.cidr} placeholder="10.0.0.0/8" value={cidr} onChange={(e) => setCidr(e.target.value)} />
+            <input id={ids.cidr} placeholder="10.0.0.0/8" value={cidr} onChange={(e) => setCidr(e.target.value)} {...invalid('cidr')} />
+            {fieldError('cidr')}
           </div>
         </div>
+        {fieldError('form')}
         <div className="form__actions">
-          <button type="submit" className="primary" disabled={t.loading}>
+          {/* Fix the field and create again: the retry is the submit itself, with what is typed now. */}
+          <button type="submit" className="primary" disabled={t.creating}>
             Create token
           </button>
         </div>
