@@ -44,19 +44,32 @@ describe('restricted packages are not counted for outsiders', () => {
     expect((await t.request('GET', '/api/v1/stats', { token: alice })).body.packages).toMatchObject({ total: 2, versions: 2 });
   });
 
+  it('/api/v1/categories counts', async () => {
+    const tarball = await makeTarball({ 'package.json': JSON.stringify({ name: '@alice/tagged', version: '1.0.0' }) });
+    const body = { name: '@alice/tagged', version: '1.0.0', categories: ['secret-stuff'], tarball: tarball.toString('base64') };
+    expect((await t.request('POST', '/api/v1/packages', { token: alice, body })).status).toBe(201);
+    const restricted = await t.request('POST', '/-/package/@alice%2ftagged/access', { token: alice, body: { access: 'restricted' } });
+    expect(restricted.status, restricted.text).toBe(200);
+    const categories = (await t.request('GET', '/api/v1/categories')).body.categories as { name: string }[];
+    expect(categories.map((c) => c.name)).not.toContain('secret-stuff');
+    // The totals above were taken before this package; a second look counts it for alice only.
+    expect((await t.request('GET', '/api/v1/stats', { token: t.user.token })).body.packages.total).toBe(1);
+  });
+
   it("the UI's packages.list and registry.status", async () => {
     const anonymous = await t.rpc('packages.list', { offset: 0, limit: 100 });
     expect(anonymous.body.total).toBe(1);
     expect(anonymous.body.packages.map((p: { name: string }) => p.name)).toEqual(['public-base']);
     expect((await t.rpc('packages.list', { offset: 0, limit: 100 }, 'user')).body.total).toBe(1);
-    expect((await t.rpc('packages.list', { offset: 0, limit: 100 }, 'admin')).body.total).toBe(2);
+    // The admin sees public-base, @alice/secret and @alice/tagged (restricted in the test above).
+    expect((await t.rpc('packages.list', { offset: 0, limit: 100 }, 'admin')).body.total).toBe(3);
 
     const status = await t.rpc('registry.status', {});
     expect(status.status).toBe(200);
     expect(status.body.packageCount).toBe(1);
     expect(status.body.dataDir).toBe('');
     expect((await t.rpc('registry.status', {}, 'user')).body.dataDir).toBe('');
-    expect((await t.rpc('registry.status', {}, 'admin')).body).toMatchObject({ packageCount: 2, dataDir: t.shelf.dataDir });
+    expect((await t.rpc('registry.status', {}, 'admin')).body).toMatchObject({ packageCount: 3, dataDir: t.shelf.dataDir });
   });
 });
 

@@ -9,9 +9,10 @@ import {
   findPackageById,
   packageIdsInCategory,
   recentPackages,
+  visibleCategoryCounts,
   visibleTotals,
 } from '../../storage/db/api-queries';
-import { categoriesOf, listCategoryCounts } from '../../storage/db/categories';
+import { categoriesOf } from '../../storage/db/categories';
 import { packageEcosystem, versionEcosystem } from '../../storage/db/ecosystems';
 import { findChecksum, putChecksum } from '../../storage/db/checksums';
 import {
@@ -236,8 +237,9 @@ export class ApiCatalog {
       .map((pkg) => this.listing(pkg));
   }
 
-  categories(): { name: string; count: number }[] {
-    return listCategoryCounts(this.db).map((c) => ({ name: c.category, count: c.count }));
+  /** Counts what the caller may see; without a caller, public packages only. */
+  categories(principal?: Principal): { name: string; count: number }[] {
+    return visibleCategoryCounts(this.db, viewerOf(principal)).map((c) => ({ name: c.category, count: c.count }));
   }
 
   category(principal: Principal | undefined, category: string): PackageListing[] {

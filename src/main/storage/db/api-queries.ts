@@ -97,3 +97,14 @@ export function countVisibleDependents(db: Db, name: string, viewer: Viewer): nu
       .get(name, ...where.params) as { n: number }
   ).n;
 }
+
+/** Packages per category, counting only those the viewer may see (a restricted package is no one else's business). */
+export function visibleCategoryCounts(db: Db, viewer: Viewer): { category: string; count: number }[] {
+  const where = visibleCondition(viewer);
+  return db
+    .prepare(
+      `SELECT c.category AS category, count(*) AS count FROM package_categories c JOIN packages p ON p.id = c.package_id
+       WHERE ${where.sql} GROUP BY c.category ORDER BY c.category`,
+    )
+    .all(...where.params) as { category: string; count: number }[];
+}
