@@ -204,10 +204,10 @@ test('two lockfiles compared: added, removed, changed and moved packages are lis
 
   const panel = page.locator('.gv-compare');
   await expect(panel.getByRole('heading', { name: 'package-lock.json → package-lock.json (after)' })).toBeVisible();
-  await expect(panel.getByText('Added (1)')).toBeVisible();
-  await expect(panel.getByText('Removed (1)')).toBeVisible();
-  await expect(panel.getByText('Changed version (1)')).toBeVisible();
-  await expect(panel.getByText('Moved (1)')).toBeVisible();
+  await expect(panel.getByText('Added (1)', { exact: true })).toBeVisible();
+  await expect(panel.getByText('Removed (1)', { exact: true })).toBeVisible();
+  await expect(panel.getByText('Changed version (1)', { exact: true })).toBeVisible();
+  await expect(panel.getByText('Moved (1)', { exact: true })).toBeVisible();
   await expect(panel).toContainText('brand-new-package@1.0.0');
   await expect(panel).toContainText('react-scripts 5.0.1 → 5.0.2');
   await expect(panel).toContainText(`web-vitals@`);

@@ -312,6 +312,7 @@ function GraphView({ graph, comparison, view, setView }: ViewProps) {
           <strong>{graph.title}</strong>: {graph.nodes.length} packages
           {graph.duplicates.length > 0 && `, ${graph.duplicates.length} installed in more than one version`}
           {graph.conflict ? ' — resolution failed' : ''} · {layered ? `focus on ${name(selected!)}` : 'overview'}
+          {!layered && drawing.nodes.length > 300 && ' — columns are depths from the root; select a package to see its edges'}
         </p>
         <FindBox nodes={graph.nodes} onPick={select} />
         <div className="gv-buttons" role="group" aria-label="View">

@@ -130,16 +130,18 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
             label: on ? attrs.label : null,
             zIndex: id === p.selected ? 3 : on ? 1 : 0,
             size: id === p.selected ? (attrs.size as number) * 1.8 : attrs.size,
-            highlighted: id === p.selected,
+            // sigma's highlight draws a white label box, unreadable in the dark theme: the selected node is bigger instead.
+            highlighted: false,
           };
         },
         edgeReducer: (id, attrs) => {
           const p = latest.current;
           const g = sigma.current?.getGraph();
-          // Faint until something is selected: the overview's columns carry the structure, edges only hint at it.
-          if (!p.emphasis || !g) return { ...attrs, color: fade(p.edgeColour, 0.45) };
+          // A big overview draws no edges until something is selected (a thousand crossing lines say nothing): its
+          // columns are the depths from the root. A small graph keeps them, faint.
+          if (!p.emphasis || !g) return { ...attrs, color: fade(p.edgeColour, 0.6), hidden: (g?.order ?? 0) > 300 };
           const on = p.emphasis.has(g.source(id)) && p.emphasis.has(g.target(id));
-          return { ...attrs, color: on ? p.edgeStrong : fade(p.edgeColour, 0.25), size: on ? 1.6 : 0.5, zIndex: on ? 1 : 0 };
+          return { ...attrs, color: on ? p.edgeStrong : p.edgeColour, size: on ? 1.6 : 0.5, zIndex: on ? 1 : 0, hidden: !on };
         },
       });
     } catch (error) {

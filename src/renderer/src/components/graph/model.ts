@@ -1,7 +1,7 @@
 // What the graph screen draws, as pure functions (the screen, the export and the tests share them): the overview — every
-// package in columns by depth from the root, tall columns wrapped so the drawing has the surface's shape, and one edge
-// per package (the first parent) so a 1,500-node tree reads as a tree, not a hairball —, and the focus view: the paths
-// from the root to one node plus its dependents and dependencies to a chosen depth, laid out left to right.
+// package in columns by depth from the root, tall columns wrapped so the drawing has the surface's shape —, and the
+// focus view: the paths from the root to one node plus its dependents and dependencies to a chosen depth, left to right.
+// (In the overview of a big graph the surface draws edges only around the selected package.)
 import type { GraphEdge, GraphNode, GraphResult } from '../../../../shared/contract';
 import { depthsFromRoot, pathGraph, pathsFromRoot, type PathGraph } from '../../../../shared/graph-paths';
 
@@ -90,7 +90,17 @@ export function overview(index: Index, collapsed: ReadonlySet<string>, aspect: n
     });
     column += Math.ceil(layer.length / rows) + 1;
   }
-  return { nodes, edges: [...parent].map(([child, p]) => [p, child]), hidden };
+  // A small tree is wider than the surface however its columns wrap: spread its rows so it takes the surface's shape.
+  const width = Math.max(...nodes.map((n) => n.x)) - Math.min(...nodes.map((n) => n.x));
+  const height = Math.max(...nodes.map((n) => n.y)) - Math.min(...nodes.map((n) => n.y));
+  const stretch = height > 0 ? Math.min(50, Math.max(1, width / aspect / height)) : 1;
+  if (stretch > 1) for (const n of nodes) n.y *= stretch;
+  // Every edge between drawn nodes: the surface shows them all for a small graph, and only the selected package's for a
+  // big one (its paths and neighbours), which needs them present.
+  const drawn = new Set(nodes.map((n) => n.id));
+  const edges: [string, string][] = [];
+  for (const id of drawn) for (const c of g.children.get(id) ?? []) if (drawn.has(c) && (parent.get(c) === id || !collapsed.has(id))) edges.push([id, c]);
+  return { nodes, edges, hidden };
 }
 
 /** The focus view: root→node paths, then `depth` levels of dependents (left) and dependencies (right), in layers. */
@@ -121,12 +131,13 @@ export function focusView(index: Index, focus: string, depth: number, aspect = 2
   const nodes: Placed[] = [];
   // Rows spread to give the drawing the surface's shape (sigma keeps proportions when it fits), never closer than a label.
   const layers = [...byLayer.keys()];
-  const width = (Math.max(...layers) - Math.min(...layers)) * 12;
+  const span = Math.max(1, Math.max(...layers) - Math.min(...layers));
   const tallest = Math.max(...[...byLayer.values()].map((ids) => ids.length));
-  const row = Math.max(1.6, tallest > 1 ? width / aspect / (tallest - 1) : 1.6);
+  const column = Math.max(12, ((tallest - 1) * 1.6 * aspect) / span);
+  const row = Math.max(1.6, tallest > 1 ? (span * column) / aspect / (tallest - 1) : 1.6);
   for (const [l, ids] of byLayer) {
     ids.sort((a, b) => (index.byId.get(a)?.name ?? '').localeCompare(index.byId.get(b)?.name ?? ''));
-    ids.forEach((id, i) => nodes.push({ id, x: l * 12, y: -(i - (ids.length - 1) / 2) * row }));
+    ids.forEach((id, i) => nodes.push({ id, x: l * column, y: -(i - (ids.length - 1) / 2) * row }));
   }
   const edges: [string, string][] = [];
   for (const id of layer.keys()) for (const c of g.children.get(id) ?? []) if (layer.has(c) && c !== id) edges.push([id, c]);
