@@ -56,6 +56,9 @@ const oneSourceMessage = { message: "give either path (a folder on the server) o
 /** Which registry a call acts on: 'local' (this Shelf) or a remote's id from `registries.list`. */
 const registryId = z.string().min(1).max(64).default('local');
 
+const PolicyView = z.object({ policy: z.record(z.string(), z.unknown()), minReleaseAgeMs: z.number().nullable(), fromFlag: z.boolean() });
+const PolicyItem = z.object({ version: z.string(), held: z.boolean(), rule: z.string(), reason: z.string(), until: z.string().optional() });
+
 export const contract = {
   'registry.status': call(none, RegistryStatus, 'public'),
   'packages.list': call(
@@ -133,6 +136,14 @@ export const contract = {
   'mirror.setOffline': call(z.object({ offline: z.boolean() }).strict(), ok),
   'mirror.pin': call(z.object({ name: packageName, pinned: z.boolean() }).strict(), ok),
   'mirror.purge': call(z.object({ name: packageName }).strict(), z.object({ removed: z.number() })),
+  /** The app-wide status line: offline mode, and whether each upstream answers (probed at most every 15 s). */
+  'mirror.health': call(
+    none,
+    z.object({
+      offline: z.boolean(),
+      upstreams: z.array(z.object({ url: z.string(), reachable: z.boolean(), problem: z.string().nullable() })),
+    }),
+  ),
   /** A mirrored package as cached here (the upstream's document; which versions' tarballs are cached); no network. */
   'mirror.cachedPackage': call(
     z.object({ name: packageName }).strict(),
@@ -282,6 +293,30 @@ export const contract = {
       mapped: z.array(z.string()),
       notMapped: z.array(z.string()),
       problems: z.array(z.object({ item: z.string(), message: z.string() })),
+    }),
+  ),
+
+  /** The supply-chain policy at the mirror (docs/POLICY.md): admins read and replace it, review held versions. */
+  'policy.get': call(none, PolicyView),
+  'policy.set': call(z.object({ policy: z.record(z.string(), z.unknown()) }).strict(), PolicyView),
+  'policy.held': call(none, z.object({ items: z.array(PolicyItem.extend({ name: z.string() })) })),
+  /** Why versions of a mirrored package are held or flagged (the package page); any signed-in user. */
+  'policy.why': call(z.object({ name: packageName }).strict(), z.object({ items: z.array(PolicyItem.extend({ message: z.string() })) })),
+  'policy.review': call(z.object({ name: packageName, version, decision: z.enum(['approved', 'denied']) }).strict(), ok),
+  'policy.audit': call(
+    none,
+    z.object({
+      entries: z.array(
+        z.object({
+          at: z.string(),
+          action: z.string(),
+          name: z.string().nullable(),
+          version: z.string().nullable(),
+          rule: z.string().nullable(),
+          detail: z.string(),
+          actor: z.string().nullable(),
+        }),
+      ),
     }),
   ),
 } as const;

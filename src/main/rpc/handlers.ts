@@ -11,6 +11,7 @@ import { formatBytes } from '../../shared/format-bytes';
 import { projectPackages } from '../services/mirror/project-packages';
 import { prefetchVersions } from '../services/mirror/prefetch';
 import { cachedPackageView, searchCached } from '../services/mirror/cached-view';
+import { UpstreamProbe } from '../services/mirror/upstream-health';
 import { packFolder, packUpload, publishBody, withUploadedFolder, type UploadLimits } from '../services/packer/pack-folder';
 import { packageDetails, tarballListing, unpublishOneVersion } from '../services/packages/ui-views';
 import { yankVersion, unyankVersion } from '../services/packages/yank';
@@ -22,6 +23,7 @@ import { importVerdaccioFromUi } from '../services/import/ui-import';
 import { METADATA_CACHE_FILE } from '../storage/metadata-cache-db';
 import { compareLocks, graphUploadFiles, lockfileGraph, resolveGraph } from './graph';
 import { JobBoard } from './jobs';
+import { policyOf } from '../services/policy/policy-service';
 import { packageRelations } from './package-relations';
 import { RemoteRegistries } from '../services/remotes/registries';
 import { publishToRemote, remotePackument, type RemoteTarget } from '../services/remotes/publish';
@@ -71,6 +73,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       openCredentialStore(keytarBinding ? { loadKeytar: async () => keytarFromBinding(keytarBinding) } : {}),
     );
   const ctxOf = services.packages.ctx;
+  const upstreamProbe = new UpstreamProbe();
   // Open pages refresh their package lists when anything changes, whichever door (npm CLI, API, UI) changed it.
   ctxOf.events?.subscribe(() => jobs.broadcast({ type: 'packages' }));
 
@@ -246,6 +249,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       requireAdmin(ctx, 'purge the cache');
       return { removed: await services.mirror.admin.purge(name) };
     },
+    'mirror.health': async (_args, ctx) => {
+      principalOf(ctx);
+      // Offline mode reaches no upstream on purpose: nothing to probe.
+      const offline = services.mirror.offline;
+      return { offline, upstreams: offline ? [] : await upstreamProbe.check(services.mirror.listUpstreams()) };
+    },
     // Signed-in users only, as everything the mirror serves is for those who may install through this registry.
     'mirror.cachedPackage': async ({ name }, ctx) => {
       principalOf(ctx);
@@ -258,6 +267,30 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'mirror.purgePlan': async ({ name }, ctx) => {
       requireAdmin(ctx, 'purge the cache');
       return services.mirror.admin.purgePlan(name);
+    },
+    'policy.get': async (_args, ctx) => {
+      requireAdmin(ctx, 'read the policy');
+      return policyOf(services).get();
+    },
+    'policy.set': async ({ policy }, ctx) => {
+      policyOf(services).set(policy, requireAdmin(ctx, 'change the policy').user.name);
+      return policyOf(services).get();
+    },
+    'policy.held': async (_args, ctx) => {
+      requireAdmin(ctx, 'list held versions');
+      return { items: policyOf(services).listHeld() };
+    },
+    'policy.why': async ({ name }, ctx) => {
+      principalOf(ctx);
+      return { items: policyOf(services).explain(name) };
+    },
+    'policy.review': async ({ name, version, decision }, ctx) => {
+      policyOf(services).review(name, version, decision, requireAdmin(ctx, 'review held versions').user.name);
+      return ok;
+    },
+    'policy.audit': async (_args, ctx) => {
+      requireAdmin(ctx, "read the policy's audit log");
+      return { entries: policyOf(services).auditLog() };
     },
     'mirror.verify': async (_args, ctx) => {
       requireAdmin(ctx, 'verify the cache');

@@ -332,6 +332,12 @@ export class PolicyService {
   }
 }
 
+/** The policy of a composed app (a harness may compose one without: then a 503 saying so). */
+export function policyOf(services: { policy?: PolicyService }): PolicyService {
+  if (!services.policy) throw new ShelfError('unavailable', 'this Shelf was started without its policy service');
+  return services.policy;
+}
+
 /** A 403 naming the rule (and, for the quarantine, when the version becomes available). */
 export class PolicyRefusal extends ShelfError {
   constructor(
