@@ -136,6 +136,14 @@ export const contract = {
   'mirror.setOffline': call(z.object({ offline: z.boolean() }).strict(), ok),
   'mirror.pin': call(z.object({ name: packageName, pinned: z.boolean() }).strict(), ok),
   'mirror.purge': call(z.object({ name: packageName }).strict(), z.object({ removed: z.number() })),
+  /** The app-wide status line: offline mode, and whether each upstream answers (probed at most every 15 s). */
+  'mirror.health': call(
+    none,
+    z.object({
+      offline: z.boolean(),
+      upstreams: z.array(z.object({ url: z.string(), reachable: z.boolean(), problem: z.string().nullable() })),
+    }),
+  ),
   /** A mirrored package as cached here (the upstream's document; which versions' tarballs are cached); no network. */
   'mirror.cachedPackage': call(
     z.object({ name: packageName }).strict(),

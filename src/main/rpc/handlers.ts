@@ -11,6 +11,7 @@ import { formatBytes } from '../../shared/format-bytes';
 import { projectPackages } from '../services/mirror/project-packages';
 import { prefetchVersions } from '../services/mirror/prefetch';
 import { cachedPackageView, searchCached } from '../services/mirror/cached-view';
+import { UpstreamProbe } from '../services/mirror/upstream-health';
 import { packFolder, packUpload, publishBody, withUploadedFolder, type UploadLimits } from '../services/packer/pack-folder';
 import { packageDetails, tarballListing, unpublishOneVersion } from '../services/packages/ui-views';
 import { yankVersion, unyankVersion } from '../services/packages/yank';
@@ -72,6 +73,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       openCredentialStore(keytarBinding ? { loadKeytar: async () => keytarFromBinding(keytarBinding) } : {}),
     );
   const ctxOf = services.packages.ctx;
+  const upstreamProbe = new UpstreamProbe();
   // Open pages refresh their package lists when anything changes, whichever door (npm CLI, API, UI) changed it.
   ctxOf.events?.subscribe(() => jobs.broadcast({ type: 'packages' }));
 
@@ -246,6 +248,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'mirror.purge': async ({ name }, ctx) => {
       requireAdmin(ctx, 'purge the cache');
       return { removed: await services.mirror.admin.purge(name) };
+    },
+    'mirror.health': async (_args, ctx) => {
+      principalOf(ctx);
+      // Offline mode reaches no upstream on purpose: nothing to probe.
+      const offline = services.mirror.offline;
+      return { offline, upstreams: offline ? [] : await upstreamProbe.check(services.mirror.listUpstreams()) };
     },
     // Signed-in users only, as everything the mirror serves is for those who may install through this registry.
     'mirror.cachedPackage': async ({ name }, ctx) => {

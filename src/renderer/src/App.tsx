@@ -1,5 +1,7 @@
 // Chooses the screen: loading, unreachable, first-run setup, sign in, then the app shell with one screen per route.
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { HealthBadge } from './components/HealthBadge';
+import { Toasts } from './components/Toasts';
 import type { RegistryStatus } from '../../shared/contract';
 import { transport } from './client';
 import { href, useRoute, type Route } from './route';
@@ -88,32 +90,53 @@ function Shell({ status }: { status: RegistryStatus }) {
   const route = useRoute();
   const user = useSessionStore((s) => s.user);
   const signOut = useSessionStore((s) => s.signOut);
+  // Narrow windows fold the sidebar into a bar with a Menu button; choosing a screen folds it again.
+  const [menuOpen, setMenuOpen] = useState(false);
   return (
     <div className="shell">
       <a className="skip-link" href="#content">
         Skip to content
       </a>
-      <nav className="shell__nav" aria-label="Screens">
-        <p className="shell__brand">Shelf</p>
-        <ul>
+      <nav className={menuOpen ? 'shell__nav shell__nav--open' : 'shell__nav'} aria-label="Screens">
+        <div className="shell__bar">
+          <p className="shell__brand">Shelf</p>
+          <HealthBadge />
+          <button
+            type="button"
+            className="shell__menu"
+            aria-expanded={menuOpen}
+            aria-controls="shell-menu"
+            onClick={() => setMenuOpen(!menuOpen)}
+          >
+            Menu
+          </button>
+        </div>
+        <ul id="shell-menu">
           {NAV.map((item) => (
             <li key={item.label}>
-              <a href={href(item.route)} aria-current={item.route.screen === route.screen ? 'page' : undefined}>
+              <a
+                href={href(item.route)}
+                aria-current={item.route.screen === route.screen ? 'page' : undefined}
+                onClick={() => setMenuOpen(false)}
+              >
                 {item.label}
               </a>
             </li>
           ))}
         </ul>
-        <p className="hint">
-          Signed in as <strong>{user?.username}</strong>
-        </p>
-        <button type="button" onClick={() => void signOut()}>
-          Sign out
-        </button>
+        <div className="shell__user">
+          <p className="hint">
+            Signed in as <strong>{user?.username}</strong>
+          </p>
+          <button type="button" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
       </nav>
       <div id="content" className="shell__content">
         {route.screen === 'overview' ? <Overview status={status} /> : <Page>{screenFor(route)}</Page>}
       </div>
+      <Toasts />
     </div>
   );
 }

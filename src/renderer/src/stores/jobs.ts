@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { JobState } from '../../../shared/contract';
 import { call, subscribeEvents } from '../client';
 import { usePackagesStore } from './packages';
+import { useToastStore } from './toasts';
 
 interface JobsState {
   jobs: Record<string, JobState>;
@@ -34,7 +35,14 @@ export const useJobsStore = create<JobsState>()((set, get) => ({
     set({ listening: false });
   },
   track(job) {
+    const before = get().jobs[job.id];
     set((s) => ({ jobs: { ...s.jobs, [job.id]: job } }));
+    // A job seen running that has now ended gets a toast, wherever the user is (the event and a poll may both report it).
+    if (before?.state === 'running' && job.state !== 'running') {
+      const tone = job.state === 'succeeded' ? 'ok' : job.state === 'partial' || job.state === 'cancelled' ? 'warn' : 'error';
+      const how = job.state === 'partial' ? 'finished with problems' : job.state;
+      useToastStore.getState().push(tone, `${job.title}: ${how}${job.error ? ` (${job.error})` : ''}`);
+    }
   },
   async cancel(id) {
     get().track(await call('jobs.cancel', { id }));

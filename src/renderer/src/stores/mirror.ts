@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { MirrorStatus, VerifyReport } from '../../../shared/contract';
 import { call } from '../client';
 import { track } from './async-state';
+import { useHealthStore } from './health';
 import { useJobsStore } from './jobs';
 
 interface MirrorState {
@@ -39,7 +40,8 @@ export const useMirrorStore = create<MirrorState>()((set, get) => {
     async load() {
       await track<MirrorState>(set, async () => ({ status: await call('mirror.status', {}) }));
     },
-    setOffline: (offline) => action(() => call('mirror.setOffline', { offline })),
+    setOffline: (offline) =>
+      action(() => call('mirror.setOffline', { offline })).then(() => useHealthStore.getState().check()),
     pin: (name, pinned) => action(() => call('mirror.pin', { name, pinned })),
     purge: (name) => action(() => call('mirror.purge', { name })),
     async purgePlan(name) {
