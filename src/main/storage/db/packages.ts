@@ -253,9 +253,10 @@ export function reserveUnpublishedName(db: Db, name: string, userIds: readonly n
 
 /** The former owners of a name unpublished at or after `since` (ISO time), with the time. */
 export function reservationsOf(db: Db, name: string, since: string): { user_id: number; unpublished_at: string }[] {
-  return db
-    .prepare('SELECT user_id, unpublished_at FROM unpublished_names WHERE name = ? AND unpublished_at >= ?')
-    .all(name, since) as { user_id: number; unpublished_at: string }[];
+  return db.prepare('SELECT user_id, unpublished_at FROM unpublished_names WHERE name = ? AND unpublished_at >= ?').all(name, since) as {
+    user_id: number;
+    unpublished_at: string;
+  }[];
 }
 
 export function clearUnpublishedName(db: Db, name: string): void {
