@@ -98,7 +98,8 @@ export async function resolveGraph(
     db = undefined;
   }
   try {
-    return await resolveWith(target, new RegistryClient({ registry: registryUrl, cache: db && { db, policy: 'default' } }));
+    // fullMetadata: the licence each node shows (Shelf's abbreviated documents carry it, so this costs nothing there).
+    return await resolveWith(target, new RegistryClient({ registry: registryUrl, fullMetadata: true, cache: db && { db, policy: 'default' } }));
   } finally {
     db?.close();
   }

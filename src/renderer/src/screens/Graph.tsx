@@ -398,7 +398,7 @@ function GraphView({ graph, comparison, view, setView }: ViewProps) {
           onSelect={select}
           onHover={(id, x, y) => setHover(id === undefined ? undefined : { id, x, y })}
           onAspect={(a) => setAspect((old) => (Math.abs(Math.log(a / old)) > 0.15 ? a : old))}
-          label={`Dependency graph of ${graph.title}, ${drawing.nodes.length} packages drawn. Arrow keys pan, plus and minus zoom; use Find to choose a package.`}
+          label={`Drawing of the dependencies of ${graph.title}, ${drawing.nodes.length} packages. Arrow keys pan, plus and minus zoom; use Find to choose a package.`}
         >
           {hovered && (
             <div className="gv-card" style={{ left: hover.x + 14, top: hover.y + 14 }} role="tooltip">
