@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../../errors';
 import type { Services } from '../../services';
 import type { Principal } from '../../services/auth/principal';
+import { packageNameWarnings } from '../../services/packages/names';
 import { answerAsMissing } from '../../services/packages/read';
 import { POLICY_HEADER, PolicyRefusal } from '../../services/policy/policy-service';
 import { parsePackagePath, pathOf } from '../npm-paths';
@@ -89,7 +90,12 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
     if (rest.length === 2 && rest[0] === '-rev') rev = rest[1];
     else if (rest.length !== 0) throw notFound('not found');
     const outcome = await packages.update(principal, name, request.body, rev);
-    return reply.code(outcome.kind === 'published' ? 201 : 200).send({ ok: true, success: true, id: name, rev: outcome.kind });
+    const warnings = outcome.kind === 'published' ? packageNameWarnings(name) : [];
+    // npm prints an npm-notice header as it arrives ("npm notice …"); other clients read the reply's warnings.
+    if (warnings.length > 0) reply.header('npm-notice', `${name} was published with an old-style name: ${warnings.join('; ')}`);
+    return reply
+      .code(outcome.kind === 'published' ? 201 : 200)
+      .send({ ok: true, success: true, id: name, rev: outcome.kind, ...(warnings.length > 0 && { warnings }) });
   });
 
   app.delete('/*', async (request, reply) => {

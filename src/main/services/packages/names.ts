@@ -25,13 +25,27 @@ export function assertNotReservedName(name: string): void {
     throw badRequest(`'${name}' is reserved by Shelf's routes and cannot be a package name; choose another name`);
 }
 
-export function assertValidPackageName(name: string): void {
+/** What npm's rules say only of old packages' names, which npm's registry still serves and Shelf accepts with a warning. */
+const OLD_STYLE_WARNINGS: ReadonlySet<string> = new Set(['name can no longer contain capital letters']);
+
+/**
+ * Refuses a name npm would not accept; an old-style one (capital letters, as `JSONStream`) is accepted, as npm's registry
+ * serves such packages and Verdaccio publishes them: its warnings are returned for the publish reply.
+ */
+export function assertValidPackageName(name: string): string[] {
   assertNotReservedName(name);
   const result = validateName(name);
-  if (!result.validForNewPackages) {
-    const problems = [...(result.errors ?? []), ...(result.warnings ?? [])];
-    throw badRequest(`invalid package name '${name}': ${problems.join('; ')}`);
-  }
+  if (result.validForNewPackages) return [];
+  const warnings = result.warnings ?? [];
+  if (result.validForOldPackages && warnings.every((w) => OLD_STYLE_WARNINGS.has(w))) return warnings;
+  const problems = [...(result.errors ?? []), ...warnings];
+  throw badRequest(`invalid package name '${name}': ${problems.join('; ')}`);
+}
+
+/** The warnings a publish of this (valid) name gets: npm's rules for old packages' names. */
+export function packageNameWarnings(name: string): string[] {
+  const result = validateName(name);
+  return result.validForNewPackages ? [] : (result.warnings ?? []).filter((w) => OLD_STYLE_WARNINGS.has(w));
 }
 
 /** Versions must be strict semver as written (no leading 'v', no surrounding spaces). */
