@@ -1,5 +1,6 @@
 // Activity: totals, downloads per day, top packages, recent publishes.
 import { useEffect } from 'react';
+import { DailyChart } from '../components/DailyChart';
 import { Empty, ErrorState, Loading, formatDate } from '../components/States';
 import { href } from '../route';
 import { useActivityStore } from '../stores/activity';
@@ -12,7 +13,6 @@ export function Activity() {
   }, [load]);
   if (!a.summary) return a.error ? <ErrorState message={a.error} onRetry={() => void load()} /> : <Loading what="activity" />;
   const s = a.summary;
-  const max = Math.max(1, ...s.daily.map((d) => d.count));
   return (
     <section aria-labelledby="activity-heading">
       <h1 id="activity-heading">Activity</h1>
@@ -31,20 +31,7 @@ export function Activity() {
         {s.daily.length === 0 ? (
           <Empty>No downloads yet.</Empty>
         ) : (
-          <div
-            className="chart chart--wide"
-            role="img"
-            aria-label={`Downloads per day: ${s.daily.map((d) => `${d.date} ${d.count}`).join(', ')}`}
-          >
-            {s.daily.map((d) => (
-              <span
-                key={d.date}
-                className="chart__bar"
-                style={{ height: `${Math.max(4, (d.count / max) * 100)}%` }}
-                title={`${d.date}: ${d.count}`}
-              />
-            ))}
-          </div>
+          <DailyChart daily={s.daily} label="Downloads" height={200} />
         )}
       </section>
       <div className="columns columns--even">

@@ -4,6 +4,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { PackageDetails } from '../../../shared/contract';
 import { Confirm } from '../components/Confirm';
+import { DailyChart } from '../components/DailyChart';
 import { Markdown } from '../components/Markdown';
 import { Empty, ErrorState, Loading, Notice, formatBytes, formatDate } from '../components/States';
 import { href } from '../route';
@@ -398,19 +399,7 @@ function Files() {
 
 function DownloadChart({ daily }: { daily: { date: string; count: number }[] }) {
   if (daily.length === 0) return <p className="hint">No downloads in the last 30 days.</p>;
-  const max = Math.max(1, ...daily.map((d) => d.count));
-  return (
-    <div className="chart" role="img" aria-label={`Downloads per day: ${daily.map((d) => `${d.date} ${d.count}`).join(', ')}`}>
-      {daily.map((d) => (
-        <span
-          key={d.date}
-          className="chart__bar"
-          style={{ height: `${Math.max(4, (d.count / max) * 100)}%` }}
-          title={`${d.date}: ${d.count}`}
-        />
-      ))}
-    </div>
-  );
+  return <DailyChart daily={daily} label="Downloads" height={120} />;
 }
 
 /** A package this registry mirrors: the upstream's versions with the cached ones marked, its readme, where it came from. */
