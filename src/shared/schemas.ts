@@ -72,6 +72,10 @@ export const PackageDetails = z.object({
   readme: z.string(),
   license: z.string().nullable(),
   homepage: z.string().nullable(),
+  /** The latest version's repository and issue tracker as web addresses (http/https only), and its keywords. */
+  repository: z.string().nullable().optional(),
+  bugs: z.string().nullable().optional(),
+  keywords: z.array(z.string()).optional(),
   distTags: z.record(z.string(), z.string()),
   versions: z.array(VersionInfo),
   owners: z.array(z.string()),

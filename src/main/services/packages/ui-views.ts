@@ -49,7 +49,12 @@ export function packageDetails(ctx: PackageContext, stats: DownloadStats, princi
     description: str(latestManifest.description),
     readme: pkg.readme,
     license: str(latestManifest.license),
-    homepage: str(latestManifest.homepage),
+    homepage: webLink(latestManifest.homepage),
+    repository: webLink(latestManifest.repository),
+    bugs: webLink(latestManifest.bugs),
+    keywords: Array.isArray(latestManifest.keywords)
+      ? latestManifest.keywords.filter((k): k is string => typeof k === 'string').slice(0, 50)
+      : [],
     distTags,
     versions,
     owners,
@@ -96,4 +101,23 @@ export async function unpublishOneVersion(
     all.filter((v) => v !== version),
     pkg.rev,
   );
+}
+
+/**
+ * A manifest's homepage, repository or bugs field as a web address the page may link to: a string or `{url}`, git+https and
+ * git:// forms turned into https, `github:user/repo` shorthands expanded; anything not http(s) (javascript:, file:) is dropped.
+ */
+export function webLink(field: unknown): string | null {
+  const raw = typeof field === 'string' ? field : typeof (field as { url?: unknown } | null)?.url === 'string' ? (field as { url: string }).url : '';
+  let url = raw.trim();
+  if (!url) return null;
+  const shorthand = /^(?:github:)?([\w.-]+)\/([\w.-]+)$/.exec(url);
+  if (shorthand) url = `https://github.com/${shorthand[1]}/${shorthand[2]}`;
+  url = url.replace(/^git\+/, '').replace(/^git:\/\//, 'https://').replace(/^ssh:\/\/git@/, 'https://').replace(/\.git$/, '');
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.toString() : null;
+  } catch {
+    return null;
+  }
 }
