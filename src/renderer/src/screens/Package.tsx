@@ -4,15 +4,20 @@
 import { useEffect, useId, useState } from 'react';
 import type { PackageDetails } from '../../../shared/contract';
 import { Confirm } from '../components/Confirm';
+import { CopyField } from '../components/CopyField';
+import { CodeBrowser } from '../components/CodeBrowser';
 import { DailyChart } from '../components/DailyChart';
 import { Markdown } from '../components/Markdown';
 import { Empty, ErrorState, Loading, Notice, formatBytes, formatDate } from '../components/States';
-import { href } from '../route';
+import { href, navigate } from '../route';
+import { useSearchStore } from '../stores/search';
 import { usePackageStore, type CachedPackage, type PackageAction } from '../stores/package';
 
 interface Pending {
   title: string;
   body: string;
+  /** Deprecation asks for the message npm will show; the action's message is replaced by what is typed. */
+  askMessage?: boolean;
   label: string;
   danger?: boolean;
   action: PackageAction;
@@ -23,6 +28,9 @@ export function PackageScreen({ name }: { name: string }) {
   const p = usePackageStore();
   const open = p.open;
   const [pending, setPending] = useState<Pending>();
+  const [message, setMessage] = useState('');
+  const [tab, setTab] = useState<'readme' | 'code'>('readme');
+  const messageId = useId();
   useEffect(() => {
     void open(name);
   }, [open, name]);
@@ -38,7 +46,11 @@ export function PackageScreen({ name }: { name: string }) {
   }
   if (!p.details || p.details.name !== name) return <Loading what={name} />;
   const d = p.details;
-  const confirm = (x: Pending) => setPending(x);
+  const confirm = (x: Pending) => {
+    setMessage('');
+    setPending(x);
+  };
+  const latest = d.distTags.latest ?? d.versions[0]?.version;
 
   return (
     <section aria-labelledby="pkg-heading" aria-busy={p.loading}>
@@ -54,6 +66,24 @@ export function PackageScreen({ name }: { name: string }) {
         </a>
       </header>
       {d.description && <p>{d.description}</p>}
+      {d.keywords && d.keywords.length > 0 && (
+        <ul className="keywords" aria-label="Keywords">
+          {d.keywords.map((k) => (
+            <li key={k}>
+              {/* A keyword opens the search for it. */}
+              <a
+                href={href({ screen: 'search' })}
+                onClick={(e) => {
+                  e.preventDefault();
+                  searchKeyword(k);
+                }}
+              >
+                {k}
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
       {p.notice && (
         <Notice>
           {p.notice}{' '}
@@ -67,16 +97,66 @@ export function PackageScreen({ name }: { name: string }) {
       {p.actionError && <ErrorState message={p.actionError} action="Nothing was changed." />}
       <div className="columns">
         <div>
+          <section className="panel" aria-label="Readme and code">
+            <div className="tabs" role="tablist" aria-label="Package contents">
+              <button type="button" role="tab" id="tab-readme" aria-selected={tab === 'readme'} aria-controls="panel-readme" onClick={() => setTab('readme')}>
+                Readme
+              </button>
+              <button type="button" role="tab" id="tab-code" aria-selected={tab === 'code'} aria-controls="panel-code" onClick={() => setTab('code')}>
+                Code
+              </button>
+            </div>
+            {tab === 'readme' ? (
+              <div role="tabpanel" id="panel-readme" aria-labelledby="tab-readme">
+                {d.readme.trim() ? <Markdown source={d.readme} /> : <Empty>This package has no readme.</Empty>}
+              </div>
+            ) : (
+              <div role="tabpanel" id="panel-code" aria-labelledby="tab-code">
+                <CodeBrowser />
+              </div>
+            )}
+          </section>
           <Versions d={d} confirm={confirm} />
           <Relations name={d.name} />
-          <section className="panel" aria-labelledby="readme-heading">
-            <h2 id="readme-heading">Readme</h2>
-            {d.readme.trim() ? <Markdown source={d.readme} /> : <Empty>This package has no readme.</Empty>}
-          </section>
         </div>
         <aside>
+          {latest && (
+            <section className="panel install" aria-labelledby="install-heading">
+              <h2 id="install-heading">Install</h2>
+              <CopyField label="npm" value={`npm install ${d.name}`} />
+              <CopyField label="pnpm" value={`pnpm add ${d.name}`} />
+              <CopyField label="yarn" value={`yarn add ${d.name}`} />
+              <CopyField label="bun" value={`bun add ${d.name}`} />
+              <p className="hint">With this registry set as the Overview shows.</p>
+            </section>
+          )}
           <section className="panel" aria-labelledby="about-heading">
             <h2 id="about-heading">About</h2>
+            {(d.homepage || d.repository || d.bugs) && (
+              <ul className="plain links">
+                {d.homepage && (
+                  <li>
+                    <a href={d.homepage} target="_blank" rel="noreferrer noopener">
+                      Homepage
+                    </a>
+                  </li>
+                )}
+                {d.repository && (
+                  <li>
+                    <a href={d.repository} target="_blank" rel="noreferrer noopener">
+                      Repository
+                    </a>
+                  </li>
+                )}
+                {d.bugs && (
+                  <li>
+                    <a href={d.bugs} target="_blank" rel="noreferrer noopener">
+                      Issues
+                    </a>
+                  </li>
+                )}
+              </ul>
+            )}
             <dl className="details">
               <dt>Access</dt>
               <dd>{d.access}</dd>
@@ -101,10 +181,27 @@ export function PackageScreen({ name }: { name: string }) {
           onCancel={() => setPending(undefined)}
           onConfirm={() => {
             setPending(undefined);
-            void p.act(pending.action, pending.undo);
+            const action =
+              pending.askMessage && pending.action.kind === 'deprecate'
+                ? { ...pending.action, message: message.trim() || 'This version is deprecated.' }
+                : pending.action;
+            void p.act(action, pending.undo);
           }}
         >
           <p>{pending.body}</p>
+          {pending.askMessage && (
+            <div className="field">
+              <label htmlFor={messageId}>Message npm shows to everyone who installs it</label>
+              <textarea
+                id={messageId}
+                rows={3}
+                maxLength={1024}
+                value={message}
+                placeholder="Use 2.x instead: this version has a security bug"
+                onChange={(e) => setMessage(e.target.value)}
+              />
+            </div>
+          )}
         </Confirm>
       )}
     </section>
@@ -115,7 +212,9 @@ function Versions({ d, confirm }: { d: PackageDetails; confirm: (p: Pending) => 
   const selectVersion = usePackageStore((s) => s.selectVersion);
   const shown = usePackageStore((s) => s.version);
   const [tag, setTag] = useState('');
+  const [tagVersion, setTagVersion] = useState('');
   const tagId = useId();
+  const tagVersionId = useId();
   return (
     <section className="panel" aria-labelledby="versions-heading">
       <h2 id="versions-heading">Versions</h2>
@@ -178,7 +277,8 @@ function Versions({ d, confirm }: { d: PackageDetails; confirm: (p: Pending) => 
                                 title: `Deprecate ${d.name}@${v.version}?`,
                                 body: 'npm will warn everyone who installs this version.',
                                 label: 'Deprecate',
-                                action: { kind: 'deprecate', version: v.version, message: 'deprecated from Shelf' },
+                                askMessage: true,
+                                action: { kind: 'deprecate', version: v.version, message: 'This version is deprecated.' },
                                 undo: { kind: 'deprecate', version: v.version, message: '' },
                               },
                         )
@@ -229,7 +329,7 @@ function Versions({ d, confirm }: { d: PackageDetails; confirm: (p: Pending) => 
           className="inline-form"
           onSubmit={(e) => {
             e.preventDefault();
-            const version = d.versions[0]!.version;
+            const version = tagVersion || d.versions[0]!.version;
             const previous = d.distTags[tag.trim()];
             confirm({
               title: `Point ${tag.trim()} at ${version}?`,
@@ -240,8 +340,25 @@ function Versions({ d, confirm }: { d: PackageDetails; confirm: (p: Pending) => 
             });
           }}
         >
-          <label htmlFor={tagId}>Tag the newest version ({d.versions[0].version}) as</label>
-          <input id={tagId} value={tag} onChange={(e) => setTag(e.target.value)} required pattern="[A-Za-z][A-Za-z0-9._-]*" />
+          <label htmlFor={tagId}>Tag</label>
+          <input
+            id={tagId}
+            className="narrow"
+            value={tag}
+            onChange={(e) => setTag(e.target.value)}
+            required
+            pattern="[A-Za-z][A-Za-z0-9._-]*"
+            placeholder="next"
+          />
+          <label htmlFor={tagVersionId}>on version</label>
+          <select id={tagVersionId} value={tagVersion || d.versions[0].version} onChange={(e) => setTagVersion(e.target.value)}>
+            {d.versions.map((v) => (
+              <option key={v.version} value={v.version}>
+                {v.version}
+                {v.tags.length ? ` (${v.tags.join(', ')})` : ''}
+              </option>
+            ))}
+          </select>
           <button type="submit">Set tag</button>
         </form>
       )}
@@ -475,4 +592,12 @@ function CachedPackageScreen({ c }: { c: CachedPackage }) {
       </div>
     </section>
   );
+}
+
+/** Opens the search for one keyword (the keyword filter, the text cleared). */
+function searchKeyword(keyword: string): void {
+  const search = useSearchStore.getState();
+  search.setText('');
+  search.setFilter('keyword', keyword);
+  navigate({ screen: 'search' });
 }
