@@ -121,6 +121,10 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
         labelSize: 12,
         labelFont: 'system-ui, sans-serif',
         defaultEdgeType: 'line',
+        // While the camera moves, labels and edges wait for it to stop: a pan redraws only the node discs, which keeps
+        // frames short when WebGL is software (SwiftShader) and labels would be re-laid out every frame.
+        hideLabelsOnMove: true,
+        hideEdgesOnMove: true,
         nodeReducer: (id, attrs) => {
           const p = latest.current;
           const on = !p.emphasis || p.emphasis.has(id);
