@@ -156,7 +156,9 @@ async function resolveWith(target: GraphTarget, client: RegistryClient): Promise
         size: null,
       });
     };
-    node('', project.manifest.name ?? 'your project', project.manifest.version ?? '', true);
+    // An ad-hoc graph's root is the stand-in manifest: named by what the user asked for, as on the resolved path above.
+    if (target.kind === 'package') node('', title, '', true);
+    else node('', project.manifest.name ?? 'your project', project.manifest.version ?? '', true);
     const chains = [conflict.requirement, ...(conflict.kind === 'peer-conflict' ? conflict.foundRequiredBy : [])];
     for (const req of chains) {
       let prev = '';
@@ -176,7 +178,7 @@ async function resolveWith(target: GraphTarget, client: RegistryClient): Promise
       edges,
       warnings: [],
       conflict: {
-        summary: error.message,
+        summary: target.kind === 'package' ? error.message.replaceAll('shelf-graph@0.0.0', title) : error.message,
         explanation: explainConflict(conflict),
         fixes: fixes.map((f) => ({ summary: f.summary, diff: f.diff, outcome: f.outcome })),
         involved: [...involved],
