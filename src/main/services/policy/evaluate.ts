@@ -169,6 +169,11 @@ export function evaluate(input: EvaluationInput): Decision {
     }
   }
 
+  // A version taken down is gone from the upstream's document, but its cached tarball or a stale lockfile may still ask
+  // for it: the hold is what answers them (a 403 naming the takedown), not a bare 404.
+  for (const [version, takedown] of takedowns)
+    holds[version] ??= { rule: 'takedown', reason: `removed by the upstream (${takedown.reason})` };
+
   const keep = Object.keys(manifests).filter((v) => !holds[v]);
   const upstreamTags = input.doc['dist-tags'] && typeof input.doc['dist-tags'] === 'object' ? input.doc['dist-tags'] : {};
   const untils = Object.values(holds)
