@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NpmUser, PNPM, makePackage, run, tempDir } from '../helpers/clients';
+import { ROOT, cleanEnv } from '../helpers/shelf-process';
 import { startAttacked, type Attacked } from '../security/support';
 import { DAY, MINUTE, startPolicyUpstream, type PolicyUpstream } from './upstream';
 
@@ -257,6 +258,38 @@ describe('registry signatures', () => {
     const direct = { ...opts, registry: upstream.fake.url, [`//${new URL(upstream.fake.url).host}/:_keys`]: keys };
     await expect(pacote.manifest('signed@1.1.0', direct)).rejects.toMatchObject({ code: 'EINTEGRITYSIGNATURE' });
   }, 120_000);
+});
+
+describe('shelf audit', () => {
+  it("reports a lockfile's advisories from the cached data, without the upstream", async () => {
+    const dir = join(work, 'audit-app');
+    makePackage(dir, { name: 'audit-app', version: '1.0.0', private: true, dependencies: { fixed: '1.0.0', aged: '^1.0.0' } });
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({
+        name: 'audit-app',
+        version: '1.0.0',
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'audit-app', version: '1.0.0', dependencies: { fixed: '1.0.0', aged: '^1.0.0' } },
+          'node_modules/fixed': { version: '1.0.0', resolved: `${shelf.shelf.registry}fixed/-/fixed-1.0.0.tgz` },
+          'node_modules/aged': { version: '1.1.0', resolved: `${shelf.shelf.registry}aged/-/aged-1.1.0.tgz` },
+          'node_modules/never-mirrored': { version: '3.0.0', resolved: `${shelf.shelf.registry}never-mirrored/-/never-mirrored-3.0.0.tgz` },
+        },
+      }),
+    );
+    const requestsBefore = upstream.fake.requests.length;
+    const result = await run(process.execPath, [join(ROOT, 'bin', 'shelf.js'), 'audit', dir, '--data-dir', shelf.shelf.dataDir, '--json'], {
+      cwd: dir,
+      env: cleanEnv(),
+    });
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.packages).toBe(3);
+    expect(report.findings).toEqual([{ name: 'fixed', version: '1.0.0', advisories: [expect.objectContaining({ id: 1001, vulnerable_versions: '<1.0.1' })] }]);
+    expect(report.unknown).toEqual(['never-mirrored']);
+    expect(upstream.fake.requests.length).toBe(requestsBefore);
+  });
 });
 
 describe('the policy itself', () => {

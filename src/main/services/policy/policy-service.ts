@@ -25,6 +25,7 @@ import {
   takedownsOf,
   type PolicyAuditRow,
 } from '../../storage/db/policy';
+import { auditProject, type AuditReport } from './audit';
 import { describeHold, evaluate, type Advisory, type Decision, type Hold } from './evaluate';
 import { EMPTY_STAMP, isActive, parseDurationMs, parsePolicy, readPolicyFile, stampOf, writePolicyFile, type Policy } from './policy-file';
 import type { RegistryKey } from './signatures';
@@ -302,6 +303,11 @@ export class PolicyService {
       }
     }
     return this.cachedAdvisories(name);
+  }
+
+  /** `shelf audit`: a project's lockfile against the cached advisories (no network). */
+  auditFolder(folder: string): AuditReport {
+    return auditProject(this.deps.db, folder);
   }
 
   cachedAdvisories(name: string): Advisory[] {
