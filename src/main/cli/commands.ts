@@ -47,6 +47,11 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     load: async () => (await import('./graph-reports')).registerGraphReports,
   },
   {
+    names: ['audit'],
+    help: [['audit [options] [folder]', "advisories for a project's lockfile from the advisory data Shelf cached (offline)"]],
+    load: async () => (await import('./audit')).registerAudit,
+  },
+  {
     names: ['login', 'logout', 'whoami', 'token'],
     help: [
       ['login [options]', 'log in to the registry and keep the token in the system keychain (prompts on a terminal, else reads stdin)'],
