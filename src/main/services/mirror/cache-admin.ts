@@ -79,8 +79,19 @@ export class CacheAdmin {
   purgePlan(name: string): { name: string; versions: string[]; bytes: number } {
     const rows = listCachedTarballs(this.db).filter((r) => r.name === name);
     if (rows.length === 0) throw notFound(`nothing of '${name}' is cached`);
-    const bytes = rows.filter((r) => !isIntegrityReferenced(this.db, r.integrity)).reduce((n, r) => n + r.size, 0);
-    return { name, versions: rows.map((r) => r.version), bytes };
+    // The purge's own deletes, run in a transaction that is always rolled back: what is left unreferenced is what it frees.
+    const rollback = new Error('dry run');
+    const freed = new Map<string, number>();
+    try {
+      this.db.transaction(() => {
+        for (const row of rows) deleteCachedTarball(this.db, row.name, row.version);
+        for (const row of rows) if (!isIntegrityReferenced(this.db, row.integrity)) freed.set(row.integrity, row.size);
+        throw rollback;
+      })();
+    } catch (error) {
+      if (error !== rollback) throw error;
+    }
+    return { name, versions: rows.map((r) => r.version), bytes: [...freed.values()].reduce((n, b) => n + b, 0) };
   }
 
   /** Drops a package's cached tarballs and packument (or everything's); returns how many tarballs went. */

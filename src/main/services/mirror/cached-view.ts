@@ -41,7 +41,8 @@ export function cachedPackageView(db: Db, name: string): CachedPackageView {
     name,
     upstream: row.upstream_url,
     description: str(doc.description) ?? str(latest.description),
-    readme: str(doc.readme) ?? '',
+    // npm's registry stores this placeholder for packages published without a readme.
+    readme: str(doc.readme) === 'ERROR: No README data found!' ? '' : (str(doc.readme) ?? ''),
     license: str(latest.license) ?? str(doc.license),
     keywords: Array.isArray(latest.keywords) ? latest.keywords.filter((k): k is string => typeof k === 'string').slice(0, 50) : [],
     distTags,

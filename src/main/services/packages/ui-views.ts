@@ -108,12 +108,17 @@ export async function unpublishOneVersion(
  * git:// forms turned into https, `github:user/repo` shorthands expanded; anything not http(s) (javascript:, file:) is dropped.
  */
 export function webLink(field: unknown): string | null {
-  const raw = typeof field === 'string' ? field : typeof (field as { url?: unknown } | null)?.url === 'string' ? (field as { url: string }).url : '';
+  const raw =
+    typeof field === 'string' ? field : typeof (field as { url?: unknown } | null)?.url === 'string' ? (field as { url: string }).url : '';
   let url = raw.trim();
   if (!url) return null;
   const shorthand = /^(?:github:)?([\w.-]+)\/([\w.-]+)$/.exec(url);
   if (shorthand) url = `https://github.com/${shorthand[1]}/${shorthand[2]}`;
-  url = url.replace(/^git\+/, '').replace(/^git:\/\//, 'https://').replace(/^ssh:\/\/git@/, 'https://').replace(/\.git$/, '');
+  url = url
+    .replace(/^git\+/, '')
+    .replace(/^git:\/\//, 'https://')
+    .replace(/^ssh:\/\/git@/, 'https://')
+    .replace(/\.git$/, '');
   try {
     const parsed = new URL(url);
     return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.toString() : null;

@@ -168,8 +168,15 @@ export function deleteUpstreamPackument(db: Db, name: string): void {
 }
 
 /** Cached upstream documents whose name contains `text` (case-insensitive), by name: search's "cached from upstream" group. */
-export function searchUpstreamPackuments(db: Db, text: string, limit: number): Pick<UpstreamPackumentRow, 'name' | 'upstream_url' | 'dist_tags'>[] {
-  const pattern = `%${text.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export function searchUpstreamPackuments(
+  db: Db,
+  text: string,
+  limit: number,
+): Pick<UpstreamPackumentRow, 'name' | 'upstream_url' | 'dist_tags'>[] {
+  const pattern = `%${text
+    .trim()
+    .toLowerCase()
+    .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return db
     .prepare("SELECT name, upstream_url, dist_tags FROM upstream_packuments WHERE lower(name) LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?")
     .all(pattern, limit) as Pick<UpstreamPackumentRow, 'name' | 'upstream_url' | 'dist_tags'>[];

@@ -16,7 +16,8 @@ const DAY_S = 86_400;
 export function denseDays(daily: DailyCount[], days: number, today = new Date()): [number[], number[]] {
   const byDay = new Map(daily.map((d) => [d.date.slice(0, 10), d.count]));
   const lastIso = [...byDay.keys()].sort().at(-1);
-  const end = Math.max(Date.parse(`${today.toISOString().slice(0, 10)}T00:00:00Z`), lastIso ? Date.parse(`${lastIso}T00:00:00Z`) : 0) / 1000;
+  const end =
+    Math.max(Date.parse(`${today.toISOString().slice(0, 10)}T00:00:00Z`), lastIso ? Date.parse(`${lastIso}T00:00:00Z`) : 0) / 1000;
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = days - 1; i >= 0; i--) {
@@ -31,7 +32,17 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
-export function DailyChart({ daily, label, days = 30, height = 160 }: { daily: DailyCount[]; label: string; days?: number; height?: number }) {
+export function DailyChart({
+  daily,
+  label,
+  days = 30,
+  height = 160,
+}: {
+  daily: DailyCount[];
+  label: string;
+  days?: number;
+  height?: number;
+}) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;

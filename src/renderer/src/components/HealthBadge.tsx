@@ -40,7 +40,12 @@ export function HealthBadge() {
   }, [check]);
   const d = describe(health);
   return (
-    <a className={`health health--${d.tone}`} href={href({ screen: 'mirror' })} title={d.detail} aria-label={`Status: ${d.label}. ${d.detail}`}>
+    <a
+      className={`health health--${d.tone}`}
+      href={href({ screen: 'mirror' })}
+      title={d.detail}
+      aria-label={`Status: ${d.label}. ${d.detail}`}
+    >
       <span className="health__dot" aria-hidden="true" />
       <span className="health__label">{d.label}</span>
       <span className="health__detail">{d.detail}</span>

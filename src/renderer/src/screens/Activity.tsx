@@ -28,11 +28,7 @@ export function Activity() {
       </dl>
       <section className="panel" aria-labelledby="daily-heading">
         <h2 id="daily-heading">Downloads, last 30 days (top packages)</h2>
-        {s.daily.length === 0 ? (
-          <Empty>No downloads yet.</Empty>
-        ) : (
-          <DailyChart daily={s.daily} label="Downloads" height={200} />
-        )}
+        {s.daily.length === 0 ? <Empty>No downloads yet.</Empty> : <DailyChart daily={s.daily} label="Downloads" height={200} />}
       </section>
       <div className="columns columns--even">
         <section className="panel" aria-labelledby="top-heading">

@@ -178,7 +178,11 @@ export function Mirror() {
             Removes the cached {purging.versions.length === 1 ? 'version' : 'versions'} {purging.versions.join(', ')} and the cached package
             document, freeing {formatBytes(purging.bytes)}.
           </p>
-          <p>{s.offline ? 'Shelf is offline: installs of it will fail until it is online again.' : 'The next install fetches it from the upstream again.'}</p>
+          <p>
+            {s.offline
+              ? 'Shelf is offline: installs of it will fail until it is online again.'
+              : 'The next install fetches it from the upstream again.'}
+          </p>
         </Confirm>
       )}
     </section>

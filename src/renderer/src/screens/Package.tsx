@@ -99,10 +99,24 @@ export function PackageScreen({ name }: { name: string }) {
         <div>
           <section className="panel" aria-label="Readme and code">
             <div className="tabs" role="tablist" aria-label="Package contents">
-              <button type="button" role="tab" id="tab-readme" aria-selected={tab === 'readme'} aria-controls="panel-readme" onClick={() => setTab('readme')}>
+              <button
+                type="button"
+                role="tab"
+                id="tab-readme"
+                aria-selected={tab === 'readme'}
+                aria-controls="panel-readme"
+                onClick={() => setTab('readme')}
+              >
                 Readme
               </button>
-              <button type="button" role="tab" id="tab-code" aria-selected={tab === 'code'} aria-controls="panel-code" onClick={() => setTab('code')}>
+              <button
+                type="button"
+                role="tab"
+                id="tab-code"
+                aria-selected={tab === 'code'}
+                aria-controls="panel-code"
+                onClick={() => setTab('code')}
+              >
                 Code
               </button>
             </div>
@@ -542,8 +556,6 @@ function CachedPackageScreen({ c }: { c: CachedPackage }) {
             <h2 id="readme-heading">Readme</h2>
             {c.readme.trim() ? <Markdown source={c.readme} /> : <Empty>The upstream document has no readme.</Empty>}
           </section>
-        </div>
-        <aside>
           <section className="panel" aria-labelledby="versions-heading">
             <h2 id="versions-heading">
               Versions <span className="count">{cachedCount} cached</span>
@@ -572,13 +584,17 @@ function CachedPackageScreen({ c }: { c: CachedPackage }) {
                           ))}
                       </th>
                       <td>{formatDate(v.date)}</td>
-                      <td>{v.cached ? <span className="badge badge--public">cached</span> : <span className="hint">upstream only</span>}</td>
+                      <td>
+                        {v.cached ? <span className="badge badge--public">cached</span> : <span className="hint">upstream only</span>}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
           </section>
+        </div>
+        <aside>
           <section className="panel" aria-labelledby="about-heading">
             <h2 id="about-heading">About</h2>
             <dl className="details">

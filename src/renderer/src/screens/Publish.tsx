@@ -147,22 +147,12 @@ export function Publish() {
                     {secrets.length === 1 ? '1 file looks' : `${secrets.length} files look`} like secrets ({secrets.join(', ')})
                   </legend>
                   <label>
-                    <input
-                      type="radio"
-                      name="secrets"
-                      checked={p.secrets === 'exclude'}
-                      onChange={() => p.setSecrets('exclude')}
-                    />{' '}
-                    Leave {secrets.length === 1 ? 'it' : 'them'} out of the package (recommended)
+                    <input type="radio" name="secrets" checked={p.secrets === 'exclude'} onChange={() => p.setSecrets('exclude')} /> Leave{' '}
+                    {secrets.length === 1 ? 'it' : 'them'} out of the package (recommended)
                   </label>
                   <label>
-                    <input
-                      type="radio"
-                      name="secrets"
-                      checked={p.secrets === 'include'}
-                      onChange={() => p.setSecrets('include')}
-                    />{' '}
-                    Publish {secrets.length === 1 ? 'it' : 'them'} anyway
+                    <input type="radio" name="secrets" checked={p.secrets === 'include'} onChange={() => p.setSecrets('include')} /> Publish{' '}
+                    {secrets.length === 1 ? 'it' : 'them'} anyway
                   </label>
                 </fieldset>
               )}

@@ -107,9 +107,7 @@ export function Search() {
                 </a>
                 <p className="hint">
                   mirrored from <span className="mono">{hit.upstream}</span> ·{' '}
-                  {hit.cachedVersions.length === 0
-                    ? 'no version cached yet'
-                    : `cached: ${hit.cachedVersions.join(', ')}`}
+                  {hit.cachedVersions.length === 0 ? 'no version cached yet' : `cached: ${hit.cachedVersions.join(', ')}`}
                 </p>
               </li>
             ))}

@@ -29,7 +29,8 @@ export const useHealthStore = create<HealthState>()((set) => ({
       set({ health: healthOf(await call('mirror.health', {})) });
     } catch (error) {
       // Only a failed connection means Shelf is gone; other refusals (signed out) are for the screens to show.
-      if (error instanceof CallError && error.code === 'unreachable') set({ health: { kind: 'shelf-unreachable', message: error.message } });
+      if (error instanceof CallError && error.code === 'unreachable')
+        set({ health: { kind: 'shelf-unreachable', message: error.message } });
     }
   },
 }));

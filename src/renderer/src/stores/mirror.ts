@@ -40,8 +40,7 @@ export const useMirrorStore = create<MirrorState>()((set, get) => {
     async load() {
       await track<MirrorState>(set, async () => ({ status: await call('mirror.status', {}) }));
     },
-    setOffline: (offline) =>
-      action(() => call('mirror.setOffline', { offline })).then(() => useHealthStore.getState().check()),
+    setOffline: (offline) => action(() => call('mirror.setOffline', { offline })).then(() => useHealthStore.getState().check()),
     pin: (name, pinned) => action(() => call('mirror.pin', { name, pinned })),
     purge: (name) => action(() => call('mirror.purge', { name })),
     async purgePlan(name) {

@@ -65,7 +65,12 @@ export const useSearchStore = create<SearchState>()((set, get) => ({
       const [page, cached] = await Promise.all([
         call('search.query', { text: queryText(text, filters), limit: 50, offset: 0 }),
         // The mirror's cache is searched by name; a failure there (not signed in as may happen) leaves the group empty.
-        plain ? call('mirror.searchCached', { text: text.trim(), limit: 20 }).then((r) => r.results, () => []) : Promise.resolve([]),
+        plain
+          ? call('mirror.searchCached', { text: text.trim(), limit: 20 }).then(
+              (r) => r.results,
+              () => [],
+            )
+          : Promise.resolve([]),
       ]);
       const own = new Set(page.results.map((r) => r.name));
       // An older, slower answer must not replace a newer one.
