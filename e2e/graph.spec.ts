@@ -84,7 +84,6 @@ async function expectFitted(page: Page, minHeight = 0.4): Promise<Coverage> {
   await expect
     .poll(async () => {
       last = await coverage(page);
-      console.log(`coverage: ${JSON.stringify(last)}`);
       const { box } = last;
       return last.share > 0.001 && box.right - box.left > 0.6 && box.bottom - box.top > minHeight;
     })
