@@ -543,7 +543,7 @@ class TreeBuilder {
     return start;
   }
 
-  private placeDep(edge: Edge, pending: Pending, ignorePeers = false): void {
+  private placeDep(edge: Edge, pending: Pending, ignorePeers = false, entry: Edge = edge): void {
     const dep = pending.node;
     const start = isPeer(edge.type) ? this.deepestNestingTarget(edge.from, edge.name) : edge.from;
     let chosen: { target: Node; how: Placement } | undefined;
@@ -551,7 +551,7 @@ class TreeBuilder {
     for (const target of this.ancestry(start)) {
       const targetEdge = target.edgesOut.get(edge.name);
       if (!this.isTop(target) && target !== start && targetEdge && isPeer(targetEdge.type)) continue;
-      const verdict = this.canPlace(dep, edge, target, ignorePeers ? undefined : pending);
+      const verdict = this.canPlace(dep, edge, target, ignorePeers ? undefined : pending, entry);
       if (verdict.how === 'CONFLICT') {
         peerBlock ??= verdict.peerBlock;
         break;
@@ -565,7 +565,19 @@ class TreeBuilder {
     }
     const { target, how } = chosen;
     if (how === 'KEEP') return;
-    if (how === 'REPLACE') this.remove(target.children.get(dep.name)!);
+    let replaced: Map<string, Node | null> | undefined;
+    let kept: Node[] = [];
+    if (how === 'REPLACE') {
+      const old = target.children.get(dep.name)!;
+      // What the old copy depended on, read before removing it drops its edges (for the pruning below).
+      replaced = new Map([...old.edgesOut].map(([name, e]) => [name, e.to]));
+      // npm's Node.replace keeps the old copy's node_modules under the new one; what the new one does not need is pruned below.
+      if (!dep.linkTarget && !old.linkTarget && !this.bundles.has(dep)) {
+        kept = [...old.children.values()].filter((kid) => !kid.inBundle);
+        for (const kid of kept) old.children.delete(kid.name);
+      }
+      this.remove(old);
+    }
     if (dep.linkTarget) {
       dep.location = target.isRoot ? `node_modules/${dep.name}` : `${target.location}/node_modules/${dep.name}`;
       dep.parent = target;
@@ -573,10 +585,17 @@ class TreeBuilder {
       this.treeChanged(target, dep.name);
       return;
     }
+    for (const kid of kept) {
+      kid.parent = dep;
+      dep.children.set(kid.name, kid);
+    }
     this.insert(dep, target);
+    for (const kid of kept) this.relocate(kid);
+    if (replaced) this.pruneForReplacement(dep, replaced);
+    this.pruneDuplicatesBelow(edge, dep, target);
     for (const [peerName, peer] of pending.peers) {
       const peerEdge = dep.edgesOut.get(peerName);
-      if (peerEdge && this.isProblem(peerEdge)) this.placeDep(peerEdge, peer, ignorePeers);
+      if (peerEdge && this.isProblem(peerEdge)) this.placeDep(peerEdge, peer, ignorePeers, entry);
     }
   }
 
@@ -585,18 +604,26 @@ class TreeBuilder {
     edge: Edge,
     target: Node,
     pending: Pending | undefined,
+    entry: Edge = edge,
   ): { how: Placement; peerBlock?: { peer: Pending; found: Node } } {
     const current = target.children.get(dep.name);
     if (current) {
       const same = current.packageName === dep.packageName && current.version === dep.version && !!current.linkTarget === !!dep.linkTarget;
       if (same && this.satisfiesEdge(current, edge)) return { how: 'KEEP' };
       if (!current.linkTarget && !dep.linkTarget && semver.gte(dep.version, current.version, true) && this.canReplace(dep, current)) {
-        return this.withPeers('REPLACE', target, pending);
+        return this.withPeers('REPLACE', target, pending, edge);
       }
       if (this.satisfiesEdge(current, edge)) return { how: 'KEEP' };
+      // Peers prefer deduping (npm's CanPlaceDep): an older copy that every dependent of the current one accepts replaces it.
+      if (isPeer(edge.type) && !current.linkTarget && !dep.linkTarget && this.canReplace(dep, current)) {
+        const verdict = this.withPeers('REPLACE', target, pending, edge);
+        if (verdict.how !== 'CONFLICT') return verdict;
+      }
       const deepest = this.deepestNestingTarget(edge.from, edge.name);
       if (target !== deepest) return { how: 'CONFLICT' };
-      if (!isPeer(edge.type) && target === edge.from) return this.withPeers('REPLACE', target, pending);
+      if (!isPeer(edge.type) && target === edge.from) return this.withPeers('REPLACE', target, pending, edge);
+      // A peer at its deepest place: the copy there may still go if whoever brought it can take it deeper (npm's peerEntrySets check).
+      if (isPeer(edge.type) && pending && this.currentCanMove(current, target, edge, entry, pending)) return this.withPeers('REPLACE', target, pending, edge);
       return { how: 'CONFLICT' };
     }
     if (target !== edge.from && target.parent) {
@@ -607,7 +634,128 @@ class TreeBuilder {
         }
       }
     }
-    return this.withPeers('OK', target, pending);
+    return this.withPeers('OK', target, pending, edge);
+  }
+
+  /**
+   * After `placed` replaced `old`: what only the old copy needed (and what the new copy's invalid edges point at, if
+   * nothing else needs it) goes too, as npm's PlaceDep prunes it. Left in place, such orphans would shadow or block
+   * later placements (eslint 8's @eslint/eslintrc at the root after eslint 7 replaced it) and end up in the lockfile.
+   */
+  private pruneForReplacement(placed: Node, oldDeps: Map<string, Node | null>): void {
+    const candidates = new Set<Node>();
+    for (const edge of placed.edgesOut.values()) if (edge.to && !this.valid(edge) && !edge.to.inBundle) candidates.add(edge.to);
+    for (const [name, to] of oldDeps) {
+      if (placed.edgesOut.has(name) || !to || this.removed.has(to)) continue;
+      for (const n of this.gatherDepSet([to], (e) => e.to !== to && this.valid(e))) candidates.add(n);
+    }
+    const junk = this.gatherDepSet(candidates, (e) => e.from !== placed && e.to !== placed && this.valid(e));
+    for (const n of junk) if (!this.removed.has(n) && !n.isRoot && !n.isWorkspace && !n.inBundle && !n.linkTarget) this.remove(n);
+  }
+
+  /**
+   * Whether `current` (at the deepest place a peer can go) may be replaced: for every edge that brought current's peer
+   * group into the tree, either the incoming set has a member that can stand in for it, or the group could be nested
+   * deeper than `target` under that edge's dependent (it is then re-placed there when its dependent is revisited).
+   */
+  private currentCanMove(current: Node, target: Node, edge: Edge, entry: Edge, pending: Pending): boolean {
+    const incoming = new Map<string, Node>([[pending.node.name, pending.node]]);
+    const collect = (p: Pending): void => {
+      for (const [name, peer] of p.peers) if (!incoming.has(name)) (incoming.set(name, peer.node), collect(peer));
+    };
+    collect(pending);
+    const union = new Set<Node>([current]);
+    for (const n of union) {
+      for (const e of n.edgesOut.values()) if (isPeer(e.type) && e.to && this.valid(e)) union.add(e.to);
+      for (const e of n.edgesIn) if (isPeer(e.type) && this.valid(e)) union.add(e.from);
+    }
+    for (const peer of union) {
+      for (const e of peer.edgesIn) {
+        if (!this.valid(e) || (isPeer(e.type) && !this.isTop(e.from)) || e === edge || e === entry) continue;
+        const sub = new Set<Node>([peer]);
+        for (const n of sub) for (const o of n.edgesOut.values()) if (isPeer(o.type) && o.to && this.valid(o)) sub.add(o.to);
+        if (!sub.has(current)) continue;
+        const entryNode = e.to!;
+        const rep = incoming.get(entryNode.name);
+        if (rep && this.canReplace(rep, entryNode)) continue;
+        if (!rep) {
+          let clobber = true;
+          for (const n of sub)
+            for (const o of n.edgesOut.values()) {
+              const r = isPeer(o.type) && this.valid(o) ? incoming.get(o.name) : undefined;
+              if (r && !this.satisfiesEdge(r, o)) clobber = false;
+            }
+          if (clobber) continue;
+        }
+        for (const member of sub) {
+          const deepest = this.deepestNestingTarget(e.from, member.name);
+          if (deepest === target || this.isWithin(target, deepest)) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * npm's PlaceDep after a placement: copies of the same name deeper under the target that the new one now makes
+   * redundant (the same version, or nothing needs them) go, with whatever only they needed. Without this, a nested copy
+   * placed while the target held another version stays after that version was replaced.
+   */
+  private pruneDuplicatesBelow(edge: Edge, placed: Node, target: Node): void {
+    if (edge.to && edge.to !== placed && this.valid(edge)) this.pruneIfDedupable(edge.to);
+    const named = new Set<Node>();
+    for (const e of this.edgesByName.get(placed.name) ?? []) if (e.to) named.add(e.to);
+    const sorted = [...named].sort((a, b) => collator.compare(a.location, b.location));
+    for (const node of sorted) {
+      if (node === placed || this.removed.has(node) || this.isTop(node) || !this.isWithin(node, target) || node === target) continue;
+      if (this.pruneIfDedupable(node)) continue;
+      for (const kid of [...node.children.values()].sort((a, b) => collator.compare(a.location, b.location))) this.pruneIfDedupable(kid);
+    }
+  }
+
+  /** npm's Node.canDedupe (without --prefer-dedupe) and the pruning that follows it; true when the node went. */
+  private pruneIfDedupable(node: Node): boolean {
+    if (this.removed.has(node) || node.inBundle || node.linkTarget || this.isTop(node) || !node.parent?.parent) return false;
+    let dedupe = node.edgesIn.size === 0;
+    if (!dedupe) {
+      const other = this.resolveFrom(node.parent.parent, node.name);
+      if (!other || other.linkTarget) return false;
+      dedupe = other.packageName === node.packageName && other.version === node.version;
+    }
+    if (!dedupe) return false;
+    for (const n of this.gatherDepSet([node], (e) => e.to !== node && this.valid(e)))
+      if (!this.removed.has(n) && !this.isTop(n) && !n.inBundle && !n.linkTarget) this.remove(n);
+    return true;
+  }
+
+  /** A moved node's location and its subtree's follow its parent's. */
+  private relocate(node: Node): void {
+    const stack = [node];
+    while (stack.length) {
+      const n = stack.pop()!;
+      n.location = `${n.parent!.location}/node_modules/${n.name}`;
+      stack.push(...n.children.values());
+    }
+  }
+
+  /** npm's gatherDepSet: the nodes reachable from `start` through `keep` edges that nothing outside the set reaches that way. */
+  private gatherDepSet(start: Iterable<Node>, keep: (e: Edge) => boolean): Set<Node> {
+    const deps = new Set<Node>(start);
+    for (const node of deps) for (const edge of node.edgesOut.values()) if (edge.to && keep(edge)) deps.add(edge.to);
+    let changed = true;
+    for (let round = 0; changed && deps.size > 0 && round <= deps.size + 1; round++) {
+      changed = false;
+      for (const dep of deps) {
+        for (const edge of dep.edgesIn) {
+          if (!deps.has(edge.from) && keep(edge)) {
+            deps.delete(dep);
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
+    return deps;
   }
 
   /** A node can replace another when every edge into the old one accepts the new one. */
@@ -621,6 +769,7 @@ class TreeBuilder {
     how: Placement,
     target: Node,
     pending: Pending | undefined,
+    edge?: Edge,
   ): { how: Placement; peerBlock?: { peer: Pending; found: Node } } {
     if (!pending) return { how };
     for (const peer of pending.peers.values()) {
@@ -635,7 +784,13 @@ class TreeBuilder {
       };
       if (current) {
         if (this.satisfiesEdge(current, peerEdgeStub)) continue;
-        if (semver.gte(peer.node.version, current.version, true) && this.canReplace(peer.node, current)) continue;
+        // Peers are checked preferring dedupe, as npm does: any copy every current dependent accepts may replace it.
+        if (!current.linkTarget && this.canReplace(peer.node, current)) continue;
+        // Or the target is as deep as this peer may go and the copy there can itself move deeper (see currentCanMove).
+        if (edge && !current.linkTarget) {
+          const deepest = this.deepestNestingTarget(this.deepestNestingTarget(edge.from, edge.name), peer.node.name);
+          if (deepest === target && this.currentCanMove(current, target, peerEdgeStub, edge, pending)) continue;
+        }
         return { how: 'CONFLICT', peerBlock: { peer, found: current } };
       }
       const above = target.parent ? this.resolveFrom(target.parent, peer.node.name) : null;
