@@ -8,6 +8,7 @@ export type Route =
   | { screen: 'publish' }
   | { screen: 'tokens' }
   | { screen: 'mirror' }
+  | { screen: 'policy' }
   | { screen: 'graph'; name?: string }
   | { screen: 'registries' }
   | { screen: 'activity' }
@@ -22,6 +23,7 @@ export function parseRoute(hash: string): Route {
     case 'publish':
     case 'tokens':
     case 'mirror':
+    case 'policy':
     case 'registries':
     case 'activity':
     case 'settings':
