@@ -9,6 +9,7 @@ import { Activity } from './screens/Activity';
 import { Graph } from './screens/Graph';
 import { Mirror } from './screens/Mirror';
 import { Overview } from './screens/Overview';
+import { Policy } from './screens/Policy';
 import { PackageScreen } from './screens/Package';
 import { Publish } from './screens/Publish';
 import { Registries } from './screens/Registries';
@@ -28,6 +29,7 @@ const NAV: { route: Route; label: string }[] = [
   { route: { screen: 'graph' }, label: 'Dependency graph' },
   { route: { screen: 'tokens' }, label: 'Tokens' },
   { route: { screen: 'mirror' }, label: 'Mirror' },
+  { route: { screen: 'policy' }, label: 'Policy' },
   { route: { screen: 'registries' }, label: 'Registries' },
   { route: { screen: 'activity' }, label: 'Activity' },
   { route: { screen: 'settings' }, label: 'Settings' },
@@ -157,6 +159,8 @@ function screenFor(route: Route): ReactNode {
       return <Tokens />;
     case 'mirror':
       return <Mirror />;
+    case 'policy':
+      return <Policy />;
     case 'graph':
       return <Graph name={route.name} />;
     case 'registries':
