@@ -264,6 +264,8 @@ function GraphView({ graph, comparison, view, setView }: ViewProps) {
       const hidden = drawing.hidden.get(id);
       const colour = involved.has(n.name)
         ? palette.danger
+        : n.isRoot
+          ? palette.accent
         : comparison
           ? (status.get(id) ?? palette.faint)
           : nodeColour(n, view.colour, palette, licences.colour, largest);
