@@ -67,20 +67,19 @@ function toPolicy(rules: Rules): Record<string, unknown> {
 export function Policy() {
   const p = usePolicyStore();
   const load = p.load;
-  const [rules, setRules] = useState<Rules>();
+  // The form starts from the stored policy; once edited, it shows the edits.
+  const [edited, setEdited] = useState<Rules>();
+  const rules = edited ?? (p.view ? toRules(p.view.policy) : undefined);
   const ids = { age: useId(), exc: useId(), deny: useId(), scripts: useId(), allow: useId(), ldeny: useId(), sig: useId(), err: useId() };
   useEffect(() => {
     void load();
   }, [load]);
-  useEffect(() => {
-    if (p.view && !rules) setRules(toRules(p.view.policy));
-  }, [p.view, rules]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (rules) await p.save(toPolicy(rules));
   };
-  const edit = (patch: Partial<Rules>) => setRules((r) => (r ? { ...r, ...patch } : r));
+  const edit = (patch: Partial<Rules>) => setEdited(rules && { ...rules, ...patch });
 
   return (
     <section aria-labelledby="policy-heading">
