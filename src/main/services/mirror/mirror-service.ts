@@ -150,7 +150,11 @@ export class MirrorService {
   async version(name: string, versionOrTag: string, baseUrl: string = this.deps.baseUrl()): Promise<unknown> {
     const { doc } = await this.packument(name, false);
     const manifest = await this.transforms.pickVersion(doc.json, versionOrTag);
-    if (!manifest) throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
+    if (!manifest) {
+      // A version the policy holds is not in the served document: say why (403 naming the rule) rather than 'no such version'.
+      this.deps.policy?.assertServable(name, versionOrTag);
+      throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
+    }
     return withBaseUrl(manifest, baseUrl);
   }
 
