@@ -543,12 +543,13 @@ describe.sequential('renderer stores against a real server', () => {
     );
 
     await useGraphStore.getState().resolve({ kind: 'package', name: 'old-user', range: '1.0.0' });
-    expect(useGraphStore.getState()).toMatchObject({ loading: false, error: undefined, selected: undefined });
+    expect(useGraphStore.getState()).toMatchObject({ loading: false, error: undefined });
     const graph = useGraphStore.getState().graph!;
     expect(graph.conflict).toBeNull();
-    expect(graph.nodes.map((n) => `${n.name}@${n.version}`).sort()).toEqual(['greeter-lib@1.0.0', 'old-user@1.0.0', 'shelf-graph@0.0.0']);
-    useGraphStore.getState().select('node_modules/old-user');
-    expect(useGraphStore.getState().selected).toBe('node_modules/old-user');
+    // The root is what the user asked for, not the resolver's stand-in manifest.
+    expect(graph.nodes.find((n) => n.isRoot)!.name).toBe('old-user@1.0.0');
+    const installed = graph.nodes.filter((n) => !n.isRoot).map((n) => `${n.name}@${n.version}`);
+    expect(installed.sort()).toEqual(['greeter-lib@1.0.0', 'old-user@1.0.0']);
 
     usePublishStore
       .getState()
