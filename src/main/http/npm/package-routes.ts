@@ -52,13 +52,13 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
       return await sendStoredDocument(request, reply.header(CACHE_HEADER, state), doc, abbreviated, baseUrlOf(request));
     }
     if (rest.length === 2 && rest[0] === '-') {
-      const tarball = await mirror.tarball(name, rest[1]!).catch((error: unknown) => {
-        if (error instanceof PolicyRefusal) reply.header(POLICY_HEADER, error.header);
-        throw error;
-      });
+      const tarball = await mirror.tarball(name, rest[1]!).catch(withPolicyHeader(reply));
       return sendTarball(reply.header(CACHE_HEADER, tarball.state), tarball);
     }
-    if (rest.length === 1) return reply.header('Cache-Control', 'no-cache').send(await mirror.version(name, rest[0]!, baseUrlOf(request)));
+    if (rest.length === 1) {
+      const manifest = await mirror.version(name, rest[0]!, baseUrlOf(request)).catch(withPolicyHeader(reply));
+      return reply.header('Cache-Control', 'no-cache').send(manifest);
+    }
     throw notFound('not found');
   });
 
@@ -115,6 +115,14 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
     throw notFound('not found');
   });
 }
+
+/** A policy refusal also names its rule (and, for the quarantine, its end) in the X-Shelf-Policy header. */
+const withPolicyHeader =
+  (reply: FastifyReply) =>
+  (error: unknown): never => {
+    if (error instanceof PolicyRefusal) reply.header(POLICY_HEADER, error.header);
+    throw error;
+  };
 
 function sendTarball(
   reply: FastifyReply,
