@@ -10,6 +10,21 @@ import { RPC_PATH } from '../src/shared/contract';
 import { collectPageProblems, expectAccessible, expectOverview, screenshot } from './support/pages';
 import { ROOT, createAdminDirectly, startServer, type ShelfServer } from './support/server';
 
+// The page's globals, for the functions page.evaluate runs there (this file is compiled without the DOM library).
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    fillStyle: string;
+    fillRect(x: number, y: number, w: number, h: number): void;
+    drawImage(image: unknown, x: number, y: number): void;
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray; width: number; height: number };
+  } | null;
+}
+declare const document: { createElement(tag: 'canvas'): PageCanvas };
+declare const Image: new () => { src: string; width: number; height: number; decode(): Promise<void> };
+declare function getComputedStyle(el: unknown): { backgroundColor: string };
+
 const CRA = resolve(ROOT, '..', 'shared', 'fixtures', 'trees', 'cra', 'package-lock.json');
 
 let server: ShelfServer;
@@ -91,7 +106,8 @@ async function expectFitted(page: Page, minHeight = 0.4): Promise<Coverage> {
   return last!;
 }
 
-const surfaceRatio = (page: Page) => page.locator('.gv-surface').evaluate((el) => Number((el as HTMLElement).dataset.cameraRatio));
+const surfaceRatio = (page: Page) =>
+  page.locator('.gv-surface').evaluate((el) => Number((el as unknown as { dataset: Record<string, string> }).dataset.cameraRatio));
 
 async function openLockfile(page: Page, path: string): Promise<void> {
   await page.getByLabel('Graph of').selectOption('lockfile');
@@ -182,10 +198,14 @@ test('two lockfiles compared: added, removed, changed and moved packages are lis
   // An upgrade: one version changed in place, one package gone, one new, one nested copy hoisted.
   const changed = 'node_modules/react-scripts';
   packages[changed] = { ...packages[changed], version: '5.0.2' };
-  const removed = Object.keys(packages).find((l) => l.startsWith('node_modules/') && !l.includes('/node_modules/', 1) && l.endsWith('/web-vitals'))!;
+  const removed = Object.keys(packages).find(
+    (l) => l.startsWith('node_modules/') && !l.includes('/node_modules/', 1) && l.endsWith('/web-vitals'),
+  )!;
   delete packages[removed];
   packages['node_modules/brand-new-package'] = { version: '1.0.0', license: 'MIT' };
-  const nested = Object.keys(packages).find((l) => l.split('node_modules/').length === 3 && !(`node_modules/${l.split('node_modules/')[2]}` in packages))!;
+  const nested = Object.keys(packages).find(
+    (l) => l.split('node_modules/').length === 3 && !(`node_modules/${l.split('node_modules/')[2]}` in packages),
+  )!;
   const hoisted = `node_modules/${nested.split('node_modules/')[2]}`;
   packages[hoisted] = packages[nested]!;
   delete packages[nested];
@@ -265,7 +285,10 @@ test('a package resolved through this registry: paths from the root, and an uplo
 
   const project = join(work, 'my-project');
   mkdirSync(join(project, 'node_modules', 'junk'), { recursive: true });
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-project', version: '0.1.0', dependencies: { middle: '^1.0.0' } }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'my-project', version: '0.1.0', dependencies: { middle: '^1.0.0' } }),
+  );
   writeFileSync(join(project, '.env'), 'SECRET=1\n');
   writeFileSync(join(project, 'node_modules', 'junk', 'package.json'), '{ not json');
   const sent: string[] = [];

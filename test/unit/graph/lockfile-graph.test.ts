@@ -37,8 +37,7 @@ describe.skipIf(!existsSync(CRA))('a lockfile drawn as it is', () => {
         for (const path of copy.paths) {
           expect(path[0]).toBe('');
           expect(path.at(-1)).toBe(copy.id);
-          for (let i = 1; i < path.length; i++)
-            expect(graph.edges.some((e) => e.from === path[i - 1] && e.to === path[i])).toBe(true);
+          for (let i = 1; i < path.length; i++) expect(graph.edges.some((e) => e.from === path[i - 1] && e.to === path[i])).toBe(true);
         }
       }
     }

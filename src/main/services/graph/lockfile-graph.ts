@@ -20,7 +20,8 @@ export function parseLockText(text: string, name: string): Record<string, Entry>
   } catch (error) {
     throw badRequest(`${name} is not valid JSON (${(error as Error).message}); pick a package-lock.json or npm-shrinkwrap.json`);
   }
-  if (typeof doc !== 'object' || doc === null) throw badRequest(`${name} is not a lockfile; pick a package-lock.json or npm-shrinkwrap.json`);
+  if (typeof doc !== 'object' || doc === null)
+    throw badRequest(`${name} is not a lockfile; pick a package-lock.json or npm-shrinkwrap.json`);
   const parsed = parseLockfile(doc, name);
   if (parsed.packages) return parsed.packages;
   // v1: entries by location, without dependency maps; the root's direct dependencies are the top-level folders.

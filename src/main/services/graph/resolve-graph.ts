@@ -99,7 +99,10 @@ export async function resolveGraph(
   }
   try {
     // fullMetadata: the licence each node shows (Shelf's abbreviated documents carry it, so this costs nothing there).
-    return await resolveWith(target, new RegistryClient({ registry: registryUrl, fullMetadata: true, cache: db && { db, policy: 'default' } }));
+    return await resolveWith(
+      target,
+      new RegistryClient({ registry: registryUrl, fullMetadata: true, cache: db && { db, policy: 'default' } }),
+    );
   } finally {
     db?.close();
   }

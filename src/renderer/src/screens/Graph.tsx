@@ -10,7 +10,17 @@ import { FindBox } from '../components/graph/FindBox';
 import { SigmaGraph, type NodeLook, type SigmaHandle } from '../components/graph/SigmaGraph';
 import { legendFor, licenceKey, nodeColour, readPalette, type Palette } from '../components/graph/colours';
 import { download, svgToPng, toSvg } from '../components/graph/export';
-import { EDGE_TYPES, dependents, focusView, formatSize, indexGraph, label, overview, type ColourBy, type Index } from '../components/graph/model';
+import {
+  EDGE_TYPES,
+  dependents,
+  focusView,
+  formatSize,
+  indexGraph,
+  label,
+  overview,
+  type ColourBy,
+  type Index,
+} from '../components/graph/model';
 import { keepFile, keptFile, readViewState, writeViewState, type ViewState } from '../components/graph/url-state';
 import '../components/graph/graph.css';
 import { transport } from '../client';
@@ -18,6 +28,16 @@ import { useGraphStore, type Picked } from '../stores/graph';
 import { isProjectFile, pickedFolder, toUpload, type PickedFile } from '../upload';
 
 type Kind = 'package' | 'folder' | 'lockfile' | 'compare';
+
+/** Whether the source a URL names can be opened here: a lockfile only while this tab still holds its text. */
+function canOpen(src: string): boolean {
+  const [kind, ...rest] = src.split(':');
+  const value = rest.join(':');
+  if (kind === 'pkg' || kind === 'folder') return true;
+  if (kind === 'lock') return keptFile(value) !== undefined;
+  if (kind === 'cmp') return value.split('|').every((n) => keptFile(n) !== undefined);
+  return false;
+}
 
 /** Starts the source a URL names; false when it cannot (an upload, or a lockfile this tab no longer holds). */
 function openSource(src: string): boolean {
@@ -59,12 +79,16 @@ export function Graph({ name }: { name?: string }) {
     return name && !state.src ? { ...state, src: `pkg:${name}@latest` } : state;
   });
   const setView = (patch: Partial<ViewState>) => setViewState((v) => ({ ...v, ...patch }));
-  const [missing, setMissing] = useState<string>();
+  // A lockfile named by the URL but no longer in this tab (another browser, a closed tab): ask for it again.
+  const [missing, setMissing] = useState<string | undefined>(() =>
+    view.src && !canOpen(view.src)
+      ? `This view was of ${view.src.replace(/^\w+:/, '')}, which this tab no longer holds: pick the file again.`
+      : undefined,
+  );
 
   // The URL's source is opened once (a reload, a shared link); the view state follows every change into the URL.
   useEffect(() => {
-    if (view.src && view.src !== useGraphStore.getState().source && !openSource(view.src))
-      setMissing(`This view was of ${view.src.replace(/^\w+:/, '')}, which this tab no longer holds: pick the file again.`);
+    if (view.src && view.src !== useGraphStore.getState().source) openSource(view.src);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only the source named on arrival
   }, []);
   useEffect(() => writeViewState(view), [view]);
@@ -86,14 +110,32 @@ export function Graph({ name }: { name?: string }) {
       )}
       {g.loading && !g.graph && <Loading what="the graph" />}
       {!g.graph && !g.loading && !g.error && !missing && (
-        <Empty>Choose a package, a project folder or a lockfile to see what it installs and why — or two lockfiles to see what changed.</Empty>
+        <Empty>
+          Choose a package, a project folder or a lockfile to see what it installs and why — or two lockfiles to see what changed.
+        </Empty>
       )}
-      {g.graph && <GraphView key={`${g.source ?? ''}:${g.graph.ms}:${g.graph.nodes.length}`} graph={g.graph} comparison={g.comparison} view={view} setView={setView} />}
+      {g.graph && (
+        <GraphView
+          key={`${g.source ?? ''}:${g.graph.ms}:${g.graph.nodes.length}`}
+          graph={g.graph}
+          comparison={g.comparison}
+          view={view}
+          setView={setView}
+        />
+      )}
     </section>
   );
 }
 
-function SourceForm({ initialName, loading, onSource }: { initialName?: string; loading: boolean; onSource(src: string | undefined): void }) {
+function SourceForm({
+  initialName,
+  loading,
+  onSource,
+}: {
+  initialName?: string;
+  loading: boolean;
+  onSource(src: string | undefined): void;
+}) {
   const resolve = useGraphStore((s) => s.resolve);
   const compare = useGraphStore((s) => s.compare);
   const [kind, setKind] = useState<Kind>('package');
@@ -174,15 +216,36 @@ function SourceForm({ initialName, loading, onSource }: { initialName?: string; 
       {kind === 'lockfile' && (
         <>
           <label htmlFor={`${id}-lock`}>Lockfile</label>
-          <input id={`${id}-lock`} key="lock" type="file" accept=".json,application/json" required ref={(el) => void (files.current[0] = el)} />
+          <input
+            id={`${id}-lock`}
+            key="lock"
+            type="file"
+            accept=".json,application/json"
+            required
+            ref={(el) => void (files.current[0] = el)}
+          />
         </>
       )}
       {kind === 'compare' && (
         <>
           <label htmlFor={`${id}-before`}>Before</label>
-          <input id={`${id}-before`} key="before" type="file" accept=".json,application/json" required ref={(el) => void (files.current[0] = el)} />
+          <input
+            id={`${id}-before`}
+            key="before"
+            type="file"
+            accept=".json,application/json"
+            required
+            ref={(el) => void (files.current[0] = el)}
+          />
           <label htmlFor={`${id}-after`}>After</label>
-          <input id={`${id}-after`} key="after" type="file" accept=".json,application/json" required ref={(el) => void (files.current[1] = el)} />
+          <input
+            id={`${id}-after`}
+            key="after"
+            type="file"
+            accept=".json,application/json"
+            required
+            ref={(el) => void (files.current[1] = el)}
+          />
         </>
       )}
       <button type="submit" className="primary" disabled={loading}>
@@ -266,9 +329,9 @@ function GraphView({ graph, comparison, view, setView }: ViewProps) {
         ? palette.danger
         : n.isRoot
           ? palette.accent
-        : comparison
-          ? (status.get(id) ?? palette.faint)
-          : nodeColour(n, view.colour, palette, licences.colour, largest);
+          : comparison
+            ? (status.get(id) ?? palette.faint)
+            : nodeColour(n, view.colour, palette, licences.colour, largest);
       return {
         label: `${label(n)}${hidden ? ` (+${hidden} hidden)` : ''}`,
         colour,
@@ -434,7 +497,9 @@ function GraphView({ graph, comparison, view, setView }: ViewProps) {
               collapsed={collapsed.has(selected)}
               onFocus={() => setView({ layered: true })}
               onToggleCollapse={() =>
-                setView({ collapsed: collapsed.has(selected) ? view.collapsed.filter((c) => c !== selected) : [...view.collapsed, selected] })
+                setView({
+                  collapsed: collapsed.has(selected) ? view.collapsed.filter((c) => c !== selected) : [...view.collapsed, selected],
+                })
               }
               onClose={() => setView({ focus: undefined, layered: false })}
               onPick={select}
@@ -534,7 +599,15 @@ function ProblemsPanel({ graph, name, onPick }: { graph: GraphResult; name(id: s
   );
 }
 
-function ComparePanel({ comparison, onPick, known }: { comparison: GraphComparison; onPick(id: string): void; known: Map<string, GraphNode> }) {
+function ComparePanel({
+  comparison,
+  onPick,
+  known,
+}: {
+  comparison: GraphComparison;
+  onPick(id: string): void;
+  known: Map<string, GraphNode>;
+}) {
   const LIMIT = 200;
   const groups: [string, { key: string; text: string; id?: string }[]][] = [
     ['Added', comparison.added.map((a) => ({ key: a.id, text: `${a.name}@${a.version}`, id: a.id }))],
@@ -631,7 +704,11 @@ function NodePanel(props: {
         </p>
       ))}
       <h3>Paths from the root</h3>
-      {props.paths.length === 0 ? <p className="hint">No path from the root with the edge types shown.</p> : <PathList paths={props.paths} name={name} onPick={props.onPick} />}
+      {props.paths.length === 0 ? (
+        <p className="hint">No path from the root with the edge types shown.</p>
+      ) : (
+        <PathList paths={props.paths} name={name} onPick={props.onPick} />
+      )}
       <h3>Required by ({requiredBy.length})</h3>
       <ul className="plain">
         {requiredBy.slice(0, 50).map((e) => (

@@ -73,7 +73,7 @@ function fittedCamera(renderer: Sigma): { x: number; y: number; ratio: number; a
   const pad = 16;
   const labelRoom = graph.order <= 80 ? 150 : 0;
   const ratio = Math.max((x1 - x0) / Math.max(1, width - 2 * pad - labelRoom), (y1 - y0) / Math.max(1, height - 2 * pad), 0.02);
-  const centre = renderer.viewportToFramedGraph({ x: (x0 + x1) / 2 + labelRoom / 2 * ratio, y: (y0 + y1) / 2 }, { cameraState: home });
+  const centre = renderer.viewportToFramedGraph({ x: (x0 + x1) / 2 + (labelRoom / 2) * ratio, y: (y0 + y1) / 2 }, { cameraState: home });
   return { x: centre.x, y: centre.y, ratio, angle: 0 };
 }
 
@@ -84,7 +84,9 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
   const latest = useRef(props);
   latest.current = props;
   const [failed, setFailed] = useState<string | undefined>(() =>
-    webglAvailable() ? undefined : 'This browser cannot draw with WebGL, so the graph is not drawn here; Find, the problems and the panels still work.',
+    webglAvailable()
+      ? undefined
+      : 'This browser cannot draw with WebGL, so the graph is not drawn here; Find, the problems and the panels still work.',
   );
 
   useImperativeHandle(ref, () => ({
@@ -99,7 +101,8 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     centreOn: (id) => {
       const s = sigma.current;
       const data = s?.getNodeDisplayData(id);
-      if (s && data) void s.getCamera().animate({ x: data.x, y: data.y, ratio: Math.min(0.2, s.getCamera().getState().ratio) }, { duration: 300 });
+      if (s && data)
+        void s.getCamera().animate({ x: data.x, y: data.y, ratio: Math.min(0.2, s.getCamera().getState().ratio) }, { duration: 300 });
     },
   }));
 
@@ -225,27 +228,27 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     );
   return (
     <div className="gv-stage">
-    <div
-      ref={container}
-      className="gv-surface"
-      role="img"
-      tabIndex={0}
-      aria-label={props.label}
-      onKeyDown={(e) => {
-        const camera = sigma.current?.getCamera();
-        if (!camera) return;
-        const s = camera.getState();
-        const step = 0.1 * s.ratio;
-        if (e.key === '+' || e.key === '=') void camera.animate({ ratio: s.ratio / 1.3 }, { duration: 100 });
-        else if (e.key === '-') void camera.animate({ ratio: s.ratio * 1.3 }, { duration: 100 });
-        else if (e.key === 'ArrowLeft') camera.setState({ x: s.x - step });
-        else if (e.key === 'ArrowRight') camera.setState({ x: s.x + step });
-        else if (e.key === 'ArrowUp') camera.setState({ y: s.y + step });
-        else if (e.key === 'ArrowDown') camera.setState({ y: s.y - step });
-        else return;
-        e.preventDefault();
-      }}
-    />
+      <div
+        ref={container}
+        className="gv-surface"
+        role="img"
+        tabIndex={0}
+        aria-label={props.label}
+        onKeyDown={(e) => {
+          const camera = sigma.current?.getCamera();
+          if (!camera) return;
+          const s = camera.getState();
+          const step = 0.1 * s.ratio;
+          if (e.key === '+' || e.key === '=') void camera.animate({ ratio: s.ratio / 1.3 }, { duration: 100 });
+          else if (e.key === '-') void camera.animate({ ratio: s.ratio * 1.3 }, { duration: 100 });
+          else if (e.key === 'ArrowLeft') camera.setState({ x: s.x - step });
+          else if (e.key === 'ArrowRight') camera.setState({ x: s.x + step });
+          else if (e.key === 'ArrowUp') camera.setState({ y: s.y + step });
+          else if (e.key === 'ArrowDown') camera.setState({ y: s.y - step });
+          else return;
+          e.preventDefault();
+        }}
+      />
       {props.children}
     </div>
   );

@@ -27,7 +27,10 @@ export function readPalette(): Palette {
   const style = getComputedStyle(document.documentElement);
   const ctx = document.createElement('canvas').getContext('2d');
   const v = (name: string, fallback: string) => normalise(ctx, style.getPropertyValue(name).trim(), fallback);
-  const dark = v('--bg', '#ffffff').match(/[0-9a-f]{2}/gi)?.reduce((s, h) => s + parseInt(h, 16), 0) ?? 765;
+  const dark =
+    v('--bg', '#ffffff')
+      .match(/[0-9a-f]{2}/gi)
+      ?.reduce((s, h) => s + parseInt(h, 16), 0) ?? 765;
   return {
     text: v('--text', '#1b1f24'),
     muted: v('--muted', '#5b6470'),
@@ -50,16 +53,17 @@ export function licenceKey(nodes: GraphNode[], palette: Palette): { colour: Map<
   for (const n of nodes) if (n.license) counts.set(n.license, (counts.get(n.license) ?? 0) + 1);
   const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, palette.series.length - 1);
   const colour = new Map(top.map(([l], i) => [l, palette.series[i]!]));
-  return { colour, legend: [...top.map(([l], i) => [l, palette.series[i]!] as [string, string]), ['other', palette.series.at(-1)!], ['unknown', palette.faint]] };
+  return {
+    colour,
+    legend: [
+      ...top.map(([l], i) => [l, palette.series[i]!] as [string, string]),
+      ['other', palette.series.at(-1)!],
+      ['unknown', palette.faint],
+    ],
+  };
 }
 
-export function nodeColour(
-  n: GraphNode,
-  by: ColourBy,
-  palette: Palette,
-  licences: Map<string, string>,
-  largest: number,
-): string {
+export function nodeColour(n: GraphNode, by: ColourBy, palette: Palette, licences: Map<string, string>, largest: number): string {
   if (n.isRoot) return palette.accent;
   switch (by) {
     case 'duplicate':

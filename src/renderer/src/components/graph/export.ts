@@ -4,7 +4,12 @@ import type { NodeLook } from './SigmaGraph';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-export function toSvg(drawing: Drawing, look: (id: string) => NodeLook, colours: { background: string; edge: string; text: string }, title: string): string {
+export function toSvg(
+  drawing: Drawing,
+  look: (id: string) => NodeLook,
+  colours: { background: string; edge: string; text: string },
+  title: string,
+): string {
   const xs = drawing.nodes.map((n) => n.x);
   const ys = drawing.nodes.map((n) => -n.y);
   const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
@@ -33,7 +38,8 @@ export function toSvg(drawing: Drawing, look: (id: string) => NodeLook, colours:
     out.push(
       `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${Math.max(2, l.size / 1.5).toFixed(1)}" fill="${l.colour}"><title>${esc(l.label)}</title></circle>`,
     );
-    if (drawing.nodes.length <= 300) out.push(`<text x="${(x + 5).toFixed(1)}" y="${(y + 3).toFixed(1)}" fill="${colours.text}">${esc(l.label)}</text>`);
+    if (drawing.nodes.length <= 300)
+      out.push(`<text x="${(x + 5).toFixed(1)}" y="${(y + 3).toFixed(1)}" fill="${colours.text}">${esc(l.label)}</text>`);
   }
   out.push('</g></svg>');
   return out.join('\n');
@@ -51,7 +57,9 @@ export async function svgToPng(svg: string): Promise<Blob> {
     canvas.width = Math.round(image.width * scale);
     canvas.height = Math.round(image.height * scale);
     canvas.getContext('2d')!.drawImage(image, 0, 0, canvas.width, canvas.height);
-    return await new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the PNG could not be made'))), 'image/png'));
+    return await new Promise((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the PNG could not be made'))), 'image/png'),
+    );
   } finally {
     URL.revokeObjectURL(url);
   }

@@ -99,7 +99,8 @@ export function overview(index: Index, collapsed: ReadonlySet<string>, aspect: n
   // big one (its paths and neighbours), which needs them present.
   const drawn = new Set(nodes.map((n) => n.id));
   const edges: [string, string][] = [];
-  for (const id of drawn) for (const c of g.children.get(id) ?? []) if (drawn.has(c) && (parent.get(c) === id || !collapsed.has(id))) edges.push([id, c]);
+  for (const id of drawn)
+    for (const c of g.children.get(id) ?? []) if (drawn.has(c) && (parent.get(c) === id || !collapsed.has(id))) edges.push([id, c]);
   return { nodes, edges, hidden };
 }
 

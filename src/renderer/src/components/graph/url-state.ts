@@ -27,7 +27,13 @@ export function readViewState(hash = globalThis.location?.hash ?? ''): ViewState
     focus: q.get('focus') ?? undefined,
     layered: q.get('view') === 'focus',
     depth: Number.isInteger(depth) && depth >= 1 && depth <= 6 ? depth : 1,
-    types: q.get('types') !== null ? q.get('types')!.split(',').filter((t) => (EDGE_TYPES as readonly string[]).includes(t)) : [...EDGE_TYPES],
+    types:
+      q.get('types') !== null
+        ? q
+            .get('types')!
+            .split(',')
+            .filter((t) => (EDGE_TYPES as readonly string[]).includes(t))
+        : [...EDGE_TYPES],
     colour: colour && COLOURS.includes(colour) ? colour : 'kind',
     collapsed: q.get('collapsed')?.split('\n').filter(Boolean) ?? [],
   };
