@@ -249,3 +249,26 @@ function ScriptsDiff({ reason }: { reason: string }) {
     </pre>
   );
 }
+
+/** On a mirrored package's page: each version the policy holds or flags, and why (the same words as the 403). */
+export function PolicyNotes({ name }: { name: string }) {
+  const why = usePolicyStore((s) => (s.why?.name === name ? s.why.items : undefined));
+  const loadWhy = usePolicyStore((s) => s.loadWhy);
+  useEffect(() => {
+    void loadWhy(name);
+  }, [loadWhy, name]);
+  if (!why || why.length === 0) return null;
+  return (
+    <section className="panel" aria-labelledby="policy-notes-heading">
+      <h2 id="policy-notes-heading">Held or flagged by the policy</h2>
+      <ul>
+        {why.map((item) => (
+          <li key={item.version}>
+            <span className="mono">{item.version}</span> <span className="badge">{item.held ? `held: ${item.rule}` : `flagged: ${item.rule}`}</span>{' '}
+            {item.message}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

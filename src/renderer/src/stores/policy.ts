@@ -8,6 +8,7 @@ import { useToastStore } from './toasts';
 type PolicyView = CallResult<'policy.get'>;
 type HeldItem = CallResult<'policy.held'>['items'][number];
 type AuditEntry = CallResult<'policy.audit'>['entries'][number];
+type WhyItem = CallResult<'policy.why'>['items'][number];
 
 interface PolicyState {
   view?: PolicyView;
@@ -21,6 +22,9 @@ interface PolicyState {
   load(): Promise<void>;
   save(policy: Record<string, unknown>): Promise<boolean>;
   review(name: string, version: string, decision: 'approved' | 'denied'): Promise<boolean>;
+  /** Why versions of one mirrored package are held or flagged (the package page); any signed-in user may ask. */
+  why?: { name: string; items: WhyItem[] };
+  loadWhy(name: string): Promise<void>;
 }
 
 export const usePolicyStore = create<PolicyState>()((set, get) => ({
@@ -47,6 +51,14 @@ export const usePolicyStore = create<PolicyState>()((set, get) => ({
     }
     await get().load();
     return true;
+  },
+  async loadWhy(name) {
+    try {
+      set({ why: { name, items: (await call('policy.why', { name })).items } });
+    } catch {
+      // The package page works without it (signed out, or a Shelf without the policy): the notes are left out.
+      set({ why: { name, items: [] } });
+    }
   },
   async review(name, version, decision) {
     const ok = await track<PolicyState>(set, async () => {
