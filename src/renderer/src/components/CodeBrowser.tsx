@@ -73,7 +73,7 @@ export function CodeBrowser() {
             <tr key={e.path}>
               <th scope="row" className="mono">
                 {e.folder ? (
-                  <button type="button" className="link" onClick={() => setDir(e.path)} aria-label={`Open folder ${e.name}`}>
+                  <button type="button" className="link" onClick={() => setDir(e.path)}>
                     {e.name}/
                   </button>
                 ) : (

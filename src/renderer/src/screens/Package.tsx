@@ -362,7 +362,7 @@ function Versions({ d, confirm }: { d: PackageDetails; confirm: (p: Pending) => 
             value={tag}
             onChange={(e) => setTag(e.target.value)}
             required
-            pattern="[A-Za-z][A-Za-z0-9._-]*"
+            pattern="[A-Za-z][A-Za-z0-9._\-]*"
             placeholder="next"
           />
           <label htmlFor={tagVersionId}>on version</label>
