@@ -72,6 +72,11 @@ describe.sequential('the Policy screen store', () => {
     expect(usePolicyStore.getState().held).toEqual([
       expect.objectContaining({ name: 'scripted', version: '1.1.0', held: true, rule: 'install-scripts', reason: expect.stringContaining('adds postinstall "node steal.js"') }),
     ]);
+    await usePolicyStore.getState().loadWhy('scripted');
+    expect(usePolicyStore.getState().why).toEqual({
+      name: 'scripted',
+      items: [expect.objectContaining({ version: '1.1.0', held: true, message: expect.stringMatching(/^scripted@1\.1\.0 is held by Shelf's policy \(rule: install-scripts\)/) })],
+    });
     expect(await usePolicyStore.getState().review('scripted', '1.1.0', 'approved')).toBe(true);
     expect((await shelf.call('GET', '/scripted')).body['dist-tags'].latest).toBe('1.1.0');
     await usePolicyStore.getState().load();

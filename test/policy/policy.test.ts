@@ -120,6 +120,10 @@ describe('quarantine by age', () => {
     const until = new Date(Date.parse(upstream.published('aged', '1.2.0')) + 3 * DAY).toISOString();
     const reply = await expectRefused('aged', '1.2.0', 'age', new RegExp(`becomes available at ${until.replace(/\./g, '\\.')}`));
     expect(reply.headers.get('x-shelf-policy')).toBe(`1.2.0=age;until=${until}`);
+    const manifest = await shelf.request('GET', '/aged/1.2.0');
+    expect(manifest.status).toBe(403);
+    expect(manifest.body.error).toContain("aged@1.2.0 is held by Shelf's policy (rule: age)");
+    expect(manifest.headers.get('x-shelf-policy')).toBe(`1.2.0=age;until=${until}`);
   });
 
   it('npm and pnpm install the newest allowed version; asking for the held one fails', async () => {
