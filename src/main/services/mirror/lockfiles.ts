@@ -5,13 +5,14 @@ import { parseSyml } from '@yarnpkg/parsers';
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { badRequest } from '../../errors';
+import { parseBunLock } from '../lockfiles/bun-lock';
 
 export interface PackageVersion {
   name: string;
   version: string;
 }
 
-export const LOCKFILE_NAMES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'] as const;
+export const LOCKFILE_NAMES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock'] as const;
 
 /** A folder is read through the first lockfile it holds; a file is read by its name. */
 export function findLockfile(path: string): string {
@@ -34,9 +35,11 @@ export function readLockfile(file: string): PackageVersion[] {
       ? fromYarnLock(text)
       : name === 'pnpm-lock.yaml'
         ? fromPnpmLock(text)
-        : name.endsWith('.json')
-          ? fromPackageLock(parseJson(text, file))
-          : undefined;
+        : name === 'bun.lock'
+          ? parseBunLock(text, file).packages.map(({ name: n, version }) => ({ name: n, version }))
+          : name.endsWith('.json')
+            ? fromPackageLock(parseJson(text, file))
+            : undefined;
   if (!found) throw badRequest(`${file} is not a lockfile Shelf reads (${LOCKFILE_NAMES.join(', ')})`);
   return dedupe(found.filter((p) => semver.valid(p.version)));
 }
