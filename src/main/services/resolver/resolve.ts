@@ -623,7 +623,8 @@ class TreeBuilder {
       if (target !== deepest) return { how: 'CONFLICT' };
       if (!isPeer(edge.type) && target === edge.from) return this.withPeers('REPLACE', target, pending, edge);
       // A peer at its deepest place: the copy there may still go if whoever brought it can take it deeper (npm's peerEntrySets check).
-      if (isPeer(edge.type) && pending && this.currentCanMove(current, target, edge, entry, pending)) return this.withPeers('REPLACE', target, pending, edge);
+      if (isPeer(edge.type) && pending && this.currentCanMove(current, target, edge, entry, pending))
+        return this.withPeers('REPLACE', target, pending, edge);
       return { how: 'CONFLICT' };
     }
     if (target !== edge.from && target.parent) {
@@ -661,7 +662,11 @@ class TreeBuilder {
   private currentCanMove(current: Node, target: Node, edge: Edge, entry: Edge, pending: Pending): boolean {
     const incoming = new Map<string, Node>([[pending.node.name, pending.node]]);
     const collect = (p: Pending): void => {
-      for (const [name, peer] of p.peers) if (!incoming.has(name)) (incoming.set(name, peer.node), collect(peer));
+      for (const [name, peer] of p.peers) {
+        if (incoming.has(name)) continue;
+        incoming.set(name, peer.node);
+        collect(peer);
+      }
     };
     collect(pending);
     const union = new Set<Node>([current]);
