@@ -5,7 +5,8 @@ import semver from 'semver';
 import { ShelfError } from '../../errors';
 import type { TarballStore } from '../../storage/blobs/tarball-store';
 import type { Db } from '../../storage/db/connection';
-import { deleteCachedTarball, findCachedTarball } from '../../storage/db/mirror';
+import { deleteCachedTarball, findCachedTarball, listUpstreamVersions } from '../../storage/db/mirror';
+import { offlineDistTags } from '../mirror/offline-view';
 import { isIntegrityReferenced } from '../../storage/db/packages';
 import {
   addAudit,
@@ -219,6 +220,16 @@ export class PolicyService {
       ...Object.entries(memo.flags).map(([v, h]) => `${v}=flagged-${h.rule}`),
     ];
     return parts.length > 0 ? parts.join(', ') : undefined;
+  }
+
+  /**
+   * The dist-tags clients are served for an upstream package: moved off held versions (the UI's mirrored package page and
+   * its search show what npm would get). Reads the stored decision; no evaluation.
+   */
+  servedTags(name: string, tags: Record<string, string>): Record<string, string> {
+    const holds = this.memoOf(name).holds;
+    if (Object.keys(holds).length === 0) return tags;
+    return offlineDistTags(tags, listUpstreamVersions(this.deps.db, name).map((v) => v.version).filter((v) => !holds[v]));
   }
 
   /** Why each version of a package is held or flagged (the UI's package page, `shelf why`). */
