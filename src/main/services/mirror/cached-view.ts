@@ -22,7 +22,12 @@ export interface CachedPackageView {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 
-export function cachedPackageView(db: Db, name: string): CachedPackageView {
+/** What the policy serves of a package's dist-tags (moved off held versions); absent, the upstream's as they are. */
+export interface ServedTags {
+  servedTags(name: string, tags: Record<string, string>): Record<string, string>;
+}
+
+export function cachedPackageView(db: Db, name: string, policy?: ServedTags): CachedPackageView {
   const row = getUpstreamPackument(db, name);
   if (!row) throw notFound(`'${name}' is neither in this registry nor in its mirror cache; install it through Shelf to cache it`);
   let doc: Record<string, unknown> = {};
@@ -35,7 +40,8 @@ export function cachedPackageView(db: Db, name: string): CachedPackageView {
   const versions = Object.keys((doc.versions ?? {}) as Record<string, unknown>);
   const cached = new Set(cachedVersionsOf(db, name));
   for (const v of cached) if (!versions.includes(v)) versions.push(v);
-  const distTags = JSON.parse(row.dist_tags) as Record<string, string>;
+  const upstreamTags = JSON.parse(row.dist_tags) as Record<string, string>;
+  const distTags = policy ? policy.servedTags(name, upstreamTags) : upstreamTags;
   const latest = (doc.versions as Record<string, Record<string, unknown>> | undefined)?.[distTags.latest ?? ''] ?? {};
   return {
     name,
@@ -58,12 +64,13 @@ export function searchCached(
   db: Db,
   text: string,
   limit: number,
+  policy?: ServedTags,
 ): { name: string; upstream: string; latest: string | null; cachedVersions: string[] }[] {
   const rows = searchUpstreamPackuments(db, text, limit);
   return rows.map((r) => ({
     name: r.name,
     upstream: r.upstream_url,
-    latest: (JSON.parse(r.dist_tags) as Record<string, string>).latest ?? null,
+    latest: ((t: Record<string, string>) => (policy ? policy.servedTags(r.name, t) : t))(JSON.parse(r.dist_tags) as Record<string, string>).latest ?? null,
     cachedVersions: cachedVersionsOf(db, r.name),
   }));
 }
