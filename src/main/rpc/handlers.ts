@@ -258,11 +258,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     // Signed-in users only, as everything the mirror serves is for those who may install through this registry.
     'mirror.cachedPackage': async ({ name }, ctx) => {
       principalOf(ctx);
-      return cachedPackageView(ctxOf.db, name);
+      return cachedPackageView(ctxOf.db, name, services.policy);
     },
     'mirror.searchCached': async ({ text, limit }, ctx) => {
       principalOf(ctx);
-      return { results: searchCached(ctxOf.db, text, limit) };
+      return { results: searchCached(ctxOf.db, text, limit, services.policy) };
     },
     'mirror.purgePlan': async ({ name }, ctx) => {
       requireAdmin(ctx, 'purge the cache');
