@@ -59,6 +59,10 @@ export function cachedPackageView(db: Db, name: string, policy?: ServedTags): Ca
   };
 }
 
+function servedLatest(name: string, tags: Record<string, string>, policy: ServedTags | undefined): string | null {
+  return (policy ? policy.servedTags(name, tags) : tags).latest ?? null;
+}
+
 /** Cached packages whose name contains `text` (case-insensitive), at most `limit`: search's "cached from upstream" group. */
 export function searchCached(
   db: Db,
@@ -70,7 +74,7 @@ export function searchCached(
   return rows.map((r) => ({
     name: r.name,
     upstream: r.upstream_url,
-    latest: ((t: Record<string, string>) => (policy ? policy.servedTags(r.name, t) : t))(JSON.parse(r.dist_tags) as Record<string, string>).latest ?? null,
+    latest: servedLatest(r.name, JSON.parse(r.dist_tags) as Record<string, string>, policy),
     cachedVersions: cachedVersionsOf(db, r.name),
   }));
 }
