@@ -22,7 +22,7 @@ export async function serveFrozen(docs) {
   const url = `http://127.0.0.1:${server.address().port}`;
   const rendered = new Map();
   const tarballs = new Map();
-  const state = { requests: 0, names: new Set() };
+  const state = { requests: 0, names: new Set(), missing: new Set() };
   const render = (name) => {
     if (rendered.has(name)) return rendered.get(name);
     const doc = structuredClone(docs[name]);
@@ -51,7 +51,10 @@ export async function serveFrozen(docs) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': tarball.length });
       return void res.end(tarball);
     }
-    if (!Object.hasOwn(docs, path)) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    if (!Object.hasOwn(docs, path)) {
+      state.missing.add(path);
+      return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    }
     state.names.add(path);
     const bytes = render(path);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes.length });
@@ -63,6 +66,8 @@ export async function serveFrozen(docs) {
       return state.requests;
     },
     asked: state.names,
+    /** Names asked for that the frozen set lacks (the freezer adds them and tries again). */
+    missing: state.missing,
     close: () => new Promise((res) => server.close(() => res())),
   };
 }
