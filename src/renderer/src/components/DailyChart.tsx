@@ -11,6 +11,7 @@ export interface DailyCount {
 }
 
 const DAY_S = 86_400;
+const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
 
 /** The last `days` days up to the latest date given (or today), each with its count or 0, as uPlot's columns. */
 export function denseDays(daily: DailyCount[], days: number, today = new Date()): [number[], number[]] {
@@ -62,14 +63,16 @@ export function DailyChart({
           scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] } },
           axes: [
             { ...axis, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(5, 10)) },
-            { ...axis, size: 40, values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) },
+            // Whole counts only, spaced so a short chart still labels its top.
+            { ...axis, size: 40, space: 18, incrs: COUNT_STEPS, values: (_u, ticks) => ticks.map((t) => String(t)) },
           ],
           series: [
             { label: 'Day', value: (_u, t) => (t == null ? '—' : new Date(t * 1000).toISOString().slice(0, 10)) },
             {
               label,
               stroke: accent,
-              fill: `color-mix(in srgb, ${accent} 22%, transparent)`,
+              // The canvas takes #rrggbbaa; a theme colour in another form gets no fill rather than a wrong one.
+              fill: /^#[0-9a-f]{6}$/i.test(accent) ? `${accent}38` : undefined,
               width: 2,
               paths: uPlot.paths.stepped!({ align: 1 }),
               points: { show: false },
