@@ -144,6 +144,16 @@ describe('quarantine by age', () => {
     expect(pinned.stdout + pinned.stderr).toMatch(/ETARGET|No matching version/);
   }, 240_000);
 
+  it("the UI's mirrored package page and cached search show latest where the policy moved it, and why", async () => {
+    const view = await shelf.rpc('mirror.cachedPackage', { name: 'aged' }, 'user');
+    expect(view.status, view.text).toBe(200);
+    expect(view.body.distTags.latest).toBe('1.1.0');
+    const search = await shelf.rpc('mirror.searchCached', { text: 'aged', limit: 10 }, 'user');
+    expect(search.body.results.find((r: any) => r.name === 'aged').latest).toBe('1.1.0');
+    const why = await shelf.rpc('policy.why', { name: 'aged' }, 'user');
+    expect(why.body.items).toEqual([expect.objectContaining({ version: '1.2.0', held: true, rule: 'age', message: expect.stringContaining('becomes available at') })]);
+  });
+
   it('exempts a scope listed in the exceptions', async () => {
     const reply = await doc('@trusted/fresh');
     expect(Object.keys(reply.body.versions).sort()).toEqual(['1.0.0', '1.1.0']);
