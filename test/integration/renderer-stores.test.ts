@@ -229,12 +229,13 @@ describe.sequential('renderer stores against a real server', () => {
     const publishing = usePublishStore.getState().publish();
     expect(usePublishStore.getState().publishing).toBe(true);
     await publishing;
-    // A blank tag falls back to latest.
+    // A blank tag falls back to latest. The .env is left out by default, so the tarball is not the previewed one.
+    expect(usePublishStore.getState().excluded).toEqual(['.env']);
     expect(usePublishStore.getState().outcome).toEqual({
       name: 'greeter-lib',
       version: '1.0.0',
       tag: 'latest',
-      integrity: preview.integrity,
+      integrity: expect.stringMatching(/^sha512-/),
       verified: true,
       registryId: 'local',
       registryUrl: `${harness.url}/`,
@@ -422,7 +423,9 @@ describe.sequential('renderer stores against a real server', () => {
     expect(useTokensStore.getState()).toMatchObject({ loaded: true, loading: false, tokens: [], error: undefined });
 
     expect(await useTokensStore.getState().create({ name: 'ci', scope: 'publish', cidr: ['not-a-cidr'] })).toBe(false);
-    expect(useTokensStore.getState().error).toMatch(/not-a-cidr/);
+    // A refused create is kept apart from the list's errors, with the field it is about.
+    expect(useTokensStore.getState().createError).toEqual({ field: 'cidr', message: expect.stringMatching(/not-a-cidr/) });
+    expect(useTokensStore.getState().error).toBeUndefined();
     expect(useTokensStore.getState().created).toBeUndefined();
 
     expect(await useTokensStore.getState().create({ name: 'ci', scope: 'publish', expiresInDays: 30 })).toBe(true);
