@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NpmUser, PNPM, makePackage, run, tempDir } from '../helpers/clients';
+import { NpmUser, PNPM, YARN, makePackage, run, tempDir } from '../helpers/clients';
 import { ROOT, cleanEnv } from '../helpers/shelf-process';
 import { startAttacked, type Attacked } from '../security/support';
 import { DAY, MINUTE, startPolicyUpstream, type PolicyUpstream } from './upstream';
@@ -153,6 +153,34 @@ describe('quarantine by age', () => {
     const why = await shelf.rpc('policy.why', { name: 'aged' }, 'user');
     expect(why.body.items).toEqual([expect.objectContaining({ version: '1.2.0', held: true, rule: 'age', message: expect.stringContaining('becomes available at') })]);
   });
+
+  it('yarn 4 and bun install the newest allowed version too (their own age gates off: Shelf does the holding)', async () => {
+    const yarnProject = project('yarn-aged', { aged: '^1.0.0' });
+    writeFileSync(
+      join(yarnProject, '.yarnrc.yml'),
+      [
+        `npmRegistryServer: "${shelf.url}"`,
+        'unsafeHttpWhitelist: ["127.0.0.1"]',
+        'nodeLinker: node-modules',
+        'enableGlobalCache: false',
+        'enableScripts: false',
+        'npmMinimalAgeGate: 0',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(yarnProject, 'yarn.lock'), '');
+    const yarnEnv = { ...npmUser.env(), YARN_ENABLE_TELEMETRY: '0', YARN_ENABLE_IMMUTABLE_INSTALLS: 'false', YARN_IGNORE_PATH: '1', CI: '' };
+    const yarn = await run(process.execPath, [YARN, 'install'], { cwd: yarnProject, env: yarnEnv, timeoutMs: 180_000 });
+    expect(yarn.code, yarn.stdout + yarn.stderr).toBe(0);
+    expect(installed('yarn-aged', 'aged')).toBe('1.1.0');
+
+    const bunProject = project('bun-aged', { aged: '^1.0.0' });
+    writeFileSync(join(bunProject, 'bunfig.toml'), `[install]\nregistry = "${shelf.shelf.registry}"\n`);
+    const bunEnv = { ...npmUser.env(), BUN_INSTALL_CACHE_DIR: join(work, 'bun-cache') };
+    const bun = await run(join(ROOT, 'node_modules', '.bin', 'bun'), ['install', '--ignore-scripts'], { cwd: bunProject, env: bunEnv, timeoutMs: 180_000 });
+    expect(bun.code, bun.stdout + bun.stderr).toBe(0);
+    expect(installed('bun-aged', 'aged')).toBe('1.1.0');
+  }, 400_000);
 
   it('exempts a scope listed in the exceptions', async () => {
     const reply = await doc('@trusted/fresh');
