@@ -199,6 +199,35 @@ describe('peer dependencies', () => {
     expect(tree['node_modules/strict/node_modules/host']).toBe('host@2.0.0');
   });
 
+  // Issue 15 in miniature (npm 11's tree, checked with the real npm against these packuments on a loopback registry):
+  // the root's tsplugin@5 brings lint@8 as a peer; cra nests tsplugin@4, whose peer lint@7 then replaces lint@8 at the
+  // root because every dependent accepts 7 (peers prefer dedupe); lint@8's own dependencies (js, rc@2) are pruned.
+  it('replaces a newer peer by an older one every dependent accepts and prunes what only the old copy needed, as npm does', async () => {
+    const packages: FixturePackages = {
+      tsplugin: {
+        versions: {
+          '4.0.0': { peerDependencies: { lint: '^5.0.0 || ^6.0.0 || ^7.0.0' } },
+          '5.0.0': { peerDependencies: { lint: '^6.0.0 || ^7.0.0 || ^8.0.0' } },
+        },
+      },
+      cra: { versions: { '1.0.0': { dependencies: { tsplugin: '^4.0.0', lint: '^7.0.0', flow: '^1.0.0' } } } },
+      flow: { versions: { '1.0.0': { peerDependencies: { lint: '^7.0.0' } } } },
+      lint: { versions: { '7.0.0': { dependencies: { rc: '^0.4.0' } }, '8.0.0': { dependencies: { rc: '^2.0.0', js: '^8.0.0' } } } },
+      rc: { versions: { '0.4.0': {}, '2.0.0': {} } },
+      js: { versions: { '8.0.0': {} } },
+    };
+    const { tree, graph } = await resolve(packages, { dependencies: { cra: '1' }, devDependencies: { tsplugin: '^5.0.0' } });
+    expect(tree).toEqual({
+      'node_modules/cra': 'cra@1.0.0',
+      'node_modules/cra/node_modules/tsplugin': 'tsplugin@4.0.0',
+      'node_modules/flow': 'flow@1.0.0',
+      'node_modules/lint': 'lint@7.0.0',
+      'node_modules/rc': 'rc@0.4.0',
+      'node_modules/tsplugin': 'tsplugin@5.0.0',
+    });
+    expect(graph.warnings).toEqual([]);
+  });
+
   it('ignores peers under --legacy-peer-deps', async () => {
     const { tree, graph } = await resolve(peers, { dependencies: { plugin: '1', host: '^2.0.0' } }, { legacyPeerDeps: true });
     expect(tree).toEqual({ 'node_modules/host': 'host@2.0.0', 'node_modules/plugin': 'plugin@1.0.0' });
