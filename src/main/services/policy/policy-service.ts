@@ -321,6 +321,33 @@ export class PolicyService {
     return auditProject(this.deps.db, folder);
   }
 
+  /**
+   * npm's bulk advisory request answered from the cached advisories, for when the upstream cannot be asked: only the
+   * advisories affecting a version asked about; unavailable when none of the names has cached data.
+   */
+  cachedBulk(path: string, body: unknown): { available: boolean; status: number; body: unknown; source?: 'cache' } | undefined {
+    if (path !== '-/npm/v1/security/advisories/bulk' || !body || typeof body !== 'object') return undefined;
+    const answer: Record<string, Advisory[]> = {};
+    let known = 0;
+    for (const [name, versions] of Object.entries(body as Record<string, unknown>)) {
+      const row = getAdvisories(this.deps.db, name);
+      if (!row) continue;
+      known++;
+      const asked = Array.isArray(versions) ? versions.filter((v): v is string => typeof v === 'string') : [];
+      const affecting = (JSON.parse(row.advisories) as Advisory[]).filter((a) =>
+        asked.some((v) => {
+          try {
+            return semver.satisfies(v, a.vulnerable_versions, { includePrerelease: true });
+          } catch {
+            return false;
+          }
+        }),
+      );
+      if (affecting.length > 0) answer[name] = affecting;
+    }
+    return known > 0 ? { available: true, status: 200, body: answer, source: 'cache' } : undefined;
+  }
+
   cachedAdvisories(name: string): Advisory[] {
     const row = getAdvisories(this.deps.db, name);
     return row ? (JSON.parse(row.advisories) as Advisory[]) : [];
