@@ -213,10 +213,12 @@ export class MirrorService {
    * npm's bulk advisory request, answered by the default upstream when online. Offline (or without an upstream) the
    * answer is empty and `available` is false, so the caller can say that no advisory data was consulted.
    */
-  async auditBulk(path: string, body: unknown): Promise<{ available: boolean; status: number; body: unknown }> {
+  async auditBulk(path: string, body: unknown): Promise<{ available: boolean; status: number; body: unknown; source?: 'cache' }> {
     const fallback = this.upstreams.find((u) => !u.scope);
     const upstream = fallback && this.clientFor(fallback);
-    if (this.offlineSwitch || !upstream) return { available: false, status: 200, body: {} };
+    // Unreachable or offline: the advisories the policy cached answer the bulk request (source 'cache').
+    const cached = () => this.deps.policy?.cachedBulk(path, body) ?? { available: false, status: 200, body: {} };
+    if (this.offlineSwitch || !upstream) return cached();
     try {
       const response = await upstream.post(path, Buffer.from(JSON.stringify(body ?? {})), {
         'content-type': 'application/json',
@@ -225,7 +227,7 @@ export class MirrorService {
       return { available: true, status: response.status, body: response.body };
     } catch (error) {
       this.deps.warn?.(`audit: ${(error as Error).message}`);
-      return { available: false, status: 200, body: {} };
+      return cached();
     }
   }
 
