@@ -15,7 +15,10 @@ const EMPTY_QUICK_AUDIT = {
   },
 };
 
-/** Says whether advisory data was consulted: 'upstream' when the mirror's upstream answered, 'unavailable' otherwise. */
+/**
+ * Says whether advisory data was consulted: 'upstream' when the mirror's upstream answered, 'cache' when the advisories
+ * the policy cached answered (upstream unreachable or offline), 'unavailable' otherwise.
+ */
 export const AUDIT_HEADER = 'X-Shelf-Audit';
 
 export function registerMiscRoutes(app: FastifyInstance, mirror: MirrorService): void {
@@ -25,7 +28,7 @@ export function registerMiscRoutes(app: FastifyInstance, mirror: MirrorService):
   const proxied = (path: string, empty: unknown) => async (request: FastifyRequest, reply: FastifyReply) => {
     const answer = await mirror.auditBulk(path, request.body);
     if (!answer.available || answer.status >= 400) return reply.header(AUDIT_HEADER, 'unavailable').send(empty);
-    return reply.header(AUDIT_HEADER, 'upstream').code(answer.status).send(answer.body);
+    return reply.header(AUDIT_HEADER, answer.source ?? 'upstream').code(answer.status).send(answer.body);
   };
   app.post('/-/npm/v1/security/advisories/bulk', proxied('-/npm/v1/security/advisories/bulk', {}));
   app.post('/-/npm/v1/security/audits/quick', proxied('-/npm/v1/security/audits/quick', EMPTY_QUICK_AUDIT));
