@@ -331,7 +331,23 @@ describe('shelf audit', () => {
     expect(report.findings).toEqual([{ name: 'fixed', version: '1.0.0', advisories: [expect.objectContaining({ id: 1001, vulnerable_versions: '<1.0.1' })] }]);
     expect(report.unknown).toEqual(['never-mirrored']);
     expect(upstream.fake.requests.length).toBe(requestsBefore);
-  });
+
+    // npm audit against Shelf, offline: answered from the same cached advisories.
+    expect((await shelf.rpc('mirror.setOffline', { offline: true }, 'admin')).status).toBe(200);
+    try {
+      const audit = await npmUser.npm(['audit', '--json'], dir);
+      expect(audit.code, audit.stderr).toBe(1);
+      const report = JSON.parse(audit.stdout);
+      expect(Object.keys(report.vulnerabilities)).toEqual(['fixed']);
+      expect(report.vulnerabilities.fixed).toMatchObject({ severity: 'high', via: [expect.objectContaining({ title: 'Prototype pollution', range: '<1.0.1' })] });
+      expect(upstream.fake.requests.length).toBe(requestsBefore);
+      const direct = await shelf.request('POST', '/-/npm/v1/security/advisories/bulk', { body: { fixed: ['1.0.0', '1.0.1'], aged: ['1.1.0'] } });
+      expect(direct.headers.get('x-shelf-audit')).toBe('cache');
+      expect(Object.keys(direct.body)).toEqual(['fixed']);
+    } finally {
+      await shelf.rpc('mirror.setOffline', { offline: false }, 'admin');
+    }
+  }, 120_000);
 });
 
 describe('the policy itself', () => {
