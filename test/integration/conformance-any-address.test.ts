@@ -163,10 +163,10 @@ describe('conformance suite (@verdaccio/e2e-cli) on 0.0.0.0, reached by this mac
       registry,
       clients().filter((c) => !c.startsWith('pnpm=')),
       { YARN_UNSAFE_HTTP_WHITELIST: NAME },
-      540_000,
+      840_000,
     );
     console.log(report(suites));
     expect(suites.map((s) => s.type)).toEqual(['npm', 'yarn-modern', 'bun']);
     expect(failures(suites)).toEqual([]);
-  }, 600_000);
+  }, 900_000);
 });

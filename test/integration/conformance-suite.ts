@@ -2,6 +2,7 @@
 // results: shared by the conformance test files (loopback, and a server on 0.0.0.0 reached by another name).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,9 +50,10 @@ export async function runConformance(
   const dir = mkdtempSync(join(tmpdir(), 'shelf-conformance-'));
   const resultsFile = join(dir, 'results.json');
   const child = spawn(process.execPath, [join(__dirname, 'conformance-runner.mjs'), registry, resultsFile, ...pms], {
+    // npm_config_registry: what the suite fetches for itself (its yarn plugins) is asked of Shelf, never of the internet.
     // A home of its own: the clients write their logins and caches there, never into the user's.
     // TMPDIR too: the suite leaves its temporary projects behind, and this folder is removed at the end.
-    env: { ...cleanEnv(), HOME: dir, TMPDIR: dir, E2E_PENDING_CONTRACT_CHECKS: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    env: { ...cleanEnv(), HOME: dir, TMPDIR: dir, npm_config_registry: `${registry}/`, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -95,4 +97,42 @@ export function report(suites: SuiteRun[]): string {
           s.skips.map((k) => `\n  skipped ${k.name}: ${k.reason}`).join(''),
     )
     .join('\n');
+}
+
+/** The names the suite's battery config proxies to its mock uplink (`--print-config`: e2e-uplink-*, nul.*, @e2e-uplink/*). */
+const UPLINK_NAMES = /^\/(?:e2e-uplink-|nul\.|@e2e-uplink(?:\/|%2f))/i;
+
+/**
+ * Shelf's upstream for the suite: what Verdaccio's `packages:` patterns do in the suite's config. Requests for the
+ * mock uplink's names are passed to it (on `mockPort`, where the suite starts and stops it: down, the connection is
+ * dropped as a dead upstream's would be); every other name is not upstream (404), so the suite's own packages are
+ * never waited on from an uplink that is only up during its scenarios.
+ */
+export async function startUplinkRouter(mockPort: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createHttpServer((req, res) => {
+    if (!UPLINK_NAMES.test(req.url ?? '')) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+      return;
+    }
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: mockPort, method: req.method, path: req.url, headers: { ...req.headers, host: `localhost:${mockPort}` } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('error', () => res.destroy());
+        answer.on('aborted', () => res.destroy());
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://localhost:${port}/`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
 }
