@@ -245,6 +245,20 @@ describe('optional, overrides, workspaces, lockfile', () => {
     expect(lock.packages['node_modules/native']).toMatchObject({ optional: true, os: ['nonexistent-os'] });
   });
 
+  // npm 11 refuses this tree with EBADPLATFORM (seen with fsevents as a plain dependency on Linux); so does Shelf.
+  it('refuses a required dependency for another platform, naming it and what to do, as npm does', async () => {
+    const packages = {
+      native: { versions: { '1.0.0': { os: ['nonexistent-os'] } } },
+      wrapper: { versions: { '1.0.0': { optionalDependencies: { native: '1' } } } },
+    };
+    await expect(resolve(packages, { dependencies: { native: '1' } })).rejects.toThrow(
+      /native@1\.0\.0 \(node_modules\/native\) needs os nonexistent-os but this machine is .*move it to optionalDependencies/,
+    );
+    // Reached only through an optional edge, it is skipped instead, as npm does.
+    const { graph } = await resolve(packages, { dependencies: { wrapper: '1' } });
+    expect(graph.nodes.get('node_modules/native')!.platformSkipped).toMatch(/os nonexistent-os/);
+  });
+
   it('drops an optional dependency that cannot be found', async () => {
     const { tree } = await resolve({}, { optionalDependencies: { missing: '1' } });
     expect(tree).toEqual({});

@@ -7,7 +7,7 @@
 // and the UI can say it — an order of magnitude faster than npm and able to explain itself.
 import { checkPlatform } from 'npm-install-checks';
 import semver from 'semver';
-import { ShelfError } from '../../errors';
+import { ShelfError, badRequest } from '../../errors';
 import { ResolutionFailure, type PlacedRef, type Requirement } from './failure';
 import { parseOverrides, ruleForEdge } from './overrides';
 import { NoMatchingVersion, pickVersion } from './pick-version';
@@ -114,6 +114,7 @@ class TreeBuilder {
     }
     const nodes = this.collectNodes();
     computeFlags(this.root, nodes);
+    this.checkPlatforms(nodes);
     return { root: this.root, nodes, warnings: this.warnings };
   }
 
@@ -519,6 +520,22 @@ class TreeBuilder {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * npm refuses a tree (EBADPLATFORM) when a package that is not optional on every path to it declares an os/cpu/libc
+   * this machine does not have; an optional one is only skipped. The same decision here: no lockfile is written.
+   */
+  private checkPlatforms(nodes: Map<string, Node>): void {
+    for (const node of nodes.values()) {
+      if (node.isRoot || node.isWorkspace || node.linkTarget || node.inBundle || node.flags.optional) continue;
+      const m = node.manifest;
+      if ((!m.os && !m.cpu && !m.libc) || this.platformFits(m)) continue;
+      const platform = this.options.platform ?? { os: process.platform, cpu: process.arch };
+      throw badRequest(
+        `${node.packageName}@${node.version} (${node.location}) ${this.platformText(m)} but this machine is ${platform.os}/${platform.cpu}, and your project requires it (it is not optional on every path to it), as npm would refuse with EBADPLATFORM; move it to optionalDependencies, or lock on a machine it supports`,
+      );
     }
   }
 
