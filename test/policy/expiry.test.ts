@@ -56,6 +56,25 @@ describe('quarantine expiry and policy changes', () => {
     expect(packumentRequests()).toBe(1);
   });
 
+  it('reads do not evaluate: the stored decision and renderings are sent as they are, request after request', async () => {
+    const first = await shelf.call('GET', '/aged');
+    const decidedAt = () =>
+      (shelf.app.services.packages.ctx.db.prepare('SELECT decided_at FROM policy_decisions WHERE name = ?').get('aged') as { decided_at: string })
+        .decided_at;
+    const decided = decidedAt();
+    const requests = upstream.fake.requests.length;
+    for (let i = 0; i < 20; i++) {
+      now += 1000;
+      const full = await shelf.call('GET', '/aged');
+      const abbreviated = await shelf.call('GET', '/aged', { headers: { accept: 'application/vnd.npm.install-v1+json' } });
+      expect(full.headers.get('etag')).toBe(first.headers.get('etag'));
+      expect(Object.keys(abbreviated.body.versions)).toEqual(['1.0.0']);
+      expect((await shelf.call('GET', '/aged/-/aged-1.1.0.tgz')).status).toBe(403);
+    }
+    expect(decidedAt()).toBe(decided);
+    expect(upstream.fake.requests.length).toBe(requests);
+  });
+
   it('a tarball asked for first (no packument yet) is refused too: the decision is made before any byte is fetched', async () => {
     const refused = await shelf.call('GET', '/aged/-/aged-1.1.0.tgz');
     expect(refused.status).toBe(403);
