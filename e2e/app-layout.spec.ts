@@ -69,7 +69,10 @@ test('6. every screen at 1280 and 900 px in both themes: screenshots, axe, nothi
   for (const [label, heading, name] of SCREENS) {
     await page.setViewportSize(WIDTHS[0]);
     await openScreen(page, label, heading);
-    await views(page, name);
+    // The guide shows Registries in the dark theme and Settings at 900 px, as examples of both.
+    await views(page, name, {
+      guide: name === 'registries' ? { width: 1280, dark: true } : name === 'settings' ? { width: 900, dark: false } : undefined,
+    });
     await page.setViewportSize(WIDTHS[1]);
     expect(await expectNoSidewaysOverflow(page), `${label} at 900 px`).toEqual([]);
   }
@@ -84,7 +87,7 @@ test('6. at 900 px the sidebar folds into a bar; Menu opens it and choosing a sc
   await expect(nav.getByRole('link', { name: 'Tokens', exact: true })).toBeHidden();
   await menu.click();
   await expect(menu).toHaveAttribute('aria-expanded', 'true');
-  await views(page, 'menu-open', { fullPage: false });
+  await views(page, 'menu-open', { fullPage: false, guide: { width: 900, dark: false } });
   await page.setViewportSize(WIDTHS[1]);
   await nav.getByRole('link', { name: 'Tokens', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Tokens' })).toBeVisible();
@@ -159,4 +162,19 @@ test('7. a bad CIDR is reported at its field; fixing it and submitting again cre
   // Submitting again sent the create; the list was loaded once, after it succeeded.
   expect(calls.slice(0, 2)).toEqual(['tokens.create', 'tokens.list']);
   await expect(cidr).not.toHaveAttribute('aria-invalid', 'true');
+  // The refused create is the one failed request the browser logged.
+  expect(problems).toEqual([expect.stringContaining('status of 400')]);
+  problems.length = 0;
+});
+
+test('the dependency graph of a package, for the guide, at both sizes and in both themes', async () => {
+  await page.setViewportSize(WIDTHS[0]);
+  await openScreen(page, 'Dependency graph', 'Dependency graph');
+  await page.getByLabel('Package name').fill('layout-kit');
+  await page.getByRole('button', { name: 'Resolve' }).click();
+  // The ad-hoc graph's root is named by what was asked for, not a stand-in manifest's name.
+  await expect(page.getByText(/layout-kit@latest: 2 packages/)).toBeVisible();
+  await expect(page.getByText('shelf-graph')).toHaveCount(0);
+  await views(page, 'graph-package');
+  expect(problems).toEqual([]);
 });

@@ -109,7 +109,7 @@ test('9. the shell shows online, then offline mode; a finished prefetch raises a
   await openScreen(page, 'Overview', 'Shelf');
   const toasts = page.getByRole('status', { name: 'Notifications' });
   await expect(toasts).toContainText(/Prefetch .*package-lock\.json: succeeded/, { timeout: 20_000 });
-  await views(page, 'toast');
+  await views(page, 'toast', { guide: { width: 900, dark: false } });
   await toasts.getByRole('button', { name: /^Dismiss/ }).click();
   await expect(toasts).toBeEmpty();
 
@@ -145,7 +145,7 @@ test('9. an upstream that does not answer is shown as such in the shell', async 
     await expect(
       nav.getByRole('link', { name: new RegExp(`^Status: Upstream unreachable\\. http://127\\.0\\.0\\.1:${port}/`) }),
     ).toBeVisible();
-    await views(other, 'status-upstream-unreachable');
+    await views(other, 'status-upstream-unreachable', { guide: { width: 1280, dark: true } });
   } finally {
     await other.context().close();
     await lonely.stop();

@@ -1,6 +1,7 @@
 // The app specs' views: each state at 1280×800 and 900×700, in the light and the dark theme, each saved as a screenshot
 // (e2e/screenshots/app-<name>-<width>[-dark].png, which docs/USER-GUIDE.md embeds) and checked by axe in both themes.
 import type { Page } from '@playwright/test';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectAccessible } from './pages';
 import { SCREENSHOTS } from './server';
@@ -10,18 +11,29 @@ export const WIDTHS = [
   { width: 900, height: 700 },
 ] as const;
 
-/** Screenshots and axe for the page as it stands, at both sizes and in both themes; leaves the page at 1280 px, light. */
-export async function views(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+/** The user guide's pictures (docs/USER-GUIDE.md): one per state, kept in git, so the guide shows the current screens. */
+export const GUIDE_SCREENSHOTS = join(SCREENSHOTS, '..', '..', 'docs', 'screenshots');
+
+/**
+ * Screenshots and axe for the page as it stands, at both sizes and in both themes; leaves the page at 1280 px, light. The
+ * picture at `guide` (1280 px light unless said otherwise) is also written to docs/screenshots/<name>.png.
+ */
+export async function views(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean; guide?: { width: 1280 | 900; dark: boolean } } = {},
+): Promise<void> {
+  const guide = options.guide ?? { width: 1280, dark: false };
+  mkdirSync(GUIDE_SCREENSHOTS, { recursive: true });
   for (const size of WIDTHS) {
     await page.setViewportSize(size);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       // Let layout and the charts settle at the new size before the picture (a frame, not a timed wait).
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      await page.screenshot({
-        path: join(SCREENSHOTS, `app-${name}-${size.width}${scheme === 'dark' ? '-dark' : ''}.png`),
-        fullPage: options.fullPage ?? true,
-      });
+      const path = join(SCREENSHOTS, `app-${name}-${size.width}${scheme === 'dark' ? '-dark' : ''}.png`);
+      await page.screenshot({ path, fullPage: options.fullPage ?? true });
+      if (size.width === guide.width && (scheme === 'dark') === guide.dark) copyFileSync(path, join(GUIDE_SCREENSHOTS, `${name}.png`));
       await expectAccessible(page, `${name} at ${size.width} px, ${scheme}`);
     }
   }

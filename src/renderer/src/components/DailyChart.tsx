@@ -60,7 +60,11 @@ export function DailyChart({
         {
           width: Math.max(200, el.clientWidth),
           height,
-          scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] } },
+          // Half a day of room at each end, so the first and last bars are whole.
+          scales: {
+            x: { time: true, range: (_u, min, max) => [min - DAY_S / 2, max + DAY_S / 2] },
+            y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
+          },
           axes: [
             { ...axis, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(5, 10)) },
             // Whole counts only, spaced so a short chart still labels its top.
@@ -72,9 +76,10 @@ export function DailyChart({
               label,
               stroke: accent,
               // The canvas takes #rrggbbaa; a theme colour in another form gets no fill rather than a wrong one.
-              fill: /^#[0-9a-f]{6}$/i.test(accent) ? `${accent}38` : undefined,
+              fill: /^#[0-9a-f]{6}$/i.test(accent) ? `${accent}b3` : undefined,
               width: 2,
-              paths: uPlot.paths.stepped!({ align: 1 }),
+              // One bar per day, so a single busy day is a visible bar rather than an edge.
+              paths: uPlot.paths.bars!({ size: [0.7, 40] }),
               points: { show: false },
               value: (_u, v) => (v == null ? '—' : String(v)),
             },
