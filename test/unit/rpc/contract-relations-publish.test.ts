@@ -54,7 +54,8 @@ describe('package.relations and the publish registry in the contract', () => {
     await dispatch(handlers, 'publish.inspect', { path: '/x' }, signedIn());
     expect(spies['publish.inspect']).toHaveBeenCalledWith({ path: '/x', registryId: 'local' }, expect.anything());
     await dispatch(handlers, 'publish.run', { path: '/x', registryId: 'abc123' }, signedIn());
-    expect(spies['publish.run']).toHaveBeenCalledWith({ path: '/x', tag: 'latest', registryId: 'abc123' }, expect.anything());
+    // exclude defaults to nothing left out.
+    expect(spies['publish.run']).toHaveBeenCalledWith({ path: '/x', tag: 'latest', registryId: 'abc123', exclude: [] }, expect.anything());
   });
 
   it('needs a signed-in user for relations and for publishing anywhere', async () => {
