@@ -11,6 +11,9 @@ import { callContract, collectPageProblems, expectOverview, openScreen } from '.
 import { createAdminDirectly, startServer, type ShelfServer } from './support/server';
 import { RPC_PATH } from '../src/shared/contract';
 
+// Page functions run in the browser; this file is type-checked without the DOM library, so declare what they use.
+declare const getComputedStyle: (element: unknown) => { paddingLeft: string; overflowWrap: string };
+
 test.describe.configure({ mode: 'serial' });
 
 let server: ShelfServer;

@@ -13,6 +13,9 @@ import { createNpmUser, publishWithNpm } from './support/npm';
 import { collectPageProblems, expectOverview, fillSetupForm, openScreen, signIn } from './support/pages';
 import { startServer, type ShelfServer } from './support/server';
 
+// Page functions run in the browser; this file is type-checked without the DOM library, so declare what they use.
+declare const document: { activeElement: { textContent: string | null } | null };
+
 test.describe.configure({ mode: 'serial' });
 
 let server: ShelfServer;

@@ -11,6 +11,9 @@ import { views } from './support/app-shots';
 import { callContract, collectPageProblems, expectOverview, openScreen } from './support/pages';
 import { createAdminDirectly, startServer, type ShelfServer } from './support/server';
 
+// Page functions run in the browser; this file is type-checked without the DOM library, so declare what they use.
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+
 test.describe.configure({ mode: 'serial' });
 
 let server: ShelfServer;

@@ -6,6 +6,21 @@ import { join } from 'node:path';
 import { expectAccessible } from './pages';
 import { SCREENSHOTS } from './server';
 
+// Page functions run in the browser; this file is type-checked without the DOM library, so declare what they use.
+interface Box {
+  left: number;
+  right: number;
+  width: number;
+  height: number;
+}
+declare const requestAnimationFrame: (callback: (time: number) => void) => number;
+declare const document: {
+  documentElement: { clientWidth: number; scrollWidth: number };
+  querySelectorAll(
+    selector: string,
+  ): Iterable<{ getBoundingClientRect(): Box; closest(selector: string): unknown; textContent: string | null }>;
+};
+
 export const WIDTHS = [
   { width: 1280, height: 800 },
   { width: 900, height: 700 },
