@@ -39,7 +39,13 @@ export function parseLockfile(doc: unknown, where = 'package-lock.json'): Parsed
   if (lock.packages && version >= 2) {
     for (const [location, raw] of Object.entries(lock.packages)) {
       if (location === '') continue;
-      const name = typeof raw.name === 'string' ? raw.name : location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length);
+      // A workspace folder's entry has no name when it is the folder's own (npm leaves it out).
+      const name =
+        typeof raw.name === 'string'
+          ? raw.name
+          : location.includes('node_modules/')
+            ? location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length)
+            : location.slice(location.lastIndexOf('/') + 1);
       if (typeof raw.version !== 'string' && !raw.link) continue;
       entries.set(location, {
         name,

@@ -72,7 +72,13 @@ export function renderLockfile(graph: ResolvedGraph): string {
 
 function entryFor(node: Node): Record<string, unknown> {
   if (node.linkTarget) return { resolved: node.linkTarget.location, link: true };
-  if (node.isRoot || node.isWorkspace) return topEntry(node.manifest);
+  if (node.isRoot) return topEntry(node.manifest);
+  if (node.isWorkspace) {
+    // npm records a workspace's name only when it differs from its folder's (apps/docs named "docs" has none).
+    const entry = topEntry(node.manifest);
+    if (entry.name === node.location.slice(node.location.lastIndexOf('/') + 1)) delete entry.name;
+    return entry;
+  }
   const m = node.manifest;
   const entry: Record<string, unknown> = {};
   if (node.packageName !== node.name) entry.name = node.packageName;

@@ -105,12 +105,19 @@ class TreeBuilder {
       this.addEdges(ws);
     }
     this.queue.add(this.root);
-    for (const ws of this.workspacesByName.values()) this.queue.add(ws);
-
-    for (let node = this.nextInQueue(); node; node = this.nextInQueue()) {
-      if (++this.steps > MAX_STEPS)
-        throw new ShelfError('internal', 'resolution did not settle; this is a bug in Shelf, please report the package.json');
-      await this.buildDepStep(node);
+    // As npm's buildIdealTree does, a workspace is visited when a placement breaks one of its edges (it is queued
+    // then, like any dependent), and otherwise only after the root's whole tree (#resolveLinks): the root's tools take
+    // the hoisted places first, and a workspace wanting another major nests it.
+    const deferred = new Set(this.workspacesByName.values());
+    for (let round = 0; round < 2; round++) {
+      for (let node = this.nextInQueue(); node; node = this.nextInQueue()) {
+        if (++this.steps > MAX_STEPS)
+          throw new ShelfError('internal', 'resolution did not settle; this is a bug in Shelf, please report the package.json');
+        deferred.delete(node);
+        await this.buildDepStep(node);
+      }
+      for (const ws of deferred) this.queue.add(ws);
+      deferred.clear();
     }
     const nodes = this.collectNodes();
     computeFlags(this.root, nodes);
