@@ -79,7 +79,8 @@ export function Publish() {
         </button>
         <RegistryHint id={ids.registryHint} />
       </form>
-      {p.error && <ErrorState message={p.error} action="Fix the folder or package.json, then check again." />}
+      {/* A failed check is reported under the folder it was about; a failed publish, by the Publish button below. */}
+      {p.error && !p.preview && <ErrorState message={p.error} action="Fix the folder or package.json, then check again." />}
       {p.preview && (
         <section className="panel" aria-labelledby="preview-heading">
           <h2 id="preview-heading">
@@ -162,6 +163,11 @@ export function Publish() {
                 {p.publishing ? 'Publishing…' : chosen ? `Publish to ${chosen.url}` : 'Publish to this registry'}
               </button>
               {p.publishing && <progress aria-label="Publishing" />}
+              {p.error && (
+                <div className="form-hint">
+                  <ErrorState message={p.error} action="Nothing was published. Fix it, then publish again." />
+                </div>
+              )}
             </form>
           )}
         </section>
