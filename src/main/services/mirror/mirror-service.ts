@@ -307,7 +307,10 @@ export class MirrorService {
 
   private async rerender(row: UpstreamPackumentRow): Promise<UpstreamPackumentRow> {
     const upstream = this.offlineSwitch ? undefined : this.upstreamFor(row.name);
-    const decision = await this.deps.policy?.decide(row.name, row.raw_gzip, { rawIsGzip: true, upstream: upstream && policyUpstream(upstream) });
+    const decision = await this.deps.policy?.decide(row.name, row.raw_gzip, {
+      rawIsGzip: true,
+      upstream: upstream && policyUpstream(upstream),
+    });
     const rendering = this.rendering(row.name, await this.transform(row.raw_gzip, row.name, { rawIsGzip: true, offline: decision?.view }));
     updateUpstreamRendering(this.deps.db, rendering);
     decision?.commit();
