@@ -103,6 +103,10 @@ describe('tarball links name the address the client used', () => {
     expect((JSON.parse(version.body.toString()) as { dist: { tarball: string } }).dist.tarball).toBe(
       `http://${NAME}:${port}/addr-pkg/-/addr-pkg-1.0.0.tgz`,
     );
+    // A Host that is not just a name and a port (here with a path) is never echoed: the server's own address is used.
+    expect(tarballs((await at({ host: `localhost:${port}/evil` })).body)).toEqual([
+      `http://127.0.0.1:${port}/addr-pkg/-/addr-pkg-1.0.0.tgz`,
+    ]);
     // A name Shelf does not answer to is refused before any document is read.
     expect((await at({ host: `evil.example.com:${port}` })).status).toBe(403);
   });
