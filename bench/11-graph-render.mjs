@@ -215,7 +215,15 @@ async function submitAndWait(page, button) {
   });
   await page.getByRole('button', { name: button, exact: true }).click();
   let seen;
-  for (let i = 0; i < 600; i++) {
+  // Bounded by time: a cold mirror's first resolution of ~2,300 packages can take a minute on a busy machine.
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    const failed = await page
+      .locator('[role="alert"]')
+      .first()
+      .textContent({ timeout: 1 })
+      .catch(() => undefined);
+    if (failed) throw new Error(`the graph screen reported: ${failed}`);
     const drawnMark = await page.evaluate(() => performance.getEntriesByName('shelf:graph-drawn').length > 0);
     if (drawnMark) {
       const c = await coverage(page);
