@@ -49,7 +49,8 @@ const upload = z
   })
   .strict();
 /** A lockfile's text as picked in the UI (the Create React App lockfile is 0.6 MB; 32 MB leaves room for monorepos). */
-const graphLockfile = z.object({ name: z.string().min(1).max(255), text: z.string().min(2).max(32 * 1024 * 1024) }).strict();
+const MAX_LOCKFILE = 32 * 1024 * 1024;
+const graphLockfile = z.object({ name: z.string().min(1).max(255), text: z.string().min(2).max(MAX_LOCKFILE) }).strict();
 /** Publishing reads a folder: a path on the server (the desktop app's own user, or an admin) or an upload — one of them. */
 const exactlyOneSource = (args: { path?: string; upload?: unknown }) => (args.path === undefined) !== (args.upload === undefined);
 const oneSourceMessage = { message: "give either path (a folder on the server) or upload (the folder's files), not both" };
