@@ -49,7 +49,13 @@ const copyProject = (name) => {
   cpSync(join(CORPUS, name), dir, { recursive: true, filter: (src) => !/registry\.json\.gz$|npm-lock\.json$/.test(src) });
   return dir;
 };
-const firstLine = (text, pattern) => text.split('\n').find((l) => pattern.test(l))?.trim() ?? text.trim().split('\n').slice(-1)[0] ?? '';
+const firstLine = (text, pattern) =>
+  text
+    .split('\n')
+    .find((l) => pattern.test(l))
+    ?.trim() ??
+  text.trim().split('\n').slice(-1)[0] ??
+  '';
 
 async function runProject(name) {
   const started = performance.now();
@@ -166,20 +172,28 @@ function render(rows) {
     }
     const c = r.compare;
     const npmCell = r.npm.ok ? `ok (${r.npm.overriding} overriding)` : `fails: ${r.npm.error.replace(/\|/g, '\\|').slice(0, 80)}`;
-    const shelfCell = r.shelf.ok ? `ok (${r.shelf.overriding} overriding)` : `fails${r.expected !== 'success' ? ` (expected: ${r.expected})` : ''}`;
+    const shelfCell = r.shelf.ok
+      ? `ok (${r.shelf.overriding} overriding)`
+      : `fails${r.expected !== 'success' ? ` (expected: ${r.expected})` : ''}`;
     lines.push(
       `| ${r.name} | ${npmCell} | ${shelfCell} | ${c ? `${c.same} / ${c.total}` : '—'} | ${c ? (r.ciAccepts ? 'yes' : 'NO') : '—'} | ${r.sameDecision ? 'yes' : 'NO'} | ${r.shelf.ok ? '—' : `${r.shelf.explanationLines}, ${r.shelf.fixVerified ? 'yes' : 'no'}`} |`,
     );
   }
   lines.push('', '## Remaining differences', '');
-  const diffs = rows.filter((r) => (r.compare && r.compare.differences.length) || (r.compare && !r.ciAccepts) || (!r.crashed && !r.sameDecision));
+  const diffs = rows.filter(
+    (r) => (r.compare && r.compare.differences.length) || (r.compare && !r.ciAccepts) || (!r.crashed && !r.sameDecision),
+  );
   if (diffs.length === 0) lines.push('None.');
   for (const r of diffs) {
     lines.push(`### ${r.name}`, '');
-    if (!r.sameDecision) lines.push(`- Decision differs: npm ${r.npm.ok ? 'succeeds' : `fails (${r.npm.error})`}, Shelf ${r.shelf.ok ? 'succeeds' : `fails (${r.shelf.error})`}.`);
-    for (const d of r.compare?.differences.slice(0, 30) ?? []) lines.push(`- \`${d.path}\`: npm ${d.expected ?? '(absent)'}, Shelf ${d.actual ?? '(absent)'}`);
+    if (!r.sameDecision)
+      lines.push(
+        `- Decision differs: npm ${r.npm.ok ? 'succeeds' : `fails (${r.npm.error})`}, Shelf ${r.shelf.ok ? 'succeeds' : `fails (${r.shelf.error})`}.`,
+      );
+    for (const d of r.compare?.differences.slice(0, 30) ?? [])
+      lines.push(`- \`${d.path}\`: npm ${d.expected ?? '(absent)'}, Shelf ${d.actual ?? '(absent)'}`);
     if (r.compare && r.compare.differences.length > 30) lines.push(`- … and ${r.compare.differences.length - 30} more`);
-    if (r.compare && !r.ciAccepts) lines.push('- npm ci refuses Shelf\'s lock:', '```', r.ciError, '```');
+    if (r.compare && !r.ciAccepts) lines.push("- npm ci refuses Shelf's lock:", '```', r.ciError, '```');
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
