@@ -33,7 +33,7 @@ it('the frozen corpus always holds the peer-override case, and npm resolved it w
 
 describe.each(FROZEN)('frozen corpus: %s', (name) => {
   let registry: Awaited<ReturnType<typeof serveFrozen>>;
-  let npmLock: { packages: Record<string, unknown> };
+  let npmLock: { packages: Record<string, { name?: string; version?: string; link?: boolean }> };
 
   beforeAll(async () => {
     registry = await serveFrozen(readFrozen(join(CORPUS, name, 'registry.json.gz')));
