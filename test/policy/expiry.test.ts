@@ -59,8 +59,11 @@ describe('quarantine expiry and policy changes', () => {
   it('reads do not evaluate: the stored decision and renderings are sent as they are, request after request', async () => {
     const first = await shelf.call('GET', '/aged');
     const decidedAt = () =>
-      (shelf.app.services.packages.ctx.db.prepare('SELECT decided_at FROM policy_decisions WHERE name = ?').get('aged') as { decided_at: string })
-        .decided_at;
+      (
+        shelf.app.services.packages.ctx.db.prepare('SELECT decided_at FROM policy_decisions WHERE name = ?').get('aged') as {
+          decided_at: string;
+        }
+      ).decided_at;
     const decided = decidedAt();
     const requests = upstream.fake.requests.length;
     for (let i = 0; i < 20; i++) {

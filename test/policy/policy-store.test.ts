@@ -28,7 +28,9 @@ function pageFetch(origin: string): typeof fetch {
 
 beforeAll(async () => {
   upstream = await startPolicyUpstream(
-    { scripted: { '1.0.0': { publishedAgoMs: 90 * DAY }, '1.1.0': { publishedAgoMs: 30 * DAY, scripts: { postinstall: 'node steal.js' } } } },
+    {
+      scripted: { '1.0.0': { publishedAgoMs: 90 * DAY }, '1.1.0': { publishedAgoMs: 30 * DAY, scripts: { postinstall: 'node steal.js' } } },
+    },
     {},
   );
   const mirror: MirrorConfig = {
@@ -57,7 +59,12 @@ afterAll(async () => {
 describe.sequential('the Policy screen store', () => {
   it('loads the empty policy, refuses a bad one with the server words and writes no file', async () => {
     await usePolicyStore.getState().load();
-    expect(usePolicyStore.getState()).toMatchObject({ loaded: true, error: undefined, held: [], view: { minReleaseAgeMs: null, fromFlag: false } });
+    expect(usePolicyStore.getState()).toMatchObject({
+      loaded: true,
+      error: undefined,
+      held: [],
+      view: { minReleaseAgeMs: null, fromFlag: false },
+    });
     expect(await usePolicyStore.getState().save({ installScripts: 'sometimes' })).toBe(false);
     expect(usePolicyStore.getState().saveError).toMatch(/installScripts/);
     expect(existsSync(join(shelf.dataDir, 'policy.json'))).toBe(false);
@@ -70,12 +77,24 @@ describe.sequential('the Policy screen store', () => {
     expect(doc.body['dist-tags'].latest).toBe('1.0.0');
     await usePolicyStore.getState().load();
     expect(usePolicyStore.getState().held).toEqual([
-      expect.objectContaining({ name: 'scripted', version: '1.1.0', held: true, rule: 'install-scripts', reason: expect.stringContaining('adds postinstall "node steal.js"') }),
+      expect.objectContaining({
+        name: 'scripted',
+        version: '1.1.0',
+        held: true,
+        rule: 'install-scripts',
+        reason: expect.stringContaining('adds postinstall "node steal.js"'),
+      }),
     ]);
     await usePolicyStore.getState().loadWhy('scripted');
     expect(usePolicyStore.getState().why).toEqual({
       name: 'scripted',
-      items: [expect.objectContaining({ version: '1.1.0', held: true, message: expect.stringMatching(/^scripted@1\.1\.0 is held by Shelf's policy \(rule: install-scripts\)/) })],
+      items: [
+        expect.objectContaining({
+          version: '1.1.0',
+          held: true,
+          message: expect.stringMatching(/^scripted@1\.1\.0 is held by Shelf's policy \(rule: install-scripts\)/),
+        }),
+      ],
     });
     expect(await usePolicyStore.getState().review('scripted', '1.1.0', 'approved')).toBe(true);
     expect((await shelf.call('GET', '/scripted')).body['dist-tags'].latest).toBe('1.1.0');

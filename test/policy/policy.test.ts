@@ -34,7 +34,11 @@ beforeAll(async () => {
       licensed: { '1.0.0': { publishedAgoMs: MONTHS, license: 'MIT' }, '1.1.0': { publishedAgoMs: 20 * DAY, license: 'GPL-3.0-only' } },
       signed: { '1.0.0': { publishedAgoMs: MONTHS, signature: 'valid' }, '1.1.0': { publishedAgoMs: 20 * DAY, signature: 'forged' } },
     },
-    { fixed: [{ id: 1001, title: 'Prototype pollution', vulnerable_versions: '<1.0.1', severity: 'high', url: 'https://example.test/1001' }] },
+    {
+      fixed: [
+        { id: 1001, title: 'Prototype pollution', vulnerable_versions: '<1.0.1', severity: 'high', url: 'https://example.test/1001' },
+      ],
+    },
   );
   // The quarantine comes from the flag; the other rules from the policy an admin sets in the UI.
   shelf = await startAttacked(['--upstream', upstream.fake.url, '--min-release-age', '3d', '--cache-max-age', '0']);
@@ -75,7 +79,8 @@ const tarballPath = (name: string, version: string) => `/${name}/-/${name.slice(
 function cachedTarball(name: string, version: string): { integrity: string } | undefined {
   const db = new Database(join(shelf.shelf.dataDir, 'shelf.db'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT integrity FROM cached_tarballs WHERE name = ? AND version = ?').get(name, version) as { integrity: string } | undefined;
+    return db.prepare('SELECT integrity FROM cached_tarballs WHERE name = ? AND version = ?').get(name, version) as
+      { integrity: string } | undefined;
   } finally {
     db.close();
   }
@@ -110,13 +115,15 @@ describe('quarantine by age', () => {
       const reply = await doc('aged', abbreviated);
       expect(Object.keys(reply.body.versions).sort()).toEqual(['1.0.0', '1.1.0']);
       expect(reply.body['dist-tags'].latest).toBe('1.1.0');
-      expect(reply.headers.get('x-shelf-policy')).toBe(`1.2.0=age;until=${new Date(Date.parse(upstream.published('aged', '1.2.0')) + 3 * DAY).toISOString()}`);
+      expect(reply.headers.get('x-shelf-policy')).toBe(
+        `1.2.0=age;until=${new Date(Date.parse(upstream.published('aged', '1.2.0')) + 3 * DAY).toISOString()}`,
+      );
     }
     const full = await doc('aged');
     expect(full.body.time['1.2.0']).toBeUndefined();
   });
 
-  it("refuses the quarantined tarball with a 403 naming the rule and when it becomes available", async () => {
+  it('refuses the quarantined tarball with a 403 naming the rule and when it becomes available', async () => {
     const until = new Date(Date.parse(upstream.published('aged', '1.2.0')) + 3 * DAY).toISOString();
     const reply = await expectRefused('aged', '1.2.0', 'age', new RegExp(`becomes available at ${until.replace(/\./g, '\\.')}`));
     expect(reply.headers.get('x-shelf-policy')).toBe(`1.2.0=age;until=${until}`);
@@ -151,7 +158,9 @@ describe('quarantine by age', () => {
     const search = await shelf.rpc('mirror.searchCached', { text: 'aged', limit: 10 }, 'user');
     expect(search.body.results.find((r: any) => r.name === 'aged').latest).toBe('1.1.0');
     const why = await shelf.rpc('policy.why', { name: 'aged' }, 'user');
-    expect(why.body.items).toEqual([expect.objectContaining({ version: '1.2.0', held: true, rule: 'age', message: expect.stringContaining('becomes available at') })]);
+    expect(why.body.items).toEqual([
+      expect.objectContaining({ version: '1.2.0', held: true, rule: 'age', message: expect.stringContaining('becomes available at') }),
+    ]);
   });
 
   it('yarn 4 and bun install the newest allowed version too (their own age gates off: Shelf does the holding)', async () => {
@@ -169,7 +178,13 @@ describe('quarantine by age', () => {
       ].join('\n'),
     );
     writeFileSync(join(yarnProject, 'yarn.lock'), '');
-    const yarnEnv = { ...npmUser.env(), YARN_ENABLE_TELEMETRY: '0', YARN_ENABLE_IMMUTABLE_INSTALLS: 'false', YARN_IGNORE_PATH: '1', CI: '' };
+    const yarnEnv = {
+      ...npmUser.env(),
+      YARN_ENABLE_TELEMETRY: '0',
+      YARN_ENABLE_IMMUTABLE_INSTALLS: 'false',
+      YARN_IGNORE_PATH: '1',
+      CI: '',
+    };
     const yarn = await run(process.execPath, [YARN, 'install'], { cwd: yarnProject, env: yarnEnv, timeoutMs: 180_000 });
     expect(yarn.code, yarn.stdout + yarn.stderr).toBe(0);
     expect(installed('yarn-aged', 'aged')).toBe('1.1.0');
@@ -177,7 +192,11 @@ describe('quarantine by age', () => {
     const bunProject = project('bun-aged', { aged: '^1.0.0' });
     writeFileSync(join(bunProject, 'bunfig.toml'), `[install]\nregistry = "${shelf.shelf.registry}"\n`);
     const bunEnv = { ...npmUser.env(), BUN_INSTALL_CACHE_DIR: join(work, 'bun-cache') };
-    const bun = await run(join(ROOT, 'node_modules', '.bin', 'bun'), ['install', '--ignore-scripts'], { cwd: bunProject, env: bunEnv, timeoutMs: 180_000 });
+    const bun = await run(join(ROOT, 'node_modules', '.bin', 'bun'), ['install', '--ignore-scripts'], {
+      cwd: bunProject,
+      env: bunEnv,
+      timeoutMs: 180_000,
+    });
     expect(bun.code, bun.stdout + bun.stderr).toBe(0);
     expect(installed('bun-aged', 'aged')).toBe('1.1.0');
   }, 400_000);
@@ -245,9 +264,16 @@ describe('install-script changes', () => {
     const reply = await doc('scripted');
     expect(Object.keys(reply.body.versions)).toEqual(['1.0.0']);
     expect(reply.body['dist-tags'].latest).toBe('1.0.0');
-    await expectRefused('scripted', '1.1.0', 'install-scripts', /held for review: adds postinstall "node -e \\"process.exit\(0\)\\"" compared with 1\.0\.0/);
+    await expectRefused(
+      'scripted',
+      '1.1.0',
+      'install-scripts',
+      /held for review: adds postinstall "node -e \\"process.exit\(0\)\\"" compared with 1\.0\.0/,
+    );
     const held = await shelf.rpc('policy.held', {}, 'admin');
-    expect(held.body.items).toContainEqual(expect.objectContaining({ name: 'scripted', version: '1.1.0', held: true, rule: 'install-scripts' }));
+    expect(held.body.items).toContainEqual(
+      expect.objectContaining({ name: 'scripted', version: '1.1.0', held: true, rule: 'install-scripts' }),
+    );
     const refused = await shelf.rpc('policy.review', { name: 'scripted', version: '1.1.0', decision: 'approved' }, 'user');
     expect(refused.status).toBe(403);
     expect(refused.text).toMatch(/only an admin may review held versions/);
@@ -328,7 +354,9 @@ describe('shelf audit', () => {
     expect(result.code, result.stderr).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.packages).toBe(3);
-    expect(report.findings).toEqual([{ name: 'fixed', version: '1.0.0', advisories: [expect.objectContaining({ id: 1001, vulnerable_versions: '<1.0.1' })] }]);
+    expect(report.findings).toEqual([
+      { name: 'fixed', version: '1.0.0', advisories: [expect.objectContaining({ id: 1001, vulnerable_versions: '<1.0.1' })] },
+    ]);
     expect(report.unknown).toEqual(['never-mirrored']);
     expect(upstream.fake.requests.length).toBe(requestsBefore);
 
@@ -339,9 +367,14 @@ describe('shelf audit', () => {
       expect(audit.code, audit.stderr).toBe(1);
       const report = JSON.parse(audit.stdout);
       expect(Object.keys(report.vulnerabilities)).toEqual(['fixed']);
-      expect(report.vulnerabilities.fixed).toMatchObject({ severity: 'high', via: [expect.objectContaining({ title: 'Prototype pollution', range: '<1.0.1' })] });
+      expect(report.vulnerabilities.fixed).toMatchObject({
+        severity: 'high',
+        via: [expect.objectContaining({ title: 'Prototype pollution', range: '<1.0.1' })],
+      });
       expect(upstream.fake.requests.length).toBe(requestsBefore);
-      const direct = await shelf.request('POST', '/-/npm/v1/security/advisories/bulk', { body: { fixed: ['1.0.0', '1.0.1'], aged: ['1.1.0'] } });
+      const direct = await shelf.request('POST', '/-/npm/v1/security/advisories/bulk', {
+        body: { fixed: ['1.0.0', '1.0.1'], aged: ['1.1.0'] },
+      });
       expect(direct.headers.get('x-shelf-audit')).toBe('cache');
       expect(Object.keys(direct.body)).toEqual(['fixed']);
     } finally {

@@ -57,7 +57,10 @@ export async function startPolicyUpstream(
     for (const [version, spec] of Object.entries(versions)) {
       tarballs.set(
         `${name}@${version}`,
-        await makeTarball({ 'package.json': JSON.stringify({ name, version, scripts: spec.scripts }), 'index.js': `module.exports = '${version}';\n` }),
+        await makeTarball({
+          'package.json': JSON.stringify({ name, version, scripts: spec.scripts }),
+          'index.js': `module.exports = '${version}';\n`,
+        }),
       );
       times.set(`${name}@${version}`, new Date(now - spec.publishedAgoMs).toISOString());
     }
@@ -79,7 +82,9 @@ export async function startPolicyUpstream(
           tarball: `${fake.url}${name}/-/${unscoped(name)}-${version}.tgz`,
           integrity,
           shasum: createHash('sha1').update(bytes).digest('hex'),
-          ...(spec.signature && { signatures: [{ keyid: keyId, sig: sign('sha256', Buffer.from(signed), privateKey).toString('base64') }] }),
+          ...(spec.signature && {
+            signatures: [{ keyid: keyId, sig: sign('sha256', Buffer.from(signed), privateKey).toString('base64') }],
+          }),
         },
       };
       time[version] = times.get(`${name}@${version}`)!;
@@ -91,7 +96,10 @@ export async function startPolicyUpstream(
   for (const name of Object.keys(packages)) {
     const path = `/${name.replace('/', '%2f')}`;
     fake.route(path, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(packument(name))));
-    if (name.startsWith('@')) fake.route(`/${name}`, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(packument(name))));
+    if (name.startsWith('@'))
+      fake.route(`/${name}`, (_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(packument(name))),
+      );
     for (const version of Object.keys(packages[name]!))
       fake.route(`/${name}/-/${unscoped(name)}-${version}.tgz`, (_req, res) => {
         const status = refused.get(`${name}@${version}`);
@@ -102,7 +110,9 @@ export async function startPolicyUpstream(
   fake.route('/-/npm/v1/keys', (_req, res) =>
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
-        keys: [{ expires: null, keyid: keyId, keytype: 'ecdsa-sha2-nistp256', scheme: 'ecdsa-sha2-nistp256', key: spki.toString('base64') }],
+        keys: [
+          { expires: null, keyid: keyId, keytype: 'ecdsa-sha2-nistp256', scheme: 'ecdsa-sha2-nistp256', key: spki.toString('base64') },
+        ],
       }),
     ),
   );

@@ -99,7 +99,12 @@ export async function startAttacked(extraArgs: string[] = []): Promise<Attacked>
   // The admin comes from the one-time setup link, as a person would create it.
   const setupToken = new URL(shelf.setupLink!).hash.replace('#setup=', '');
   const admin = { name: 'root-admin', password: 'admin-password-123', token: '' };
-  const created = await rpc('setup.createAdmin', { setupToken, username: admin.name, password: admin.password, email: 'admin@example.test' });
+  const created = await rpc('setup.createAdmin', {
+    setupToken,
+    username: admin.name,
+    password: admin.password,
+    email: 'admin@example.test',
+  });
   if (created.status !== 200) throw new Error(`setup failed: ${created.status} ${created.text}`);
   await rpc('session.signIn', { username: admin.name, password: admin.password }, 'admin');
   const adminLogin = await couchLogin(admin.name, admin.password);
@@ -120,7 +125,9 @@ export async function startAttacked(extraArgs: string[] = []): Promise<Attacked>
   const snapshot = () => {
     const db = new Database(join(shelf.dataDir, 'shelf.db'), { readonly: true, fileMustExist: true });
     try {
-      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[])
+      const tables = (
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]
+      )
         .map((row) => row.name)
         // Counters and logs that any read touches are not "writes" a refusal could have made.
         .filter((name) => !/download|_fts|search_|activity|login_attempt|throttle/i.test(name))

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { OfflineViewCache, offlineDistTags } from '../../src/main/services/mirror/offline-view';
 
 const doc = (bytes: number) => {
-  const part = { json: Buffer.alloc(bytes / 4), gzip: Buffer.alloc(bytes / 4), gzipBase: 'http://127.0.0.1:4873/', etag: '"e"', lastModified: '', isPublic: true };
+  const part = {
+    json: Buffer.alloc(bytes / 4),
+    gzip: Buffer.alloc(bytes / 4),
+    gzipBase: 'http://127.0.0.1:4873/',
+    etag: '"e"',
+    lastModified: '',
+    isPublic: true,
+  };
   return { full: part, abbrev: part };
 };
 

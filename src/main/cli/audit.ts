@@ -20,7 +20,8 @@ export function registerAudit(program: Command): void {
       else {
         const lines = report.findings.flatMap((f) =>
           f.advisories.map(
-            (a) => `${a.severity ?? 'unknown'}  ${f.name}@${f.version}  ${a.title ?? `advisory ${a.id}`} (vulnerable: ${a.vulnerable_versions})${a.url ? `  ${a.url}` : ''}`,
+            (a) =>
+              `${a.severity ?? 'unknown'}  ${f.name}@${f.version}  ${a.title ?? `advisory ${a.id}`} (vulnerable: ${a.vulnerable_versions})${a.url ? `  ${a.url}` : ''}`,
           ),
         );
         lines.push(

@@ -14,7 +14,10 @@ let admin: string;
 async function publish(token: string, name: string, version: string, extra: Record<string, unknown> = {}) {
   // Dependencies are install fields: they come from the archive's package.json, and metadata naming them must agree.
   const inArchive = extra.dependencies ? { dependencies: extra.dependencies } : {};
-  const tarball = await makeTarball({ 'package.json': JSON.stringify({ name, version, ...inArchive }), 'index.js': 'module.exports = 1;\n' });
+  const tarball = await makeTarball({
+    'package.json': JSON.stringify({ name, version, ...inArchive }),
+    'index.js': 'module.exports = 1;\n',
+  });
   const response = await a.api('POST', '/packages', {
     token,
     body: {

@@ -28,7 +28,10 @@ export function registerMiscRoutes(app: FastifyInstance, mirror: MirrorService):
   const proxied = (path: string, empty: unknown) => async (request: FastifyRequest, reply: FastifyReply) => {
     const answer = await mirror.auditBulk(path, request.body);
     if (!answer.available || answer.status >= 400) return reply.header(AUDIT_HEADER, 'unavailable').send(empty);
-    return reply.header(AUDIT_HEADER, answer.source ?? 'upstream').code(answer.status).send(answer.body);
+    return reply
+      .header(AUDIT_HEADER, answer.source ?? 'upstream')
+      .code(answer.status)
+      .send(answer.body);
   };
   app.post('/-/npm/v1/security/advisories/bulk', proxied('-/npm/v1/security/advisories/bulk', {}));
   app.post('/-/npm/v1/security/audits/quick', proxied('-/npm/v1/security/audits/quick', EMPTY_QUICK_AUDIT));

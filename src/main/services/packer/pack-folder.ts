@@ -215,6 +215,11 @@ export async function withUploadedFolder<T>(files: UploadedFile[], limits: Uploa
 }
 
 /** Packs a folder a browser uploaded; `label` (the folder's own name) stands in for the temporary path in what is shown. */
-export function packUpload(files: UploadedFile[], limits: UploadLimits, label: string, exclude: readonly string[] = []): Promise<PackedFolder> {
+export function packUpload(
+  files: UploadedFile[],
+  limits: UploadLimits,
+  label: string,
+  exclude: readonly string[] = [],
+): Promise<PackedFolder> {
   return withUploadedFolder(files, limits, (dir) => packFolder(dir, label, exclude));
 }

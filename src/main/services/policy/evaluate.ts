@@ -75,7 +75,11 @@ export function scriptChanges(before: Record<string, string>, after: Record<stri
   const out: string[] = [];
   for (const s of INSTALL_SCRIPTS) {
     if (after[s] === undefined || after[s] === before[s]) continue;
-    out.push(before[s] === undefined ? `adds ${s} ${JSON.stringify(after[s])}` : `changes ${s} from ${JSON.stringify(before[s])} to ${JSON.stringify(after[s])}`);
+    out.push(
+      before[s] === undefined
+        ? `adds ${s} ${JSON.stringify(after[s])}`
+        : `changes ${s} from ${JSON.stringify(before[s])} to ${JSON.stringify(after[s])}`,
+    );
   }
   return out;
 }
@@ -84,7 +88,9 @@ export function evaluate(input: EvaluationInput): Decision {
   const { name, policy, now } = input;
   const manifests = input.doc.versions && typeof input.doc.versions === 'object' ? input.doc.versions : {};
   const time = input.doc.time && typeof input.doc.time === 'object' ? input.doc.time : {};
-  const versions = Object.keys(manifests).filter((v) => semver.valid(v)).sort(semver.compare);
+  const versions = Object.keys(manifests)
+    .filter((v) => semver.valid(v))
+    .sort(semver.compare);
   const reviews = new Map(input.reviews.map((r) => [r.version, r]));
   const takedowns = new Map(input.takedowns.map((t) => [t.version, t]));
   const holds: Record<string, Hold> = {};
@@ -116,7 +122,10 @@ export function evaluate(input: EvaluationInput): Decision {
       (d) => matchesPackage(d.package, name) && (d.range === '*' || semver.satisfies(version, d.range, { includePrerelease: true })),
     );
     if (denied) {
-      holds[version] = { rule: 'deny', reason: `on the deny list (${denied.package}@${denied.range}${denied.reason ? `: ${denied.reason}` : ''})` };
+      holds[version] = {
+        rule: 'deny',
+        reason: `on the deny list (${denied.package}@${denied.range}${denied.reason ? `: ${denied.reason}` : ''})`,
+      };
       continue;
     }
     if (policy.signatures !== 'off') {
@@ -143,7 +152,13 @@ export function evaluate(input: EvaluationInput): Decision {
       flags[version] = hold;
     }
     const published = Date.parse(time[version] ?? '');
-    if (minAge > 0 && !approved && Number.isFinite(published) && now.getTime() - published < minAge && !exempt(policy.exceptions, name, version)) {
+    if (
+      minAge > 0 &&
+      !approved &&
+      Number.isFinite(published) &&
+      now.getTime() - published < minAge &&
+      !exempt(policy.exceptions, name, version)
+    ) {
       const until = new Date(published + minAge).toISOString();
       holds[version] = { rule: 'age', reason: `quarantined: published ${time[version]}, younger than the minimum release age`, until };
       ageOnly.add(version);

@@ -5,7 +5,8 @@ type SpdxNode = ReturnType<typeof parseSpdx>;
 
 function licenseText(license: unknown): string | undefined {
   if (typeof license === 'string') return license.trim() || undefined;
-  if (license && typeof license === 'object' && typeof (license as { type?: unknown }).type === 'string') return (license as { type: string }).type;
+  if (license && typeof license === 'object' && typeof (license as { type?: unknown }).type === 'string')
+    return (license as { type: string }).type;
   return undefined;
 }
 
@@ -20,7 +21,9 @@ export function licenseAllowed(license: unknown, rules: { allow: readonly string
   try {
     tree = parseSpdx(text);
   } catch {
-    return rules.allow.length > 0 ? `its licence ${JSON.stringify(text)} is not an SPDX expression, and the policy allows only listed ones` : undefined;
+    return rules.allow.length > 0
+      ? `its licence ${JSON.stringify(text)} is not an SPDX expression, and the policy allows only listed ones`
+      : undefined;
   }
   const allow = new Set(rules.allow.map((l) => l.toLowerCase()));
   const deny = new Set(rules.deny.map((l) => l.toLowerCase()));

@@ -16,9 +16,7 @@ export const policySchema = z.object({
   /** Let a quarantined version through early when it fixes an advisory that affects every version allowed now. */
   advisoryException: z.boolean().default(true),
   /** Denied versions: a name or scope and a semver range ('*' for all). */
-  deny: z
-    .array(z.object({ package: z.string().min(1), range: z.string().default('*'), reason: z.string().default('') }))
-    .default([]),
+  deny: z.array(z.object({ package: z.string().min(1), range: z.string().default('*'), reason: z.string().default('') })).default([]),
   /** A version the upstream removed (gone from its packument, 404/451 for its tarball) is never served again. */
   takedowns: z.boolean().default(true),
   /** A version that adds or changes preinstall/install/postinstall compared to the one before it: held, flagged, or ignored. */

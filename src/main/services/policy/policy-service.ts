@@ -152,8 +152,7 @@ export class PolicyService {
     const now = this.deps.now().toISOString();
     if (!decision || (this.stamp === EMPTY_STAMP && Object.keys(decision.holds).length === 0 && Object.keys(decision.flags).length === 0)) {
       if (this.stamp === EMPTY_STAMP) deletePolicyDecision(this.deps.db, name);
-      else
-        putPolicyDecision(this.deps.db, { name, stamp: this.stamp, valid_until: null, holds: '{}', flags: '{}', decided_at: now });
+      else putPolicyDecision(this.deps.db, { name, stamp: this.stamp, valid_until: null, holds: '{}', flags: '{}', decided_at: now });
       this.memo.set(name, { stamp: this.stamp, validUntil: Infinity, holds: {}, flags: {} });
       return;
     }
@@ -229,7 +228,12 @@ export class PolicyService {
   servedTags(name: string, tags: Record<string, string>): Record<string, string> {
     const holds = this.memoOf(name).holds;
     if (Object.keys(holds).length === 0) return tags;
-    return offlineDistTags(tags, listUpstreamVersions(this.deps.db, name).map((v) => v.version).filter((v) => !holds[v]));
+    return offlineDistTags(
+      tags,
+      listUpstreamVersions(this.deps.db, name)
+        .map((v) => v.version)
+        .filter((v) => !holds[v]),
+    );
   }
 
   /** Why each version of a package is held or flagged (the UI's package page, `shelf why`). */
@@ -237,7 +241,12 @@ export class PolicyService {
     const memo = this.memoOf(name);
     return [
       ...Object.entries(memo.holds).map(([version, h]) => ({ version, held: true, ...h, message: describeHold(name, version, h) })),
-      ...Object.entries(memo.flags).map(([version, h]) => ({ version, held: false, ...h, message: `${name}@${version} is flagged (${h.rule}): ${h.reason}` })),
+      ...Object.entries(memo.flags).map(([version, h]) => ({
+        version,
+        held: false,
+        ...h,
+        message: `${name}@${version} is flagged (${h.rule}): ${h.reason}`,
+      })),
     ].sort((a, b) => (semver.valid(a.version) && semver.valid(b.version) ? semver.compare(a.version, b.version) : 0));
   }
 
@@ -245,8 +254,10 @@ export class PolicyService {
   listHeld(): { name: string; version: string; held: boolean; rule: string; reason: string; until?: string }[] {
     const out: { name: string; version: string; held: boolean; rule: string; reason: string; until?: string }[] = [];
     for (const row of listPolicyDecisions(this.deps.db)) {
-      for (const [version, h] of Object.entries(JSON.parse(row.holds) as Record<string, Hold>)) out.push({ name: row.name, version, held: true, ...h });
-      for (const [version, h] of Object.entries(JSON.parse(row.flags) as Record<string, Hold>)) out.push({ name: row.name, version, held: false, ...h });
+      for (const [version, h] of Object.entries(JSON.parse(row.holds) as Record<string, Hold>))
+        out.push({ name: row.name, version, held: true, ...h });
+      for (const [version, h] of Object.entries(JSON.parse(row.flags) as Record<string, Hold>))
+        out.push({ name: row.name, version, held: false, ...h });
     }
     return out;
   }
@@ -356,7 +367,8 @@ export class PolicyService {
   private async keysOf(upstream: PolicyUpstream | undefined): Promise<RegistryKey[] | undefined> {
     if (!upstream) return this.servedKeys()?.keys;
     const row = getKeys(this.deps.db, upstream.url);
-    if (row && this.deps.now().getTime() - Date.parse(row.fetched_at) < KEYS_MAX_AGE_MS) return (JSON.parse(row.keys) as { keys: RegistryKey[] }).keys;
+    if (row && this.deps.now().getTime() - Date.parse(row.fetched_at) < KEYS_MAX_AGE_MS)
+      return (JSON.parse(row.keys) as { keys: RegistryKey[] }).keys;
     try {
       const body = JSON.parse((await upstream.get('-/npm/v1/keys')).toString('utf8')) as { keys?: RegistryKey[] };
       if (Array.isArray(body.keys)) {
@@ -400,4 +412,3 @@ export class PolicyRefusal extends ShelfError {
 
 /** The response header that says what the policy held or flagged (packuments) or why it refused (tarballs). */
 export const POLICY_HEADER = 'X-Shelf-Policy';
-

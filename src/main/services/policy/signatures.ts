@@ -22,7 +22,8 @@ export function verifySignatures(
 ): string | undefined {
   const signatures = Array.isArray(dist?.signatures) ? dist!.signatures : [];
   if (signatures.length === 0) return required ? 'it carries no registry signature, and the policy requires one' : undefined;
-  if (!keys || keys.length === 0) return required ? "the upstream's signing keys are not known, so its signature cannot be checked" : undefined;
+  if (!keys || keys.length === 0)
+    return required ? "the upstream's signing keys are not known, so its signature cannot be checked" : undefined;
   if (typeof dist?.integrity !== 'string') return 'it is signed but has no integrity to check the signature against';
   const message = Buffer.from(`${name}@${version}:${dist.integrity}`);
   for (const signature of signatures) {

@@ -365,7 +365,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       -- Only the rare non-npm versions are indexed, so the npm door's per-request "is this an npm package?" costs one probe.
       CREATE INDEX versions_other_ecosystems ON versions(package_id, ecosystem) WHERE ecosystem <> 'npm';
     `,
-  },  {
+  },
+  {
     version: 8,
     name: 'the supply-chain policy: decisions per mirrored package, reviews, takedowns, advisories, signing keys, audit log',
     sql: `

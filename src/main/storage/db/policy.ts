@@ -63,15 +63,15 @@ export function takedownsOf(db: Db, name: string): { version: string; reason: st
 /** True when the version was not marked before. */
 export function putTakedown(db: Db, name: string, version: string, reason: string, at: string): boolean {
   return (
-    db.prepare('INSERT OR IGNORE INTO policy_takedowns (name, version, reason, marked_at) VALUES (?, ?, ?, ?)').run(name, version, reason, at)
-      .changes > 0
+    db
+      .prepare('INSERT OR IGNORE INTO policy_takedowns (name, version, reason, marked_at) VALUES (?, ?, ?, ?)')
+      .run(name, version, reason, at).changes > 0
   );
 }
 
 export function getAdvisories(db: Db, name: string): { advisories: string; fetched_at: string } | undefined {
   return db.prepare('SELECT advisories, fetched_at FROM policy_advisories WHERE name = ?').get(name) as
-    | { advisories: string; fetched_at: string }
-    | undefined;
+    { advisories: string; fetched_at: string } | undefined;
 }
 
 export function putAdvisories(db: Db, name: string, advisories: string, at: string): void {
@@ -83,8 +83,7 @@ export function putAdvisories(db: Db, name: string, advisories: string, at: stri
 
 export function getKeys(db: Db, upstreamUrl: string): { keys: string; fetched_at: string } | undefined {
   return db.prepare('SELECT keys, fetched_at FROM policy_keys WHERE upstream_url = ?').get(upstreamUrl) as
-    | { keys: string; fetched_at: string }
-    | undefined;
+    { keys: string; fetched_at: string } | undefined;
 }
 
 export function anyKeys(db: Db): { keys: string } | undefined {

@@ -101,15 +101,17 @@ export function Policy() {
               disabled={p.view?.fromFlag}
               onChange={(e) => edit({ minReleaseAge: e.target.value })}
             />
-            {p.view?.fromFlag && <p className="hint">Set by --min-release-age ({Math.round((p.view.minReleaseAgeMs ?? 0) / 3_600_000)} h) for this server.</p>}
+            {p.view?.fromFlag && (
+              <p className="hint">Set by --min-release-age ({Math.round((p.view.minReleaseAgeMs ?? 0) / 3_600_000)} h) for this server.</p>
+            )}
           </div>
           <div className="field">
             <label htmlFor={ids.exc}>Quarantine exceptions (names, @scope/*, name@version)</label>
             <input id={ids.exc} value={rules.exceptions} onChange={(e) => edit({ exceptions: e.target.value })} />
           </div>
           <label className="check">
-            <input type="checkbox" checked={rules.advisoryException} onChange={(e) => edit({ advisoryException: e.target.checked })} /> Let a
-            quarantined version through when it fixes an advisory affecting every allowed version
+            <input type="checkbox" checked={rules.advisoryException} onChange={(e) => edit({ advisoryException: e.target.checked })} /> Let
+            a quarantined version through when it fixes an advisory affecting every allowed version
           </label>
           <div className="field">
             <label htmlFor={ids.deny}>Deny list (one a line: package range reason)</label>
@@ -121,7 +123,11 @@ export function Policy() {
           </label>
           <div className="field">
             <label htmlFor={ids.scripts}>New or changed install scripts</label>
-            <select id={ids.scripts} value={rules.installScripts} onChange={(e) => edit({ installScripts: e.target.value as Rules['installScripts'] })}>
+            <select
+              id={ids.scripts}
+              value={rules.installScripts}
+              onChange={(e) => edit({ installScripts: e.target.value as Rules['installScripts'] })}
+            >
               <option value="off">ignore</option>
               <option value="flag">flag (served, shown here)</option>
               <option value="hold">hold for review</option>
@@ -232,7 +238,10 @@ export function Policy() {
 /** The install-script change as a diff: `adds X "cmd"` is one added line, `changes X from "a" to "b"` a removed and an added one. */
 function ScriptsDiff({ reason }: { reason: string }) {
   const lines: { sign: '+' | '-'; text: string }[] = [];
-  for (const part of reason.replace(/^held for review: /, '').replace(/ compared with \S+$/, '').split('; ')) {
+  for (const part of reason
+    .replace(/^held for review: /, '')
+    .replace(/ compared with \S+$/, '')
+    .split('; ')) {
     const changed = /^changes (\S+) from (".*") to (".*")$/.exec(part);
     const added = /^adds (\S+) (".*")$/.exec(part);
     if (changed) lines.push({ sign: '-', text: `${changed[1]}: ${changed[2]}` }, { sign: '+', text: `${changed[1]}: ${changed[3]}` });
@@ -264,8 +273,8 @@ export function PolicyNotes({ name }: { name: string }) {
       <ul>
         {why.map((item) => (
           <li key={item.version}>
-            <span className="mono">{item.version}</span> <span className="badge">{item.held ? `held: ${item.rule}` : `flagged: ${item.rule}`}</span>{' '}
-            {item.message}
+            <span className="mono">{item.version}</span>{' '}
+            <span className="badge">{item.held ? `held: ${item.rule}` : `flagged: ${item.rule}`}</span> {item.message}
           </li>
         ))}
       </ul>
