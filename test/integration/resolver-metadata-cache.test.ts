@@ -141,13 +141,13 @@ describe('the metadata cache of shelf lock', () => {
     const target = { kind: 'package', name: 'graphed', range: '^1.0.0' } as const;
     await publishAll(harness, token, [{ name: 'graphed', version: '1.0.0', manifest: { dependencies: { base: '^1.0.0' } } }]);
     const first = await resolveGraph(target, registry, cache);
-    expect(first.nodes.map((n) => n.name).sort()).toEqual(['base', 'graphed', 'shelf-graph']);
+    expect(first.nodes.map((n) => n.name).sort()).toEqual(['base', 'graphed', 'graphed@^1.0.0']);
     expect(first.nodes.find((n) => n.name === 'graphed')?.version).toBe('1.0.0');
     const db = MetadataCacheDb.open(cache.path);
     expect(db.document(registry, 'graphed')).toBeDefined();
     db.close();
     await publishAll(harness, token, [{ name: 'graphed', version: '1.1.0' }]);
     const second = await resolveGraph(target, registry, cache);
-    expect(second.nodes.map((n) => `${n.name}@${n.version}`).sort()).toEqual(['graphed@1.1.0', 'shelf-graph@0.0.0']);
+    expect(second.nodes.map((n) => `${n.name}@${n.version}`).sort()).toEqual(['graphed@1.1.0', 'graphed@^1.0.0@']);
   });
 });

@@ -1,6 +1,6 @@
 // Reading and changing packages over HTTP: negotiation, caching headers, tags, owners and unpublish rules.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTarball, packageTarball, publishBody, startHarness, type Harness } from '../../helpers/app-harness';
+import { makeTarball, publishBody, startHarness, type Harness } from '../../helpers/app-harness';
 
 let h: Harness;
 let alice: string;
