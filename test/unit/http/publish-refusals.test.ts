@@ -61,7 +61,6 @@ describe('publish refusals', () => {
   });
 
   it.each([
-    ['Uppercase', /name can no longer contain capital letters/],
     ['.hidden', /name cannot start with a period/],
     ['a'.repeat(215), /name can no longer contain more than 214 characters/],
     ['sp ace', /name can only contain URL-friendly characters/],

@@ -41,6 +41,8 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
       try {
         return await serveLocal(reply, request, principal, name, rest);
       } catch (error) {
+        // Headers the local path set before refusing would tell a restricted name from a missing one.
+        reply.removeHeader('Cache-Control');
         throw answerAsMissing(error, name, mirror.upstreamFor(name)?.upstream.url);
       }
     }
