@@ -1,10 +1,8 @@
 // The attacker's bench: a real `shelf serve` (the built CLI) on loopback with an admin and a second user, plus what a
 // refusal test needs to prove nothing was written: a snapshot of every table's row count and of the blob folder,
 // read from the real SQLite file.
-import Database from 'better-sqlite3';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { startShelf, type RunningShelf } from '../helpers/shelf-process';
+import { storeSnapshot } from '../helpers/store-snapshot';
 import { makeTarball, publishBody } from '../helpers/app-harness';
 
 export { makeTarball, publishBody };
@@ -122,34 +120,7 @@ export async function startAttacked(extraArgs: string[] = []): Promise<Attacked>
     return request('PUT', `/${name.replace('/', '%2f')}`, { token, body: publishBody(name, version, tarball) });
   };
 
-  const snapshot = () => {
-    const db = new Database(join(shelf.dataDir, 'shelf.db'), { readonly: true, fileMustExist: true });
-    try {
-      const tables = (
-        db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]
-      )
-        .map((row) => row.name)
-        // Counters and logs that any read touches are not "writes" a refusal could have made.
-        .filter((name) => !/download|_fts|search_|activity|login_attempt|throttle/i.test(name))
-        .sort();
-      const counts: Record<string, unknown> = {};
-      for (const table of tables) counts[table] = (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
-      const blobs: string[] = [];
-      const walk = (dir: string) => {
-        if (!existsSync(dir)) return;
-        for (const entry of readdirSync(dir)) {
-          const path = join(dir, entry);
-          if (statSync(path).isDirectory()) walk(path);
-          else blobs.push(entry);
-        }
-      };
-      walk(join(shelf.dataDir, 'blobs'));
-      counts.blobs = blobs.sort();
-      return counts;
-    } finally {
-      db.close();
-    }
-  };
+  const snapshot = () => storeSnapshot(shelf.dataDir);
 
   return { shelf, url, admin, user, request, rpc, couchLogin, publish, snapshot, close: () => shelf.stop() };
 }

@@ -1,13 +1,13 @@
 // The seed registries' clients against a real `shelf serve`: their request shapes (JSON bodies, multipart parts typed as
 // they type them, Bearer tokens), their archive layouts, and a before/after snapshot proving a refusal wrote nothing.
-import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tar from 'tar';
 import { expect } from 'vitest';
 import { startShelf, type RunningShelf } from '../helpers/shelf-process';
+import { storeSnapshot } from '../helpers/store-snapshot';
 
 export interface Reply {
   status: number;
@@ -68,35 +68,10 @@ export async function startSeedServer(extraArgs: string[] = []): Promise<SeedSer
     return { status: response.status, headers: response.headers, body: parsed, bytes };
   };
 
-  const snapshot = () => {
-    const db = new Database(join(shelf.dataDir, 'shelf.db'), { readonly: true, fileMustExist: true });
-    try {
-      const tables = (
-        db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]
-      )
-        .map((row) => row.name)
-        // Counters and logs any request touches are not writes a refusal could have made.
-        .filter((name) => !/download|_fts|search_|activity|login_attempt|throttle/i.test(name))
-        .sort();
-      const counts: Record<string, unknown> = {};
-      for (const table of tables) counts[table] = (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
-      counts.versionRows = db.prepare('SELECT package_id, version, ecosystem FROM versions ORDER BY id').all();
-      const blobs: string[] = [];
-      const walk = (dir: string) => {
-        if (!existsSync(dir)) return;
-        for (const entry of readdirSync(dir)) {
-          const path = join(dir, entry);
-          if (statSync(path).isDirectory()) walk(path);
-          else blobs.push(entry);
-        }
-      };
-      walk(join(shelf.dataDir, 'blobs'));
-      counts.blobs = blobs.sort();
-      return counts;
-    } finally {
-      db.close();
-    }
-  };
+  const snapshot = () =>
+    storeSnapshot(shelf.dataDir, (db) => ({
+      versionRows: db.prepare('SELECT package_id, version, ecosystem FROM versions ORDER BY id').all(),
+    }));
 
   return { shelf, url, call, snapshot, close: () => shelf.stop() };
 }
