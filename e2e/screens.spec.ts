@@ -226,7 +226,7 @@ test('registries, activity and settings render real data; the theme switch appli
 
   await go('Settings', 'Settings');
   // The data folder is shown once as a setting (the backup and import panels also name it inside their commands).
-  await expect(page.getByText(server.dataDir, { exact: true })).toBeVisible();
+  await expect(page.locator('dd', { hasText: server.dataDir })).toBeVisible();
   await page.getByLabel('Dark').check();
   expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
   await expectAccessible('settings (dark)');
