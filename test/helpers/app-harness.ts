@@ -81,15 +81,7 @@ export async function startHarness(
     },
     async login(name, password = 'correct-horse-battery') {
       const response = await harness.call('PUT', `/-/user/org.couchdb.user:${name}`, {
-        body: {
-          _id: `org.couchdb.user:${name}`,
-          name,
-          password,
-          email: `${name}@example.test`,
-          type: 'user',
-          roles: [],
-          date: new Date().toISOString(),
-        },
+        body: couchUserDocument(name, password),
       });
       if (response.status !== 201) throw new Error(`login failed: ${response.status} ${JSON.stringify(response.body)}`);
       return response.body.token as string;
@@ -154,4 +146,17 @@ export function publishBody(
 
 export async function packageTarball(name: string, version: string, extra: Record<string, string> = {}): Promise<Buffer> {
   return makeTarball({ 'package.json': JSON.stringify({ name, version }), 'index.js': 'module.exports = 1;\n', ...extra });
+}
+
+/** The document npm's adduser/login PUTs to /-/user/org.couchdb.user:<name>. */
+export function couchUserDocument(name: string, password: string): Record<string, unknown> {
+  return {
+    _id: `org.couchdb.user:${name}`,
+    name,
+    password,
+    email: `${name}@example.test`,
+    type: 'user',
+    roles: [],
+    date: new Date().toISOString(),
+  };
 }

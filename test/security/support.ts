@@ -3,7 +3,7 @@
 // read from the real SQLite file.
 import { startShelf, type RunningShelf } from '../helpers/shelf-process';
 import { storeSnapshot } from '../helpers/store-snapshot';
-import { makeTarball, publishBody } from '../helpers/app-harness';
+import { couchUserDocument, makeTarball, publishBody } from '../helpers/app-harness';
 
 export { makeTarball, publishBody };
 
@@ -83,15 +83,7 @@ export async function startAttacked(extraArgs: string[] = []): Promise<Attacked>
   const couchLogin = (name: string, password: string, token?: string) =>
     request('PUT', `/-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
       token,
-      body: {
-        _id: `org.couchdb.user:${name}`,
-        name,
-        password,
-        email: `${name}@example.test`,
-        type: 'user',
-        roles: [],
-        date: new Date().toISOString(),
-      },
+      body: couchUserDocument(name, password),
     });
 
   // The admin comes from the one-time setup link, as a person would create it.
