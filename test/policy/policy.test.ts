@@ -31,6 +31,10 @@ beforeAll(async () => {
         '1.0.0': { publishedAgoMs: MONTHS },
         '1.1.0': { publishedAgoMs: 20 * DAY, scripts: { postinstall: 'node -e "process.exit(0)"' } },
       },
+      // A worm's way in: a release that changes no script of its own but gains a dependency that runs one.
+      'worm-host': { '1.0.0': { publishedAgoMs: MONTHS }, '1.1.0': { publishedAgoMs: 20 * DAY, dependencies: { 'worm-dep': '^1.0.0' } } },
+      'worm-dep': { '1.0.0': { publishedAgoMs: MONTHS, scripts: { preinstall: 'node -e "process.exit(0)"' } } },
+      'calm-host': { '1.0.0': { publishedAgoMs: MONTHS }, '1.1.0': { publishedAgoMs: 20 * DAY, dependencies: { aged: '^1.0.0' } } },
       licensed: { '1.0.0': { publishedAgoMs: MONTHS, license: 'MIT' }, '1.1.0': { publishedAgoMs: 20 * DAY, license: 'GPL-3.0-only' } },
       signed: { '1.0.0': { publishedAgoMs: MONTHS, signature: 'valid' }, '1.1.0': { publishedAgoMs: 20 * DAY, signature: 'forged' } },
     },
@@ -282,6 +286,35 @@ describe('install-script changes', () => {
     const after = await doc('scripted');
     expect(after.body['dist-tags'].latest).toBe('1.1.0');
     expect((await shelf.request('GET', tarballPath('scripted', '1.1.0'))).status).toBe(200);
+  });
+});
+
+describe('dependencies gained with install scripts', () => {
+  it('holds a version that gains a dependency running a preinstall, and npm installs the version before it', async () => {
+    const reply = await doc('worm-host');
+    expect(Object.keys(reply.body.versions)).toEqual(['1.0.0']);
+    expect(reply.body['dist-tags'].latest).toBe('1.0.0');
+    await expectRefused(
+      'worm-host',
+      '1.1.0',
+      'install-scripts',
+      /held for review: gains dependency worm-dep@\^1\.0\.0, whose 1\.0\.0 runs preinstall "node -e \\"process\.exit\(0\)\\"" compared with 1\.0\.0/,
+    );
+    const dir = project('worm-app', { 'worm-host': '^1.0.0' });
+    const install = await npmUser.npm(['install', '--ignore-scripts'], dir);
+    expect(install.code, install.stdout + install.stderr).toBe(0);
+    expect(installed('worm-app', 'worm-host')).toBe('1.0.0');
+    const why = await shelf.rpc('policy.held', {}, 'admin');
+    expect(why.body.items).toContainEqual(
+      expect.objectContaining({ name: 'worm-host', version: '1.1.0', held: true, rule: 'install-scripts' }),
+    );
+  });
+
+  it('serves a version that gains a dependency without install scripts', async () => {
+    const reply = await doc('calm-host');
+    expect(Object.keys(reply.body.versions).sort()).toEqual(['1.0.0', '1.1.0']);
+    expect(reply.body['dist-tags'].latest).toBe('1.1.0');
+    expect(reply.headers.get('x-shelf-policy')).toBeNull();
   });
 });
 

@@ -12,6 +12,7 @@ export const DAY = 86_400_000;
 export interface VersionSpec {
   publishedAgoMs: number;
   scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
   license?: string;
   /** 'valid' signs name@version:integrity with the upstream's key; 'forged' signs other bytes with it. */
   signature?: 'valid' | 'forged';
@@ -58,7 +59,7 @@ export async function startPolicyUpstream(
       tarballs.set(
         `${name}@${version}`,
         await makeTarball({
-          'package.json': JSON.stringify({ name, version, scripts: spec.scripts }),
+          'package.json': JSON.stringify({ name, version, scripts: spec.scripts, dependencies: spec.dependencies }),
           'index.js': `module.exports = '${version}';\n`,
         }),
       );
@@ -78,6 +79,7 @@ export async function startPolicyUpstream(
         version,
         ...(spec.license && { license: spec.license }),
         ...(spec.scripts && { scripts: spec.scripts }),
+        ...(spec.dependencies && { dependencies: spec.dependencies }),
         dist: {
           tarball: `${fake.url}${name}/-/${unscoped(name)}-${version}.tgz`,
           integrity,

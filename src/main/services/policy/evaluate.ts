@@ -34,11 +34,19 @@ export interface EvaluationInput {
   takedowns: { version: string; reason: string }[];
   advisories: Advisory[];
   keys: RegistryKey[] | undefined;
+  /**
+   * Per version, the dependencies it gained (compared with the version before it) that run install scripts, in words
+   * (`dependencyScriptGains`): a worm that spreads by adding a scripted dependency changes no script of its own.
+   */
+  gainedScripts?: Record<string, string[]>;
 }
 
 export interface Manifest {
   license?: unknown;
   scripts?: Record<string, unknown>;
+  dependencies?: Record<string, unknown>;
+  optionalDependencies?: Record<string, unknown>;
+  hasInstallScript?: boolean;
   dist?: { integrity?: string; signatures?: { keyid: string; sig: string }[] };
 }
 
@@ -104,7 +112,10 @@ export function evaluate(input: EvaluationInput): Decision {
     const manifest = manifests[version];
     const review = reviews.get(version);
     const scripts = installScriptsOf(manifest);
-    const changes = previousVersion === undefined ? [] : scriptChanges(previousScripts, scripts);
+    const changes = [
+      ...(previousVersion === undefined ? [] : scriptChanges(previousScripts, scripts)),
+      ...(input.gainedScripts?.[version] ?? []),
+    ];
     const first = previousVersion;
     previousScripts = scripts;
     previousVersion = version;
@@ -204,12 +215,55 @@ export function evaluate(input: EvaluationInput): Decision {
   };
 }
 
-function safeSatisfies(version: string, range: string): boolean {
+export function safeSatisfies(version: string, range: string): boolean {
   try {
     return semver.satisfies(version, range, { includePrerelease: true });
   } catch {
     return false;
   }
+}
+
+/**
+ * The dependencies each version gained compared with the version before it (regular and optional; name → range), for
+ * versions published at or after `since` (ISO). Older history is not reviewed retroactively: each gained name costs a
+ * lookup of that package's document, and the rule is about new releases.
+ */
+export function dependencyGains(
+  doc: { versions?: Record<string, Manifest>; time?: Record<string, string> },
+  since: number,
+): Record<string, Record<string, string>> {
+  const manifests = doc.versions && typeof doc.versions === 'object' ? doc.versions : {};
+  const time = doc.time && typeof doc.time === 'object' ? doc.time : {};
+  const versions = Object.keys(manifests)
+    .filter((v) => semver.valid(v))
+    .sort(semver.compare);
+  const out: Record<string, Record<string, string>> = {};
+  let previous: Record<string, string> | undefined;
+  for (const version of versions) {
+    const deps = dependenciesOf(manifests[version]);
+    const published = Date.parse(time[version] ?? '');
+    if (previous && Number.isFinite(published) && published >= since) {
+      const gained = Object.entries(deps).filter(([dep]) => previous![dep] === undefined);
+      if (gained.length > 0) out[version] = Object.fromEntries(gained);
+    }
+    previous = deps;
+  }
+  return out;
+}
+
+function dependenciesOf(manifest: Manifest | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const field of [manifest?.dependencies, manifest?.optionalDependencies])
+    if (field && typeof field === 'object')
+      for (const [dep, range] of Object.entries(field)) if (typeof range === 'string') out[dep] = range;
+  return out;
+}
+
+/** Whether a manifest runs install scripts: its own preinstall/install/postinstall, or the abbreviated document's flag. */
+export function runsInstallScripts(manifest: Manifest | undefined): Record<string, string> | undefined {
+  const scripts = installScriptsOf(manifest);
+  if (Object.keys(scripts).length > 0) return scripts;
+  return manifest?.hasInstallScript === true ? { install: '(a binding.gyp or install script)' } : undefined;
 }
 
 /** One line saying why a version is not served: the 403's message, the header, `shelf why`. */

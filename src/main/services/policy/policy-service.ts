@@ -5,7 +5,7 @@ import semver from 'semver';
 import { ShelfError } from '../../errors';
 import type { TarballStore } from '../../storage/blobs/tarball-store';
 import type { Db } from '../../storage/db/connection';
-import { deleteCachedTarball, findCachedTarball, listUpstreamVersions } from '../../storage/db/mirror';
+import { deleteCachedTarball, findCachedTarball, getUpstreamPackument, listUpstreamVersions } from '../../storage/db/mirror';
 import { offlineDistTags } from '../mirror/offline-view';
 import { isIntegrityReferenced } from '../../storage/db/packages';
 import {
@@ -27,7 +27,17 @@ import {
   type PolicyAuditRow,
 } from '../../storage/db/policy';
 import { auditProject, type AuditReport } from './audit';
-import { describeHold, evaluate, type Advisory, type Decision, type Hold } from './evaluate';
+import {
+  dependencyGains,
+  describeHold,
+  evaluate,
+  runsInstallScripts,
+  safeSatisfies,
+  type Advisory,
+  type Decision,
+  type Hold,
+  type Manifest,
+} from './evaluate';
 import { EMPTY_STAMP, isActive, parseDurationMs, parsePolicy, readPolicyFile, stampOf, writePolicyFile, type Policy } from './policy-file';
 import type { RegistryKey } from './signatures';
 
@@ -57,12 +67,20 @@ interface Memo {
 
 /** Signing keys are asked of the upstream again after this long. */
 const KEYS_MAX_AGE_MS = 24 * 3_600_000;
+/** Versions published within this window are checked for dependencies they gained that run install scripts. */
+export const DEPENDENCY_SCRIPTS_WINDOW_MS = 90 * 86_400_000;
+/** A dependency's install scripts, as read from its document, are trusted this long. */
+const DEPENDENCY_SCRIPTS_MAX_AGE_MS = 3_600_000;
+/** At most this many gained dependencies are looked up per decision (each is one document read). */
+const DEPENDENCY_LOOKUPS_MAX = 25;
 
 export class PolicyService {
   private policy: Policy;
   private present: boolean;
   private stamp: string;
   private readonly memo = new Map<string, Memo>();
+  /** Per dependency name: which of its versions run install scripts, and when that was read. */
+  private readonly dependencyScripts = new Map<string, { at: number; scripts: Record<string, Record<string, string>> }>();
 
   constructor(private readonly deps: PolicyDeps) {
     const { policy, present } = readPolicyFile(deps.dataDir);
@@ -133,6 +151,7 @@ export class PolicyService {
       advisories = await this.advisoriesFor(name, [...listed], options.upstream);
       if (this.policy.signatures !== 'off') keys = await this.keysOf(options.upstream);
     }
+    const gainedScripts = this.policy.installScripts !== 'off' ? await this.gainedScripts(doc, options.upstream) : undefined;
     const decision = evaluate({
       name,
       doc,
@@ -143,6 +162,7 @@ export class PolicyService {
       takedowns,
       advisories,
       keys,
+      gainedScripts,
     });
     const trims = Object.keys(decision.holds).length > 0;
     return { view: trims ? { keep: decision.keep, distTags: decision.distTags } : undefined, commit: () => this.store(name, decision) };
@@ -303,6 +323,68 @@ export class PolicyService {
 
   private audit(action: string, name: string | null, version: string | null, rule: string | null, detail: string, actor: string | null) {
     addAudit(this.deps.db, { at: this.deps.now().toISOString(), action, name, version, rule, detail, actor });
+  }
+
+  // ── dependencies gained with install scripts ────────────────────────────────
+
+  /**
+   * For each recent version, the dependencies it gained that run install scripts (in words). A dependency whose document
+   * cannot be read counts as one that may: the version is held (or flagged) saying so, since failing open is what a worm
+   * would count on; an admin's approval lets it through.
+   */
+  private async gainedScripts(
+    doc: Parameters<typeof evaluate>[0]['doc'],
+    upstream: PolicyUpstream | undefined,
+  ): Promise<Record<string, string[]>> {
+    const gains = dependencyGains(doc, this.deps.now().getTime() - DEPENDENCY_SCRIPTS_WINDOW_MS);
+    const out: Record<string, string[]> = {};
+    let lookups = 0;
+    for (const [version, deps] of Object.entries(gains)) {
+      for (const [dep, range] of Object.entries(deps)) {
+        let scripts: Record<string, Record<string, string>> | undefined;
+        let problem: string | undefined;
+        if (lookups++ < DEPENDENCY_LOOKUPS_MAX) {
+          try {
+            scripts = await this.scriptsOfDependency(dep, upstream);
+          } catch (error) {
+            problem = (error as Error).message;
+          }
+        } else problem = `more than ${DEPENDENCY_LOOKUPS_MAX} gained dependencies to look up at once`;
+        if (!scripts) {
+          (out[version] ??= []).push(`gains dependency ${dep}@${range}, whose install scripts could not be checked (${problem})`);
+          continue;
+        }
+        const scripted = Object.entries(scripts).filter(([v]) => safeSatisfies(v, range));
+        if (scripted.length === 0) continue;
+        const [v, s] = scripted.at(-1)!;
+        const what = Object.entries(s)
+          .map(([k, text]) => `${k} ${JSON.stringify(text)}`)
+          .join(', ');
+        (out[version] ??= []).push(`gains dependency ${dep}@${range}, whose ${v} runs ${what}`);
+      }
+    }
+    return out;
+  }
+
+  /** The versions of a dependency that run install scripts: from the mirror's stored copy, else asked of the upstream. */
+  private async scriptsOfDependency(dep: string, upstream: PolicyUpstream | undefined): Promise<Record<string, Record<string, string>>> {
+    const now = this.deps.now().getTime();
+    const known = this.dependencyScripts.get(dep);
+    if (known && now - known.at < DEPENDENCY_SCRIPTS_MAX_AGE_MS) return known.scripts;
+    const stored = getUpstreamPackument(this.deps.db, dep);
+    let raw: Buffer;
+    if (stored) raw = gunzipSync(stored.raw_gzip);
+    else if (upstream) raw = await upstream.get(encodeURIComponent(dep).replace(/^%40/, '@'));
+    else throw new Error(`${dep} is not cached and no upstream can be asked`);
+    const parsed = JSON.parse(raw.toString('utf8')) as { versions?: Record<string, Manifest> };
+    const scripts: Record<string, Record<string, string>> = {};
+    for (const [version, manifest] of Object.entries(parsed.versions ?? {})) {
+      const runs = semver.valid(version) ? runsInstallScripts(manifest) : undefined;
+      if (runs) scripts[version] = runs;
+    }
+    const sorted = Object.fromEntries(Object.entries(scripts).sort(([a], [b]) => semver.compare(a, b)));
+    this.dependencyScripts.set(dep, { at: now, scripts: sorted });
+    return sorted;
   }
 
   // ── advisories and keys (fetched on ingest, kept for offline use) ────────────
