@@ -2,7 +2,7 @@
 // session for calls that need one, then calls the handler. Both transports (Electron IPC and browser-mode HTTP) go
 // through here, so neither validation nor the session check can be skipped by either.
 import { contract, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract';
-import { ShelfError, badRequest, notFound } from '../errors';
+import { ShelfError, badRequest, notFound, storageError } from '../errors';
 
 /** The UI session of one caller: a browser's cookie session, or the desktop window's single in-memory session. */
 export interface UiSession {
@@ -26,6 +26,12 @@ export interface CallContext {
 export type Handlers = {
   [N in CallName]: (args: ParsedArgs<N>, ctx: CallContext) => Promise<CallResult<N>>;
 };
+
+/** The data folder each handler table writes to, for naming it when the disk is full (set by createHandlers). */
+const dataDirs = new WeakMap<Handlers, string>();
+export function setDataDirOf(handlers: Handlers, dataDir: string): void {
+  dataDirs.set(handlers, dataDir);
+}
 
 export function isCallName(name: string): name is CallName {
   return Object.prototype.hasOwnProperty.call(contract, name);
@@ -61,7 +67,14 @@ export async function dispatch(handlers: Handlers, name: string, rawArgs: unknow
     throw new ShelfError('authentication_required', `sign in to Shelf first: ${name} needs a signed-in user`);
   }
   const handler = handlers[name] as (args: unknown, ctx: CallContext) => Promise<unknown>;
-  return handler(parsed.data, ctx);
+  try {
+    return await handler(parsed.data, ctx);
+  } catch (error) {
+    // A full disk (or a read-only start on one) is the npm door's 507, with the same message naming the data folder and
+    // the room needed, not an unexpected error: both transports then show what to do.
+    const dataDir = dataDirs.get(handlers);
+    throw (dataDir !== undefined && storageError(error, dataDir)) || error;
+  }
 }
 
 /** The plain, serialisable form of a failure, as both transports send it to the renderer. */

@@ -17,7 +17,7 @@ import { packageDetails, tarballListing, unpublishOneVersion } from '../services
 import { yankVersion, unyankVersion } from '../services/packages/yank';
 import type { TokenInfo } from '../services/auth/auth-service';
 import { keytarFromBinding, openCredentialStore } from '../services/credentials/credential-store';
-import type { CallContext, Handlers } from './dispatch';
+import { setDataDirOf, type CallContext, type Handlers } from './dispatch';
 import { backupFromUi, restoreFromUi } from '../services/backup';
 import { importVerdaccioFromUi } from '../services/import/ui-import';
 import { METADATA_CACHE_FILE } from '../storage/metadata-cache-db';
@@ -494,6 +494,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
   };
   boards.set(handlers, jobs);
+  setDataDirOf(handlers, config.dataDir);
   return handlers;
 }
 
