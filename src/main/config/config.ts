@@ -98,7 +98,20 @@ export interface Config {
   gcGraceMs?: number;
   /** Free disk space under which Shelf warns; 500 MB when unset. */
   minFreeBytes?: number;
+  /** Where tarballs live: an S3 bucket (--blobs s3://…); the data folder's blobs/ when unset. */
+  blobs?: BlobsConfig;
   mirror: MirrorConfig;
+}
+
+/** `--blobs s3://bucket[/prefix]` with --s3-endpoint, --s3-region, --s3-path-style. Credentials are never part of it. */
+export interface BlobsConfig {
+  kind: 's3';
+  bucket: string;
+  /** Key prefix without slashes at either end; '' for the bucket's root. */
+  prefix: string;
+  endpoint?: string;
+  region?: string;
+  pathStyle: boolean;
 }
 
 export interface ConnectionLimits {
