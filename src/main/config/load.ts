@@ -46,10 +46,19 @@ function readConfigFile(dataDir: string): Record<string, unknown> {
   }
   const known = new Set<string>(SETTINGS.map((s) => s.key));
   for (const key of Object.keys(parsed)) {
+    if (CREDENTIAL_KEY.test(key))
+      throw new ConfigError(
+        `${path}: '${key}' looks like a credential, and Shelf never reads credentials from its config file (backups ` +
+          'copy that file). Remove it, and give S3 its keys through AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ' +
+          '(or AWS_PROFILE with ~/.aws/credentials) in the environment of shelf',
+      );
     if (!known.has(key)) throw new ConfigError(`${path}: unknown setting '${key}'; known settings are ${[...known].join(', ')}`);
   }
   return parsed as Record<string, unknown>;
 }
+
+/** Config-file keys that would hold a secret (S3's or anyone's); refused by name before anything else is read. */
+const CREDENTIAL_KEY = /secret|password|credential|access.?key|session.?token|^aws/i;
 
 function fileValueToRaw(value: unknown): string {
   if (Array.isArray(value))
@@ -111,6 +120,16 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
     },
     gcGraceMs: values.gcGrace,
     minFreeBytes: values.minFreeSpace,
+    blobs:
+      values.blobs && values.blobs !== 'folder'
+        ? {
+            kind: 's3',
+            ...values.blobs,
+            endpoint: values.s3Endpoint,
+            region: values.s3Region,
+            pathStyle: values.s3PathStyle ?? false,
+          }
+        : undefined,
     mirror: {
       upstreams: values.upstreams ?? [],
       useNpmRegistry: values.upstreams === undefined,

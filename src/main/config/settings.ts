@@ -28,7 +28,11 @@ export type SettingKey =
   | 'allowPrivateRemotes'
   | 'unpublishReserve'
   | 'gcGrace'
-  | 'minFreeSpace';
+  | 'minFreeSpace'
+  | 'blobs'
+  | 's3Endpoint'
+  | 's3Region'
+  | 's3PathStyle';
 
 export interface SettingSpec {
   key: SettingKey;
@@ -137,6 +141,40 @@ function isCidr(entry: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `s3://bucket[/prefix]`, or `folder` for the data folder (the default). Credentials in the URL are refused. */
+export function parseBlobs(raw: string): { bucket: string; prefix: string } | 'folder' {
+  const value = raw.trim();
+  if (value === 'folder') return 'folder';
+  const match = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(value);
+  if (!match) throw new Error(`'${raw}' is not a blob store; write s3://bucket or s3://bucket/prefix (or folder for the data folder)`);
+  if (match[1]!.includes('@'))
+    throw new Error(
+      "S3 credentials are never read from Shelf's settings: remove them from the URL and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the environment",
+    );
+  const bucket = match[1]!;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new Error(`'${bucket}' is not an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)`);
+  const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
+  if (prefix.split('/').some((part) => part === '.' || part === '..' || (prefix !== '' && part === '')))
+    throw new Error(`'${match[2]}' is not a usable key prefix (no empty, . or .. parts)`);
+  return { bucket, prefix };
+}
+
+function parseEndpoint(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`'${raw}' is not a URL; write the S3 server's address in full, e.g. http://127.0.0.1:7480`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`'${raw}' must be an http or https URL`);
+  if (url.username || url.password)
+    throw new Error(
+      "S3 credentials are never read from Shelf's settings: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment",
+    );
+  return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
 function parseCount(raw: string): number {
@@ -357,6 +395,40 @@ export const SETTINGS: readonly SettingSpec[] = [
     defaultText: '500mb',
     parse: parseSize,
   },
+  {
+    key: 'blobs',
+    flag: '--blobs <url>',
+    env: 'SHELF_BLOBS',
+    description:
+      'where tarballs are stored: s3://bucket[/prefix] for S3-compatible object storage (credentials from AWS_* variables or ~/.aws only), or folder',
+    defaultText: 'folder (<data-dir>/blobs)',
+    parse: parseBlobs,
+  },
+  {
+    key: 's3Endpoint',
+    flag: '--s3-endpoint <url>',
+    env: 'SHELF_S3_ENDPOINT',
+    description: 'URL of an S3-compatible server (Ceph RGW, MinIO…) for --blobs s3://',
+    defaultText: "AWS's endpoint for the region",
+    parse: parseEndpoint,
+  },
+  {
+    key: 's3Region',
+    flag: '--s3-region <region>',
+    env: 'SHELF_S3_REGION',
+    description: 'S3 region for --blobs s3://',
+    defaultText: 'AWS_REGION, else us-east-1',
+    parse: String,
+  },
+  {
+    key: 's3PathStyle',
+    flag: '--s3-path-style',
+    env: 'SHELF_S3_PATH_STYLE',
+    description: 'address the bucket in the path (http://host/bucket/key), as most self-hosted S3 servers need',
+    defaultText: 'off (bucket.host)',
+    parse: parseBoolean,
+    boolean: true,
+  },
 ];
 
 export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' | 'allowedHosts' | 'signup' | 'logLevel'>> & {
@@ -379,4 +451,8 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   maxConnectionsPerAddress?: number;
   gcGrace?: number;
   minFreeSpace?: number;
+  blobs?: { bucket: string; prefix: string } | 'folder';
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3PathStyle?: boolean;
 };
