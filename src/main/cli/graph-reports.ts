@@ -1,15 +1,34 @@
-// `shelf why`, `shelf tree`, `shelf dupes` and `shelf explain`: questions answered from a fresh resolution of the project.
-import { resolve } from 'node:path';
+// `shelf why`, `shelf tree`, `shelf dupes` and `shelf explain`: questions answered from a fresh resolution of the project,
+// or — for a pnpm, yarn or bun project, or with --lockfile — from its lockfile read as it is.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { duplicatesReport, loadProject, readLockfile, treeReport, whyReport } from '../services/resolver';
 import { addRegistryOptions, exitWith, processIO, registryClient, runCommand, type CommandIO } from './command-io';
 import { resolveOrExplain, resolveOptionsFrom, type LockFlags } from './lock';
 import { addCacheOptions, withMetadataCache } from './metadata-cache';
 import { badRequest, notFound } from '../errors';
+import { FORMAT_NAMES, NPM_LOCKFILES, PROJECT_LOCKFILES, readProjectLockfileGraph, type LogicalGraph } from '../services/lockfiles';
+import { lockDupes, lockTree, lockWhy } from '../services/graph/lockfile-reports';
 
 interface ReportFlags extends LockFlags {
   folder?: string;
   depth?: string;
+  /** Read this lockfile (or, when true, the project's) as it is instead of resolving. */
+  lockfile?: string | boolean;
+}
+
+/**
+ * The lockfile graph to answer from, when there is one to read as it is: the file --lockfile names, or a pnpm, yarn or
+ * bun lockfile in a project without npm's (resolving would ignore it and answer for a tree that client never installed).
+ */
+function lockfileToRead(dir: string, flags: ReportFlags, io: CommandIO): LogicalGraph | undefined {
+  const found = PROJECT_LOCKFILES.find((f) => existsSync(join(dir, f)));
+  if (flags.lockfile === undefined && (!found || NPM_LOCKFILES.has(found))) return undefined;
+  const graph = readProjectLockfileGraph(dir, typeof flags.lockfile === 'string' ? flags.lockfile : undefined);
+  io.err(`read from ${graph.file} (${FORMAT_NAMES[graph.format]}, lockfile v${graph.lockfileVersion}) as it is; nothing resolved\n`);
+  for (const warning of graph.warnings) io.err(`note: ${warning}\n`);
+  return graph;
 }
 
 export function registerGraphReports(program: Command): void {
@@ -18,6 +37,10 @@ export function registerGraphReports(program: Command): void {
       addRegistryOptions(
         command
           .option('--folder <dir>', 'project folder (default: the current one)')
+          .option(
+            '--lockfile [file]',
+            "answer from the project's lockfile as it is (package-lock.json, pnpm-lock.yaml, yarn.lock, bun.lock), nothing resolved; the default when there is no npm lockfile",
+          )
           .option('--strict-peer-deps', 'fail on any peer dependency conflict')
           .option('--legacy-peer-deps', 'ignore peer dependencies'),
       ),
@@ -49,6 +72,8 @@ export function whyCommand(spec: string, flags: ReportFlags, io: CommandIO): Pro
     const dir = resolve(io.cwd, flags.folder ?? '.');
     const at = spec.lastIndexOf('@');
     const [name, version] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined];
+    const lock = lockfileToRead(dir, flags, io);
+    if (lock) return whyFromLockfile(lock, spec, name, version, flags, io);
     const outcome = await resolved(dir, flags, io);
     if (!outcome) return 1;
     const copies = whyReport(outcome.graph, name, version);
@@ -72,6 +97,23 @@ export function whyCommand(spec: string, flags: ReportFlags, io: CommandIO): Pro
   });
 }
 
+function whyFromLockfile(graph: LogicalGraph, spec: string, name: string, range: string | undefined, flags: ReportFlags, io: CommandIO) {
+  const copies = lockWhy(graph, name, range);
+  if (copies.length === 0) throw notFound(`${spec} is not in ${graph.file}`);
+  if (flags.json) {
+    io.out(`${JSON.stringify(copies, null, 2)}\n`);
+    return 0;
+  }
+  for (const copy of copies) {
+    const flagged = (['dev', 'optional', 'peer'] as const).filter((f) => copy[f]);
+    io.out(`${copy.id}${copy.variants.length ? ` ${copy.variants.join(' ')}` : ''}${flagged.length ? ` (${flagged.join(', ')})` : ''}\n`);
+    io.out(`  ${copy.reason}\n`);
+    for (const edge of copy.incoming) io.out(`  wanted as ${edge.type} "${edge.spec}" by ${edge.from}${edge.conflicted ? ' (not met)' : ''}\n`);
+    for (const path of copy.paths) io.out(`  ${path.join(' → ')}\n`);
+  }
+  return 0;
+}
+
 function describeChoice(choice: { rule: string }): string {
   const words: Record<string, string> = {
     'latest-tag': 'the latest dist-tag, which satisfies every range',
@@ -90,9 +132,10 @@ export function treeCommand(flags: ReportFlags, io: CommandIO): Promise<number> 
     if (depth !== Infinity && (!Number.isInteger(depth) || depth < 0))
       throw badRequest(`--depth must be a whole number of levels (0 or more), not "${flags.depth}"`);
     const dir = resolve(io.cwd, flags.folder ?? '.');
-    const outcome = await resolved(dir, flags, io);
-    if (!outcome) return 1;
-    const lines = treeReport(outcome.graph, depth);
+    const lock = lockfileToRead(dir, flags, io);
+    const outcome = lock ? undefined : await resolved(dir, flags, io);
+    if (!lock && !outcome) return 1;
+    const lines = lock ? lockTree(lock, depth) : treeReport(outcome!.graph, depth);
     if (flags.json) io.out(`${JSON.stringify(lines, null, 2)}\n`);
     else io.out(`${lines.map((l) => `${'  '.repeat(l.depth)}${l.text}`).join('\n')}\n`);
     return 0;
@@ -102,6 +145,8 @@ export function treeCommand(flags: ReportFlags, io: CommandIO): Promise<number> 
 export function dupesCommand(flags: ReportFlags, io: CommandIO): Promise<number> {
   return runCommand(io, async () => {
     const dir = resolve(io.cwd, flags.folder ?? '.');
+    const lock = lockfileToRead(dir, flags, io);
+    if (lock) return dupesFromLockfile(lock, flags, io);
     const outcome = await resolved(dir, flags, io);
     if (!outcome) return 1;
     const reports = await withMetadataCache(io, flags, (cache) =>
@@ -126,6 +171,22 @@ export function dupesCommand(flags: ReportFlags, io: CommandIO): Promise<number>
     }
     return 0;
   });
+}
+
+function dupesFromLockfile(graph: LogicalGraph, flags: ReportFlags, io: CommandIO): number {
+  const reports = lockDupes(graph);
+  if (flags.json) {
+    io.out(`${JSON.stringify(reports, null, 2)}\n`);
+    return 0;
+  }
+  if (reports.length === 0) io.out(`every package in ${graph.file} is there in one version\n`);
+  for (const report of reports) {
+    io.out(`${report.name}: ${report.copies.length} versions\n`);
+    for (const copy of report.copies)
+      io.out(`  ${copy.version}, wanted by ${copy.wantedBy.map((w) => `${w.from} ("${w.spec}")`).join(', ')}\n`);
+    io.out(`  ${report.advice}\n`);
+  }
+  return 0;
 }
 
 export function explainCommand(folder: string | undefined, flags: ReportFlags, io: CommandIO): Promise<number> {

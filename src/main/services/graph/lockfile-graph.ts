@@ -1,58 +1,46 @@
-// A graph read straight from an npm lockfile (v2/v3 "packages", or v1 "dependencies"): nothing is resolved or fetched,
-// so a project's installed tree can be drawn — and two trees compared — without a registry that has its packages.
-import { badRequest } from '../../errors';
-import { parseLockfile } from '../resolver';
+// A graph read straight from a lockfile: nothing is resolved or fetched, so a project's tree can be drawn — and two npm
+// trees compared — without a registry that has its packages. npm's lockfile is drawn as installed (one node per folder,
+// each edge to the copy Node would load); pnpm-lock.yaml, yarn.lock and bun.lock as their logical graph (one node per
+// name@version, pnpm's peer variants folded in and shown in the node's location).
 import type { GraphResult } from '../../../shared/contract';
+import { NPM_EDGE_FIELDS as EDGE_FIELDS, findInstalled, lockFormatOf, nameAt, parseLockText, readLockfileGraph, type LogicalGraph } from '../lockfiles';
 import { withDuplicates } from './problems';
 
-type Entry = Record<string, unknown>;
-const EDGE_FIELDS = [
-  ['dependencies', 'prod'],
-  ['optionalDependencies', 'optional'],
-  ['devDependencies', 'dev'],
-  ['peerDependencies', 'peer'],
-] as const;
 
-export function parseLockText(text: string, name: string): Record<string, Entry> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw badRequest(`${name} is not valid JSON (${(error as Error).message}); pick a package-lock.json or npm-shrinkwrap.json`);
-  }
-  if (typeof doc !== 'object' || doc === null)
-    throw badRequest(`${name} is not a lockfile; pick a package-lock.json or npm-shrinkwrap.json`);
-  const parsed = parseLockfile(doc, name);
-  if (parsed.packages) return parsed.packages;
-  // v1: entries by location, without dependency maps; the root's direct dependencies are the top-level folders.
-  const packages: Record<string, Entry> = { '': { name: (doc as Entry).name, version: (doc as Entry).version } };
-  const top: Record<string, string> = {};
-  for (const [location, e] of parsed.entries) {
-    packages[location] = { name: e.name, version: e.version };
-    if (location.lastIndexOf('node_modules/') === 0) top[e.name] = e.version;
-  }
-  packages['']!.dependencies = top;
-  return packages;
+export { parseLockText, findInstalled };
+
+/** The graph screen's view of a logical graph: node ids are name@version ('' the project, workspace:<folder> a workspace). */
+export function logicalGraphResult(graph: LogicalGraph, title: string, started = performance.now()): GraphResult {
+  const nodes: GraphResult['nodes'] = [...graph.nodes.values()].map((n) => ({
+    id: n.id,
+    name: n.name,
+    version: n.version,
+    location: n.variants.length ? n.variants.map((v) => `${n.id}${v}`).join(' ') : n.id,
+    isRoot: n.isRoot,
+    dev: n.dev,
+    optional: n.optional,
+    peer: n.peer,
+    duplicate: false,
+    deprecated: n.deprecated,
+    rule: n.isRoot ? 'root' : 'lockfile',
+    skipped: [],
+    newestRejected: null,
+    license: n.license,
+    size: null,
+  }));
+  return withDuplicates({
+    title,
+    nodes,
+    edges: graph.edges.map((e) => ({ ...e })),
+    warnings: graph.warnings.map((w) => [w]),
+    conflict: null,
+    ms: Math.round(performance.now() - started),
+  });
 }
-
-/** Where Node would find `dep` required from `location`: its own node_modules, then each ancestor's, then the root's. */
-export function findInstalled(packages: Record<string, Entry>, location: string, dep: string): string | undefined {
-  let base = location;
-  for (let guard = 0; guard < 1000; guard++) {
-    const candidate = `${base ? `${base}/` : ''}node_modules/${dep}`;
-    if (candidate in packages) return candidate;
-    if (base === '') return undefined;
-    const cut = base.lastIndexOf('/node_modules/');
-    base = cut < 0 ? '' : base.slice(0, cut);
-  }
-  return undefined;
-}
-
-const nameAt = (location: string, e: Entry) =>
-  typeof e.name === 'string' ? e.name : location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length);
 
 export function lockfileGraph(text: string, name: string): GraphResult {
   const started = performance.now();
+  if (lockFormatOf(text, name) !== 'npm') return logicalGraphResult(readLockfileGraph(text, name), name, started);
   const packages = parseLockText(text, name);
   const nodes: GraphResult['nodes'] = [];
   const edges: GraphResult['edges'] = [];

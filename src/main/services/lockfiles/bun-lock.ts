@@ -4,6 +4,7 @@
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { badRequest } from '../../errors';
+import { GraphBuilder, manifestKind, nodeId, workspaceId, type LogicalGraph, type ManifestDeps } from './logical-graph';
 
 export interface BunLockPackage {
   /** The key in bun.lock's "packages": a folder path such as `a/b` (b nested under a), or an alias name. */
@@ -14,6 +15,8 @@ export interface BunLockPackage {
   dependencies: Record<string, string>;
   optionalDependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
+  /** Peers bun was told may be missing (its meta's "optionalPeers"). */
+  optionalPeers: string[];
 }
 
 export interface BunLock {
@@ -31,6 +34,8 @@ export interface BunLock {
   >;
   /** Registry packages only; workspace, git, file and tarball entries have no registry version. */
   packages: BunLockPackage[];
+  /** The other entries (workspace, git, file, tarball), `version` holding their reference (e.g. "workspace:packages/a"). */
+  others: BunLockPackage[];
 }
 
 const record = (value: unknown): Record<string, string> =>
@@ -60,23 +65,93 @@ export function parseBunLock(text: string, file = 'bun.lock'): BunLock {
     };
   }
   const packages: BunLockPackage[] = [];
+  const others: BunLockPackage[] = [];
   for (const [key, value] of Object.entries(lock.packages as Record<string, unknown>)) {
     if (!Array.isArray(value) || typeof value[0] !== 'string') continue;
     const id = value[0];
-    const at = id.lastIndexOf('@');
+    // The name ends at the first '@' after a scope's: a git or tarball reference may hold '@' of its own.
+    const at = id.indexOf('@', id.startsWith('@') ? 1 : 0);
     if (at <= 0) continue;
     const name = id.slice(0, at);
     const version = id.slice(at + 1);
-    if (!semver.valid(version)) continue; // workspace:, github:, file: and tarball entries
-    const meta = record(value[2]) as unknown as Record<string, unknown>;
-    packages.push({
+    // Registry entries are [id, tarball, meta, integrity]; the others put their meta where they have one.
+    const meta = record(value.find((v, i) => i > 0 && v && typeof v === 'object' && !Array.isArray(v))) as unknown as Record<
+      string,
+      unknown
+    >;
+    const entry = {
       key,
       name,
       version,
       dependencies: record(meta.dependencies),
       optionalDependencies: record(meta.optionalDependencies),
       peerDependencies: record(meta.peerDependencies),
-    });
+      optionalPeers: Array.isArray(meta.optionalPeers) ? meta.optionalPeers.map(String) : [],
+    };
+    // workspace:, github:, file: and tarball entries have no registry version to mirror.
+    (semver.valid(version) ? packages : others).push(entry);
   }
-  return { lockfileVersion: lock.lockfileVersion, workspaces, packages };
+  return { lockfileVersion: lock.lockfileVersion, workspaces, packages, others };
+}
+
+/** The package-name segments of a bun.lock key: "a/@s/b/c" → ["a", "@s/b", "c"]. */
+function segments(key: string): string[] {
+  const parts = key.split('/');
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) out.push(parts[i]!.startsWith('@') && i + 1 < parts.length ? `${parts[i]}/${parts[++i]}` : parts[i]!);
+  return out;
+}
+
+/**
+ * bun.lock as a logical graph. Keys are install paths by package name ("right/shared" is shared nested under right), so
+ * a dependency of key K is found as Node would find it: K/dep, then each shorter prefix of K, then dep at the top.
+ */
+export function bunGraph(text: string, file: string, manifest?: ManifestDeps): LogicalGraph {
+  const lock = parseBunLock(text, file);
+  const rootWs = lock.workspaces[''];
+  const g = new GraphBuilder('bun', file, String(lock.lockfileVersion), {
+    name: manifest?.name ?? rootWs?.name,
+    version: manifest?.version,
+  });
+  const byKey = new Map<string, string>();
+  for (const p of lock.packages) byKey.set(p.key, g.node(nodeId(p.name, p.version), p.name, p.version));
+  for (const p of lock.others) {
+    if (p.version.startsWith('workspace:')) {
+      const folder = p.version.slice('workspace:'.length);
+      byKey.set(p.key, g.node(workspaceId(folder), p.name, '', { isWorkspace: true }));
+    } else byKey.set(p.key, g.node(nodeId(p.name, p.version), p.name, p.version));
+  }
+  const find = (fromKey: string[], dep: string): string | null => {
+    for (let n = fromKey.length; n >= 0; n--) {
+      const hit = byKey.get([...fromKey.slice(0, n), dep].join('/'));
+      if (hit !== undefined) return hit;
+    }
+    return null;
+  };
+  for (const [folder, ws] of Object.entries(lock.workspaces)) {
+    const from = workspaceId(folder);
+    // A workspace's own nested copies sit under its package name.
+    const at = folder === '' || !ws.name ? [] : [ws.name];
+    if (from !== '') g.node(from, ws.name ?? folder, '', { isWorkspace: true });
+    for (const [field, kind] of [
+      ['dependencies', 'prod'],
+      ['optionalDependencies', 'optional'],
+      ['devDependencies', 'dev'],
+      ['peerDependencies', 'peer'],
+    ] as const)
+      for (const [dep, range] of Object.entries(ws[field])) {
+        const type = (from === '' && manifestKind(manifest, dep)) || kind;
+        g.edge(from, find(at, dep), dep, range, type);
+      }
+  }
+  for (const p of [...lock.packages, ...lock.others]) {
+    const from = byKey.get(p.key)!;
+    if (from.startsWith('workspace:')) continue;
+    const key = segments(p.key);
+    for (const [dep, range] of Object.entries(p.dependencies)) g.edge(from, find(key, dep), dep, range, 'prod');
+    for (const [dep, range] of Object.entries(p.optionalDependencies)) g.edge(from, find(key, dep), dep, range, 'optional');
+    for (const [dep, range] of Object.entries(p.peerDependencies))
+      g.edge(from, find(key, dep), dep, range, p.optionalPeers.includes(dep) ? 'peerOptional' : 'peer');
+  }
+  return g.build();
 }
