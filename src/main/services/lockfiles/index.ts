@@ -32,8 +32,8 @@ export function lockFormatOf(text: string, file: string): 'npm' | 'pnpm' | 'yarn
       const doc = JSON.parse(text) as Record<string, unknown>;
       return typeof doc.workspaces === 'object' && !('name' in doc) ? 'bun' : 'npm';
     } catch {
-      // bun.lock allows trailing commas, which JSON does not.
-      return 'bun';
+      // bun.lock allows trailing commas, which JSON does not; anything else is npm's to refuse as invalid JSON.
+      return /"lockfileVersion"/.test(text) && /"workspaces"/.test(text) ? 'bun' : 'npm';
     }
   }
   if (/^lockfileVersion:/m.test(text)) return 'pnpm';
