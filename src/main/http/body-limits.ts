@@ -27,9 +27,9 @@ export const BODY_IDLE_MS = 10_000;
 export const BODY_GRACE_MS = 10_000;
 export const BODY_MIN_BYTES_PER_S = 8 * 1024;
 /**
- * After refusing a body by its Content-Length, Shelf reads and discards the rest (so the client, which sends its whole
- * body before it reads the answer, sees the 413 and its message instead of a reset), up to this many bytes and
- * DISCARD_MAX_MS; past either, the connection is closed.
+ * Before answering a refused body, Shelf reads and discards the rest of it (so the client, which sends its whole body
+ * before it reads the answer, sees the 413 and its message instead of a reset), up to this many bytes and
+ * DISCARD_MAX_MS; past either, the answer closes the connection.
  */
 export const DISCARD_MAX_BYTES = 256 * 1024 * 1024;
 export const DISCARD_MAX_MS = 60_000;
@@ -111,7 +111,7 @@ export function bodyAdmission(options: BodyLimitOptions) {
       await admit(request, reply, route, limit, declared);
     } catch (error) {
       // Every refusal here comes before the body is read: the client is still sending it.
-      refuseGracefully(raw, reply, declared);
+      await refuseGracefully(raw, reply, declared);
       throw error;
     }
   };
@@ -154,21 +154,47 @@ function isLarge(raw: IncomingMessage, limit: number, declared: number): boolean
 }
 
 /**
- * Answers without closing at once: fastify's own refusal sends `Connection: close`, and closing while the client is
- * still sending makes it see EPIPE or a reset instead of the message. Node reads and discards an unread body once the
- * response is sent; this bounds how long and how much.
+ * Reads and discards the rest of a refused body before the refusal is sent, so the client (which, like npm, writes its
+ * whole body before it reads the answer) gets the message rather than EPIPE or a reset. Answering first and letting Node
+ * discard the body afterwards raced: for a client that sent `Connection: close` (any client without keep-alive), Node
+ * closes the socket as soon as the answer is written, with the client's bytes still unread in the kernel, and closing
+ * with unread bytes makes the kernel send a reset, which can reach the client before it has read the 413. Bounded by
+ * DISCARD_MAX_BYTES, DISCARD_MAX_MS and BODY_IDLE_MS; past a bound the answer says `Connection: close` and that
+ * client may see the reset after all.
  */
-function refuseGracefully(raw: IncomingMessage, reply: FastifyReply, declared: number): void {
-  // A body of unknown length (chunked) is discarded for DISCARD_MAX_MS at most.
-  if (declared > DISCARD_MAX_BYTES) {
-    void reply.header('Connection', 'close');
-    return;
-  }
-  reply.raw.once('finish', () => {
-    if (raw.complete) return;
-    const timer = setTimeout(() => raw.socket?.destroy(), DISCARD_MAX_MS).unref();
-    raw.once('end', () => clearTimeout(timer));
-    raw.once('close', () => clearTimeout(timer));
+async function refuseGracefully(raw: IncomingMessage, reply: FastifyReply, declared: number): Promise<void> {
+  // A body of unknown length (chunked, declared is NaN) is read up to the same bounds.
+  const whole = !(declared > DISCARD_MAX_BYTES) && (await discardRest(raw));
+  if (!whole) void reply.header('Connection', 'close');
+}
+
+/** Reads the rest of a request body into nothing; true once all of it arrived, false past a bound or on a close. */
+function discardRest(raw: IncomingMessage): Promise<boolean> {
+  if (raw.complete) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    let seen = 0;
+    let lastDataAt = Date.now();
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      lastDataAt = Date.now();
+      if (seen > DISCARD_MAX_BYTES) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onClose = () => finish(raw.complete);
+    const deadline = setTimeout(() => finish(false), DISCARD_MAX_MS).unref();
+    const idle = setInterval(() => Date.now() - lastDataAt > BODY_IDLE_MS && finish(false), 1000).unref();
+    function finish(whole: boolean): void {
+      clearTimeout(deadline);
+      clearInterval(idle);
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      raw.off('close', onClose);
+      if (!whole) raw.pause();
+      resolve(whole);
+    }
+    raw.on('data', onData);
+    raw.once('end', onEnd);
+    raw.once('close', onClose);
   });
 }
 
