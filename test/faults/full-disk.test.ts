@@ -69,6 +69,14 @@ function rowCounts(dataDir: string): Record<string, number> {
   }
 }
 
+/** A browser-mode UI call, as the page makes it (own Origin, the session cookie); returns the cookie it was given. */
+async function rpc(base: string, name: string, args: unknown, cookie?: string): Promise<{ status: number; body: any; cookie?: string }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', origin: base };
+  if (cookie) headers.cookie = cookie;
+  const response = await fetch(`${base}/-/shelf/rpc/${name}`, { method: 'POST', headers, body: JSON.stringify(args) });
+  return { status: response.status, body: await response.json(), cookie: response.headers.get('set-cookie')?.split(';')[0] ?? cookie };
+}
+
 const tempFiles = (dataDir: string) => readdirSync(join(dataDir, 'blobs', 'tmp'));
 
 describe.skipIf(skipReason !== undefined)('a full disk', () => {
@@ -147,6 +155,19 @@ describe.skipIf(skipReason !== undefined)('a full disk', () => {
     });
     expect(refusedSignUp.status).toBe(507);
     expect(refusedSignUp.body.error).toMatch(readOnlyMessage);
+    expect((await call(shelf.url, 'GET', `/${first!.name}`)).body['dist-tags']).toEqual({ latest: '1.0.0' });
+
+    // The UI's calls (browser-mode RPC; the desktop's IPC goes through the same dispatch) answer the same 507 with the
+    // same message, not an unexpected error.
+    const signIn = await rpc(shelf.url, 'session.signIn', { username: 'filler', password: 'filler-password-123456' });
+    expect(signIn.status).toBe(200);
+    const uiTag = await rpc(shelf.url, 'package.setDistTag', { name: first!.name, tag: 'beta', version: '1.0.0' }, signIn.cookie);
+    expect(uiTag.status).toBe(507);
+    expect(uiTag.body).toEqual({ code: 'insufficient_storage', error: refusedTag.body.error });
+    const uiToken = await rpc(shelf.url, 'tokens.create', { name: 'while-full', scope: 'read' }, signIn.cookie);
+    expect(uiToken.status).toBe(507);
+    expect(uiToken.body.error).toMatch(readOnlyMessage);
+    expect(uiToken.body.error).toContain(dataDir);
     expect((await call(shelf.url, 'GET', `/${first!.name}`)).body['dist-tags']).toEqual({ latest: '1.0.0' });
 
     await shelf.stop();

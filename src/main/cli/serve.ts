@@ -1,7 +1,8 @@
 // `shelf serve`: the headless registry plus the browser UI, until interrupted.
 import type { Command } from 'commander';
-import { UI_PATH, createApp, type ShelfApp } from '../app';
-import { createLogger, type Logger } from '../logger';
+import { UI_PATH, createApp } from '../app';
+import { createLogger } from '../logger';
+import { describeFailure, startUpkeep } from '../services/maintenance/upkeep';
 import { addSettingOptions, fail, type ParsedOptions } from './settings-options';
 import { chooseUpstreams } from './upstreams';
 
@@ -27,11 +28,9 @@ export function registerServe(program: Command, rendererDir: string): void {
           : `could not listen on ${config.host}:${config.port}: ${(error as Error).message}`,
       );
     }
-    // Installed once the server listens: from here on an unexpected failure is logged, and the server keeps serving
-    // where that is safe (see guardProcess).
-    guardProcess(app, log);
-    // The collector (at start-up, in the background) and the free-space watch.
-    app.startMaintenance();
+    // Once the server listens: the process guard (an unexpected failure is logged, and the server keeps serving where
+    // that is safe), the collector (at start-up, in the background) and the free-space watch; the desktop app runs the same.
+    startUpkeep(app, { log });
     await chooseUpstreams(app, url);
     const out = (line: string) => process.stdout.write(`${line}\n`);
     const upstreams = app.services.mirror.listUpstreams();
@@ -81,7 +80,7 @@ export function registerServe(program: Command, rendererDir: string): void {
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {
-          log.error(`while stopping: ${describe(error)}`);
+          log.error(`while stopping: ${describeFailure(error)}`);
           process.exit(1);
         },
       );
@@ -89,64 +88,4 @@ export function registerServe(program: Command, rendererDir: string): void {
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   });
-}
-
-/** Socket-level failures: they concern one connection, whose state dies with it. */
-const CONNECTION_ERROR_CODES = new Set([
-  'EPIPE',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ERR_STREAM_WRITE_AFTER_END',
-  'ERR_STREAM_DESTROYED',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'ERR_HTTP_HEADERS_SENT',
-]);
-/** Disk-full failures: the write that hit them failed before any row pointed at its data. */
-const DISK_ERROR_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
-/** How long a server stopping after an uncaught exception gives requests in flight before it exits anyway. */
-const FATAL_EXIT_DEADLINE_MS = 5000;
-/** The exit code after an uncaught exception (EX_SOFTWARE), so a supervisor can tell it from a requested stop. */
-const FATAL_EXIT_CODE = 70;
-
-/**
- * The process-level guard. Every background task catches its own failures; this is for what slips through, logged with
- * its context either way.
- *
- * - An unhandled rejection is a promise nobody awaited. The code that made it has moved on; what Shelf stores is
- *   written in SQLite transactions and atomically renamed files, so nothing is left half-written: keep serving.
- * - An uncaught exception unwound a callback part-way, and in-memory state (maps, locks, sockets) may be inconsistent;
- *   Node's own advice is not to resume. Only when its code says it concerns one connection (EPIPE, ECONNRESET, a
- *   stream written after its end) or a write that found the disk full (the write failed; nothing points at it) does
- *   Shelf keep serving. Anything else: log it, stop accepting requests, let those in flight finish (up to 5 s), close
- *   the database cleanly and exit with code 70, for a supervisor to restart.
- */
-function guardProcess(app: ShelfApp, log: Logger): void {
-  process.on('unhandledRejection', (reason) => {
-    log.error(`unhandled rejection (Shelf keeps serving): ${describe(reason)}`);
-  });
-  let stopping = false;
-  process.on('uncaughtException', (error, origin) => {
-    const code = (error as NodeJS.ErrnoException)?.code;
-    if (code && (CONNECTION_ERROR_CODES.has(code) || DISK_ERROR_CODES.has(code))) {
-      log.error(`uncaught ${origin} on one connection or write (${code}); Shelf keeps serving: ${describe(error)}`);
-      return;
-    }
-    log.error(`uncaught ${origin}; Shelf stops (exit code ${FATAL_EXIT_CODE}) as its state may be inconsistent: ${describe(error)}`);
-    if (stopping) return;
-    stopping = true;
-    setTimeout(() => process.exit(FATAL_EXIT_CODE), FATAL_EXIT_DEADLINE_MS).unref();
-    app.close().then(
-      () => process.exit(FATAL_EXIT_CODE),
-      (closeError: unknown) => {
-        log.error(`while stopping: ${describe(closeError)}`);
-        process.exit(FATAL_EXIT_CODE);
-      },
-    );
-  });
-}
-
-function describe(value: unknown): string {
-  if (value instanceof Error) return value.stack ?? `${value.name}: ${value.message}`;
-  return String(value);
 }

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog } from 'electron';
 import { createApp, type ShelfApp } from '../app';
 import { resolveConfig } from '../config/load';
+import { createLogger } from '../logger';
+import { startUpkeep } from '../services/maintenance/upkeep';
 import { registerIpc } from './ipc';
 import { electronNativeAddons } from './native-addons';
 import { RENDERER_DIR } from './renderer-location';
@@ -32,6 +34,9 @@ async function start(): Promise<void> {
     shelfApp = createApp(config, { mode: 'desktop', nativeAddons: electronNativeAddons() });
     // The registry serves npm clients for as long as the app runs, not only while the window is open.
     await shelfApp.listen();
+    // The same upkeep as `shelf serve`: the process guard, the collector and the free-space watch. After an unsafe
+    // failure the guard closes the registry and ends the app with exit code 70.
+    startUpkeep(shelfApp, { log: createLogger(config.logLevel), exit: (code) => app.exit(code) });
   } catch (error) {
     dialog.showErrorBox('Shelf could not start', (error as Error).message);
     app.quit();
