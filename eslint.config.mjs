@@ -1,15 +1,9 @@
-// Lint rules, including the layering rules of docs/ARCHITECTURE.md: arrows point down, only the Electron shell imports electron.
+// Lint rules, including the layering of docs/ARCHITECTURE.md (an allow-list per layer) and where raw IPC may be used.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
-
-const layer = (files, forbidden, message) => ({
-  files,
-  rules: {
-    'no-restricted-imports': ['error', { patterns: [{ group: forbidden, message }], paths: electronOnlyInShell }],
-  },
-});
+import { layering } from './scripts/eslint-rules/layering.mjs';
 
 function electronImports(files, forbidden, except) {
   return {
@@ -56,22 +50,8 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-  layer(
-    ['src/main/storage/**'],
-    ['**/services/**', '**/http/**', '**/cli/**', '**/electron/**', '**/rpc/**', '**/app', '../../app'],
-    'storage sits at the bottom: it may not import services or shells',
-  ),
-  layer(
-    ['src/main/services/**'],
-    ['**/http/**', '**/cli/**', '**/electron/**', '**/rpc/**', '**/app', 'fastify', 'commander'],
-    'services speak domain types: they may not import shells, HTTP or the CLI',
-  ),
-  layer(['src/main/rpc/**', 'src/main/http/**', 'src/main/cli/**'], ['**/electron/**'], 'only the Electron shell knows about Electron'),
-  layer(
-    ['src/shared/**'],
-    ['**/main/**', '**/renderer/**', '**/preload/**', 'node:*'],
-    'src/shared is pure and imported by all three processes',
-  ),
+  // Layering: an allow-list per layer (scripts/eslint-rules/layering.mjs).
+  layering,
   // Raw IPC is allowed in exactly two places: the shell's IPC registration and the preload bridge, both derived
   // from the contract. Everywhere else in the shell, calls go through them.
   electronImports(['src/main/electron/**'], ['remote', 'ipcMain', 'ipcRenderer'], 'src/main/electron/ipc.ts'),
@@ -83,15 +63,6 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: electronOnlyInShell,
-          patterns: [
-            { group: ['**/main/**', '**/preload/**', 'node:*'], message: 'the renderer talks to main only through the contract client' },
-          ],
-        },
-      ],
     },
   },
 );

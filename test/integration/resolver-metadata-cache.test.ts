@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockCommand } from '../../src/main/cli/lock';
-import { resolveGraph } from '../../src/main/rpc/graph';
+import { resolveGraph } from '../../src/main/services/graph';
 import { METADATA_CACHE_FILE, MetadataCacheDb } from '../../src/main/storage/metadata-cache-db';
 import { startHarness, type Harness } from '../helpers/app-harness';
 import { tempDir } from '../helpers/clients';

@@ -1,11 +1,10 @@
 // Owns the resolving commands' metadata cache: where it lives (<data-dir>/metadata-cache.db), the flags that say when
 // to trust it (npm's --prefer-offline, --prefer-online, --offline), and opening and closing it around a command.
 import type { Command } from 'commander';
-import { join } from 'node:path';
 import { resolveConfig } from '../config/load';
 import { ShelfError } from '../errors';
 import type { CachePolicy } from '../services/resolver';
-import { METADATA_CACHE_FILE, MetadataCacheDb } from '../storage/metadata-cache-db';
+import { metadataCachePath, openMetadataCache, type MetadataCacheDb } from '../services/resolver/metadata-cache';
 import { colour, type CommandIO } from './command-io';
 
 export interface CacheFlags {
@@ -39,10 +38,10 @@ export async function withMetadataCache<T>(
   flags: CacheFlags,
   use: (cache: { db: MetadataCacheDb; policy: CachePolicy } | undefined) => Promise<T>,
 ): Promise<T> {
-  const path = join(resolveConfig({ env: io.env, dataDir: flags.dataDir }).dataDir, METADATA_CACHE_FILE);
+  const path = metadataCachePath(resolveConfig({ env: io.env, dataDir: flags.dataDir }).dataDir);
   let db: MetadataCacheDb | undefined;
   try {
-    db = MetadataCacheDb.open(path);
+    db = openMetadataCache(path);
   } catch (error) {
     if (flags.offline) {
       throw new ShelfError(

@@ -1,36 +1,30 @@
 // The handler for every contract call, written once against the services and shared by IPC and browser-mode HTTP.
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import ssri from 'ssri';
-import type { Config } from '../config/config';
-import { badRequest, forbidden, unauthorized } from '../errors';
+// Each handler says who may make the call (the caller's session, an admin, the machine's owner) and makes one call
+// into a service; what a call does lives in the service it belongs to.
+import { forbidden, unauthorized } from '../errors';
 import type { Services } from '../services';
-import type { RegistryStatus } from '../../shared/schemas';
 import type { Principal, User } from '../services/auth/principal';
-import { formatBytes } from '../../shared/format-bytes';
-import { projectPackages } from '../services/mirror/project-packages';
-import { prefetchVersions } from '../services/mirror/prefetch';
-import { cachedPackageView, searchCached } from '../services/mirror/cached-view';
-import { UpstreamProbe } from '../services/mirror/upstream-health';
-import { packFolder, packUpload, publishBody, withUploadedFolder, type UploadLimits } from '../services/packer/pack-folder';
+import { activitySummary } from '../services/api/activity-summary';
+import { createTokenForUi, listTokenViews } from '../services/auth/token-view';
+import { backupFromUi, restoreFromUi } from '../services/backup';
+import { keytarFromBinding, openCredentialStore } from '../services/credentials/credential-store';
+import { GraphService } from '../services/graph/graph-service';
+import { importVerdaccioFromUi } from '../services/import/ui-import';
+import { RegistryOverview, type UiSettings } from '../services/maintenance/registry-overview';
+import { MirrorViews } from '../services/mirror/mirror-views';
+import { FolderPublisher } from '../services/packages/folder-publish';
+import { packageRelations } from '../services/packages/package-relations';
 import { packageDetails, tarballListing, unpublishOneVersion } from '../services/packages/ui-views';
 import { yankVersion, unyankVersion } from '../services/packages/yank';
-import type { TokenInfo } from '../services/auth/auth-service';
-import { keytarFromBinding, openCredentialStore } from '../services/credentials/credential-store';
-import { setDataDirOf, type CallContext, type Handlers } from './dispatch';
-import { backupFromUi, restoreFromUi } from '../services/backup';
-import { importVerdaccioFromUi } from '../services/import/ui-import';
-import { METADATA_CACHE_FILE } from '../storage/metadata-cache-db';
-import { compareLocks, graphUploadFiles, lockfileGraph, resolveGraph } from './graph';
-import { JobBoard } from './jobs';
 import { policyOf } from '../services/policy/policy-service';
-import { packageRelations } from './package-relations';
 import { RemoteRegistries } from '../services/remotes/registries';
-import { publishToRemote, remotePackument, type RemoteTarget } from '../services/remotes/publish';
+import { searchForUi } from '../services/search/search-view';
+import { setDataDirOf, type CallContext, type Handlers } from './dispatch';
+import { JobBoard } from './jobs';
 
 export interface HandlerDeps {
   services: Services;
-  config: Config;
+  config: UiSettings;
   mode: 'desktop' | 'browser';
   version: string;
   startedAt: string;
@@ -51,16 +45,6 @@ export function jobBoardOf(handlers: Handlers): JobBoard | undefined {
   return boards.get(handlers);
 }
 
-const tokenView = (t: TokenInfo) => ({
-  key: t.key,
-  name: t.name,
-  hint: t.last4 ? `…${t.last4}` : `${t.prefix}…`,
-  scope: t.scope,
-  cidr: t.cidrWhitelist,
-  created: t.created,
-  expires: t.expires,
-  lastUsed: t.lastUsed,
-});
 const ok = { ok: true as const };
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -73,7 +57,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       openCredentialStore(keytarBinding ? { loadKeytar: async () => keytarFromBinding(keytarBinding) } : {}),
     );
   const ctxOf = services.packages.ctx;
-  const upstreamProbe = new UpstreamProbe();
+  const uploadLimits = { maxFiles: 10_000, maxBytes: config.limits.maxTarballBytes };
+  const overview = new RegistryOverview(services, config, deps, () => remotes.credentials());
+  const mirror = new MirrorViews(services.mirror, ctxOf.db, services.policy);
+  const publisher = new FolderPublisher(services.packages, services.stats, deps.url, uploadLimits);
+  const graphs = new GraphService(config.dataDir, deps.url, uploadLimits, deps.sqliteBinding);
   // Open pages refresh their package lists when anything changes, whichever door (npm CLI, API, UI) changed it.
   ctxOf.events?.subscribe(() => jobs.broadcast({ type: 'packages' }));
 
@@ -106,14 +94,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       throw forbidden("only an admin may have Shelf read a folder on the server's disk; upload the folder's files instead");
     return p;
   };
-  /** A folder to pack: a server path (checked as above) or the files the browser uploaded. */
-  const uploadLimits: UploadLimits = { maxFiles: 10_000, maxBytes: config.limits.maxTarballBytes };
-  const decode = (upload: { files: { path: string; data: string }[] }) =>
-    upload.files.map((f) => ({ path: f.path, data: Buffer.from(f.data, 'base64') }));
-  const packSource = (source: { path?: string; upload?: { name: string; files: { path: string; data: string }[] }; exclude?: string[] }) =>
-    source.upload
-      ? packUpload(decode(source.upload), uploadLimits, source.upload.name, source.exclude)
-      : packFolder(source.path!, undefined, source.exclude);
+  /** Who reads the folder to publish: anyone signed in for an upload, a server path only as above. */
+  const folderReader = (ctx: CallContext, source: { upload?: unknown }): Principal =>
+    source.upload ? principalOf(ctx) : requireServerPathReader(ctx);
   /**
    * What a remote request may reach: public addresses only, unless the operator allowed private ones
    * (--allow-private-remotes) or the caller is the desktop app's own user, whose own network it is.
@@ -123,27 +106,15 @@ export function createHandlers(deps: HandlerDeps): Handlers {
    * A remote registry that was added, with its stored token and the network to reach it. The remotes and their tokens belong
    * to this Shelf, not to one account, so acting with them is for admins (the desktop app's user is its admin).
    */
-  const remoteTarget = async (ctx: CallContext, id: string): Promise<RemoteTarget & { id: string }> => {
+  const remoteFor = async (ctx: CallContext, registryId: string) => {
+    if (registryId === 'local') return undefined;
     requireAdmin(ctx, "publish to a remote registry with this Shelf's stored token");
-    const remote = await remotes.target(id);
-    return { ...remote, fetch: remotes.fetch(addressPolicy(ctx)) };
+    return remotes.connect(registryId, addressPolicy(ctx));
   };
 
   const handlers: Handlers = {
-    'registry.status': async (_args, ctx) => ({
-      url: deps.url(),
-      state: 'running',
-      version: deps.version,
-      mode: deps.mode,
-      // Counted as the caller sees them; the data folder is the machine's business: its owner's and admins' only.
-      packageCount: services.packages.list(optionalPrincipal(ctx), 0, 0).total,
-      userCount: services.auth.userCount(),
-      needsSetup: services.auth.needsSetup(),
-      signup: config.signup,
-      dataDir: ctx.isLocalOwner || optionalPrincipal(ctx)?.user.isAdmin ? config.dataDir : '',
-      startedAt: deps.startedAt,
-      disk: diskStatus(services, ctx.isLocalOwner || optionalPrincipal(ctx)?.user.isAdmin === true),
-    }),
+    // Counted as the caller sees them; the data folder is the machine's business: its owner's and admins' only.
+    'registry.status': async (_args, ctx) => overview.status(optionalPrincipal(ctx), ctx.isLocalOwner),
     'packages.list': async ({ offset, limit }, ctx) => services.packages.list(optionalPrincipal(ctx), offset, limit),
     'setup.createAdmin': async (args, ctx) => {
       const user = await services.auth.createAdmin({ ...args, isLocalOwner: ctx.isLocalOwner });
@@ -167,21 +138,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return ok;
     },
 
-    'search.query': async ({ text, offset, limit }, ctx) => {
-      const found = services.search.search({ text, size: limit, from: offset }, principalOf(ctx));
-      return {
-        total: found.total,
-        results: found.objects.map((hit) => ({
-          name: hit.package.name,
-          version: hit.package.version,
-          description: hit.package.description || null,
-          keywords: hit.package.keywords ?? [],
-          author: hit.package.publisher?.username || null,
-          date: hit.package.date,
-          score: hit.searchScore,
-        })),
-      };
-    },
+    'search.query': async (query, ctx) => searchForUi(services.search, principalOf(ctx), query),
 
     'package.details': async ({ name }, ctx) => packageDetails(ctxOf, services.stats, principalOf(ctx), name),
     'package.files': async ({ name, version }, ctx) => tarballListing(ctxOf, principalOf(ctx), name, version),
@@ -195,6 +152,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return ok;
     },
     'package.deprecate': async ({ name, version, message }, ctx) => {
+      // npm's own deprecate is this packument update; the service applies it as `npm deprecate` does.
       await services.packages.update(principalOf(ctx), name, { name, versions: { [version]: { deprecated: message } } }, undefined);
       return ok;
     },
@@ -215,25 +173,14 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return ok;
     },
 
-    'tokens.list': async (_args, ctx) => ({ tokens: services.auth.listTokens(userOf(ctx)).map(tokenView) }),
-    'tokens.create': async ({ name, scope, expiresInDays, cidr }, ctx) => {
-      const expiresAt = expiresInDays ? new Date(ctxOf.now().getTime() + expiresInDays * 86_400_000).toISOString() : null;
-      // The session was signed in with the password; mintToken is the one place that bounds a token by its presenter.
-      const { secret, token } = services.auth.mintToken(principalOf(ctx), { name, scope, cidrWhitelist: cidr, expiresAt });
-      return { secret, token: tokenView(token) };
-    },
+    'tokens.list': async (_args, ctx) => listTokenViews(services.auth, userOf(ctx)),
+    'tokens.create': async (request, ctx) => createTokenForUi(services.auth, principalOf(ctx), ctxOf.now(), request),
     'tokens.revoke': async ({ key }, ctx) => {
       services.auth.revokeToken(userOf(ctx), key);
       return ok;
     },
 
-    'mirror.status': async () => {
-      return {
-        offline: services.mirror.offline,
-        upstreams: services.mirror.listUpstreams().map((u) => ({ url: u.url, scopes: u.scope ? [u.scope] : [] })),
-        cache: services.mirror.admin.status(),
-      };
-    },
+    'mirror.status': async () => mirror.status(),
     'mirror.setOffline': async ({ offline }, ctx) => {
       requireAdmin(ctx, 'switch the mirror on or offline');
       services.mirror.setOffline(offline);
@@ -241,8 +188,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'mirror.pin': async ({ name, pinned }, ctx) => {
       requireAdmin(ctx, 'pin cached packages');
-      if (pinned) services.mirror.admin.pin(name);
-      else services.mirror.admin.unpin(name);
+      mirror.setPinned(name, pinned);
       return ok;
     },
     'mirror.purge': async ({ name }, ctx) => {
@@ -251,18 +197,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'mirror.health': async (_args, ctx) => {
       principalOf(ctx);
-      // Offline mode reaches no upstream on purpose: nothing to probe.
-      const offline = services.mirror.offline;
-      return { offline, upstreams: offline ? [] : await upstreamProbe.check(services.mirror.listUpstreams()) };
+      return mirror.health();
     },
     // Signed-in users only, as everything the mirror serves is for those who may install through this registry.
     'mirror.cachedPackage': async ({ name }, ctx) => {
       principalOf(ctx);
-      return cachedPackageView(ctxOf.db, name, services.policy);
+      return mirror.cachedPackage(name);
     },
     'mirror.searchCached': async ({ text, limit }, ctx) => {
       principalOf(ctx);
-      return { results: searchCached(ctxOf.db, text, limit, services.policy) };
+      return mirror.searchCached(text, limit);
     },
     'mirror.purgePlan': async ({ name }, ctx) => {
       requireAdmin(ctx, 'purge the cache');
@@ -297,158 +241,39 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return services.mirror.admin.verify();
     },
     'mirror.prefetch': async ({ path }, ctx) => {
-      const user = requireAdmin(ctx, 'prefetch into the mirror').user;
-      // A lockfile is read as it is; a package.json without one is resolved through this registry first.
-      const { source: file, packages: wanted } = await projectPackages(resolve(path), deps.url());
-      return jobs.start('prefetch', `Prefetch ${file}`, user.id, async (report) => {
-        report.progress({ phase: 'reading lockfile', done: 0, total: wanted.length });
-        const summary = await prefetchVersions(services.mirror, wanted, {
-          signal: report.signal,
-          onProgress: (p) =>
-            report.progress({ phase: p.phase, done: p.done, total: p.total, bytes: services.mirror.admin.status().totalBytes }),
-        });
-        return {
-          partial: summary.failed.length > 0,
-          summary: [
-            `${summary.total} package versions in ${file}`,
-            `${summary.fetched} fetched, ${summary.alreadyCached} already cached, ${summary.failed.length} failed`,
-            ...summary.failed.slice(0, 50).map((f) => `failed: ${f.spec}: ${f.reason}`),
-            ...(summary.interrupted ? ['interrupted: run the prefetch again to resume'] : []),
-            `cache now holds ${formatBytes(services.mirror.admin.status().totalBytes)}`,
-          ],
-        };
-      });
+      const owner = requireAdmin(ctx, 'prefetch into the mirror').user.id;
+      const job = await mirror.planPrefetch(path, deps.url());
+      return jobs.start('prefetch', job.title, owner, job.run);
     },
 
     'jobs.get': async ({ id }, ctx) => jobs.get(id, userOf(ctx).id),
     'jobs.cancel': async ({ id }, ctx) => jobs.cancel(id, userOf(ctx).id),
 
-    'publish.inspect': async ({ path, upload, registryId }, ctx) => {
-      const principal = upload ? principalOf(ctx) : requireServerPathReader(ctx);
-      const remote = registryId === 'local' ? undefined : await remoteTarget(ctx, registryId);
-      const packed = await packSource({ path, upload });
-      const name = typeof packed.manifest.name === 'string' ? packed.manifest.name : null;
-      const version = typeof packed.manifest.version === 'string' ? packed.manifest.version : null;
-      let alreadyPublished = false;
-      if (name && version) {
-        if (remote) {
-          // A registry that cannot be read now is not a blocker here; publishing will say what is wrong.
-          const packument = await remotePackument(remote, name).catch(() => undefined);
-          alreadyPublished = Boolean((packument?.versions as Record<string, unknown> | undefined)?.[version]);
-        } else {
-          try {
-            alreadyPublished = packageDetails(ctxOf, services.stats, principal, name).versions.some((v) => v.version === version);
-          } catch {
-            alreadyPublished = false;
-          }
-        }
-      }
-      const problems = [...packed.problems];
-      const where = remote ? remote.url : 'this registry';
-      if (alreadyPublished)
-        problems.push(`${name}@${version} is already published to ${where}; raise "version" in package.json (npm version patch)`);
-      return {
-        path: packed.dir,
-        name,
-        version,
-        description: typeof packed.manifest.description === 'string' ? packed.manifest.description : null,
-        problems,
-        warnings: packed.warnings,
-        alreadyPublished,
-        registryUrl: remote ? remote.url : deps.url(),
-        files: packed.files,
-        size: packed.tarball.length,
-        unpackedSize: packed.unpackedSize,
-        integrity: packed.integrity,
-      };
-    },
-    'publish.run': async ({ path, upload, tag, registryId, exclude }, ctx) => {
-      const principal = upload ? principalOf(ctx) : requireServerPathReader(ctx);
-      const remote = registryId === 'local' ? undefined : await remoteTarget(ctx, registryId);
-      const packed = await packSource({ path, upload, exclude });
-      if (packed.problems.length) throw badRequest(`cannot publish: ${packed.problems.join('; ')}`);
-      if (remote) {
-        const published = await publishToRemote(remote, packed, tag);
-        return { ...published, tag, registryId, registryUrl: remote.url };
-      }
-      const name = String(packed.manifest.name);
-      const update = await services.packages.update(principal, name, publishBody(packed, tag, deps.url()), undefined);
-      if (update.kind !== 'published') throw badRequest('the registry did not treat this as a publish');
-      // Read the stored tarball back and check it is byte-for-byte what was packed.
-      const listing = await tarballListing(ctxOf, principal, name, update.result.version);
-      const stored = await readFile(ctxOf.blobs.pathFor(listing.integrity));
-      const verified = Boolean(ssri.checkData(stored, packed.integrity)) && listing.integrity === packed.integrity;
-      return {
-        name,
-        version: update.result.version,
-        tag,
-        integrity: update.result.integrity,
-        verified,
-        registryId: 'local',
-        registryUrl: deps.url(),
-      };
-    },
+    'publish.inspect': async (source, ctx) => publisher.inspect(folderReader(ctx, source), source, await remoteFor(ctx, source.registryId)),
+    'publish.run': async (source, ctx) =>
+      publisher.publish(folderReader(ctx, source), source, source.tag, await remoteFor(ctx, source.registryId)),
 
     'graph.resolve': async (target, ctx) => {
-      const cache = { path: join(config.dataDir, METADATA_CACHE_FILE), nativeBinding: deps.sqliteBinding };
-      if (target.kind === 'package') {
-        principalOf(ctx);
-        return resolveGraph(target, deps.url(), cache);
-      }
       if (target.kind === 'folder') {
         requireServerPathReader(ctx);
-        return resolveGraph({ kind: 'folder', path: resolve(target.path) }, deps.url(), cache);
+        return graphs.resolveFolder(target.path);
       }
       principalOf(ctx);
-      if (target.kind === 'lockfile') return lockfileGraph(target.lockfile.text, target.lockfile.name);
-      const files = graphUploadFiles(decode(target.upload));
-      return withUploadedFolder(files, uploadLimits, (dir) =>
-        resolveGraph({ kind: 'folder', path: dir, label: target.upload.name }, deps.url(), cache),
-      );
+      if (target.kind === 'package') return graphs.resolvePackage(target.name, target.range);
+      if (target.kind === 'lockfile') return graphs.readLockfile(target.lockfile);
+      return graphs.resolveUpload(target.upload);
     },
     'graph.compare': async ({ before, after }, ctx) => {
       principalOf(ctx);
-      return compareLocks(before, after);
+      return graphs.compare(before, after);
     },
 
-    'activity.summary': async (_args, ctx) => {
-      const principal = principalOf(ctx);
-      const stats = services.api.catalog.registryStats(principal);
-      const recent = services.api.catalog.recent(principal, 10);
-      const daily = new Map<string, number>();
-      for (const top of stats.top_packages) {
-        const id = services.api.catalog.packageStats(principal, top.name).downloads.daily;
-        for (const d of id) daily.set(d.date, (daily.get(d.date) ?? 0) + d.count);
-      }
-      return {
-        totals: {
-          packages: stats.packages.total,
-          versions: stats.packages.versions,
-          downloads: stats.packages.downloads,
-          users: stats.users,
-        },
-        topPackages: stats.top_packages,
-        recentPublishes: recent.map((p) => ({ name: p.name, version: p.version ?? '', date: p.updated_at ?? '' })),
-        daily: [...daily.entries()].map(([date, count]) => ({ date, count })).sort((a, b) => a.date.localeCompare(b.date)),
-      };
-    },
+    'activity.summary': async (_args, ctx) => activitySummary(services.api.catalog, principalOf(ctx)),
 
     'registries.list': async (_args, ctx) => {
       const user = userOf(ctx);
-      const local = {
-        id: 'local',
-        url: deps.url(),
-        kind: 'local' as const,
-        online: true,
-        latencyMs: 0,
-        signedInAs: user.name,
-        credentialBackend: null,
-        tokenLastFour: null,
-        error: null,
-      };
       // Remotes and their tokens belong to this Shelf and only admins act with them, so only admins see them.
-      const listed = user.isAdmin || ctx.isLocalOwner ? await remotes.list(addressPolicy(ctx)) : [];
-      return { registries: [local, ...listed], activeId: 'local' };
+      return remotes.overview({ url: deps.url(), signedInAs: user.name }, user.isAdmin || ctx.isLocalOwner, addressPolicy(ctx));
     },
     'registries.add': async (args, ctx) => {
       requireAdmin(ctx, 'add a remote registry (remotes and their stored tokens belong to the whole Shelf)');
@@ -459,19 +284,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       await remotes.remove(id);
       return ok;
     },
-    'settings.get': async () => {
-      const url = new URL(deps.url());
-      const store = await remotes.credentials();
-      return {
-        url: deps.url(),
-        host: config.host,
-        port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-        dataDir: config.dataDir,
-        mode: deps.mode,
-        startAtLogin: null,
-        credentialWarning: store.warning ?? null,
-      };
-    },
+    'settings.get': async () => overview.appSettings(),
     'backup.create': async ({ path, force }, ctx) => {
       requireAdmin(ctx, 'back up this Shelf');
       return backupFromUi({
@@ -496,17 +309,4 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   boards.set(handlers, jobs);
   setDataDirOf(handlers, config.dataDir);
   return handlers;
-}
-
-/** Free space for the status view; the warning names the data folder, so only its owner and admins read it in full. */
-function diskStatus(services: Services, mayKnowDataDir: boolean): RegistryStatus['disk'] {
-  const disk = services.maintenance?.health().disk;
-  if (!disk) return undefined;
-  const warning =
-    disk.warning === null || mayKnowDataDir
-      ? disk.warning
-      : disk.readOnly
-        ? "Shelf is read-only: its disk was full when it started; ask the registry's admin to free space and restart it"
-        : "the registry's disk is low on free space; publishes may soon fail";
-  return { freeBytes: disk.freeBytes, minFreeBytes: disk.minFreeBytes, low: disk.low, readOnly: disk.readOnly, warning };
 }

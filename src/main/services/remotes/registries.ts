@@ -128,6 +128,34 @@ export class RemoteRegistries {
     return { id: remote.id, url: remote.url, token: await (await this.credentials()).get(remote.url) };
   }
 
+  /** A remote by id, ready to be called: its address, stored token, and the network its probes use under the policy. */
+  async connect(
+    id: string,
+    policy: AddressPolicy = PUBLIC_ONLY,
+  ): Promise<{ id: string; url: string; token: string | undefined; fetch: FetchLike }> {
+    return { ...(await this.target(id)), fetch: this.fetchFor(policy) };
+  }
+
+  /** The Registries screen: this Shelf first, then the remotes when the caller may act with them (`showRemotes`). */
+  async overview(
+    local: { url: string; signedInAs: string },
+    showRemotes: boolean,
+    policy: AddressPolicy = PUBLIC_ONLY,
+  ): Promise<{ registries: RegistryEntry[]; activeId: string }> {
+    const here: RegistryEntry = {
+      id: 'local',
+      url: local.url,
+      kind: 'local',
+      online: true,
+      latencyMs: 0,
+      signedInAs: local.signedInAs,
+      credentialBackend: null,
+      tokenLastFour: null,
+      error: null,
+    };
+    return { registries: [here, ...(showRemotes ? await this.list(policy) : [])], activeId: 'local' };
+  }
+
   /** The network this object uses under a policy, so calls to a remote (publishing) go the same way as its probes. */
   fetch(policy: AddressPolicy = PUBLIC_ONLY): FetchLike {
     return this.fetchFor(policy);

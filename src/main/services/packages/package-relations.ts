@@ -1,12 +1,12 @@
 // The Package screen's "dependencies and dependents": one version's declared dependencies (marking those published in this
 // registry, so the UI can link to them) and the packages here whose latest version depends on the package — the same set
 // the REST API counts as `dependents_count`, without the ones the caller may not see.
-import type { PackageRelations } from '../../shared/contract';
-import { notFound } from '../errors';
-import type { Principal } from '../services/auth/principal';
-import { canRead, readablePackage, type PackageContext } from '../services/packages/context';
-import { listDependents } from '../storage/db/api-queries';
-import { findPackage, findVersion } from '../storage/db/packages';
+import type { PackageRelations } from '../../../shared/contract';
+import { notFound } from '../../errors';
+import type { Principal } from '../auth/principal';
+import { canRead, readablePackage, type PackageContext } from './context';
+import { listDependents } from '../../storage/db/api-queries';
+import { findPackage, findVersion } from '../../storage/db/packages';
 
 /** Dependents listed at most; `dependentsTotal` still counts them all. */
 export const DEPENDENTS_SHOWN = 200;
