@@ -108,7 +108,8 @@ function whyFromLockfile(graph: LogicalGraph, spec: string, name: string, range:
     const flagged = (['dev', 'optional', 'peer'] as const).filter((f) => copy[f]);
     io.out(`${copy.id}${copy.variants.length ? ` ${copy.variants.join(' ')}` : ''}${flagged.length ? ` (${flagged.join(', ')})` : ''}\n`);
     io.out(`  ${copy.reason}\n`);
-    for (const edge of copy.incoming) io.out(`  wanted as ${edge.type} "${edge.spec}" by ${edge.from}${edge.conflicted ? ' (not met)' : ''}\n`);
+    for (const edge of copy.incoming)
+      io.out(`  wanted as ${edge.type} "${edge.spec}" by ${edge.from}${edge.conflicted ? ' (not met)' : ''}\n`);
     for (const path of copy.paths) io.out(`  ${path.join(' → ')}\n`);
   }
   return 0;

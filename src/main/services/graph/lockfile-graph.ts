@@ -3,9 +3,16 @@
 // each edge to the copy Node would load); pnpm-lock.yaml, yarn.lock and bun.lock as their logical graph (one node per
 // name@version, pnpm's peer variants folded in and shown in the node's location).
 import type { GraphResult } from '../../../shared/contract';
-import { NPM_EDGE_FIELDS as EDGE_FIELDS, findInstalled, lockFormatOf, nameAt, parseLockText, readLockfileGraph, type LogicalGraph } from '../lockfiles';
+import {
+  NPM_EDGE_FIELDS as EDGE_FIELDS,
+  findInstalled,
+  lockFormatOf,
+  nameAt,
+  parseLockText,
+  readLockfileGraph,
+  type LogicalGraph,
+} from '../lockfiles';
 import { withDuplicates } from './problems';
-
 
 export { parseLockText, findInstalled };
 

@@ -164,7 +164,9 @@ export function lockDupes(graph: LogicalGraph): LockDuplicate[] {
   const reports: LockDuplicate[] = [];
   for (const [name, copies] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
     if (copies.length < 2) continue;
-    copies.sort((a, b) => (semver.valid(a.version) && semver.valid(b.version) ? semver.compare(a.version, b.version) : a.id.localeCompare(b.id)));
+    copies.sort((a, b) =>
+      semver.valid(a.version) && semver.valid(b.version) ? semver.compare(a.version, b.version) : a.id.localeCompare(b.id),
+    );
     const wanted = copies.map((c) =>
       (into.get(c.id) ?? [])
         .map((e) => ({ from: label(graph.nodes.get(e.from)), spec: e.spec, type: e.type }))
@@ -175,7 +177,10 @@ export function lockDupes(graph: LogicalGraph): LockDuplicate[] {
     if (graph.format === 'pnpm')
       advice = `pnpm-lock.yaml keeps the versions chosen, not the ranges asked for; \`pnpm dedupe\` tells whether one copy can serve every dependent`;
     else {
-      const fits = copies.map((c) => c.version).reverse().find((v) => ranges.every((r) => semver.satisfies(v, r, { loose: true })));
+      const fits = copies
+        .map((c) => c.version)
+        .reverse()
+        .find((v) => ranges.every((r) => semver.satisfies(v, r, { loose: true })));
       advice = fits
         ? `${name}@${fits} satisfies every range asked for (${ranges.map((r) => `"${r}"`).join(', ')}); deduping would keep that one copy`
         : `no version in the lockfile satisfies every range asked for (${ranges.map((r) => `"${r}"`).join(', ')}); one of the dependents has to move first`;

@@ -98,7 +98,8 @@ export function parseBunLock(text: string, file = 'bun.lock'): BunLock {
 function segments(key: string): string[] {
   const parts = key.split('/');
   const out: string[] = [];
-  for (let i = 0; i < parts.length; i++) out.push(parts[i]!.startsWith('@') && i + 1 < parts.length ? `${parts[i]}/${parts[++i]}` : parts[i]!);
+  for (let i = 0; i < parts.length; i++)
+    out.push(parts[i]!.startsWith('@') && i + 1 < parts.length ? `${parts[i]}/${parts[++i]}` : parts[i]!);
   return out;
 }
 

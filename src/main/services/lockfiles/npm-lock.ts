@@ -3,7 +3,15 @@
 // edge going to the copy Node would load from that folder.
 import { badRequest } from '../../errors';
 import { parseLockfile } from '../resolver';
-import { GraphBuilder, manifestKind, nodeId, workspaceId, type LogicalEdgeType, type LogicalGraph, type ManifestDeps } from './logical-graph';
+import {
+  GraphBuilder,
+  manifestKind,
+  nodeId,
+  workspaceId,
+  type LogicalEdgeType,
+  type LogicalGraph,
+  type ManifestDeps,
+} from './logical-graph';
 
 type Entry = Record<string, unknown>;
 

@@ -55,7 +55,14 @@ export function parsePnpmLock(text: string, file = 'pnpm-lock.yaml'): PnpmLock {
   // Before v6 and in v6 without workspaces, the single project's dependencies sit at the top level.
   const importers = lock.importers
     ? (obj(lock.importers) as Record<string, Obj>)
-    : { '.': { dependencies: lock.dependencies, devDependencies: lock.devDependencies, optionalDependencies: lock.optionalDependencies, specifiers: lock.specifiers } };
+    : {
+        '.': {
+          dependencies: lock.dependencies,
+          devDependencies: lock.devDependencies,
+          optionalDependencies: lock.optionalDependencies,
+          specifiers: lock.specifiers,
+        },
+      };
   return {
     lockfileVersion,
     major,

@@ -47,7 +47,9 @@ export function parseYarnLock(text: string, file = 'yarn.lock'): YarnLock {
   try {
     parsed = parseSyml(text) as Record<string, Obj>;
   } catch (error) {
-    throw badRequest(`${file} is not a readable yarn.lock (${(error as Error).message.split('\n')[0]}); regenerate it with \`yarn install\``);
+    throw badRequest(
+      `${file} is not a readable yarn.lock (${(error as Error).message.split('\n')[0]}); regenerate it with \`yarn install\``,
+    );
   }
   const berry = '__metadata' in parsed;
   const byDescriptor = new Map<string, YarnEntry>();
@@ -103,6 +105,10 @@ export function yarnGraph(text: string, file: string, manifest?: ManifestDeps): 
     name: manifest?.name ?? root?.name,
     version: manifest?.version,
   });
+  if (root && !manifest)
+    g.warnings.push(
+      `${file} (yarn berry) lists the project's dev dependencies with its others; without its package.json they are shown as dependencies`,
+    );
   for (const e of lock.entries) {
     if (e.id === ROOT_ID) continue;
     g.node(e.id, e.name, e.version, { isWorkspace: e.workspace !== undefined, deprecated: e.raw.deprecated });
@@ -110,9 +116,7 @@ export function yarnGraph(text: string, file: string, manifest?: ManifestDeps): 
   const lookup = (dep: string, range: string) => {
     const hit = lock.byDescriptor.get(`${dep}@${range}`);
     // berry writes registry ranges as "npm:^1.0.0" in dependencies but some keys without the protocol, and the reverse.
-    return (
-      hit ?? lock.byDescriptor.get(range.startsWith('npm:') ? `${dep}@${range.slice(4)}` : `${dep}@npm:${range}`)
-    )?.id;
+    return (hit ?? lock.byDescriptor.get(range.startsWith('npm:') ? `${dep}@${range.slice(4)}` : `${dep}@npm:${range}`))?.id;
   };
   // berry keeps npm's "npm:" protocol on every range; shown without it, as package.json says it.
   const shown = (range: string) => (/^npm:[^@]/.test(range) && semver.validRange(range.slice(4)) ? range.slice(4) : range);
