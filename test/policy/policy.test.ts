@@ -205,6 +205,33 @@ describe('quarantine by age', () => {
     expect(installed('bun-aged', 'aged')).toBe('1.1.0');
   }, 400_000);
 
+  it('`shelf why` names the held version it passed over, and a range only a held version meets fails naming the rule', async () => {
+    const shelfCli = (args: string[], cwd: string) =>
+      run(process.execPath, [join(ROOT, 'bin', 'shelf.js'), ...args, '--registry', shelf.shelf.registry], {
+        cwd,
+        env: { ...cleanEnv(), SHELF_DATA_DIR: join(work, 'cli-data') },
+      });
+    const dir = project('why-aged', { aged: '^1.0.0' });
+    const why = await shelfCli(['why', 'aged', '--json'], dir);
+    expect(why.code, why.stderr).toBe(0);
+    const [copy] = JSON.parse(why.stdout) as { version: string; choice: { skipped: { version: string; reason: string }[] } }[];
+    expect(copy!.version).toBe('1.1.0');
+    expect(copy!.choice.skipped).toContainEqual({
+      version: '1.2.0',
+      reason: `held by the registry's policy (age) until ${new Date(Date.parse(upstream.published('aged', '1.2.0')) + 3 * DAY).toISOString()}`,
+    });
+    const text = await shelfCli(['why', 'aged'], dir);
+    expect(text.stdout).toMatch(/passed over 1\.2\.0: held by the registry's policy \(age\) until /);
+
+    const only = project('lock-banned', { banned: '^2.0.0' });
+    const lock = await shelfCli(['lock'], only);
+    expect(lock.code).not.toBe(0);
+    expect(lock.stdout + lock.stderr).toMatch(
+      /no version of banned satisfies "\^2\.0\.0".*held by the registry's policy: 2\.0\.0 \(deny\)/s,
+    );
+    expect(existsSync(join(only, 'package-lock.json'))).toBe(false);
+  });
+
   it('exempts a scope listed in the exceptions', async () => {
     const reply = await doc('@trusted/fresh');
     expect(Object.keys(reply.body.versions).sort()).toEqual(['1.0.0', '1.1.0']);

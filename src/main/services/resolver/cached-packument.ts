@@ -6,7 +6,7 @@ import type { Manifest, Packument } from './types';
 import { IndexedVersion, setVersionIndex, versionIndex, type VersionFacts } from './version-index';
 
 /** The top-level fields kept besides the versions (npm-pick-manifest honours the last two when a registry sends them). */
-const HEAD_FIELDS = ['name', 'dist-tags', 'policyRestrictions', 'stagedVersions'] as const;
+const HEAD_FIELDS = ['name', 'dist-tags', 'policyRestrictions', 'stagedVersions', '_shelfHeld'] as const;
 
 /** Where a version's manifest lies in the manifests text: start and end offsets. */
 type Span = [number, number];

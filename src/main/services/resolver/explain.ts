@@ -20,6 +20,10 @@ export function explainConflict(conflict: Conflict): string[] {
     sentences.push(
       `Because ${whoAsks(req)} needs ${conflict.packageName} "${req.spec}" as ${EDGE_WORDS[req.type]}${where(req.from)}, and the registry has these versions of ${conflict.packageName}: ${shown}, no version of ${conflict.packageName} satisfies "${req.spec}", so resolution fails.`,
     );
+    if (conflict.held?.length)
+      sentences.push(
+        `The registry's policy holds back ${conflict.packageName} ${conflict.held.join(', ')}, which would satisfy "${req.spec}"; an admin can approve a held version on the Policy screen, or the quarantine ends by itself at the time given.`,
+      );
     return sentences;
   }
   const found = conflict.found;

@@ -27,7 +27,7 @@ export interface Requirement {
 }
 
 export type Conflict =
-  | { kind: 'no-version'; requirement: Requirement; packageName: string; available: string[] }
+  | { kind: 'no-version'; requirement: Requirement; packageName: string; available: string[]; held?: string[] }
   | { kind: 'peer-conflict'; requirement: Requirement; found: PlacedRef; foundRequiredBy: Requirement[] };
 
 export class ResolutionFailure extends ShelfError {
@@ -40,6 +40,9 @@ export class ResolutionFailure extends ShelfError {
 function summarise(conflict: Conflict): string {
   const r = conflict.requirement;
   const who = r.from.location === '' && r.from.path.length === 0 ? 'your project' : `${r.from.name}@${r.from.version}`;
-  if (conflict.kind === 'no-version') return `no version of ${conflict.packageName} satisfies "${r.spec}", which ${who} needs`;
+  if (conflict.kind === 'no-version') {
+    const held = conflict.held?.length ? ` (held by the registry's policy: ${conflict.held.join(', ')})` : '';
+    return `no version of ${conflict.packageName} satisfies "${r.spec}", which ${who} needs${held}`;
+  }
   return `${who} needs ${r.name}@"${r.spec}" as a peer, but ${conflict.found.name}@${conflict.found.version} is installed where it would be shared`;
 }

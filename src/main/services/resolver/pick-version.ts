@@ -18,10 +18,13 @@ export class NoMatchingVersion extends ShelfError {
     readonly wanted: string,
     readonly available: string[],
     readonly yanked: string[] = [],
+    /** Versions the registry's policy holds that would have matched, in words ("2.0.0 (held: deny)"). */
+    readonly held: string[] = [],
   ) {
     const shown = available.length > 12 ? `${available.slice(-12).join(', ')} (and ${available.length - 12} older)` : available.join(', ');
     const yankedText = yanked.length ? `; yanked (never chosen): ${yanked.join(', ')}` : '';
-    super('not_found', `no version of ${packageName} matches "${wanted}"; published versions: ${shown || 'none'}${yankedText}`);
+    const heldText = held.length ? `; held by the registry's policy: ${held.join(', ')}` : '';
+    super('not_found', `no version of ${packageName} matches "${wanted}"; published versions: ${shown || 'none'}${yankedText}${heldText}`);
   }
 }
 
@@ -65,7 +68,10 @@ function pickUncached(
         .filter((entry) => entry.facts.yanked)
         .map((entry) => entry.version)
         .reverse();
-      throw new NoMatchingVersion(requested.packageName, wanted, Object.keys(choosable.versions).sort(semver.compareLoose), yanked);
+      const held = heldMatching(packument, requested.kind === 'range' ? wanted : undefined).map(
+        ({ version, rule }) => `${version} (${rule})`,
+      );
+      throw new NoMatchingVersion(requested.packageName, wanted, Object.keys(choosable.versions).sort(semver.compareLoose), yanked, held);
     }
     throw error;
   }
@@ -152,11 +158,35 @@ function describeChoice(
     }
     if (parsedRange?.test(entry.parsed)) skipped.push({ version: entry.version, reason: skipReason(entry.facts, nodeVersion, latest) });
   }
+  // Held versions are not in the document at all: newer ones the range allows are named as passed over, with the rule.
+  for (const { version, reason } of heldMatching(packument, range))
+    if (chosenParsed && semver.gt(version, chosenParsed, true)) skipped.push({ version, reason });
+  skipped.sort((a, b) => semver.rcompare(a.version, b.version, true));
   const newestRejected =
     newest && chosenParsed && newest.parsed.compare(chosenParsed) > 0 && !parsedRange?.test(newest.parsed)
       ? { version: newest.version, range }
       : undefined;
   return { rule: chosen === latest ? 'latest-tag' : 'highest-match', skipped, ...(newestRejected && { newestRejected }) };
+}
+
+/** The versions a Shelf registry's policy holds that satisfy `range` (all of them without one), newest first, with why. */
+function heldMatching(packument: Packument, range: string | undefined): { version: string; rule: string; reason: string }[] {
+  const out: { version: string; rule: string; reason: string }[] = [];
+  for (const [version, hold] of Object.entries(packument._shelfHeld ?? {})) {
+    if (!semver.valid(version, true)) continue;
+    if (range !== undefined && !safeSatisfies(version, range)) continue;
+    const until = hold.until ? ` until ${hold.until}` : '';
+    out.push({ version, rule: `${hold.rule}${until}`, reason: `held by the registry's policy (${hold.rule})${until}` });
+  }
+  return out.sort((a, b) => semver.rcompare(a.version, b.version, true));
+}
+
+function safeSatisfies(version: string, range: string): boolean {
+  try {
+    return semver.satisfies(version, range, { loose: true });
+  } catch {
+    return false;
+  }
 }
 
 function skipReason(facts: VersionFacts, nodeVersion: string, latest: string | undefined): string {

@@ -5,7 +5,7 @@ import { fromCacheRows, toCacheRows } from './cached-packument';
 import { httpFetch, httpGet } from './http-fetch';
 import { createLimiter, type Limiter } from './limit';
 import { PACKAGE_FIELDS } from './lockfile-write';
-import type { Manifest, Packument } from './types';
+import type { HeldVersion, Manifest, Packument } from './types';
 
 export type FetchLike = (url: string, init?: { headers?: Record<string, string> }) => Promise<Response>;
 
@@ -179,8 +179,11 @@ export class RegistryClient {
     if (!packument || typeof packument !== 'object' || !packument.versions) {
       throw new ShelfError('internal', `the registry ${this.registry} sent a document for ${name} without versions`);
     }
+    const doc = trimPackument(packument);
+    const held = heldVersions(headers.policy);
+    if (held) doc._shelfHeld = held;
     return {
-      doc: trimPackument(packument),
+      doc,
       abbreviated: (headers.contentType ?? '').includes('vnd.npm.install-v1'),
       accept,
       etag: headers.etag ?? null,
@@ -315,13 +318,37 @@ export function trimPackument(doc: Packument): Packument {
 
 interface DocumentResponse {
   status: number;
-  headers: { contentType?: string; etag?: string; cacheControl?: string };
+  headers: { contentType?: string; etag?: string; cacheControl?: string; policy?: string };
   body: unknown;
 }
 
 /** The response headers the metadata cache and content negotiation read. */
 function documentHeaders(header: (key: string) => string | undefined): DocumentResponse['headers'] {
-  return { contentType: header('content-type'), etag: header('etag'), cacheControl: header('cache-control') };
+  return {
+    contentType: header('content-type'),
+    etag: header('etag'),
+    cacheControl: header('cache-control'),
+    policy: header('x-shelf-policy'),
+  };
+}
+
+/**
+ * Shelf's X-Shelf-Policy header (`1.2.0=age;until=2026-12-05T14:00:00.000Z, 2.0.0=deny, 1.1.0=flagged-install-scripts`):
+ * the held versions and their rules; flagged versions are served, so they are not listed.
+ */
+export function heldVersions(header: string | undefined): Record<string, HeldVersion> | undefined {
+  if (!header) return undefined;
+  const held: Record<string, HeldVersion> = {};
+  for (const part of header.split(',')) {
+    const [pair, ...params] = part.trim().split(';');
+    const eq = pair?.indexOf('=') ?? -1;
+    if (!pair || eq <= 0) continue;
+    const rule = pair.slice(eq + 1);
+    if (rule.startsWith('flagged-')) continue;
+    const until = params.find((p) => p.startsWith('until='))?.slice('until='.length);
+    held[pair.slice(0, eq)] = { rule, ...(until && { until }) };
+  }
+  return Object.keys(held).length > 0 ? held : undefined;
 }
 
 /** Seconds a response may be used without asking again: max-age, 0 for no-cache (or none given), undefined for no-store. */

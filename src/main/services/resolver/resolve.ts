@@ -433,6 +433,7 @@ class TreeBuilder {
           requirement: this.requirement(edge),
           packageName: requested.packageName,
           available: error.available,
+          held: error.held,
         });
       }
       throw error;

@@ -34,6 +34,16 @@ export interface Packument {
   'dist-tags': Record<string, string>;
   versions: Record<string, Manifest>;
   time?: Record<string, string>;
+  /**
+   * Versions a Shelf registry's policy holds back (from its X-Shelf-Policy header): absent from `versions`, named in
+   * the reasons and failures so "why not the newer one" has an answer.
+   */
+  _shelfHeld?: Record<string, HeldVersion>;
+}
+
+export interface HeldVersion {
+  rule: string;
+  until?: string;
 }
 
 export type EdgeType = 'prod' | 'dev' | 'optional' | 'peer' | 'peerOptional' | 'workspace';
