@@ -1,11 +1,11 @@
 // Reads the registry packages a project needs from its lockfile: package-lock v1–v3, npm-shrinkwrap, yarn.lock v1 and berry, pnpm-lock.yaml.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseSyml } from '@yarnpkg/parsers';
 import semver from 'semver';
-import { parse as parseYaml } from 'yaml';
 import { badRequest } from '../../errors';
 import { parseBunLock } from '../lockfiles/bun-lock';
+import { parsePnpmLock, pnpmPackages } from '../lockfiles/pnpm-lock';
+import { parseYarnLock, yarnPackages } from '../lockfiles/yarn-lock';
 
 export interface PackageVersion {
   name: string;
@@ -32,9 +32,9 @@ export function readLockfile(file: string): PackageVersion[] {
   const name = basename(file);
   const found =
     name === 'yarn.lock'
-      ? fromYarnLock(text)
+      ? fromYarnLock(text, file)
       : name === 'pnpm-lock.yaml'
-        ? fromPnpmLock(text)
+        ? fromPnpmLock(text, file)
         : name === 'bun.lock'
           ? parseBunLock(text, file).packages.map(({ name: n, version }) => ({ name: n, version }))
           : name.endsWith('.json')
@@ -81,47 +81,13 @@ function fromPackageLock(lock: Record<string, unknown>): PackageVersion[] {
   return out;
 }
 
-/** The package name in a lockfile key such as `@scope/name@^1.0.0` or `name@npm:^1.0.0`. */
-function nameOfDescriptor(descriptor: string): string {
-  const at = descriptor.indexOf('@', descriptor.startsWith('@') ? 1 : 0);
-  return at === -1 ? descriptor : descriptor.slice(0, at);
+// yarn.lock and pnpm-lock.yaml are read by services/lockfiles, the same readers the graph and `shelf why` use.
+function fromYarnLock(text: string, file: string): PackageVersion[] {
+  return yarnPackages(parseYarnLock(text, file));
 }
 
-function fromYarnLock(text: string): PackageVersion[] {
-  const parsed = parseSyml(text) as Record<string, Record<string, unknown>>;
-  const out: PackageVersion[] = [];
-  for (const [key, entry] of Object.entries(parsed)) {
-    if (key === '__metadata' || typeof entry.version !== 'string') continue;
-    if (typeof entry.resolution === 'string') {
-      // berry: resolution "name@npm:1.2.3"; other protocols (workspace:, patch:, git) are not registry packages.
-      const match = /^(@?[^@]+)@npm:(.+)$/.exec(entry.resolution);
-      if (match) out.push({ name: match[1]!, version: match[2]! });
-      continue;
-    }
-    if (!isRegistryResolved(entry.resolved)) continue;
-    // v1: an alias key "alias@npm:real@^1" names the real package after npm:.
-    const first = key.split(',')[0]!.trim().replace(/^"|"$/g, '');
-    const alias = /@npm:(@?[^@]+)@/.exec(first);
-    out.push({ name: alias ? alias[1]! : nameOfDescriptor(first), version: entry.version });
-  }
-  return out;
-}
-
-function fromPnpmLock(text: string): PackageVersion[] {
-  const lock = parseYaml(text) as { packages?: Record<string, unknown> };
-  const out: PackageVersion[] = [];
-  for (const rawKey of Object.keys(lock.packages ?? {})) {
-    // v5 "/name/1.2.3_peer@x", v6 "/name@1.2.3(peer@x)", v9 "name@1.2.3(peer@x)"
-    const v5 = /^\/((?:@[^/]+\/)?[^/@]+)\/(\d[^_/()]*)(?:_.*)?$/.exec(rawKey);
-    if (v5) {
-      out.push({ name: v5[1]!, version: v5[2]! });
-      continue;
-    }
-    const key = rawKey.replace(/^\//, '').replace(/\(.*$/, '');
-    const at = key.lastIndexOf('@');
-    if (at > 0) out.push({ name: key.slice(0, at), version: key.slice(at + 1) });
-  }
-  return out;
+function fromPnpmLock(text: string, file: string): PackageVersion[] {
+  return pnpmPackages(parsePnpmLock(text, file));
 }
 
 function dedupe(list: PackageVersion[]): PackageVersion[] {
