@@ -20,7 +20,7 @@ import { DownloadStats } from './services/packages/downloads';
 import { DEFAULT_MIN_FREE_BYTES, FULL_DISK_BYTES } from './services/maintenance/disk-space';
 import { DEFAULT_GC_GRACE_MS, Maintenance } from './services/maintenance/maintenance';
 import { freeBytesAt } from './errors';
-import { TarballStore } from './storage/blobs/tarball-store';
+import { openBlobStore } from './storage/blobs/open-blob-store';
 import { openDatabase } from './storage/db/connection';
 import { createLogger } from './logger';
 import { SHELF_VERSION } from './version';
@@ -70,6 +70,10 @@ export interface ShelfApp {
    * one-off commands. Stopped by close().
    */
   startMaintenance(): void;
+  /** Which stores this Shelf uses (`shelf serve` prints them): the SQLite file, and the blob folder or s3://bucket/prefix. */
+  readonly stores: { database: string; blobs: string };
+  /** Checks that the blob store answers (an S3 bucket: reachable, credentials accepted); rejects with what to fix. */
+  checkStores(): Promise<void>;
   /** While no admin account exists: a fresh one-time link that lets the owner create it (browser mode prints it). */
   setupLink(): string | undefined;
   close(): Promise<void>;
@@ -87,7 +91,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   const free = freeBytesAt(config.dataDir);
   const readOnly = free !== undefined && free < FULL_DISK_BYTES;
   const db = openDatabase(join(config.dataDir, 'shelf.db'), { nativeBinding: options.nativeAddons?.sqlite, readOnly });
-  const blobs = new TarballStore(config.dataDir, { readOnly });
+  const blobs = openBlobStore(config.dataDir, config.blobs, { readOnly });
 
   let port = config.port;
   const url = () => config.publicUrl ?? listenUrl(config.host, port);
@@ -132,6 +136,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
       fetch: options.fetch,
       warn: log.warn,
       policy,
+      sqliteBinding: options.nativeAddons?.sqlite,
     }),
     policy,
     maintenance: new Maintenance({
@@ -169,6 +174,8 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     handlers,
     warm,
     url,
+    stores: { database: join(config.dataDir, 'shelf.db'), blobs: blobs.location },
+    checkStores: () => blobs.check(),
     async listen() {
       await server.listen({ host: config.host, port: config.port });
       listening = true;
@@ -189,6 +196,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
       stats.flush();
       if (counterDb !== db) counterDb.close();
       db.close();
+      await blobs.close();
     },
   };
 }

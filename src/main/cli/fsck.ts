@@ -6,7 +6,7 @@ import { listenUrl } from '../config/config';
 import { freeBytesAt } from '../errors';
 import { formatBytes } from '../../shared/format-bytes';
 import { FULL_DISK_BYTES } from '../services/maintenance/disk-space';
-import { TarballStore } from '../storage/blobs/tarball-store';
+import { openBlobStore } from '../storage/blobs/open-blob-store';
 import { openDatabase } from '../storage/db/connection';
 import { DEFAULT_GC_GRACE_MS } from '../services/maintenance/maintenance';
 import { runFsck, type FsckReport } from '../services/maintenance/fsck';
@@ -21,7 +21,7 @@ export function registerFsck(program: Command): void {
       'fix what can be fixed: delete orphans and dead temp files, quarantine corrupt blobs, re-render packuments, drop dangling dist-tags',
     )
     .option('--json', 'print the full report as JSON');
-  const readConfig = addSettingOptions(command, ['gcGrace']);
+  const readConfig = addSettingOptions(command, ['gcGrace', 'blobs', 's3Endpoint', 's3Region', 's3PathStyle']);
   command.addHelpText(
     'after',
     `
@@ -37,7 +37,7 @@ again when asked for. Exit code: 0 when the store is clean (after --repair, when
     const free = freeBytesAt(config.dataDir);
     const readOnly = free !== undefined && free < FULL_DISK_BYTES;
     const db = openDatabase(join(config.dataDir, 'shelf.db'), { readOnly });
-    const blobs = new TarballStore(config.dataDir, { readOnly, keepTempFiles: true });
+    const blobs = openBlobStore(config.dataDir, config.blobs, { readOnly, keepTempFiles: true });
     const ctx = {
       db,
       blobs,
@@ -55,6 +55,7 @@ again when asked for. Exit code: 0 when the store is clean (after --repair, when
       });
     } finally {
       db.close();
+      await blobs.close();
     }
     process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : describe(report)}\n`);
     process.exitCode = report.clean ? 0 : 1;
@@ -63,7 +64,7 @@ again when asked for. Exit code: 0 when the store is clean (after --repair, when
 
 function describe(report: FsckReport): string {
   const lines = [
-    `fsck of ${report.dataDir}: ${report.checked.blobs} blobs, ${report.checked.references} rows with a tarball, ${report.checked.packages} packages checked`,
+    `fsck of ${report.dataDir}${report.blobs.startsWith('s3://') ? ` and ${report.blobs}` : ''}: ${report.checked.blobs} blobs, ${report.checked.references} rows with a tarball, ${report.checked.packages} packages checked`,
   ];
   const done = (repaired: boolean) => (repaired ? 'repaired' : report.repair ? 'NOT repaired' : 'run with --repair');
   const section = <T extends { repaired: boolean }>(items: T[], title: string, line: (item: T) => string) => {

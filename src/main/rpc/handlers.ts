@@ -290,6 +290,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return backupFromUi({
         mode: deps.mode,
         dataDir: config.dataDir,
+        blobs: config.blobs,
         path,
         force,
         shelfVersion: deps.version,

@@ -1,6 +1,5 @@
 // Reads through the REST API: package and version details, tarballs, users, listings, categories and statistics.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import semver from 'semver';
 import { notFound } from '../../errors';
 import {
@@ -82,13 +81,13 @@ export class ApiCatalog {
   }
 
   /** sha256 of a version's tarball: recorded at API publish, computed once from the blob for versions npm published. */
-  checksum(pkg: PackageRow, row: VersionRow): string | null {
+  async checksum(pkg: PackageRow, row: VersionRow): Promise<string | null> {
     const known = findChecksum(this.db, pkg.id, row.version);
     if (known) return known;
     try {
-      const sha256 = createHash('sha256')
-        .update(readFileSync(this.ctx.blobs.pathFor(row.integrity)))
-        .digest('hex');
+      const bytes = await this.ctx.blobs.read(row.integrity);
+      if (!bytes) return null;
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
       putChecksum(this.db, pkg.id, row.version, sha256);
       return sha256;
     } catch {
@@ -108,7 +107,7 @@ export class ApiCatalog {
     };
   }
 
-  packageDetail(principal: Principal | undefined, name: string) {
+  async packageDetail(principal: Principal | undefined, name: string) {
     const pkg = readablePackage(this.ctx, name, principal);
     const latest = this.latestVersion(pkg);
     const manifest = latest ? (JSON.parse(latest.manifest) as Json) : {};
@@ -116,6 +115,7 @@ export class ApiCatalog {
     const perVersion = this.stats.byVersion(pkg.id);
     const summary = this.stats.summary(pkg.id);
     const versions = listVersions(this.db, pkg.id).sort((a, b) => semver.rcompare(a.version, b.version));
+    const checksums = await Promise.all(versions.map((v) => this.checksum(pkg, v)));
     return {
       name: pkg.name,
       // npm, or the seed registry whose client the package is for (synapse, vais): only npm packages are served to npm.
@@ -131,12 +131,12 @@ export class ApiCatalog {
       owners: listMaintainers(this.db, pkg.id).map((m) => m.name),
       created_at: pkg.created_at,
       updated_at: pkg.modified_at,
-      versions: versions.map((v) => ({
+      versions: versions.map((v, i) => ({
         version: v.version,
         published_at: v.published_at,
         downloads: perVersion.get(v.version) ?? 0,
         yanked: yanked.has(v.version),
-        checksum: this.checksum(pkg, v),
+        checksum: checksums[i]!,
         size: v.tarball_size,
         tarball_url: this.tarballUrl(pkg.name, v.version),
       })),
@@ -149,7 +149,7 @@ export class ApiCatalog {
     return { name: pkg.name, versions: semver.sort(listVersions(this.db, pkg.id).map((v) => v.version)) };
   }
 
-  versionDetail(principal: Principal | undefined, name: string, version: string) {
+  async versionDetail(principal: Principal | undefined, name: string, version: string) {
     const pkg = readablePackage(this.ctx, name, principal);
     const row = findVersion(this.db, pkg.id, version);
     if (!row) throw notFound(`${name} has no version ${version}`);
@@ -167,7 +167,7 @@ export class ApiCatalog {
       repository: urlOf(manifest.repository),
       keywords: stringsOf(manifest.keywords),
       dependencies: (manifest.dependencies as Record<string, string> | undefined) ?? {},
-      checksum: this.checksum(pkg, row),
+      checksum: await this.checksum(pkg, row),
       integrity: row.integrity,
       tarball_size: row.tarball_size,
       tarball_url: this.tarballUrl(pkg.name, row.version),
@@ -185,9 +185,9 @@ export class ApiCatalog {
     const pkg = readablePackage(this.ctx, name, principal);
     const row = findVersion(this.db, pkg.id, version);
     if (!row) throw notFound(`${name} has no version ${version}`);
-    const size = this.ctx.blobs.sizeOf(row.integrity);
-    if (size === undefined) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
-    const body = await this.ctx.blobs.content(row.integrity, size);
+    const opened = await this.ctx.blobs.open(row.integrity);
+    if (!opened) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
+    const { body, size } = opened;
     this.stats.countDownload(pkg.id, row.version);
     return {
       body,

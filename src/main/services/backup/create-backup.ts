@@ -1,9 +1,12 @@
 // Creates a backup archive of a data folder while Shelf may be running on it: a database snapshot, the tarballs that
 // snapshot references, the settings files, and a manifest with every file's size, sha256 and sha512.
-import { constants, existsSync, statSync } from 'node:fs';
+import { constants, createWriteStream, existsSync, statSync } from 'node:fs';
 import { copyFile, link, mkdir, mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
+import type { BlobStore } from '../../storage/blobs/blob-store';
+import { openBlobStore, type S3Location } from '../../storage/blobs/open-blob-store';
 import { ShelfError, badRequest, conflict, notFound } from '../../errors';
 import { snapshotDatabase } from './database-snapshot';
 import {
@@ -38,6 +41,11 @@ export interface CreateBackupOptions {
   onProgress?: (progress: BackupProgress) => void;
   /** Called after each database snapshot, before its tarballs are copied (tests make an unpublish land there). */
   afterSnapshot?: (attempt: number) => Promise<void>;
+  /**
+   * Tarballs in an S3 bucket (--blobs): each referenced object is downloaded into the archive, so the archive is the
+   * same whichever store the tarballs came from, and restores into a folder or a bucket alike.
+   */
+  blobs?: S3Location;
 }
 
 export interface BackupSummary {
@@ -77,6 +85,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   // Staged next to the archive, so hard links work when both are on the data folder's disk, and a failure leaves
   // nothing but this one folder, removed below.
   const staging = await mkdtemp(join(dirname(file), `.${basename(file)}.staging-`));
+  const bucket = options.blobs ? openBlobStore(dataDir, options.blobs) : undefined;
   // Inside the staging folder, so a failure anywhere leaves no partial archive behind.
   const partial = join(staging, 'archive.partial');
   try {
@@ -111,7 +120,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       for (const reference of facts.blobs) {
         const path = blobArchivePath(reference.integrity);
         if (!staged.has(path)) {
-          const entry = await stageBlob(dataDir, staging, path, reference);
+          const entry = await stageBlob(dataDir, staging, path, reference, bucket);
           if (entry) staged.set(path, entry);
           else missing.push(reference);
         }
@@ -123,7 +132,9 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         break;
       }
       if (snapshots >= MAX_SNAPSHOTS) {
-        const names = lostLocal.slice(0, 5).map((r) => `${r.example} (${join(dataDir, blobArchivePath(r.integrity))})`);
+        const names = lostLocal
+          .slice(0, 5)
+          .map((r) => `${r.example} (${bucket ? bucket.where(r.integrity) : join(dataDir, blobArchivePath(r.integrity))})`);
         throw new ShelfError(
           'internal',
           `the tarball of ${lostLocal.length} published version${lostLocal.length === 1 ? '' : 's'} is missing from ${dataDir}: ` +
@@ -199,31 +210,26 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     };
   } finally {
     await rm(staging, { recursive: true, force: true });
+    await bucket?.close();
   }
 }
 
 /**
  * Puts one blob into the staging folder (a hard link when on the same disk: blobs are immutable, and a link keeps the
- * bytes even if the server deletes its name a moment later) and checks its bytes against its name. Undefined when the
- * blob is gone from the data folder.
+ * bytes even if the server deletes its name a moment later; from a bucket, a download) and checks its bytes against its
+ * name. Undefined when the blob is gone from the store.
  */
-async function stageBlob(dataDir: string, staging: string, path: string, reference: BlobReference): Promise<ManifestFile | undefined> {
-  const from = join(dataDir, path);
+async function stageBlob(
+  dataDir: string,
+  staging: string,
+  path: string,
+  reference: BlobReference,
+  bucket: BlobStore | undefined,
+): Promise<ManifestFile | undefined> {
+  const from = bucket ? bucket.where(reference.integrity) : join(dataDir, path);
   const to = join(staging, path);
   await mkdir(dirname(to), { recursive: true });
-  try {
-    await link(from, to);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw error;
-    try {
-      await copyFile(from, to, constants.COPYFILE_EXCL);
-    } catch (copyError) {
-      if ((copyError as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw copyError;
-    }
-  }
+  if (!(await (bucket ? downloadBlob(bucket, reference.integrity, to) : linkOrCopy(from, to)))) return undefined;
   const sums = await checksumFile(to);
   if (sums.sha512 !== basename(path)) {
     throw new ShelfError(
@@ -233,6 +239,36 @@ async function stageBlob(dataDir: string, staging: string, path: string, referen
     );
   }
   return { path, ...sums };
+}
+
+/** A hard link (or a copy across disks) of a folder blob; false when it is gone. */
+async function linkOrCopy(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw error;
+  }
+  try {
+    await copyFile(from, to, constants.COPYFILE_EXCL);
+    return true;
+  } catch (copyError) {
+    if ((copyError as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw copyError;
+  }
+}
+
+/** An object of the bucket streamed to a file (a large tarball never sits in memory); false when it is gone. */
+async function downloadBlob(bucket: BlobStore, integrity: string, to: string): Promise<boolean> {
+  const stream = await bucket.stream(integrity).catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'not_found') return undefined;
+    throw error;
+  });
+  if (!stream) return false;
+  await pipeline(stream, createWriteStream(to, { flags: 'wx', mode: 0o600 }));
+  return true;
 }
 
 async function syncFile(path: string): Promise<void> {

@@ -2,10 +2,12 @@
 // unpacked into a temporary folder beside the target, checked again, and only then renamed into place.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, open, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as tar from 'tar';
 import { badRequest, conflict, notFound } from '../../errors';
+import { integrityOfRelativePath } from '../../storage/blobs/blob-store';
+import { openBlobStore, type S3Location } from '../../storage/blobs/open-blob-store';
 import { MIGRATIONS } from '../../storage/db/migrations';
 import {
   BACKUP_FORMAT,
@@ -22,7 +24,7 @@ import {
 import { checkDatabase } from './snapshot-file';
 
 export interface RestoreProgress {
-  phase: 'verify' | 'unpack' | 'check';
+  phase: 'verify' | 'unpack' | 'check' | 'upload';
   done: number;
   total: number;
 }
@@ -36,6 +38,11 @@ export interface RestoreOptions {
   sqliteBinding?: string;
   now?: () => Date;
   onProgress?: (progress: RestoreProgress) => void;
+  /**
+   * Tarballs go into this S3 bucket (--blobs) instead of the data folder: each verified blob is put there (conditional
+   * writes: one already there is kept), and the restored folder holds no blobs/.
+   */
+  blobs?: S3Location;
 }
 
 export interface RestoreSummary {
@@ -98,6 +105,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
     }
     const problem = checkDatabase(join(temp, DATABASE_NAME), options.sqliteBinding);
     if (problem) throw badRequest(`the database in ${file} fails SQLite's integrity check (${problem}); nothing was restored`);
+    if (options.blobs) await uploadBlobs(temp, target, manifest.files, options.blobs, report);
     await syncFolder(temp);
 
     if (existsSync(target)) {
@@ -125,6 +133,32 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
     bytes: manifest.files.reduce((sum, f) => sum + f.size, 0),
     movedAside,
   };
+}
+
+/**
+ * Puts every verified blob into the bucket, then drops the folder copies. Objects put before a failure stay in the
+ * bucket unreferenced; they are content-addressed, so a second restore reuses them and the collector takes the rest.
+ */
+async function uploadBlobs(
+  temp: string,
+  dataDir: string,
+  files: readonly ManifestFile[],
+  location: S3Location,
+  report: (progress: RestoreProgress) => void,
+): Promise<void> {
+  const bucket = openBlobStore(dataDir, location);
+  try {
+    await bucket.check();
+    const blobs = files.filter((f) => BLOB_PATH.test(f.path));
+    let done = 0;
+    for (const blob of blobs) {
+      await bucket.put(integrityOfRelativePath(blob.path)!, await readFile(join(temp, blob.path)));
+      report({ phase: 'upload', done: ++done, total: blobs.length });
+    }
+  } finally {
+    await bucket.close();
+  }
+  await rm(join(temp, 'blobs'), { recursive: true, force: true });
 }
 
 function targetHoldsFiles(target: string): boolean {

@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { badRequest, notFound } from '../../errors';
+import type { S3Location } from '../../storage/blobs/open-blob-store';
 import { createBackup } from './create-backup';
 import { restoreBackup } from './restore-backup';
 
@@ -21,6 +22,8 @@ export interface UiBackupOptions {
   shelfVersion: string;
   sqliteBinding?: string;
   now: () => Date;
+  /** The server's S3 bucket when its tarballs live there (--blobs): they are downloaded into the archive. */
+  blobs?: S3Location;
 }
 
 const brief = (c: { packages: number; versions: number; users: number; tokens: number; blobs: number }) => ({
@@ -58,6 +61,7 @@ export async function backupFromUi(options: UiBackupOptions) {
     shelfVersion: options.shelfVersion,
     sqliteBinding: options.sqliteBinding,
     now: options.now,
+    blobs: options.blobs,
   });
   return {
     file: summary.file,

@@ -1,9 +1,8 @@
 // fsck: checks the store against itself — every blob against its name (sha512), every row against its blob, every
 // packument against its rows, every dist-tag against its versions — and with `repair`, fixes what can be fixed.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import semver from 'semver';
-import type { StrayFile } from '../../storage/blobs/tarball-store';
+import type { BlobStore, StrayFile } from '../../storage/blobs/blob-store';
 import { allBlobReferences, allPackageIds, danglingDistTags, type BlobReference } from '../../storage/db/integrity-queries';
 import { deleteCachedTarball } from '../../storage/db/mirror';
 import { deleteDistTag, findPackage, getPackument, isIntegrityReferenced, listVersions, setDistTag } from '../../storage/db/packages';
@@ -20,6 +19,8 @@ export interface FsckOptions {
 
 export interface FsckReport {
   dataDir: string;
+  /** The blob store checked: the data folder's blobs/ or s3://bucket/prefix. */
+  blobs: string;
   repair: boolean;
   graceMs: number;
   checked: { blobs: number; references: number; packages: number };
@@ -50,6 +51,7 @@ export async function runFsck(ctx: PackageContext, dataDir: string, options: Fsc
   const cutoff = ctx.now().getTime() - graceMs;
   const report: FsckReport = {
     dataDir,
+    blobs: blobs.location,
     repair,
     graceMs,
     checked: { blobs: 0, references: 0, packages: 0 },
@@ -91,14 +93,14 @@ export async function runFsck(ctx: PackageContext, dataDir: string, options: Fsc
     if (!refs) {
       if (blob.mtimeMs > cutoff) continue; // a write in progress, or just finished: not an orphan yet
       // Checked again at the moment of deleting: a publish may have committed a row for it since the list was read.
-      const freed = repair ? blobs.collect(blob.integrity, cutoff, (i) => isIntegrityReferenced(db, i)) : undefined;
+      const freed = repair ? await blobs.collect(blob.integrity, cutoff, (i) => isIntegrityReferenced(db, i)) : undefined;
       report.orphans.push({ integrity: blob.integrity, path: blob.path, size: blob.size, repaired: freed !== undefined });
       continue;
     }
-    if (!(await matchesName(blob.path))) {
+    if (!(await matchesName(blobs, blob.integrity))) {
       let quarantinedTo: string | undefined;
       if (repair) {
-        quarantinedTo = blobs.quarantine(blob.integrity);
+        quarantinedTo = await blobs.quarantine(blob.integrity);
         present.delete(blob.integrity);
       }
       report.corrupt.push({
@@ -114,13 +116,13 @@ export async function runFsck(ctx: PackageContext, dataDir: string, options: Fsc
 
   for (const file of await blobs.tempFiles()) {
     if (file.mtimeMs > cutoff) continue;
-    const freed = repair ? blobs.collectTemp(file.path, cutoff, ctx.now().getTime()) : undefined;
+    const freed = repair ? await blobs.collectTemp(file.path, cutoff, ctx.now().getTime()) : undefined;
     if (!repair || freed !== undefined) report.tempFiles.push({ path: file.path, size: file.size, repaired: freed !== undefined });
   }
 
   // Rows whose blob is gone (or was just quarantined). A row committed after the blob listing began is checked on disk.
   for (const ref of references) {
-    if (present.has(ref.integrity) || blobs.sizeOf(ref.integrity) !== undefined) continue;
+    if (present.has(ref.integrity) || (await blobs.has(ref.integrity))) continue;
     if (ref.kind === 'cached') {
       if (repair) deleteCachedTarball(db, ref.name, ref.version);
       report.missing.push({ ...ref, repaired: repair });
@@ -154,15 +156,15 @@ export async function runFsck(ctx: PackageContext, dataDir: string, options: Fsc
   return report;
 }
 
-/** Whether a blob's bytes hash to its file name (the hex sha512). */
-async function matchesName(path: string): Promise<boolean> {
+/** Whether a blob's bytes hash to its name (the sha512 it is stored under), read as a stream through the store. */
+async function matchesName(blobs: BlobStore, integrity: string): Promise<boolean> {
   const hash = createHash('sha512');
   try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    for await (const chunk of await blobs.stream(integrity)) hash.update(chunk as Buffer);
   } catch {
     return false;
   }
-  return hash.digest('hex') === path.slice(path.lastIndexOf('/') + 1);
+  return `sha512-${hash.digest('base64')}` === integrity;
 }
 
 /**

@@ -3,11 +3,12 @@
 //
 // Why it is safe while publishes run: a publish writes its blob first and commits its row right after. The collector
 // deletes a blob only when (1) its file is older than the grace period (a write, or a write that found the blob already
-// there, refreshes the file's time), (2) no write in this process claims it (TarballStore.claims, held until the
-// writer's commit has run), and (3) no row references it, all three checked in one synchronous step just before the
-// unlink, so no write or commit of this process can slip in between. (1) alone protects writers in other processes,
+// there, refreshes the blob's time), (2) no write in this process claims it (BlobStore claims, held until the
+// writer's commit has run), and (3) no row references it, all three checked just before the delete (in one synchronous
+// step for the folder; an S3 store makes a put of the same blob wait for the delete), so no write or commit of this
+// process can slip in between. (1) alone protects writers in other processes,
 // which is why the grace period must exceed any publish's time from blob to commit (an hour by default; seconds suffice).
-import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { BlobStore } from '../../storage/blobs/blob-store';
 import type { Db } from '../../storage/db/connection';
 import { isIntegrityReferenced } from '../../storage/db/packages';
 
@@ -23,7 +24,7 @@ export interface CollectionReport {
 
 export interface CollectOptions {
   db: Db;
-  blobs: TarballStore;
+  blobs: BlobStore;
   /** Blobs and temp files younger than this are left alone. */
   graceMs: number;
   now: () => Date;
@@ -45,13 +46,13 @@ export async function collectGarbage(options: CollectOptions): Promise<Collectio
   for await (const blob of blobs.entries()) {
     report.scanned++;
     if (blob.mtimeMs > cutoff) continue;
-    const freed = blobs.collect(blob.integrity, cutoff, isReferenced);
+    const freed = await blobs.collect(blob.integrity, cutoff, isReferenced);
     if (freed === undefined) continue;
     report.removedBlobs++;
     report.removedBytes += freed;
   }
   for (const file of await blobs.tempFiles()) {
-    const freed = blobs.collectTemp(file.path, cutoff, startedAt.getTime());
+    const freed = await blobs.collectTemp(file.path, cutoff, startedAt.getTime());
     if (freed === undefined) continue;
     report.removedTempFiles++;
     report.removedBytes += freed;

@@ -2,7 +2,7 @@
 // watch. Every task catches its own failures, logs them with what it was doing, and tries again at its next turn:
 // none may take the server down.
 import { formatBytes } from '../../../shared/format-bytes';
-import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { BlobStore } from '../../storage/blobs/blob-store';
 import type { Db } from '../../storage/db/connection';
 import { DiskSpace, type DiskStatus } from './disk-space';
 import { collectGarbage, type CollectionReport } from './gc';
@@ -16,7 +16,7 @@ export const DISK_CHECK_INTERVAL_MS = 30_000;
 
 export interface MaintenanceOptions {
   db: Db;
-  blobs: TarballStore;
+  blobs: BlobStore;
   dataDir: string;
   graceMs: number;
   minFreeBytes: number;

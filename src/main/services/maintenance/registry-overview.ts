@@ -7,7 +7,7 @@ import type { CredentialStore } from '../credentials/credential-store';
 import type { Services } from '../index';
 
 /** The settings a UI call may depend on: the Config's fields the rpc layer needs, without the rest of it. */
-export type UiSettings = Pick<Config, 'dataDir' | 'host' | 'signup' | 'allowPrivateRemotes'> & {
+export type UiSettings = Pick<Config, 'dataDir' | 'host' | 'signup' | 'allowPrivateRemotes' | 'blobs'> & {
   limits: Pick<Config['limits'], 'maxTarballBytes'>;
 };
 

@@ -1,8 +1,6 @@
 // Cache management: what is cached, pins, purges, and re-verifying every cached tarball against its hash.
-import { mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
 import ssri from 'ssri';
-import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { BlobStore } from '../../storage/blobs/blob-store';
 import type { Db } from '../../storage/db/connection';
 import {
   cachedBytes,
@@ -40,7 +38,7 @@ export interface VerifyReport {
 export class CacheAdmin {
   constructor(
     private readonly db: Db,
-    private readonly blobs: TarballStore,
+    private readonly blobs: BlobStore,
     private readonly dataDir: string,
     private readonly capBytes: () => number | null,
     private readonly now: () => Date,
@@ -109,29 +107,23 @@ export class CacheAdmin {
   async verify(onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
     const rows = listCachedTarballs(this.db);
     const report: VerifyReport = { checked: 0, ok: 0, quarantined: [] };
-    const quarantine = join(this.dataDir, 'blobs', 'quarantine');
     for (const row of rows) {
       report.checked++;
       let problem: string | undefined;
       try {
-        const ok = await ssri.checkStream(this.blobs.open(row.integrity), row.integrity).then(
-          () => true,
-          (error: { code?: string }) => {
-            if (error.code === 'ENOENT') problem = 'the file is missing';
-            return false;
-          },
-        );
-        if (!ok) problem ??= 'its bytes do not match its sha512';
+        const ok =
+          (await this.blobs.has(row.integrity)) &&
+          (await ssri.checkStream(await this.blobs.stream(row.integrity), row.integrity).then(
+            () => true,
+            () => false,
+          ));
+        if (!ok) problem = (await this.blobs.has(row.integrity)) ? 'its bytes do not match its sha512' : 'the file is missing';
       } catch (error) {
         problem = (error as Error).message;
       }
       if (problem) {
-        mkdirSync(quarantine, { recursive: true });
-        try {
-          renameSync(this.blobs.pathFor(row.integrity), join(quarantine, `${row.name.replace('/', '+')}-${row.version}.tgz`));
-        } catch {
-          /* already gone: nothing to move */
-        }
+        // Kept for inspection in the store's quarantine (blobs/quarantine/ of the folder or the bucket's prefix).
+        if (problem !== 'the file is missing') await this.blobs.quarantine(row.integrity).catch(() => undefined);
         deleteCachedTarball(this.db, row.name, row.version);
         report.quarantined.push({ name: row.name, version: row.version, problem });
       } else report.ok++;

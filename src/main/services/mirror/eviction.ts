@@ -1,5 +1,5 @@
 // Keeps cached upstream tarballs under the size cap: least recently used first, never pinned packages, never local ones.
-import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { BlobStore } from '../../storage/blobs/blob-store';
 import type { Db } from '../../storage/db/connection';
 import { cachedBytes, deleteCachedTarball, evictionCandidates } from '../../storage/db/mirror';
 import { isIntegrityReferenced } from '../../storage/db/packages';
@@ -7,7 +7,7 @@ import { isIntegrityReferenced } from '../../storage/db/packages';
 export class CacheEviction {
   constructor(
     private readonly db: Db,
-    private readonly blobs: TarballStore,
+    private readonly blobs: BlobStore,
     private readonly capBytes: () => number | null,
   ) {}
 

@@ -1,10 +1,10 @@
 // MirrorService: the pull-through cache of upstream registries — packuments and tarballs, revalidation, offline serving.
-import type { ReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import semver from 'semver';
 import ssri from 'ssri';
 import { DEFAULT_MAX_DOCUMENT_BYTES, type MirrorConfig, type UpstreamConfig } from '../../config/config';
 import { ShelfError, notFound } from '../../errors';
-import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { BlobStore } from '../../storage/blobs/blob-store';
 import type { Db } from '../../storage/db/connection';
 import {
   cachedVersionsOf,
@@ -42,7 +42,7 @@ export type CacheState = 'hit' | 'miss' | 'revalidated' | 'offline' | 'offline-f
 export interface MirrorDeps {
   db: Db;
   dataDir: string;
-  blobs: TarballStore;
+  blobs: BlobStore;
   config: MirrorConfig;
   now: () => Date;
   baseUrl: () => string;
@@ -161,20 +161,15 @@ export class MirrorService {
   async tarball(
     name: string,
     fileName: string,
-  ): Promise<{ body: Buffer | ReadStream; size: number; integrity: string; isPublic: boolean; state: CacheState }> {
+  ): Promise<{ body: Buffer | Readable; size: number; integrity: string; isPublic: boolean; state: CacheState }> {
     assertMirrorableName(name);
     const version = versionFromFileName(name, fileName);
     if (this.deps.policy) await this.policyCheck(name, version);
     const cached = findCachedTarball(this.deps.db, name, version);
-    if (cached && this.deps.blobs.sizeOf(cached.integrity) !== undefined) {
+    const opened = cached && (await this.deps.blobs.open(cached.integrity));
+    if (cached && opened) {
       touchCachedTarball(this.deps.db, name, version, this.deps.now().toISOString());
-      return {
-        body: await this.deps.blobs.content(cached.integrity, cached.size),
-        size: cached.size,
-        integrity: cached.integrity,
-        isPublic: true,
-        state: 'hit',
-      };
+      return { ...opened, integrity: cached.integrity, isPublic: true, state: 'hit' };
     }
     const upstream = this.upstreamFor(name);
     if (this.offlineSwitch || !upstream) {
@@ -183,8 +178,10 @@ export class MirrorService {
       throw notFound(`Shelf is offline and has no cached tarball of ${name}@${version}; prefetch it while online (shelf mirror)`);
     }
     const integrity = await this.coalesce(`t:${name}@${version}`, () => this.download(upstream, name, version));
-    const size = this.deps.blobs.sizeOf(integrity)!;
-    return { body: await this.deps.blobs.content(integrity, size), size, integrity, isPublic: true, state: 'miss' };
+    const fetched = await this.deps.blobs.open(integrity);
+    // Stored a moment ago; gone only if an eviction or `cache purge` took it in between: the client may simply retry.
+    if (!fetched) throw new ShelfError('unavailable', `the tarball of ${name}@${version} was removed from the cache as it was fetched; try again`);
+    return { ...fetched, integrity, isPublic: true, state: 'miss' };
   }
 
   /** Makes sure a version's tarball is cached; true when it was fetched now, false when it already was. */
@@ -192,7 +189,7 @@ export class MirrorService {
     assertMirrorableName(name);
     if (this.deps.policy) await this.policyCheck(name, version);
     const cached = findCachedTarball(this.deps.db, name, version);
-    if (cached && this.deps.blobs.sizeOf(cached.integrity) !== undefined) return false;
+    if (cached && (await this.deps.blobs.has(cached.integrity))) return false;
     const upstream = this.upstreamFor(name);
     if (this.offlineSwitch || !upstream) throw new ShelfError('unavailable', `Shelf is offline, so ${name}@${version} cannot be fetched`);
     await this.coalesce(`t:${name}@${version}`, () => this.download(upstream, name, version));

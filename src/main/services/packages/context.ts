@@ -2,7 +2,7 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import type { Limits } from '../../config/config';
 import { notFound } from '../../errors';
-import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { BlobStore } from '../../storage/blobs/blob-store';
 import type { Db } from '../../storage/db/connection';
 import {
   findPackage,
@@ -19,7 +19,7 @@ import { gzipBaseOf, packumentRow, renderPackument } from './packument';
 
 export interface PackageContext {
   db: Db;
-  blobs: TarballStore;
+  blobs: BlobStore;
   limits: Limits;
   now: () => Date;
   /** Public base URL ending in '/', known once the server listens. */

@@ -1,5 +1,5 @@
 // Reads: stored packuments, one version's manifest, tarball streams, and the package summaries the UI lists.
-import type { ReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import semver from 'semver';
 import { isShelfError, notFound } from '../../errors';
 import {
@@ -70,18 +70,17 @@ export async function openTarball(
   principal: Principal | undefined,
   name: string,
   fileName: string,
-): Promise<{ body: Buffer | ReadStream; size: number; integrity: string; isPublic: boolean; packageId: number; version: string }> {
+): Promise<{ body: Buffer | Readable; size: number; integrity: string; isPublic: boolean; packageId: number; version: string }> {
   const pkg = readablePackage(ctx, name, principal);
   const version = versionOfTarball(name, fileName);
   const row = version === undefined ? undefined : findVersion(ctx.db, pkg.id, version);
   if (!row) throw notFound(`${name} has no tarball '${fileName}'`);
   assertNpmPackage(ctx.db, pkg, ctx.baseUrl(), row.version);
-  const size = ctx.blobs.sizeOf(row.integrity);
-  if (size === undefined)
-    throw notFound(`the tarball of ${name}@${row.version} is missing from the store; publish it again under a new version`);
+  const opened = await ctx.blobs.open(row.integrity);
+  if (!opened) throw notFound(`the tarball of ${name}@${row.version} is missing from the store; publish it again under a new version`);
   return {
-    body: await ctx.blobs.content(row.integrity, size),
-    size,
+    body: opened.body,
+    size: opened.size,
     integrity: row.integrity,
     isPublic: pkg.access === 'public',
     packageId: pkg.id,

@@ -1,6 +1,5 @@
 // Owns the package views the desktop UI shows (details with versions, tags, yanks and owners; a tarball's file list) and
 // the one-version unpublish it offers; built on the same reads and writes the npm protocol uses.
-import { readFile } from 'node:fs/promises';
 import semver from 'semver';
 import { notFound } from '../../errors';
 import { countVisibleDependents } from '../../storage/db/api-queries';
@@ -69,8 +68,8 @@ export async function tarballListing(ctx: PackageContext, principal: Principal |
   const pkg = readablePackage(ctx, name, principal);
   const row = findVersion(ctx.db, pkg.id, version);
   if (!row) throw notFound(`${name} has no version ${version}`);
-  if (ctx.blobs.sizeOf(row.integrity) === undefined) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
-  const bytes = await readFile(ctx.blobs.pathFor(row.integrity));
+  const bytes = await ctx.blobs.read(row.integrity);
+  if (!bytes) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
   // Whatever format the version was accepted in when it was published (seed archives keep their files at the root).
   const inspection = await inspectTarball(bytes, ctx.limits, { ecosystems: ALL_ECOSYSTEMS });
   return {

@@ -3,7 +3,7 @@
 import { gunzipSync } from 'node:zlib';
 import semver from 'semver';
 import { ShelfError } from '../../errors';
-import type { TarballStore } from '../../storage/blobs/tarball-store';
+import type { BlobStore } from '../../storage/blobs/blob-store';
 import type { Db } from '../../storage/db/connection';
 import { deleteCachedTarball, findCachedTarball, getUpstreamPackument, listUpstreamVersions } from '../../storage/db/mirror';
 import { offlineDistTags } from '../mirror/offline-view';
@@ -50,7 +50,7 @@ export interface PolicyUpstream {
 
 export interface PolicyDeps {
   db: Db;
-  blobs: TarballStore;
+  blobs: BlobStore;
   dataDir: string;
   now: () => Date;
   /** --min-release-age, over the file's minReleaseAge. */

@@ -1,30 +1,23 @@
-// TarballStore: content-addressed tarballs on disk, keyed by their sha512; written atomically, deduplicated.
+// TarballStore: the blob store's folder adapter (the default): content-addressed tarballs in <data-dir>/blobs, keyed by
+// their sha512; written atomically (temp file + fsync + rename + fsync of the folder), deduplicated.
 import { createReadStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, type ReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import ssri from 'ssri';
 import { outOfSpace, readOnlyStorage, storageFailureOf } from '../../errors';
+import {
+  WHOLE_READ_MAX_BYTES,
+  hexOf,
+  integrityOfHex,
+  type BlobBody,
+  type BlobEntry,
+  type BlobStore,
+  type IsReferenced,
+  type StrayFile,
+} from './blob-store';
+import { Claims } from './claims';
 
-/**
- * Blobs up to this size are read whole and sent as one buffer; larger ones are streamed so that memory stays bounded
- * (at most this much per concurrent download). Most npm tarballs are far smaller.
- */
-export const WHOLE_READ_MAX_BYTES = 2 * 1024 * 1024;
-
-/** One stored blob as the collector and fsck see it. */
-export interface BlobEntry {
-  integrity: string;
-  path: string;
-  size: number;
-  mtimeMs: number;
-}
-
-/** A file under blobs/ that is not a blob: a temp file, or a name that is no sha512 (fsck reports it). */
-export interface StrayFile {
-  path: string;
-  size: number;
-  mtimeMs: number;
-}
+export { WHOLE_READ_MAX_BYTES } from './blob-store';
+export type { BlobEntry, StrayFile } from './blob-store';
 
 export interface TarballStoreOptions {
   /** Shelf started on a full disk: every write is refused with a 507 before it touches the disk. */
@@ -33,22 +26,20 @@ export interface TarballStoreOptions {
   keepTempFiles?: boolean;
 }
 
-export class TarballStore {
+export class TarballStore implements BlobStore {
+  readonly kind = 'folder';
+  readonly location: string;
   private readonly root: string;
   private readonly tmpDir: string;
   private tmpCounter = 0;
-  /**
-   * Blobs a write is working with right now, by integrity (a count, since two publishes may share one tarball). A claim
-   * lasts from the start of put() until the turn after it resolved: the caller's commit (publish, mirror) runs in its
-   * continuation, so until the row is in, neither the collector nor a removal can take the file from under it.
-   */
-  private readonly claims = new Map<string, number>();
+  private readonly claims = new Claims();
   readonly readOnly: boolean;
 
   constructor(
     private readonly dataDir: string,
     options: TarballStoreOptions = {},
   ) {
+    this.location = join(dataDir, 'blobs');
     this.root = join(dataDir, 'blobs', 'sha512');
     this.tmpDir = join(dataDir, 'blobs', 'tmp');
     this.readOnly = options.readOnly ?? false;
@@ -64,10 +55,12 @@ export class TarballStore {
 
   /** sha512 integrity string ("sha512-<base64>") → file path; fans out by the first bytes of the hex digest. */
   pathFor(integrity: string): string {
-    const parsed = ssri.parse(integrity, { single: true });
-    if (!parsed || parsed.algorithm !== 'sha512') throw new Error(`not a sha512 integrity: ${integrity}`);
-    const hex = Buffer.from(parsed.digest, 'base64').toString('hex');
+    const hex = hexOf(integrity);
     return join(this.root, hex.slice(0, 2), hex.slice(2, 4), hex);
+  }
+
+  where(integrity: string): string {
+    return this.pathFor(integrity);
   }
 
   async has(integrity: string): Promise<boolean> {
@@ -87,18 +80,16 @@ export class TarballStore {
    */
   async put(integrity: string, bytes: Buffer): Promise<void> {
     const target = this.pathFor(integrity);
-    this.claims.set(integrity, (this.claims.get(integrity) ?? 0) + 1);
-    try {
-      if (this.readOnly) throw readOnlyStorage(this.dataDir);
-      if (await touch(target)) return;
-      await this.write(target, bytes);
-    } catch (error) {
-      if (storageFailureOf(error) === 'full') throw outOfSpace(this.dataDir, bytes.length, error);
-      throw error;
-    } finally {
-      // Released on the turn after the caller's continuation (its commit) has run.
-      setImmediate(() => this.release(integrity));
-    }
+    await this.claims.around(integrity, async () => {
+      try {
+        if (this.readOnly) throw readOnlyStorage(this.dataDir);
+        if (await touch(target)) return;
+        await this.write(target, bytes);
+      } catch (error) {
+        if (storageFailureOf(error) === 'full') throw outOfSpace(this.dataDir, bytes.length, error);
+        throw error;
+      }
+    });
   }
 
   private async write(target: string, bytes: Buffer): Promise<void> {
@@ -127,18 +118,12 @@ export class TarballStore {
     }
   }
 
-  private release(integrity: string): void {
-    const count = (this.claims.get(integrity) ?? 1) - 1;
-    if (count <= 0) this.claims.delete(integrity);
-    else this.claims.set(integrity, count);
-  }
-
   /** Whether a write in this process is working with this blob now (see `claims`). */
   isClaimed(integrity: string): boolean {
     return this.claims.has(integrity);
   }
 
-  /** Size in bytes, or undefined when the blob is missing. */
+  /** Size in bytes, or undefined when the blob is missing. Synchronous: the folder's own (tests and fsck of a folder). */
   sizeOf(integrity: string): number | undefined {
     try {
       return statSync(this.pathFor(integrity)).size;
@@ -147,16 +132,39 @@ export class TarballStore {
     }
   }
 
-  open(integrity: string): ReadStream {
-    return createReadStream(this.pathFor(integrity));
+  async size(integrity: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.pathFor(integrity))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async read(integrity: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.pathFor(integrity));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async stream(integrity: string): Promise<ReadStream> {
+    const path = this.pathFor(integrity);
+    // Opened before it is handed out, so a missing blob rejects here rather than as a stream error mid-response.
+    const handle = await open(path, 'r');
+    return createReadStream(path, { fd: handle });
   }
 
   /**
    * A blob's bytes for sending: a buffer when it is at most WHOLE_READ_MAX_BYTES (one read and one socket write, where a
    * stream makes sixteen of each: 1.4× the throughput for a 1 MB tarball, bench/03-tarball.mjs), else a stream.
    */
-  async content(integrity: string, size: number): Promise<Buffer | ReadStream> {
-    return size <= WHOLE_READ_MAX_BYTES ? readFile(this.pathFor(integrity)) : this.open(integrity);
+  async open(integrity: string): Promise<BlobBody | undefined> {
+    const size = this.sizeOf(integrity);
+    if (size === undefined) return undefined;
+    const body = size <= WHOLE_READ_MAX_BYTES ? await readFile(this.pathFor(integrity)) : createReadStream(this.pathFor(integrity));
+    return { body, size };
   }
 
   /**
@@ -170,10 +178,10 @@ export class TarballStore {
 
   /**
    * The collector's delete: removes the blob only if no write claims it, it is older than `olderThanMs` (epoch ms) and
-   * `isReferenced` says no row points at it, all checked and done in one synchronous step. Returns the bytes freed, or
-   * undefined when the blob stays.
+   * `isReferenced` says no row points at it, all checked and done in one synchronous step when `isReferenced` answers
+   * synchronously (SQLite). Returns the bytes freed, or undefined when the blob stays.
    */
-  collect(integrity: string, olderThanMs: number, isReferenced: (integrity: string) => boolean): number | undefined {
+  async collect(integrity: string, olderThanMs: number, isReferenced: IsReferenced): Promise<number | undefined> {
     if (this.claims.has(integrity)) return undefined;
     const path = this.pathFor(integrity);
     let size: number;
@@ -184,16 +192,27 @@ export class TarballStore {
     } catch {
       return undefined;
     }
-    if (isReferenced(integrity)) return undefined;
+    const referenced = isReferenced(integrity);
+    if (typeof referenced === 'boolean' ? referenced : await referenced) return undefined;
+    // An asynchronous answer let other work run: a write that started meanwhile claims the blob or refreshed its time.
+    if (typeof referenced !== 'boolean' && (this.claims.has(integrity) || this.mtimeOf(path) > olderThanMs)) return undefined;
     this.unlinkQuietly(path);
     return size;
+  }
+
+  private mtimeOf(path: string): number {
+    try {
+      return statSync(path).mtimeMs;
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
   }
 
   /**
    * Deletes a temp file older than `olderThanMs` whose writer is gone (or older than a day whoever has its pid now: a
    * write takes seconds); returns the bytes freed, or undefined when the file stays.
    */
-  collectTemp(path: string, olderThanMs: number, nowMs: number): number | undefined {
+  async collectTemp(path: string, olderThanMs: number, nowMs: number): Promise<number | undefined> {
     const name = path.slice(this.tmpDir.length + 1);
     if (path !== join(this.tmpDir, name)) return undefined;
     try {
@@ -208,7 +227,7 @@ export class TarballStore {
   }
 
   /** Moves a blob whose bytes do not match its name out of the store (to blobs/quarantine/), keeping it for inspection. */
-  quarantine(integrity: string): string {
+  async quarantine(integrity: string): Promise<string> {
     const from = this.pathFor(integrity);
     const dir = join(this.dataDir, 'blobs', 'quarantine');
     mkdirSync(dir, { recursive: true });
@@ -235,7 +254,7 @@ export class TarballStore {
             onStray?.({ path, size: stats.size, mtimeMs: stats.mtimeMs });
             continue;
           }
-          yield { integrity: `sha512-${Buffer.from(name, 'hex').toString('base64')}`, path, size: stats.size, mtimeMs: stats.mtimeMs };
+          yield { integrity: integrityOfHex(name), path, size: stats.size, mtimeMs: stats.mtimeMs };
         }
       }
     }
@@ -254,6 +273,14 @@ export class TarballStore {
       }
     }
     return files;
+  }
+
+  async check(): Promise<void> {
+    // The folder was created (or found) by the constructor; a failure to write there is reported by the write.
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open: every read and write opens and closes its own file.
   }
 
   private unlinkQuietly(path: string): void {
