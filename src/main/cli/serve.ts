@@ -18,6 +18,11 @@ export function registerServe(program: Command, rendererDir: string): void {
     const app = createApp(config, { mode: 'browser' });
     let url: string;
     try {
+      // An S3 bucket that is missing or refuses the credentials stops the start here, with what to fix.
+      await app.checkStores().catch(async (error: unknown) => {
+        await app.close();
+        fail((error as Error).message);
+      });
       url = await app.listen();
     } catch (error) {
       await app.close();
@@ -44,6 +49,7 @@ export function registerServe(program: Command, rendererDir: string): void {
           url: url.replace(/\/$/, ''),
           registry: url,
           dataDir: config.dataDir,
+          stores: app.stores,
           ui: config.rendererDir ? `${url}${UI_PATH}` : null,
           setupLink: setup ?? null,
           signup: config.signup,
@@ -55,6 +61,7 @@ export function registerServe(program: Command, rendererDir: string): void {
     } else {
       out(`listening on ${url.replace(/\/$/, '')}`);
       out(`data folder: ${config.dataDir}`);
+      out(`stores: database ${app.stores.database}; blobs ${app.stores.blobs}`);
       out(config.rendererDir ? `web UI: ${url}${UI_PATH}` : 'web UI: not built (run `npm run build`); the registry works without it');
       if (setup) out(`first run: create the admin account at ${setup} (this link works once)`);
       out(`use it: npm config set registry ${url}   (sign-up is ${config.signup})`);
