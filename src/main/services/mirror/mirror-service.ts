@@ -16,9 +16,8 @@ import {
   markRevalidated,
   pinUpstreamIntegrity,
   putCachedTarball,
-  putUpstreamPackument,
   touchCachedTarball,
-  updateUpstreamRendering,
+  type PackumentRendering,
   type UpstreamPackumentRow,
 } from '../../storage/db/mirror';
 import { isLocalName } from '../../storage/db/packages';
@@ -28,8 +27,8 @@ import type { StoredDocument } from '../packages/read';
 import { CacheAdmin } from './cache-admin';
 import { CacheEviction } from './eviction';
 import { OfflineViewCache, offlineDistTags } from './offline-view';
-import type { TransformOutput } from './packument-transform';
-import { TransformRunner } from './transform-worker';
+import { storedRowOf, type StoreRequest, type TransformOutput } from './packument-transform';
+import { PackumentStoreError, TransformRunner } from './transform-worker';
 import { UpstreamClient, assertMirrorableName, upstreamOwning, type FetchLike } from './upstream-client';
 
 /**
@@ -53,6 +52,8 @@ export interface MirrorDeps {
   warn?: (message: string) => void;
   /** The supply-chain policy: decides on ingest which versions are served (services/policy). */
   policy?: PolicyService;
+  /** The better-sqlite3 addon build the worker that stores large packuments loads (the desktop app's Electron-ABI one). */
+  sqliteBinding?: string;
 }
 
 const toBuffer = (u8: Uint8Array) => (Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength));
@@ -64,7 +65,7 @@ export class MirrorService {
   /** Upstream tokens by URL; they come from the credential store, never from plain configuration. */
   private readonly tokens = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<unknown>>();
-  private readonly transforms = new TransformRunner();
+  private readonly transforms: TransformRunner;
   private readonly offlineViews = new OfflineViewCache();
   readonly eviction: CacheEviction;
   readonly admin: CacheAdmin;
@@ -72,6 +73,7 @@ export class MirrorService {
   constructor(private readonly deps: MirrorDeps) {
     this.offlineSwitch = deps.config.offline;
     this.upstreams = deps.config.upstreams;
+    this.transforms = new TransformRunner(deps.db, deps.sqliteBinding);
     this.eviction = new CacheEviction(deps.db, deps.blobs, () => deps.config.cacheCapBytes);
     this.admin = new CacheAdmin(deps.db, deps.blobs, deps.dataDir, () => deps.config.cacheCapBytes, deps.now);
   }
@@ -180,7 +182,8 @@ export class MirrorService {
     const integrity = await this.coalesce(`t:${name}@${version}`, () => this.download(upstream, name, version));
     const fetched = await this.deps.blobs.open(integrity);
     // Stored a moment ago; gone only if an eviction or `cache purge` took it in between: the client may simply retry.
-    if (!fetched) throw new ShelfError('unavailable', `the tarball of ${name}@${version} was removed from the cache as it was fetched; try again`);
+    if (!fetched)
+      throw new ShelfError('unavailable', `the tarball of ${name}@${version} was removed from the cache as it was fetched; try again`);
     return { ...fetched, integrity, isPublic: true, state: 'miss' };
   }
 
@@ -274,11 +277,22 @@ export class MirrorService {
     // The policy decides before the body is handed over to the worker; its decision is stored with the renderings.
     const previousVersions = row ? listUpstreamVersions(this.deps.db, name).map((v) => v.version) : undefined;
     const decision = await this.deps.policy?.decide(name, result.body, { upstream: policyUpstream(upstream), previousVersions });
+    const store: StoreRequest = {
+      kind: 'put',
+      upstream_url: upstream.upstream.url,
+      etag: result.etag,
+      last_modified: result.lastModified,
+      fetched_at: now,
+      base_url: templateMark(this.deps.baseUrl()),
+    };
     let out: TransformOutput;
     try {
-      // Parsing, rendering and gzipping happen together (in the worker for large documents); the body is handed over.
-      out = await this.transform(result.body, name, { wantRawGzip: true, handOver: true, offline: decision?.view });
+      // Parsing, rendering, gzipping and storing happen together (in the worker for large documents, so a 40 MB
+      // document's half-second SQLite write never holds the event loop); the body is handed over.
+      out = await this.transform(result.body, name, { wantRawGzip: true, handOver: true, offline: decision?.view, store });
     } catch (error) {
+      // Storing failed (a full disk, say): Shelf's own failure, kept with its code so the answer says what it is.
+      if (error instanceof PackumentStoreError) throw error;
       throw new ShelfError(
         'upstream_failed',
         `the upstream ${upstream.host} sent a packument of ${name} that cannot be used: ${(error as Error).message}` +
@@ -286,17 +300,7 @@ export class MirrorService {
         { cause: error },
       );
     }
-    const stored: UpstreamPackumentRow = {
-      upstream_url: upstream.upstream.url,
-      etag: result.etag,
-      last_modified: result.lastModified,
-      fetched_at: now,
-      modified: out.modified,
-      dist_tags: JSON.stringify(out.distTags),
-      raw_gzip: toBuffer(out.rawGzip!),
-      ...this.rendering(name, out),
-    };
-    putUpstreamPackument(this.deps.db, stored, out.versions);
+    const stored = storedRowOf(name, store, out) as unknown as UpstreamPackumentRow;
     decision?.commit();
     this.offlineViews.delete(name);
     return { row: stored, state: row ? 'revalidated' : 'miss' };
@@ -308,8 +312,9 @@ export class MirrorService {
       rawIsGzip: true,
       upstream: upstream && policyUpstream(upstream),
     });
-    const rendering = this.rendering(row.name, await this.transform(row.raw_gzip, row.name, { rawIsGzip: true, offline: decision?.view }));
-    updateUpstreamRendering(this.deps.db, rendering);
+    const store: StoreRequest = { kind: 'rendering', base_url: templateMark(this.deps.baseUrl()) };
+    const out = await this.transform(row.raw_gzip, row.name, { rawIsGzip: true, offline: decision?.view, store });
+    const rendering = storedRowOf(row.name, store, out) as unknown as PackumentRendering;
     decision?.commit();
     return { ...row, ...rendering };
   }
@@ -326,6 +331,8 @@ export class MirrorService {
       rawIsGzip?: boolean;
       wantRawGzip?: boolean;
       handOver?: boolean;
+      /** Also store the result (in one transaction, off the main thread for a large document). */
+      store?: StoreRequest;
     } = {},
   ): Promise<TransformOutput> {
     return this.transforms.run(
@@ -342,6 +349,7 @@ export class MirrorService {
         pinnedIntegrity: knownIntegrities(this.deps.db, name),
       },
       options.handOver,
+      options.store,
     );
   }
 

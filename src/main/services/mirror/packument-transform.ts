@@ -40,7 +40,22 @@ export interface TransformOutput {
   /** The raw bytes gzipped, when `wantRawGzip` asked for them. */
   rawGzip?: Uint8Array;
   versions: { version: string; integrity: string | null; shasum: string | null; tarball_url: string }[];
+  /** The result was also written to the database (TransformRunner.run with a store request). */
+  stored?: boolean;
 }
+
+/** What is stored with a transform's output besides the output itself: a fetched document, or new renderings. */
+export type StoreRequest =
+  | {
+      kind: 'put';
+      upstream_url: string;
+      etag: string | null;
+      last_modified: string | null;
+      fetched_at: string;
+      /** The stored templates' base mark (templateMark). */
+      base_url: string;
+    }
+  | { kind: 'rendering'; base_url: string };
 
 type Json = Record<string, unknown>;
 
@@ -150,4 +165,34 @@ export function pickVersion(json: Uint8Array, versionOrTag: string): unknown {
   const version = Object.prototype.hasOwnProperty.call(tags, versionOrTag) ? tags[versionOrTag]! : versionOrTag;
   const versions = doc.versions ?? {};
   return Object.prototype.hasOwnProperty.call(versions, version) ? versions[version] : undefined;
+}
+
+/**
+ * The upstream_packuments columns for a transform's output: the whole row for a fetched document, the rendering columns
+ * for new renderings. Self-contained like transformPackument: the worker runs its source text before it stores a row.
+ */
+export function storedRowOf(name: string, store: StoreRequest, out: TransformOutput): Record<string, unknown> {
+  const bytes = (u8: Uint8Array | undefined) =>
+    u8 === undefined || Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+  const rendering = {
+    name,
+    base_url: store.base_url,
+    full_json: bytes(out.full),
+    full_gzip: bytes(out.fullGzip),
+    full_etag: out.fullEtag,
+    abbrev_json: bytes(out.abbrev),
+    abbrev_gzip: bytes(out.abbrevGzip),
+    abbrev_etag: out.abbrevEtag,
+  };
+  if (store.kind === 'rendering') return rendering;
+  return {
+    ...rendering,
+    upstream_url: store.upstream_url,
+    etag: store.etag,
+    last_modified: store.last_modified,
+    fetched_at: store.fetched_at,
+    modified: out.modified,
+    dist_tags: JSON.stringify(out.distTags),
+    raw_gzip: bytes(out.rawGzip),
+  };
 }

@@ -41,11 +41,9 @@ export function getUpstreamPackument(db: Db, name: string): UpstreamPackumentRow
   return db.prepare('SELECT * FROM upstream_packuments WHERE name = ?').get(name) as UpstreamPackumentRow | undefined;
 }
 
-/** Stores a fetched packument and its version list in one transaction. */
-export function putUpstreamPackument(db: Db, row: UpstreamPackumentRow, versions: Omit<UpstreamVersionRow, 'name'>[]): void {
-  db.transaction(() => {
-    db.prepare(
-      `INSERT INTO upstream_packuments (name, upstream_url, etag, last_modified, fetched_at, modified, dist_tags, raw_gzip, base_url,
+/** The statements that store a packument: one place, run by the main connection and by the mirror's worker alike. */
+export const PACKUMENT_WRITE_SQL = {
+  put: `INSERT INTO upstream_packuments (name, upstream_url, etag, last_modified, fetched_at, modified, dist_tags, raw_gzip, base_url,
          full_json, full_gzip, full_etag, abbrev_json, abbrev_gzip, abbrev_etag)
        VALUES (@name, @upstream_url, @etag, @last_modified, @fetched_at, @modified, @dist_tags, @raw_gzip, @base_url,
          @full_json, @full_gzip, @full_etag, @abbrev_json, @abbrev_gzip, @abbrev_etag)
@@ -54,25 +52,46 @@ export function putUpstreamPackument(db: Db, row: UpstreamPackumentRow, versions
          raw_gzip = excluded.raw_gzip, base_url = excluded.base_url, full_json = excluded.full_json,
          full_gzip = excluded.full_gzip, full_etag = excluded.full_etag, abbrev_json = excluded.abbrev_json,
          abbrev_gzip = excluded.abbrev_gzip, abbrev_etag = excluded.abbrev_etag`,
-    ).run(row);
-    db.prepare('DELETE FROM upstream_versions WHERE name = ?').run(row.name);
-    const insert = db.prepare('INSERT INTO upstream_versions (name, version, integrity, shasum, tarball_url) VALUES (?, ?, ?, ?, ?)');
-    for (const v of versions) insert.run(row.name, v.version, v.integrity, v.shasum, v.tarball_url);
+  deleteVersions: 'DELETE FROM upstream_versions WHERE name = ?',
+  insertVersion: 'INSERT INTO upstream_versions (name, version, integrity, shasum, tarball_url) VALUES (?, ?, ?, ?, ?)',
+  rendering: `UPDATE upstream_packuments SET base_url = @base_url, full_json = @full_json, full_gzip = @full_gzip, full_etag = @full_etag,
+       abbrev_json = @abbrev_json, abbrev_gzip = @abbrev_gzip, abbrev_etag = @abbrev_etag WHERE name = @name`,
+};
+
+export type PackumentRendering = Pick<
+  UpstreamPackumentRow,
+  'name' | 'base_url' | 'full_json' | 'full_gzip' | 'full_etag' | 'abbrev_json' | 'abbrev_gzip' | 'abbrev_etag'
+>;
+
+/** A packument write: a whole fetched document with its versions, or new renderings of the stored one. */
+export type PackumentWrite =
+  { kind: 'put'; row: UpstreamPackumentRow; versions: Omit<UpstreamVersionRow, 'name'>[] } | { kind: 'rendering'; row: PackumentRendering };
+
+/**
+ * Runs one packument write in one transaction. Self-contained on purpose (its source text is what the mirror's worker
+ * runs, services/mirror/transform-worker.ts), so it uses nothing but its parameters.
+ */
+export function writePackument(db: Db, sql: typeof PACKUMENT_WRITE_SQL, write: PackumentWrite): void {
+  db.transaction(() => {
+    if (write.kind === 'rendering') {
+      db.prepare(sql.rendering).run(write.row);
+      return;
+    }
+    db.prepare(sql.put).run(write.row);
+    db.prepare(sql.deleteVersions).run(write.row.name);
+    const insert = db.prepare(sql.insertVersion);
+    for (const v of write.versions) insert.run(write.row.name, v.version, v.integrity, v.shasum, v.tarball_url);
   })();
 }
 
+/** Stores a fetched packument and its version list in one transaction. */
+export function putUpstreamPackument(db: Db, row: UpstreamPackumentRow, versions: Omit<UpstreamVersionRow, 'name'>[]): void {
+  writePackument(db, PACKUMENT_WRITE_SQL, { kind: 'put', row, versions });
+}
+
 /** Renderings only (another base URL); the upstream bytes and validators stay. */
-export function updateUpstreamRendering(
-  db: Db,
-  row: Pick<
-    UpstreamPackumentRow,
-    'name' | 'base_url' | 'full_json' | 'full_gzip' | 'full_etag' | 'abbrev_json' | 'abbrev_gzip' | 'abbrev_etag'
-  >,
-): void {
-  db.prepare(
-    `UPDATE upstream_packuments SET base_url = @base_url, full_json = @full_json, full_gzip = @full_gzip, full_etag = @full_etag,
-       abbrev_json = @abbrev_json, abbrev_gzip = @abbrev_gzip, abbrev_etag = @abbrev_etag WHERE name = @name`,
-  ).run(row);
+export function updateUpstreamRendering(db: Db, row: PackumentRendering): void {
+  writePackument(db, PACKUMENT_WRITE_SQL, { kind: 'rendering', row });
 }
 
 export function markRevalidated(db: Db, name: string, fetchedAt: string): void {
