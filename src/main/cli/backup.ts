@@ -1,17 +1,14 @@
 // `shelf backup <file>`: a consistent backup of a data folder (database, tarballs, settings) into one archive, taken
 // while `shelf serve` or the desktop app may be running on that folder.
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { defaultDataDir } from '../config/load';
 import { isShelfError } from '../errors';
 import { createBackup, type BackupSummary } from '../services/backup';
 import { SHELF_VERSION } from '../version';
 import { formatBytes } from '../../shared/format-bytes';
 import { progressBar } from './progress';
-import { fail } from './settings-options';
+import { addSettingOptions, fail, type ParsedOptions } from './settings-options';
 
-interface BackupFlags {
-  dataDir?: string;
+interface BackupFlags extends ParsedOptions {
   force?: boolean;
   json?: boolean;
 }
@@ -20,10 +17,12 @@ const PHASES = { database: 'database', tarballs: 'tarballs', archive: 'archive' 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function registerBackup(program: Command): void {
-  program
+  const command = program
     .command('backup <file>')
-    .description('back up the database, tarballs and settings into one archive (works while Shelf is running)')
-    .option('--data-dir <dir>', `the data folder to back up (env SHELF_DATA_DIR; default ${defaultDataDir()})`)
+    .description('back up the database, tarballs and settings into one archive (works while Shelf is running)');
+  // --data-dir, and where the tarballs are when they are not in it (an S3 bucket's objects are downloaded into the archive).
+  const readConfig = addSettingOptions(command, ['blobs', 's3Endpoint', 's3Region', 's3PathStyle']);
+  command
     .option('--force', 'replace <file> if it already exists')
     .option('--json', 'print the summary as JSON on stdout')
     .addHelpText(
@@ -33,7 +32,8 @@ export function registerBackup(program: Command): void {
         'cache and install cache are left out: they fill again by themselves. Restore with `shelf restore`.',
     )
     .action(async (file: string, flags: BackupFlags) => {
-      const dataDir = resolve(flags.dataDir ?? process.env.SHELF_DATA_DIR ?? defaultDataDir());
+      const config = readConfig(flags);
+      const dataDir = config.dataDir;
       const bar = progressBar(!flags.json, { format: '{label} [{bar}] {value}/{total}' });
       let summary: BackupSummary;
       try {
@@ -42,6 +42,7 @@ export function registerBackup(program: Command): void {
           file,
           force: flags.force,
           shelfVersion: SHELF_VERSION,
+          blobs: config.blobs,
           onProgress: (p) => bar.update(p.done, p.total, PHASES[p.phase]),
         });
       } catch (error) {
