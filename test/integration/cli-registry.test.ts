@@ -17,6 +17,8 @@ import type { ProgressStream } from '../../src/main/cli/progress';
 import { publishCommand } from '../../src/main/cli/publish';
 import type { SessionIO } from '../../src/main/cli/registry-session';
 import type { CredentialStore } from '../../src/main/services/credentials/credential-store';
+import { RemoteRegistries } from '../../src/main/services/remotes/registries';
+import { guardedFetch } from '../../src/main/services/remotes/address-guard';
 import { startHarness, type Harness } from '../helpers/app-harness';
 import { tempDir } from '../helpers/clients';
 
@@ -84,6 +86,21 @@ describe('shelf login, whoami, publish, info, search, token, logout', () => {
     const who = sessionIO(tempDir(), store);
     expect(await whoamiCommand({ registry }, who), who.stderr()).toBe(0);
     expect(who.stdout().trim()).toBe('cli-user');
+  });
+
+  it('the token `shelf login` kept is the one the Registries screen shows for that address (one keychain account)', async () => {
+    const dataDir = tempDir();
+    const remotes = new RemoteRegistries(
+      dataDir,
+      () => guardedFetch({ allowPrivate: true }),
+      async () => store,
+    );
+    const added = await remotes.add({ url: registry }, { allowPrivate: true });
+    const kept = await store.get(`registry-token:${registry}`);
+    expect(kept).toMatch(/.{4}/);
+    expect(added).toMatchObject({ url: registry, signedInAs: 'cli-user', tokenLastFour: kept!.slice(-4), online: true });
+    const [listed] = await remotes.list({ allowPrivate: true });
+    expect(listed).toMatchObject({ signedInAs: 'cli-user', tokenLastFour: kept!.slice(-4) });
   });
 
   it('fails whoami with one clear line when there is no token', async () => {

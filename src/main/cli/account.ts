@@ -1,8 +1,10 @@
-// `shelf login | logout | whoami | token create|list|revoke`: the account and its tokens on a registry.
+// `shelf login | logout | whoami | token create|list|revoke`: the arguments and the printing; the account and its tokens
+// on a registry are services/remotes/account.ts's.
 import type { Command } from 'commander';
 import { ShelfError } from '../errors';
 import { addRegistryOptions, exitWith, processIO, runCommand, type RegistryFlags } from './command-io';
-import { RegistrySession, accountFor, type SessionIO } from './registry-session';
+import { createToken, listTokens, logIn, logOut, revokeToken, whoami } from '../services/remotes/account';
+import { remoteRegistry, type SessionIO } from './registry-session';
 import { promptOf, readSecret } from './terminal-input';
 
 export interface LoginFlags extends RegistryFlags {
@@ -26,7 +28,7 @@ const print = (io: SessionIO, json: boolean | undefined, data: unknown, text: st
  */
 export function loginCommand(flags: LoginFlags, io: SessionIO): Promise<number> {
   return runCommand(io, async () => {
-    const session = new RegistrySession(io, flags);
+    const registry = remoteRegistry(io, flags);
     const prompt = promptOf(io);
     const name = flags.username ?? io.env.SHELF_USERNAME ?? (prompt ? await prompt('Username: ') : undefined);
     if (!name)
@@ -44,30 +46,13 @@ export function loginCommand(flags: LoginFlags, io: SessionIO): Promise<number> 
           ? 'no password given; type it at the prompt'
           : 'no password on standard input; pipe it in, e.g. `printf %s "$PASSWORD" | shelf login --username NAME`',
       );
-    const body = {
-      _id: `org.couchdb.user:${name}`,
-      name,
-      password,
-      email: flags.email ?? `${name}@localhost`,
-      type: 'user',
-      roles: [],
-      date: new Date().toISOString(),
-    };
-    const result = await session.json<{ token?: string }>('PUT', `-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
-      body,
-      token: null,
-      what: `log in as ${name}`,
-    });
-    if (!result.token)
-      throw new ShelfError('internal', `${session.registry} accepted the login but sent no token; is it an npm-compatible registry?`);
-    const store = await session.credentials();
-    await store.set(accountFor(session.registry), result.token);
+    const { store } = await logIn(registry, name, password, flags.email ?? `${name}@localhost`);
     if (store.warning) io.err(`shelf: warning: ${store.warning}; pass the token with --token or SHELF_TOKEN instead\n`);
     print(
       io,
       flags.json,
-      { registry: session.registry, username: name, stored: store.backend },
-      `logged in as ${name} on ${session.registry} (token kept in the ${store.backend})`,
+      { registry: registry.registry, username: name, stored: store.backend },
+      `logged in as ${name} on ${registry.registry} (token kept in the ${store.backend})`,
     );
     return 0;
   });
@@ -75,40 +60,25 @@ export function loginCommand(flags: LoginFlags, io: SessionIO): Promise<number> 
 
 export function logoutCommand(flags: RegistryFlags, io: SessionIO): Promise<number> {
   return runCommand(io, async () => {
-    const session = new RegistrySession(io, flags);
-    const token = await session.requireToken('logging out');
-    await session.json('DELETE', `-/user/token/${encodeURIComponent(token)}`, { token, what: 'revoke the login token' });
-    await (await session.credentials()).delete(accountFor(session.registry));
-    print(io, flags.json, { registry: session.registry, loggedOut: true }, `logged out of ${session.registry}; the token is revoked`);
+    const registry = remoteRegistry(io, flags);
+    await logOut(registry);
+    print(io, flags.json, { registry: registry.registry, loggedOut: true }, `logged out of ${registry.registry}; the token is revoked`);
     return 0;
   });
 }
 
 export function whoamiCommand(flags: RegistryFlags, io: SessionIO): Promise<number> {
   return runCommand(io, async () => {
-    const session = new RegistrySession(io, flags);
-    const token = await session.requireToken('whoami');
-    const { username } = await session.json<{ username: string }>('GET', '-/whoami', { token, what: 'say who you are' });
-    print(io, flags.json, { registry: session.registry, username }, username);
+    const registry = remoteRegistry(io, flags);
+    const username = await whoami(registry);
+    print(io, flags.json, { registry: registry.registry, username }, username);
     return 0;
   });
 }
 
-interface TokenRow {
-  key: string;
-  token: string;
-  name?: string | null;
-  created: string;
-  expires?: string | null;
-  readonly: boolean;
-  cidr_whitelist: string[] | null;
-}
-
 export function tokenListCommand(flags: RegistryFlags, io: SessionIO): Promise<number> {
   return runCommand(io, async () => {
-    const session = new RegistrySession(io, flags);
-    const token = await session.requireToken('listing tokens');
-    const { objects } = await session.json<{ objects: TokenRow[] }>('GET', '-/npm/v1/tokens', { token, what: 'list your tokens' });
+    const objects = await listTokens(remoteRegistry(io, flags));
     const lines = objects.map(
       (t) =>
         `${t.key}  ${t.token}…  ${t.readonly ? 'read-only' : 'publish'}  created ${t.created.slice(0, 10)}${t.expires ? `  expires ${t.expires.slice(0, 10)}` : ''}${t.name ? `  ${t.name}` : ''}${t.cidr_whitelist ? `  from ${t.cidr_whitelist.join(',')}` : ''}`,
@@ -121,24 +91,23 @@ export function tokenListCommand(flags: RegistryFlags, io: SessionIO): Promise<n
 /** Creates a token; the registry asks for the account password: prompted for on a terminal, else read from standard input. */
 export function tokenCreateCommand(flags: TokenCreateFlags, io: SessionIO): Promise<number> {
   return runCommand(io, async () => {
-    const session = new RegistrySession(io, flags);
-    const token = await session.requireToken('creating a token');
-    const password = await readSecret(io, 'Password: ');
-    if (!password)
-      throw new ShelfError(
-        'invalid_request',
-        promptOf(io)
-          ? 'creating a token needs your password; type it at the prompt'
-          : 'creating a token needs your password on standard input',
-      );
-    const body = {
-      password,
-      readonly: flags.readOnly === true,
-      cidr_whitelist: flags.cidr ?? [],
-      ...(flags.expires && { expires: /^\d+$/.test(flags.expires) ? Number(flags.expires) : flags.expires }),
-      ...(flags.name && { name: flags.name }),
+    const password = async () => {
+      const secret = await readSecret(io, 'Password: ');
+      if (!secret)
+        throw new ShelfError(
+          'invalid_request',
+          promptOf(io)
+            ? 'creating a token needs your password; type it at the prompt'
+            : 'creating a token needs your password on standard input',
+        );
+      return secret;
     };
-    const created = await session.json<TokenRow>('POST', '-/npm/v1/tokens', { body, token, what: 'create a token' });
+    const created = await createToken(remoteRegistry(io, flags), password, {
+      readOnly: flags.readOnly === true,
+      cidr: flags.cidr ?? [],
+      expires: flags.expires === undefined ? undefined : /^\d+$/.test(flags.expires) ? Number(flags.expires) : flags.expires,
+      name: flags.name,
+    });
     print(
       io,
       flags.json,
@@ -151,9 +120,7 @@ export function tokenCreateCommand(flags: TokenCreateFlags, io: SessionIO): Prom
 
 export function tokenRevokeCommand(key: string, flags: RegistryFlags, io: SessionIO): Promise<number> {
   return runCommand(io, async () => {
-    const session = new RegistrySession(io, flags);
-    const token = await session.requireToken('revoking a token');
-    await session.json('DELETE', `-/npm/v1/tokens/token/${encodeURIComponent(key)}`, { token, what: `revoke token ${key}` });
+    await revokeToken(remoteRegistry(io, flags), key);
     print(io, flags.json, { revoked: key }, `revoked ${key}`);
     return 0;
   });

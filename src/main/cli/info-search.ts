@@ -6,7 +6,7 @@ import { ShelfError } from '../errors';
 import type { Packument } from '../services/resolver';
 import { isYanked } from '../services/resolver/yanked';
 import { addRegistryOptions, colour, exitWith, processIO, runCommand, type RegistryFlags } from './command-io';
-import { RegistrySession, packagePath, type SessionIO } from './registry-session';
+import { packagePath, remoteRegistry, type SessionIO } from './registry-session';
 
 export interface SearchFlags extends RegistryFlags {
   size?: string;
@@ -22,7 +22,7 @@ export function searchCommand(text: string, flags: SearchFlags, io: SessionIO): 
     const size = Number(flags.size ?? 20);
     if (!Number.isInteger(size) || size < 1 || size > 250)
       throw new ShelfError('invalid_request', '--size must be a whole number from 1 to 250');
-    const session = new RegistrySession(io, flags);
+    const session = remoteRegistry(io, flags);
     const result = await session.json<SearchResult>('GET', `-/v1/search?text=${encodeURIComponent(text)}&size=${size}`, {
       what: `search for "${text}"`,
     });
@@ -46,7 +46,7 @@ export function infoCommand(spec: string, flags: RegistryFlags, io: SessionIO): 
       throw new ShelfError('invalid_request', `"${spec}" is not a package name or name@version (${(error as Error).message})`);
     }
     if (!parsed.name) throw new ShelfError('invalid_request', `"${spec}" names no registry package; give NAME or NAME@VERSION`);
-    const session = new RegistrySession(io, flags);
+    const session = remoteRegistry(io, flags);
     const doc = await session.json<Packument & { description?: string; time?: Record<string, string> }>('GET', packagePath(parsed.name), {
       what: `read ${parsed.name}`,
     });

@@ -6,7 +6,7 @@ import { ShelfError } from '../errors';
 import { packFolder, publishBody } from '../services/packer/pack-folder';
 import { addRegistryOptions, exitWith, processIO, runCommand, type CommandIO, type RegistryFlags } from './command-io';
 import { progressBar, type ProgressBar } from './progress';
-import { RegistrySession, packagePath, type SessionIO } from './registry-session';
+import { packagePath, remoteRegistry, type SessionIO } from './registry-session';
 
 export interface PublishFlags extends RegistryFlags {
   dryRun?: boolean;
@@ -62,7 +62,7 @@ export function publishCommand(folder: string | undefined, flags: PublishFlags, 
     }
     for (const warning of packed.warnings) io.err(`shelf: warning: ${warning}\n`);
     if (packed.problems.length) throw new ShelfError('invalid_request', `cannot publish ${packed.dir}: ${packed.problems.join('; ')}`);
-    const session = new RegistrySession(io, flags);
+    const session = remoteRegistry(io, flags);
     if (flags.dryRun) {
       if (flags.json) io.out(`${JSON.stringify({ ...summary, dryRun: true, registry: session.registry }, null, 2)}\n`);
       else io.out(`dry run: would publish ${name}@${version} to ${session.registry} with tag ${tag}; nothing was sent\n`);

@@ -5,6 +5,7 @@ import { ShelfError } from '../../errors';
 import type { PackedFolder } from '../packer/pack-folder';
 import { publishBody } from '../packer/pack-folder';
 import { unreachable, type FetchLike } from './address-guard';
+import { packumentUrl } from './names';
 
 export interface RemoteTarget {
   url: string;
@@ -12,11 +13,7 @@ export interface RemoteTarget {
   fetch: FetchLike;
 }
 
-/** npm's spelling of a package's document URL: a scoped name keeps its @ and encodes the slash. */
-export function packumentUrl(registryUrl: string, name: string): string {
-  const base = registryUrl.endsWith('/') ? registryUrl : `${registryUrl}/`;
-  return `${base}${name.startsWith('@') ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name)}`;
-}
+export { packumentUrl };
 
 /** A refusal by the remote, by its status alone: the remote's body is never quoted (it could be anyone's page). */
 function refusal(url: string, status: number, what: string): ShelfError {

@@ -9,6 +9,7 @@ import type { RegistryEntry } from '../../../shared/contract';
 import { badRequest, notFound, ShelfError } from '../../errors';
 import { openCredentialStore, type CredentialStore } from '../credentials/credential-store';
 import { guardedFetch, unreachable, type AddressPolicy, type FetchLike } from './address-guard';
+import { couchLogin, registryBase, tokenAccount } from './names';
 
 export type { FetchLike };
 
@@ -85,7 +86,7 @@ export class RemoteRegistries {
     const store = await this.credentials();
     return Promise.all(
       this.read().map(async (remote) => {
-        const token = await store.get(remote.url);
+        const token = await storedToken(store, remote.url);
         const { refusal: _refusal, ...probe } = await this.probe(remote.url, token, policy);
         return {
           id: remote.id,
@@ -103,9 +104,9 @@ export class RemoteRegistries {
     input: { url: string; token?: string; username?: string; password?: string },
     policy: AddressPolicy = PUBLIC_ONLY,
   ): Promise<RegistryEntry> {
-    const href = new URL(input.url).href;
-    const url = href.endsWith('/') ? href : `${href}/`;
-    let token = input.token;
+    const url = registryBase(input.url);
+    // Without a token or a login, the one `shelf login` kept for this address (same keychain account) is used.
+    let token = input.token ?? (input.username || input.password ? undefined : await storedToken(await this.credentials(), url));
     if (!token && input.username && input.password) token = await this.login(url, input.username, input.password, policy);
     if (!token && (input.username || input.password)) throw badRequest('give both a username and a password, or paste a token');
     const { refusal, ...probe } = await this.probe(url, token, policy);
@@ -114,7 +115,7 @@ export class RemoteRegistries {
     if (probe.error) throw badRequest(probe.error);
     const store = await this.credentials();
     const id = createHash('sha256').update(url).digest('hex').slice(0, 12);
-    if (token) await store.set(url, token);
+    if (token) await store.set(tokenAccount(url), token);
     const remotes = this.read().filter((r) => r.id !== id);
     remotes.push({ id, url });
     writeFileSync(this.file(), JSON.stringify(remotes, null, 2), { mode: 0o600 });
@@ -125,7 +126,7 @@ export class RemoteRegistries {
   async target(id: string): Promise<{ id: string; url: string; token: string | undefined }> {
     const remote = this.read().find((r) => r.id === id);
     if (!remote) throw notFound(`there is no remote registry '${id}'; add it on the Registries screen first`);
-    return { id: remote.id, url: remote.url, token: await (await this.credentials()).get(remote.url) };
+    return { id: remote.id, url: remote.url, token: await storedToken(await this.credentials(), remote.url) };
   }
 
   /** A remote by id, ready to be called: its address, stored token, and the network its probes use under the policy. */
@@ -165,7 +166,9 @@ export class RemoteRegistries {
     const remotes = this.read();
     const remote = remotes.find((r) => r.id === id);
     if (!remote) throw notFound(`there is no remote registry '${id}'`);
-    await (await this.credentials()).delete(remote.url);
+    const store = await this.credentials();
+    await store.delete(tokenAccount(remote.url));
+    await store.delete(remote.url);
     writeFileSync(
       this.file(),
       JSON.stringify(
@@ -179,19 +182,13 @@ export class RemoteRegistries {
 
   /** npm's couch login: PUT /-/user/org.couchdb.user:NAME answers with a token. */
   private async login(url: string, username: string, password: string, policy: AddressPolicy): Promise<string> {
+    const login = couchLogin(username, password);
     let response: Response;
     try {
-      response = await this.fetchFor(policy)(new URL(`-/user/org.couchdb.user:${encodeURIComponent(username)}`, url).toString(), {
+      response = await this.fetchFor(policy)(new URL(login.path, url).toString(), {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          _id: `org.couchdb.user:${username}`,
-          name: username,
-          password,
-          type: 'user',
-          roles: [],
-          date: new Date().toISOString(),
-        }),
+        body: JSON.stringify(login.body),
         signal: AbortSignal.timeout(10_000),
       });
     } catch (error) {
@@ -203,4 +200,9 @@ export class RemoteRegistries {
       throw badRequest(`signing in to ${url} failed (${response.status}); check the username and password`);
     return body.token;
   }
+}
+
+/** The token kept for a registry: under the account the command line uses too, else where earlier versions kept it (the URL). */
+async function storedToken(store: CredentialStore, url: string): Promise<string | undefined> {
+  return (await store.get(tokenAccount(url))) ?? (await store.get(url));
 }
