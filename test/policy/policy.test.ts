@@ -35,6 +35,12 @@ beforeAll(async () => {
       'worm-host': { '1.0.0': { publishedAgoMs: MONTHS }, '1.1.0': { publishedAgoMs: 20 * DAY, dependencies: { 'worm-dep': '^1.0.0' } } },
       'worm-dep': { '1.0.0': { publishedAgoMs: MONTHS, scripts: { preinstall: 'node -e "process.exit(0)"' } } },
       'calm-host': { '1.0.0': { publishedAgoMs: MONTHS }, '1.1.0': { publishedAgoMs: 20 * DAY, dependencies: { aged: '^1.0.0' } } },
+      // Published from CI with provenance, then once without: what a stolen token publishing from a laptop looks like.
+      attested: {
+        '1.0.0': { publishedAgoMs: MONTHS, provenance: true },
+        '1.1.0': { publishedAgoMs: 20 * DAY, provenance: true },
+        '1.2.0': { publishedAgoMs: 10 * DAY },
+      },
       licensed: { '1.0.0': { publishedAgoMs: MONTHS, license: 'MIT' }, '1.1.0': { publishedAgoMs: 20 * DAY, license: 'GPL-3.0-only' } },
       signed: { '1.0.0': { publishedAgoMs: MONTHS, signature: 'valid' }, '1.1.0': { publishedAgoMs: 20 * DAY, signature: 'forged' } },
     },
@@ -55,6 +61,7 @@ beforeAll(async () => {
         installScripts: 'hold',
         licenses: { deny: ['GPL-3.0-only'] },
         signatures: 'verify',
+        provenance: 'hold',
       },
     },
     'admin',
@@ -342,6 +349,23 @@ describe('dependencies gained with install scripts', () => {
     expect(Object.keys(reply.body.versions).sort()).toEqual(['1.0.0', '1.1.0']);
     expect(reply.body['dist-tags'].latest).toBe('1.1.0');
     expect(reply.headers.get('x-shelf-policy')).toBeNull();
+  });
+});
+
+describe('provenance', () => {
+  it('holds a version published without the provenance the version before it had', async () => {
+    const reply = await doc('attested');
+    expect(Object.keys(reply.body.versions).sort()).toEqual(['1.0.0', '1.1.0']);
+    expect(reply.body['dist-tags'].latest).toBe('1.1.0');
+    expect(reply.body.versions['1.1.0'].dist.attestations.provenance.predicateType).toBe('https://slsa.dev/provenance/v1');
+    await expectRefused(
+      'attested',
+      '1.2.0',
+      'provenance',
+      /held for review: published without provenance, though 1\.1\.0 before it was published with it/,
+    );
+    const abbreviated = await doc('attested', true);
+    expect(Object.keys(abbreviated.body.versions).sort()).toEqual(['1.0.0', '1.1.0']);
   });
 });
 

@@ -13,6 +13,8 @@ export interface VersionSpec {
   publishedAgoMs: number;
   scripts?: Record<string, string>;
   dependencies?: Record<string, string>;
+  /** Published with SLSA provenance: npm's `dist.attestations` pointer is in the manifest. */
+  provenance?: boolean;
   license?: string;
   /** 'valid' signs name@version:integrity with the upstream's key; 'forged' signs other bytes with it. */
   signature?: 'valid' | 'forged';
@@ -84,6 +86,12 @@ export async function startPolicyUpstream(
           tarball: `${fake.url}${name}/-/${unscoped(name)}-${version}.tgz`,
           integrity,
           shasum: createHash('sha1').update(bytes).digest('hex'),
+          ...(spec.provenance && {
+            attestations: {
+              url: `${fake.url}-/npm/v1/attestations/${name}@${version}`,
+              provenance: { predicateType: 'https://slsa.dev/provenance/v1' },
+            },
+          }),
           ...(spec.signature && {
             signatures: [{ keyid: keyId, sig: sign('sha256', Buffer.from(signed), privateKey).toString('base64') }],
           }),

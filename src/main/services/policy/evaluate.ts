@@ -7,7 +7,7 @@ import { licenseAllowed } from './licenses';
 import type { Policy } from './policy-file';
 import { verifySignatures, type RegistryKey } from './signatures';
 
-export type Rule = 'age' | 'deny' | 'takedown' | 'install-scripts' | 'license' | 'signature' | 'review';
+export type Rule = 'age' | 'deny' | 'takedown' | 'install-scripts' | 'license' | 'signature' | 'provenance' | 'review';
 
 export interface Hold {
   rule: Rule;
@@ -47,7 +47,12 @@ export interface Manifest {
   dependencies?: Record<string, unknown>;
   optionalDependencies?: Record<string, unknown>;
   hasInstallScript?: boolean;
-  dist?: { integrity?: string; signatures?: { keyid: string; sig: string }[] };
+  dist?: {
+    integrity?: string;
+    signatures?: { keyid: string; sig: string }[];
+    /** npm's pointer to a version's attestations; `provenance` is there when it was published with SLSA provenance. */
+    attestations?: { url?: string; provenance?: { predicateType?: string } };
+  };
 }
 
 export interface Decision {
@@ -107,6 +112,7 @@ export function evaluate(input: EvaluationInput): Decision {
   const minAge = input.minReleaseAgeMs ?? 0;
   let previousScripts: Record<string, string> = {};
   let previousVersion: string | undefined;
+  let previousProvenance: string | undefined;
 
   for (const version of versions) {
     const manifest = manifests[version];
@@ -119,6 +125,11 @@ export function evaluate(input: EvaluationInput): Decision {
     const first = previousVersion;
     previousScripts = scripts;
     previousVersion = version;
+    // Prereleases neither set nor break the expectation: canaries are often published by hand, without the CI's provenance.
+    const provenance = provenanceOf(manifest);
+    const dropped = previousProvenance !== undefined && provenance === undefined && semver.prerelease(version) === null;
+    const droppedFrom = previousProvenance;
+    if (semver.prerelease(version) === null) previousProvenance = provenance ? version : undefined;
     // The hard rules first: nothing an admin approved for review or an exception can bring back.
     const takedown = takedowns.get(version);
     if (takedown) {
@@ -154,6 +165,17 @@ export function evaluate(input: EvaluationInput): Decision {
       }
     }
     const approved = review?.decision === 'approved';
+    if (dropped && policy.provenance !== 'off' && !approved) {
+      const hold: Hold = {
+        rule: 'provenance',
+        reason: `published without provenance, though ${droppedFrom} before it was published with it (how a stolen token publishes outside the project's CI)`,
+      };
+      if (policy.provenance === 'hold') {
+        holds[version] = { ...hold, reason: `held for review: ${hold.reason}` };
+        continue;
+      }
+      flags[version] = hold;
+    }
     if (changes.length > 0 && policy.installScripts !== 'off' && !approved) {
       const hold: Hold = { rule: 'install-scripts', reason: `${changes.join('; ')} compared with ${first}` };
       if (policy.installScripts === 'hold') {
@@ -257,6 +279,12 @@ function dependenciesOf(manifest: Manifest | undefined): Record<string, string> 
     if (field && typeof field === 'object')
       for (const [dep, range] of Object.entries(field)) if (typeof range === 'string') out[dep] = range;
   return out;
+}
+
+/** The provenance predicate a version was published with (npm's `dist.attestations.provenance`), if any. */
+export function provenanceOf(manifest: Manifest | undefined): string | undefined {
+  const provenance = manifest?.dist?.attestations?.provenance;
+  return provenance && typeof provenance === 'object' ? (provenance.predicateType ?? 'provenance') : undefined;
 }
 
 /** Whether a manifest runs install scripts: its own preinstall/install/postinstall, or the abbreviated document's flag. */

@@ -25,6 +25,8 @@ export const policySchema = z.object({
   licenses: z.object({ allow: z.array(z.string()).default([]), deny: z.array(z.string()).default([]) }).default({ allow: [], deny: [] }),
   /** Registry signatures (dist.signatures) checked against the upstream's keys: invalid ones are held ('verify'), missing ones too ('require'). */
   signatures: z.enum(['off', 'verify', 'require']).default('off'),
+  /** A version published without the provenance attestation the version before it had (a downgrade): held, flagged, or ignored. */
+  provenance: z.enum(['hold', 'flag', 'off']).default('off'),
 });
 
 export type Policy = z.infer<typeof policySchema>;
@@ -79,7 +81,8 @@ export function isActive(policy: Policy, minReleaseAgeMs: number | undefined): b
     policy.installScripts !== 'off' ||
     policy.licenses.allow.length > 0 ||
     policy.licenses.deny.length > 0 ||
-    policy.signatures !== 'off'
+    policy.signatures !== 'off' ||
+    policy.provenance !== 'off'
   );
 }
 

@@ -14,6 +14,7 @@ interface Rules {
   licensesAllow: string;
   licensesDeny: string;
   signatures: 'off' | 'verify' | 'require';
+  provenance: 'hold' | 'flag' | 'off';
 }
 
 const list = (text: string) => text.split(/[\s,]+/).filter(Boolean);
@@ -29,6 +30,7 @@ function toRules(policy: Record<string, unknown>): Rules {
     installScripts?: Rules['installScripts'];
     licenses?: { allow?: string[]; deny?: string[] };
     signatures?: Rules['signatures'];
+    provenance?: Rules['provenance'];
   };
   return {
     minReleaseAge: p.minReleaseAge === undefined ? '' : String(p.minReleaseAge),
@@ -40,6 +42,7 @@ function toRules(policy: Record<string, unknown>): Rules {
     licensesAllow: (p.licenses?.allow ?? []).join(', '),
     licensesDeny: (p.licenses?.deny ?? []).join(', '),
     signatures: p.signatures ?? 'off',
+    provenance: p.provenance ?? 'off',
   };
 }
 
@@ -61,6 +64,7 @@ function toPolicy(rules: Rules): Record<string, unknown> {
     installScripts: rules.installScripts,
     licenses: { allow: list(rules.licensesAllow), deny: list(rules.licensesDeny) },
     signatures: rules.signatures,
+    provenance: rules.provenance,
   };
 }
 
@@ -70,7 +74,17 @@ export function Policy() {
   // The form starts from the stored policy; once edited, it shows the edits.
   const [edited, setEdited] = useState<Rules>();
   const rules = edited ?? (p.view ? toRules(p.view.policy) : undefined);
-  const ids = { age: useId(), exc: useId(), deny: useId(), scripts: useId(), allow: useId(), ldeny: useId(), sig: useId(), err: useId() };
+  const ids = {
+    age: useId(),
+    exc: useId(),
+    deny: useId(),
+    scripts: useId(),
+    allow: useId(),
+    ldeny: useId(),
+    sig: useId(),
+    prov: useId(),
+    err: useId(),
+  };
   useEffect(() => {
     void load();
   }, [load]);
@@ -147,6 +161,14 @@ export function Policy() {
               <option value="off">not checked</option>
               <option value="verify">hold versions whose signature does not verify</option>
               <option value="require">also hold unsigned versions</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.prov}>Provenance dropped (published without the attestation the version before had)</label>
+            <select id={ids.prov} value={rules.provenance} onChange={(e) => edit({ provenance: e.target.value as Rules['provenance'] })}>
+              <option value="off">ignore</option>
+              <option value="flag">flag (served, shown here)</option>
+              <option value="hold">hold for review</option>
             </select>
           </div>
           {p.saveError && (
