@@ -93,6 +93,11 @@ function allPaths(graph: LogicalGraph, into: Map<string, LogicalEdge[]>, target:
       return;
     }
     const node = graph.nodes.get(id)!;
+    // A workspace nothing depends on is a start of its own (pnpm and bun install every workspace).
+    if (node.isWorkspace && !into.get(id)?.length) {
+      out.push([label(node), ...suffix]);
+      return;
+    }
     const edges = [...(into.get(id) ?? [])].sort((a, b) => a.from.localeCompare(b.from) || a.type.localeCompare(b.type));
     for (const e of edges) {
       if (seen.has(e.from)) continue;

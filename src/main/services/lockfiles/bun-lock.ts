@@ -4,7 +4,7 @@
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { badRequest } from '../../errors';
-import { GraphBuilder, manifestKind, nodeId, workspaceId, type LogicalGraph, type ManifestDeps } from './logical-graph';
+import { GraphBuilder, manifestKind, overriddenNames, nodeId, workspaceId, type LogicalGraph, type ManifestDeps } from './logical-graph';
 
 export interface BunLockPackage {
   /** The key in bun.lock's "packages": a folder path such as `a/b` (b nested under a), or an alias name. */
@@ -36,6 +36,8 @@ export interface BunLock {
   packages: BunLockPackage[];
   /** The other entries (workspace, git, file, tarball), `version` holding their reference (e.g. "workspace:packages/a"). */
   others: BunLockPackage[];
+  /** The project's overrides as bun recorded them. */
+  overrides: Record<string, string>;
 }
 
 const record = (value: unknown): Record<string, string> =>
@@ -91,7 +93,7 @@ export function parseBunLock(text: string, file = 'bun.lock'): BunLock {
     // workspace:, github:, file: and tarball entries have no registry version to mirror.
     (semver.valid(version) ? packages : others).push(entry);
   }
-  return { lockfileVersion: lock.lockfileVersion, workspaces, packages, others };
+  return { lockfileVersion: lock.lockfileVersion, workspaces, packages, others, overrides: record(lock.overrides) };
 }
 
 /** The package-name segments of a bun.lock key: "a/@s/b/c" → ["a", "@s/b", "c"]. */
@@ -110,10 +112,16 @@ function segments(key: string): string[] {
 export function bunGraph(text: string, file: string, manifest?: ManifestDeps): LogicalGraph {
   const lock = parseBunLock(text, file);
   const rootWs = lock.workspaces[''];
-  const g = new GraphBuilder('bun', file, String(lock.lockfileVersion), {
-    name: manifest?.name ?? rootWs?.name,
-    version: manifest?.version,
-  });
+  const g = new GraphBuilder(
+    'bun',
+    file,
+    String(lock.lockfileVersion),
+    {
+      name: manifest?.name ?? rootWs?.name,
+      version: manifest?.version,
+    },
+    overriddenNames(lock.overrides, manifest?.overrides, manifest?.resolutions, manifest?.pnpm?.overrides),
+  );
   const byKey = new Map<string, string>();
   for (const p of lock.packages) byKey.set(p.key, g.node(nodeId(p.name, p.version), p.name, p.version));
   for (const p of lock.others) {

@@ -62,6 +62,34 @@ export interface ManifestDeps {
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  /** npm's and bun's overrides, yarn's resolutions, pnpm's pnpm.overrides: an edge they rewrite is not a conflict. */
+  overrides?: unknown;
+  resolutions?: unknown;
+  pnpm?: { overrides?: unknown };
+}
+
+/** The package names an overrides/resolutions map rewrites: "a>b", "**\/b", "a/b@1", "@s/b@^2" and nested maps all name b. */
+export function overriddenNames(...maps: unknown[]): Set<string> {
+  const names = new Set<string>();
+  const walk = (map: unknown, depth: number) => {
+    if (!map || typeof map !== 'object' || depth > 20) return;
+    for (const [key, value] of Object.entries(map)) {
+      if (key !== '.') {
+        const last = key.split('>').at(-1)!;
+        const scoped = /(@[^/@]+\/[^/@]+)(?:@[^/]*)?$/.exec(last);
+        const name = scoped
+          ? scoped[1]!
+          : last
+              .split('/')
+              .at(-1)!
+              .replace(/(.)@.*$/, '$1');
+        if (name) names.add(name);
+      }
+      walk(value, depth + 1);
+    }
+  };
+  for (const map of maps) walk(map, 0);
+  return names;
 }
 
 /** The kind of a project's own dependency by its package.json; optional wins over prod (npm lists it in both). */
@@ -87,6 +115,8 @@ export class GraphBuilder {
     readonly file: string,
     readonly lockfileVersion: string,
     root: { name?: string; version?: string },
+    /** Names the project overrides (overriddenNames): their edges may point outside the range asked for on purpose. */
+    private readonly overridden: Set<string> = new Set(),
   ) {
     this.node(ROOT_ID, root.name ?? 'your project', root.version ?? '', { isRoot: true });
   }
@@ -139,7 +169,7 @@ export class GraphBuilder {
     for (const e of edges) {
       const target = e.to === null ? undefined : this.nodes.get(e.to);
       const range = semver.validRange(e.spec, { loose: true });
-      if (target && range && semver.valid(target.version, { loose: true }))
+      if (target && range && semver.valid(target.version, { loose: true }) && !this.overridden.has(target.name))
         e.conflicted = !semver.satisfies(target.version, range, { loose: true, includePrerelease: true });
     }
     settleFlags(this.nodes, edges);
@@ -168,8 +198,10 @@ function settleFlags(nodes: Map<string, LogicalNode>, edges: LogicalEdge[]): voi
     else out.set(e.from, [e]);
   }
   const reach = (skip: (e: LogicalEdge, fromTop: boolean) => boolean) => {
-    const seen = new Set<string>([ROOT_ID]);
-    const queue = [ROOT_ID];
+    // Workspaces are installed with the project whether or not anything depends on them.
+    const tops = [ROOT_ID, ...[...nodes.values()].filter((n) => n.isWorkspace).map((n) => n.id)];
+    const seen = new Set<string>(tops);
+    const queue = [...tops];
     for (let i = 0; i < queue.length; i++) {
       const id = queue[i]!;
       const top = id === ROOT_ID || nodes.get(id)?.isWorkspace === true;

@@ -7,6 +7,7 @@ import {
   GraphBuilder,
   manifestKind,
   nodeId,
+  overriddenNames,
   workspaceId,
   type LogicalEdgeType,
   type LogicalGraph,
@@ -102,10 +103,16 @@ export function npmGraph(text: string, file: string, manifest?: ManifestDeps): L
       };
   }
   const root = packages['']!;
-  const g = new GraphBuilder('npm', file, version, {
-    name: manifest?.name ?? (typeof root.name === 'string' ? root.name : undefined),
-    version: manifest?.version ?? (typeof root.version === 'string' ? root.version : undefined),
-  });
+  const g = new GraphBuilder(
+    'npm',
+    file,
+    version,
+    {
+      name: manifest?.name ?? (typeof root.name === 'string' ? root.name : undefined),
+      version: manifest?.version ?? (typeof root.version === 'string' ? root.version : undefined),
+    },
+    overriddenNames(manifest?.overrides, manifest?.resolutions, manifest?.pnpm?.overrides),
+  );
   if (version === '1' && !manifest)
     g.warnings.push(`${file} (lockfile v1) does not list the project's own dependencies; every top-level folder is taken as one`);
   // The node each folder stands for; a workspace link stands for the folder it points to.

@@ -4,7 +4,16 @@
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { badRequest } from '../../errors';
-import { GraphBuilder, manifestKind, nodeId, splitAt, workspaceId, type LogicalGraph, type ManifestDeps } from './logical-graph';
+import {
+  GraphBuilder,
+  manifestKind,
+  overriddenNames,
+  nodeId,
+  splitAt,
+  workspaceId,
+  type LogicalGraph,
+  type ManifestDeps,
+} from './logical-graph';
 
 type Obj = Record<string, unknown>;
 const obj = (value: unknown): Obj => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : {});
@@ -36,6 +45,8 @@ export interface PnpmLock {
   packages: Record<string, Obj>;
   /** v9 only: resolved dependencies by full key. */
   snapshots: Record<string, Obj>;
+  /** The overrides pnpm applied, as it records them. */
+  overrides: Obj;
 }
 
 export function parsePnpmLock(text: string, file = 'pnpm-lock.yaml'): PnpmLock {
@@ -69,6 +80,7 @@ export function parsePnpmLock(text: string, file = 'pnpm-lock.yaml'): PnpmLock {
     importers,
     packages: obj(lock.packages) as Record<string, Obj>,
     snapshots: obj(lock.snapshots) as Record<string, Obj>,
+    overrides: obj(lock.overrides),
   };
 }
 
@@ -90,7 +102,13 @@ const IMPORTER_FIELDS = [
 
 export function pnpmGraph(text: string, file: string, manifest?: ManifestDeps): LogicalGraph {
   const lock = parsePnpmLock(text, file);
-  const g = new GraphBuilder('pnpm', file, lock.lockfileVersion, { name: manifest?.name, version: manifest?.version });
+  const g = new GraphBuilder(
+    'pnpm',
+    file,
+    lock.lockfileVersion,
+    { name: manifest?.name, version: manifest?.version },
+    overriddenNames(lock.overrides, manifest?.overrides, manifest?.resolutions, manifest?.pnpm?.overrides),
+  );
   const v9 = lock.major >= 9;
 
   /** The lockfile key a dependency reference points to, or a workspace folder for `link:`. */

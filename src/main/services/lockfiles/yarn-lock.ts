@@ -9,6 +9,7 @@ import {
   ROOT_ID,
   manifestKind,
   nodeId,
+  overriddenNames,
   splitAt,
   workspaceId,
   type LogicalEdgeType,
@@ -101,10 +102,16 @@ export function yarnPackages(lock: YarnLock): { name: string; version: string }[
 export function yarnGraph(text: string, file: string, manifest?: ManifestDeps): LogicalGraph {
   const lock = parseYarnLock(text, file);
   const root = lock.entries.find((e) => e.workspace === '');
-  const g = new GraphBuilder(lock.berry ? 'yarn-berry' : 'yarn-classic', file, lock.version, {
-    name: manifest?.name ?? root?.name,
-    version: manifest?.version,
-  });
+  const g = new GraphBuilder(
+    lock.berry ? 'yarn-berry' : 'yarn-classic',
+    file,
+    lock.version,
+    {
+      name: manifest?.name ?? root?.name,
+      version: manifest?.version,
+    },
+    overriddenNames(manifest?.overrides, manifest?.resolutions, manifest?.pnpm?.overrides),
+  );
   if (root && !manifest)
     g.warnings.push(
       `${file} (yarn berry) lists the project's dev dependencies with its others; without its package.json they are shown as dependencies`,
