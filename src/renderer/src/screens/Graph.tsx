@@ -220,7 +220,7 @@ function SourceForm({
             id={`${id}-lock`}
             key="lock"
             type="file"
-            accept=".json,application/json"
+            accept=".json,.yaml,.lock,application/json"
             required
             ref={(el) => void (files.current[0] = el)}
           />
