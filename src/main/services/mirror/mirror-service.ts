@@ -10,7 +10,7 @@ import {
   cachedVersionsOf,
   findCachedTarball,
   findUpstreamVersion,
-  getUpstreamPackument,
+  upstreamPackumentSize,
   knownIntegrities,
   listUpstreamVersions,
   markRevalidated,
@@ -133,7 +133,7 @@ export class MirrorService {
    */
   handles(name: string): boolean {
     if (isLocalName(this.deps.db, name)) return false;
-    return this.upstreamFor(name) !== undefined || getUpstreamPackument(this.deps.db, name) !== undefined;
+    return this.upstreamFor(name) !== undefined || upstreamPackumentSize(this.deps.db, name) !== undefined;
   }
 
   async packument(name: string, abbreviated: boolean): Promise<{ doc: StoredDocument; state: CacheState }> {
@@ -238,7 +238,8 @@ export class MirrorService {
   // ── packuments ──────────────────────────────────────────────────────────────
 
   private async currentRow(name: string): Promise<{ row: UpstreamPackumentRow; state: CacheState }> {
-    const row = getUpstreamPackument(this.deps.db, name);
+    // Read by the worker when it is large: a 40 MB document's row held the event loop for up to half a second.
+    const row = await this.transforms.readRow(name);
     const upstream = this.upstreamFor(name);
     if (this.offlineSwitch || !upstream) {
       if (row) return { row, state: 'offline' };
@@ -443,7 +444,7 @@ export class MirrorService {
       // The upstream published no integrity (or only a sha1): the first download's sha512 is pinned, so a later fetch
       // (after eviction) must match it, and the served packument carries it so clients check what they install.
       pinUpstreamIntegrity(this.deps.db, name, version, integrity);
-      const row = getUpstreamPackument(this.deps.db, name);
+      const row = await this.transforms.readRow(name);
       if (row) await this.rerender(row);
     }
     await this.eviction.enforceCap({ keep: { name, version } });
@@ -457,7 +458,7 @@ export class MirrorService {
   private async policyCheck(name: string, version: string): Promise<void> {
     const policy = this.deps.policy!;
     if (!policy.isCurrent(name)) {
-      const row = getUpstreamPackument(this.deps.db, name);
+      const row = await this.transforms.readRow(name);
       if (row) await this.rerender(row);
       else await this.currentRow(name).catch(() => undefined);
     }

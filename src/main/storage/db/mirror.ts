@@ -38,11 +38,26 @@ export interface CachedTarballRow {
 }
 
 export function getUpstreamPackument(db: Db, name: string): UpstreamPackumentRow | undefined {
-  return db.prepare('SELECT * FROM upstream_packuments WHERE name = ?').get(name) as UpstreamPackumentRow | undefined;
+  return db.prepare(PACKUMENT_WRITE_SQL.readRow).get(name) as UpstreamPackumentRow | undefined;
 }
 
-/** The statements that store a packument: one place, run by the main connection and by the mirror's worker alike. */
+/**
+ * The bytes a cached packument's documents take (undefined when none is cached): read from the record's header alone,
+ * so it costs nothing however large they are, where reading the row itself walks every overflow page.
+ */
+export function upstreamPackumentSize(db: Db, name: string): number | undefined {
+  const row = db
+    .prepare(
+      `SELECT length(raw_gzip) + length(full_json) + length(full_gzip) + length(abbrev_json) + length(abbrev_gzip) AS bytes
+       FROM upstream_packuments WHERE name = ?`,
+    )
+    .get(name) as { bytes: number } | undefined;
+  return row?.bytes;
+}
+
+/** The statements that store (and read) a packument: one place, run by the main connection and by the mirror's worker alike. */
 export const PACKUMENT_WRITE_SQL = {
+  readRow: 'SELECT * FROM upstream_packuments WHERE name = ?',
   put: `INSERT INTO upstream_packuments (name, upstream_url, etag, last_modified, fetched_at, modified, dist_tags, raw_gzip, base_url,
          full_json, full_gzip, full_etag, abbrev_json, abbrev_gzip, abbrev_etag)
        VALUES (@name, @upstream_url, @etag, @last_modified, @fetched_at, @modified, @dist_tags, @raw_gzip, @base_url,
