@@ -128,6 +128,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
       db,
       dataDir: config.dataDir,
       blobs,
+    webhook: config.mirror.policyWebhook,
       config: config.mirror,
       now,
       baseUrl: url,

@@ -4,6 +4,8 @@
 // (npm audit signatures passes through Shelf).
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,9 @@ let upstream: PolicyUpstream;
 let shelf: Attacked;
 let work: string;
 let npmUser: NpmUser;
+/** The operator's webhook receiver: every notice Shelf POSTs. */
+let hook: Server;
+const notices: { action: string; name: string; version: string; rule: string; text: string }[] = [];
 
 const MONTHS = 120 * DAY;
 
@@ -50,8 +55,27 @@ beforeAll(async () => {
       ],
     },
   );
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      notices.push(JSON.parse(body) as (typeof notices)[number]);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hooks/shelf`;
   // The quarantine comes from the flag; the other rules from the policy an admin sets in the UI.
-  shelf = await startAttacked(['--upstream', upstream.fake.url, '--min-release-age', '3d', '--cache-max-age', '0']);
+  shelf = await startAttacked([
+    '--upstream',
+    upstream.fake.url,
+    '--min-release-age',
+    '3d',
+    '--cache-max-age',
+    '0',
+    '--policy-webhook',
+    hookUrl,
+  ]);
   const set = await shelf.rpc(
     'policy.set',
     {
@@ -74,6 +98,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await shelf?.close();
   await upstream?.close();
+  await new Promise((resolve) => hook?.close(resolve));
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -465,6 +490,27 @@ describe('shelf audit', () => {
       await shelf.rpc('mirror.setOffline', { offline: false }, 'admin');
     }
   }, 120_000);
+});
+
+describe('notifications', () => {
+  it("POSTs a notice of each hold and takedown to the operator's webhook", async () => {
+    // The notices are sent in the background; wait (bounded) for the ones the tests above caused.
+    const wanted = (n: (typeof notices)[number]) =>
+      (n.action === 'held' && n.name === 'worm-host' && n.version === '1.1.0') || (n.action === 'takedown' && n.name === 'gone');
+    for (let i = 0; i < 100 && notices.filter(wanted).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(notices).toContainEqual(
+      expect.objectContaining({
+        action: 'held',
+        name: 'worm-host',
+        version: '1.1.0',
+        rule: 'install-scripts',
+        text: expect.stringMatching(/^worm-host@1\.1\.0 held \(install-scripts\): held for review: gains dependency worm-dep/),
+      }),
+    );
+    expect(notices).toContainEqual(expect.objectContaining({ action: 'takedown', name: 'gone', version: '1.1.0', rule: 'takedown' }));
+    // One notice per decision, not one per read.
+    expect(notices.filter((n) => n.action === 'held' && n.name === 'worm-host')).toHaveLength(1);
+  });
 });
 
 describe('the policy itself', () => {

@@ -42,6 +42,8 @@ export interface MirrorConfig {
   localScopes: string[];
   /** The supply-chain policy's quarantine age from the flag (--min-release-age), over policy.json's; unset: the file's. */
   minReleaseAgeMs?: number;
+  /** --policy-webhook: where notices of held and purged versions are POSTed. */
+  policyWebhook?: string;
 }
 
 /** Request budgets of the REST API (/api/v1) per client address and per token, in one window. */

@@ -136,6 +136,7 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
       offline: values.offline ?? false,
       maxAgeMs: values.cacheMaxAge ?? 5 * 60_000,
       minReleaseAgeMs: values.minReleaseAge,
+      policyWebhook: values.policyWebhook,
       timeoutMs: values.upstreamTimeout ?? 30_000,
       maxDocumentBytes: values.upstreamMaxDocument,
       maxTarballBytes: values.upstreamMaxTarball,

@@ -19,6 +19,7 @@ export type SettingKey =
   | 'offline'
   | 'cacheMaxAge'
   | 'minReleaseAge'
+  | 'policyWebhook'
   | 'upstreamTimeout'
   | 'upstreamMaxDocument'
   | 'upstreamMaxTarball'
@@ -71,6 +72,18 @@ function parseUrl(raw: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`'${raw}' must be an http or https URL`);
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+/** A webhook's address exactly as written (a trailing slash can matter to the receiver). */
+function parseWebhookUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`'${raw}' is not a URL; write it in full, e.g. https://hooks.example.test/shelf`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`'${raw}' must be an http or https URL`);
+  return url.href;
 }
 
 function parseApiRateLimit(raw: string): ApiRateLimit {
@@ -305,6 +318,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     parse: parseDuration,
   },
   {
+    key: 'policyWebhook',
+    flag: '--policy-webhook <url>',
+    env: 'SHELF_POLICY_WEBHOOK',
+    description: 'POST a JSON notice here when the policy holds a version or a takedown purges one (docs/POLICY.md)',
+    defaultText: 'none',
+    parse: parseWebhookUrl,
+  },
+  {
     key: 'upstreamTimeout',
     flag: '--upstream-timeout <duration>',
     env: 'SHELF_UPSTREAM_TIMEOUT',
@@ -438,6 +459,7 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   offline?: boolean;
   cacheMaxAge?: number;
   minReleaseAge?: number;
+  policyWebhook?: string;
   upstreamTimeout?: number;
   upstreamMaxDocument?: number;
   upstreamMaxTarball?: number;

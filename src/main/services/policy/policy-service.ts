@@ -27,6 +27,7 @@ import {
   type PolicyAuditRow,
 } from '../../storage/db/policy';
 import { auditProject, type AuditReport } from './audit';
+import { PolicyNotifier } from './notify';
 import {
   dependencyGains,
   describeHold,
@@ -55,6 +56,8 @@ export interface PolicyDeps {
   now: () => Date;
   /** --min-release-age, over the file's minReleaseAge. */
   minReleaseAgeMs?: number;
+  /** --policy-webhook: notices of held and purged versions are POSTed there. */
+  webhook?: string;
   warn?: (message: string) => void;
 }
 
@@ -82,7 +85,10 @@ export class PolicyService {
   /** Per dependency name: which of its versions run install scripts, and when that was read. */
   private readonly dependencyScripts = new Map<string, { at: number; scripts: Record<string, Record<string, string>> }>();
 
+  private readonly notifier: PolicyNotifier;
+
   constructor(private readonly deps: PolicyDeps) {
+    this.notifier = new PolicyNotifier(deps.webhook, deps.warn);
     const { policy, present } = readPolicyFile(deps.dataDir);
     this.policy = policy;
     this.present = present;
@@ -178,7 +184,10 @@ export class PolicyService {
     }
     for (const [version, hold] of Object.entries(decision.holds)) {
       const before = this.memo.get(name)?.holds[version];
-      if (!before || before.rule !== hold.rule) this.audit('held', name, version, hold.rule, hold.reason, null);
+      if (!before || before.rule !== hold.rule) {
+        this.audit('held', name, version, hold.rule, hold.reason, null);
+        this.notifier.notify({ action: 'held', name, version, rule: hold.rule, detail: hold.reason, at: now });
+      }
     }
     putPolicyDecision(this.deps.db, {
       name,
@@ -304,7 +313,9 @@ export class PolicyService {
       if (!isIntegrityReferenced(this.deps.db, cached.integrity)) await this.deps.blobs.remove(cached.integrity);
     }
     this.invalidate(name);
-    this.audit('takedown', name, version, 'takedown', `${reason}${cached ? '; the cached tarball was purged' : ''}`, null);
+    const detail = `${reason}${cached ? '; the cached tarball was purged' : ''}`;
+    this.audit('takedown', name, version, 'takedown', detail, null);
+    this.notifier.notify({ action: 'takedown', name, version, rule: 'takedown', detail, at: this.deps.now().toISOString() });
     this.deps.warn?.(`policy: ${name}@${version} was taken down upstream (${reason})${cached ? '; its cached tarball was purged' : ''}`);
   }
 
