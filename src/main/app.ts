@@ -72,11 +72,23 @@ export interface ShelfApp {
   startMaintenance(): void;
   /** Which stores this Shelf uses (`shelf serve` prints them): the SQLite file, and the blob folder or s3://bucket/prefix. */
   readonly stores: { database: string; blobs: string };
-  /** Checks that the blob store answers (an S3 bucket: reachable, credentials accepted); rejects with what to fix. */
-  checkStores(): Promise<void>;
   /** While no admin account exists: a fresh one-time link that lets the owner create it (browser mode prints it). */
   setupLink(): string | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * Checks that the configured blob store answers (an S3 bucket: reachable, credentials accepted) before anything is
+ * opened or written; rejects with what to fix. `shelf serve` runs it first.
+ */
+export async function checkStores(config: Config): Promise<void> {
+  if (!config.blobs) return;
+  const blobs = openBlobStore(config.dataDir, config.blobs);
+  try {
+    await blobs.check();
+  } finally {
+    await blobs.close();
+  }
 }
 
 /** The UI's address below the base URL; '/-/' paths can never be package names. */
@@ -116,6 +128,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     dataDir: config.dataDir,
     now,
     minReleaseAgeMs: config.mirror.minReleaseAgeMs,
+    webhook: config.mirror.policyWebhook,
     warn: log.warn,
   });
   const services: Services = {
@@ -128,7 +141,6 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
       db,
       dataDir: config.dataDir,
       blobs,
-    webhook: config.mirror.policyWebhook,
       config: config.mirror,
       now,
       baseUrl: url,
@@ -176,7 +188,6 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     warm,
     url,
     stores: { database: join(config.dataDir, 'shelf.db'), blobs: blobs.location },
-    checkStores: () => blobs.check(),
     async listen() {
       await server.listen({ host: config.host, port: config.port });
       listening = true;

@@ -1,6 +1,6 @@
 // `shelf serve`: the headless registry plus the browser UI, until interrupted.
 import type { Command } from 'commander';
-import { UI_PATH, createApp } from '../app';
+import { UI_PATH, checkStores, createApp } from '../app';
 import { createLogger } from '../logger';
 import { describeFailure, startUpkeep } from '../services/maintenance/upkeep';
 import { addSettingOptions, fail, type ParsedOptions } from './settings-options';
@@ -15,14 +15,12 @@ export function registerServe(program: Command, rendererDir: string): void {
   serve.action(async (options: ParsedOptions & { json?: boolean }) => {
     const config = readConfig(options, rendererDir);
     const log = createLogger(config.logLevel);
+    // An S3 bucket that is missing or refuses the credentials stops the start here, with what to fix, before the
+    // database is opened or anything written.
+    await checkStores(config).catch((error: unknown) => fail((error as Error).message));
     const app = createApp(config, { mode: 'browser' });
     let url: string;
     try {
-      // An S3 bucket that is missing or refuses the credentials stops the start here, with what to fix.
-      await app.checkStores().catch(async (error: unknown) => {
-        await app.close();
-        fail((error as Error).message);
-      });
       url = await app.listen();
     } catch (error) {
       await app.close();

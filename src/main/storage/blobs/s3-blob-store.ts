@@ -38,6 +38,8 @@ export interface S3BlobStoreOptions {
   /** Shelf started read-only (its data folder's disk was full): writes are refused, naming that folder. */
   readOnly?: boolean;
   dataDir?: string;
+  /** Blobs larger than this go up as multipart uploads (SINGLE_PUT_MAX_BYTES by default; tests lower it). */
+  multipartAboveBytes?: number;
 }
 
 /** Objects up to this size are one conditional PutObject; larger ones a multipart upload (lib-storage). */
@@ -127,7 +129,7 @@ export class S3BlobStore implements BlobStore {
       await this.deleting.get(integrity);
       const { sdk, client } = await this.connect();
       try {
-        if (bytes.length <= SINGLE_PUT_MAX_BYTES) {
+        if (bytes.length <= (this.options.multipartAboveBytes ?? SINGLE_PUT_MAX_BYTES)) {
           await client.send(
             new sdk.PutObjectCommand({
               Bucket: this.options.bucket,
@@ -395,7 +397,7 @@ export class S3BlobStore implements BlobStore {
     if (status === 403 || e.name === 'AccessDenied' || e.name === 'InvalidAccessKeyId' || e.name === 'SignatureDoesNotMatch')
       return new ShelfError(
         'unavailable',
-        `could not ${doing}: S3 refused the credentials (${e.name ?? status}) for ${where}; check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and the bucket's policy`,
+        `could not ${doing}: S3 refused the credentials (${e.name && e.name !== 'Unknown' ? e.name : `HTTP ${status}`}) for ${where}; check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and the bucket's policy`,
         { cause: error },
       );
     if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT' || e.name === 'TimeoutError')
