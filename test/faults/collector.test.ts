@@ -53,7 +53,7 @@ describe('the collector', () => {
     // ...unless a publish of the same bytes is under way: its put() finds the file, and its commit runs right after.
     const publishing = blobs.put(integrity, bytes).then(() => commitVersion(db, 'shared', integrity));
     // The collector's delete at that moment (old enough, no row yet) leaves it: the write claims it until its commit.
-    expect(blobs.collect(integrity, Date.now(), () => false)).toBeUndefined();
+    expect(await blobs.collect(integrity, Date.now(), () => false)).toBeUndefined();
     // So does an unpublish's delete (the collector takes it later, should it stay unreferenced).
     await blobs.remove(integrity);
     expect(blobs.sizeOf(integrity)).toBe(bytes.length);

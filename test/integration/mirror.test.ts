@@ -593,7 +593,7 @@ describe('prefetch and cache management', () => {
       expect((await fetch(`${mirror.url}/left/-/left-1.0.0.tgz`)).status).toBe(200);
       expect((await fetch(`${mirror.url}/right/-/right-1.0.0.tgz`)).status).toBe(200);
       const integrity = ssri.fromData(tarballs.get('left@1.0.0')!, { algorithms: ['sha512'] }).toString();
-      writeFileSync(mirror.app.services.packages.ctx.blobs.pathFor(integrity), 'corrupted');
+      writeFileSync(mirror.app.services.packages.ctx.blobs.where(integrity), 'corrupted');
       const report = await mirror.app.services.mirror.admin.verify();
       expect(report).toMatchObject({ checked: 2, ok: 1 });
       expect(report.quarantined).toEqual([{ name: 'left', version: '1.0.0', problem: 'its bytes do not match its sha512' }]);

@@ -91,7 +91,7 @@ describe('restoring a backup', () => {
         .all();
     expect(rows(restored)).toEqual(rows(live));
     for (const row of rows(restored) as { integrity: string }[]) {
-      const path = harness.app.services.packages.ctx.blobs.pathFor(row.integrity);
+      const path = harness.app.services.packages.ctx.blobs.where(row.integrity);
       expect(readFileSync(join(target, relative(harness.dataDir, path)))).toEqual(readFileSync(path));
     }
     restored.close();

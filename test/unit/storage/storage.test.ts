@@ -120,7 +120,7 @@ describe('atomic publish', () => {
       const tarball = await packageTarball('nodisk', '1.0.0');
       // Make the blob folder unusable: a file where the fan-out folder must go.
       const integrity = ssri.fromData(tarball, { algorithms: ['sha512'] }).toString();
-      const target = h.app.services.packages.ctx.blobs.pathFor(integrity);
+      const target = h.app.services.packages.ctx.blobs.where(integrity);
       const fanOut = join(target, '..', '..');
       rmSync(fanOut, { recursive: true, force: true });
       writeFileSync(fanOut, 'not a folder');
