@@ -8,6 +8,7 @@ import ssri from 'ssri';
 import { createApp, type ShelfApp } from '../../src/main/app';
 import { resolveConfig } from '../../src/main/config/load';
 import type { Config } from '../../src/main/config/config';
+import { awsEnv, freshPrefix, s3Location } from '../team/s3';
 
 export interface Harness {
   app: ShelfApp;
@@ -31,6 +32,11 @@ export async function startHarness(
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shelf-unit-'));
   const config: Config = { ...resolveConfig({ dataDir, env: {} }), port: 0, ...overrides };
+  // SHELF_TEST_BLOBS=s3: the in-process app keeps its tarballs in the run's S3 server too.
+  if (process.env.SHELF_TEST_BLOBS === 's3' && !overrides.blobs) {
+    awsEnv();
+    config.blobs = s3Location(freshPrefix('unit'));
+  }
   const app = createApp(config, { mode: 'browser', now: options.now, fetch: options.fetch, writeLog: () => undefined });
   const url = (await app.listen()).replace(/\/$/, '');
   const harness: Harness = {

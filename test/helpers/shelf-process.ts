@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { awsEnv, freshPrefix, s3Args } from '../team/s3';
 
 export interface RunningShelf {
   url: string;
@@ -27,6 +28,8 @@ export async function startShelf(
   options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunningShelf> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'shelf-it-'));
+  // SHELF_TEST_BLOBS=s3 runs every suite against the run's S3 server: each Shelf gets its own prefix of the bucket.
+  const s3 = process.env.SHELF_TEST_BLOBS === 's3' && !extraArgs.includes('--blobs');
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -42,9 +45,10 @@ export async function startShelf(
       'warn',
       // Tests never reach the internet: no upstream unless the test names one (on loopback).
       ...(extraArgs.includes('--upstream') ? [] : ['--upstream', 'none']),
+      ...(s3 ? s3Args(freshPrefix('it')) : []),
       ...extraArgs,
     ],
-    { env: { ...cleanEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...cleanEnv(), ...(s3 ? awsEnv() : {}), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));

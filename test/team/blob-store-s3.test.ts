@@ -13,7 +13,8 @@ import { couchUserDocument, makeTarball, publishBody, startHarness } from '../he
 import { NpmUser, makePackage, run, tempDir } from '../helpers/clients';
 import { ROOT, startShelf, type RunningShelf } from '../helpers/shelf-process';
 import { storeSnapshot } from '../helpers/store-snapshot';
-import { awsEnv, blobKey, deletePrefix, freshPrefix, listKeys, s3Args, s3Client, s3Location, s3Server } from './s3';
+import { awsEnv, blobKey, freshPrefix, s3Args, s3Location, s3Server } from './s3';
+import { deletePrefix, listKeys, s3Client } from './s3-bucket';
 
 const integrityOf = (bytes: Buffer) => ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
 const shelfCli = (args: string[], cwd: string) =>

@@ -1,7 +1,6 @@
-// The run's S3 server (started once by test/global-setup-s3.ts) as tests use it: a fresh key prefix per Shelf, the
-// flags and environment that point `shelf serve` at it, and a plain SDK client to look at the bucket from outside.
+// The run's S3 server (started once by test/global-setup-s3.ts) as tests use it: a fresh key prefix per Shelf, and the
+// flags and environment that point `shelf serve` at it. Light (no SDK): every suite's helpers import it.
 import { randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
 import type { S3TestServer } from '../global-setup-s3';
 
@@ -41,39 +40,6 @@ export function s3Args(prefix: string): string[] {
 export function s3Location(prefix: string) {
   const server = s3Server();
   return { kind: 's3' as const, bucket: server.bucket, prefix, endpoint: server.endpoint, region: 'us-east-1', pathStyle: true };
-}
-
-let client: S3Client | undefined;
-export function s3Client(): S3Client {
-  const server = s3Server();
-  client ??= new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  return client;
-}
-
-/** Every key under a prefix, sorted (bounded: tests store a handful). */
-export async function listKeys(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const listing = await s3Client().send(
-      new ListObjectsV2Command({ Bucket: s3Server().bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
-    );
-    keys.push(...(listing.Contents ?? []).map((o) => o.Key!));
-    if (!listing.IsTruncated) break;
-    token = listing.NextContinuationToken;
-  }
-  return keys.sort();
-}
-
-export async function deletePrefix(prefix: string): Promise<void> {
-  for (const key of await listKeys(prefix)) await s3Client().send(new DeleteObjectCommand({ Bucket: s3Server().bucket, Key: key }));
 }
 
 /** The key a blob has under a prefix: the data folder's layout. */
