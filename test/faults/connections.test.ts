@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NpmUser, makePackage, tempDir } from '../helpers/clients';
 import { startShelf, type RunningShelf } from '../helpers/shelf-process';
@@ -204,6 +205,56 @@ describe('an oversized publish', () => {
     expect(reply.error).toBeUndefined();
     expect(reply.status).toBe(413);
     expect(JSON.parse(reply.text)).toEqual({ error: MESSAGE });
+    expect(a.snapshot()).toEqual(before);
+  });
+
+  /** A raw PUT without keep-alive; `headers` decide the framing (no content-length: chunked). */
+  function rawPut(body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; error?: Error }> {
+    return new Promise((resolve) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: portOf(a.url),
+          method: 'PUT',
+          path: '/too-big',
+          agent: false,
+          headers: { authorization: `Bearer ${a.user.token}`, 'content-type': 'application/json', ...headers },
+        },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        },
+      );
+      request.on('error', (error) => resolve({ status: 0, text: '', error }));
+      // Written in 64 kB pieces, as a streaming client sends a body whose length it does not declare.
+      for (let offset = 0; offset < body.length; offset += 64 * 1024) request.write(body.subarray(offset, offset + 64 * 1024));
+      request.end();
+    });
+  }
+
+  it('sent chunked (no Content-Length) is cut at the cap, and the client still reads the 413 and its message', async () => {
+    const before = a.snapshot();
+    const reply = await rawPut(Buffer.alloc(4 * 1024 * 1024, 0x20), {});
+    expect(reply.error).toBeUndefined();
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.text)).toEqual({ error: MESSAGE });
+    expect(a.snapshot()).toEqual(before);
+  });
+
+  it('gzip-encoded and inflating past the cap is refused with the 413, read by the client, while it is still sending', async () => {
+    // 3 MB of spaces (a few kB once compressed: the cap is passed early) and then 2 MB of random bytes, which do not
+    // compress: the client still has about 2 MB to send when the inflated body passes the 2.4 MB cap.
+    const gzipped = gzipSync(Buffer.concat([Buffer.alloc(3 * 1024 * 1024, 0x20), randomBytes(2 * 1024 * 1024)]));
+    expect(gzipped.length).toBeLessThan(2.4 * 1024 * 1024);
+    const before = a.snapshot();
+    const reply = await rawPut(gzipped, { 'content-encoding': 'gzip', 'content-length': String(gzipped.length) });
+    expect(reply.error).toBeUndefined();
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.text)).toEqual({
+      error:
+        'the request body is larger than this registry accepts (2.4 MB); raise --max-tarball-size if the package is meant to be this big',
+    });
     expect(a.snapshot()).toEqual(before);
   });
 

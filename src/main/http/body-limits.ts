@@ -195,6 +195,8 @@ function discardRest(raw: IncomingMessage): Promise<boolean> {
     raw.on('data', onData);
     raw.once('end', onEnd);
     raw.once('close', onClose);
+    // A stream that was piped and then unpiped stays paused whatever listens to it: resume it explicitly.
+    raw.resume();
   });
 }
 
@@ -213,12 +215,19 @@ export function bodyStream(log: (message: string) => void) {
     // An identity body with a Content-Length was checked against the limit already, and Node ends it at that length.
     if (!encoded && raw.headers['content-length'] !== undefined) return payload;
 
-    const cap = capped(state.limit, tooLargeMessage(state.route, state.limit));
+    const inflater = encoded ? (encoding === 'gzip' ? createGunzip() : createInflate()) : undefined;
+    const cap = capped(state.limit, tooLargeMessage(state.route, state.limit), () => {
+      // Past the cap the client is still sending: stop feeding the cap (and the inflater, so a bomb is not inflated any
+      // further), read the rest of the raw body into nothing, then refuse, so the client reads the 413 rather than the
+      // reset that closing on its unread bytes would send (see refuseGracefully).
+      payload.unpipe();
+      inflater?.destroy();
+      return discardRest(raw);
+    });
     payload.on('error', (error) => cap.destroy(error));
-    if (!encoded) return payload.pipe(cap);
+    if (!inflater) return payload.pipe(cap);
     // npm and yarn gzip audit bodies; inflate them before the JSON parser sees them, stopping at the cap.
     delete request.headers['content-length'];
-    const inflater = encoding === 'gzip' ? createGunzip() : createInflate();
     inflater.on('error', () => cap.destroy(badRequest(`the request body is not valid ${encoding} data`)));
     cap.on('error', () => {
       payload.unpipe(inflater);
@@ -228,13 +237,14 @@ export function bodyStream(log: (message: string) => void) {
   };
 }
 
-function capped(limit: number, message: string): Transform {
+/** Passes at most `limit` bytes; past it, waits for `drain` (the rest of the body read into nothing), then fails. */
+function capped(limit: number, message: string, drain: () => Promise<unknown>): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
-      if (seen > limit) done(tooLarge(message));
-      else done(null, chunk);
+      if (seen <= limit) return done(null, chunk);
+      void drain().then(() => done(tooLarge(message)));
     },
   });
 }
