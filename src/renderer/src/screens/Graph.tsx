@@ -233,7 +233,7 @@ function SourceForm({
             id={`${id}-before`}
             key="before"
             type="file"
-            accept=".json,application/json"
+            accept=".json,.yaml,.lock,application/json"
             required
             ref={(el) => void (files.current[0] = el)}
           />
@@ -242,7 +242,7 @@ function SourceForm({
             id={`${id}-after`}
             key="after"
             type="file"
-            accept=".json,application/json"
+            accept=".json,.yaml,.lock,application/json"
             required
             ref={(el) => void (files.current[1] = el)}
           />
