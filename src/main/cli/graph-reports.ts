@@ -37,23 +37,25 @@ export function registerGraphReports(program: Command): void {
       addRegistryOptions(
         command
           .option('--folder <dir>', 'project folder (default: the current one)')
-          .option(
-            '--lockfile [file]',
-            "answer from the project's lockfile as it is (package-lock.json, pnpm-lock.yaml, yarn.lock, bun.lock), nothing resolved; the default when there is no npm lockfile",
-          )
           .option('--strict-peer-deps', 'fail on any peer dependency conflict')
           .option('--legacy-peer-deps', 'ignore peer dependencies'),
       ),
     );
-  withResolveOptions(
+  // why, tree and dupes can answer from a lockfile as it is; explain is about resolving, so it always resolves.
+  const withLockfileOption = (command: Command): Command =>
+    withResolveOptions(command).option(
+      '--lockfile [file]',
+      "answer from the project's lockfile as it is (package-lock.json, pnpm-lock.yaml, yarn.lock, bun.lock), nothing resolved; the default when there is no npm lockfile",
+    );
+  withLockfileOption(
     program
       .command('why <package>')
       .description('every path from your project to each copy of a package, and the rule that chose its version'),
   ).action((spec: string, flags: ReportFlags) => exitWith(whyCommand(spec, flags, processIO())));
-  withResolveOptions(program.command('tree').description('the resolved dependency tree').option('--depth <n>', 'levels to show')).action(
+  withLockfileOption(program.command('tree').description('the resolved dependency tree').option('--depth <n>', 'levels to show')).action(
     (flags: ReportFlags) => exitWith(treeCommand(flags, processIO())),
   );
-  withResolveOptions(
+  withLockfileOption(
     program.command('dupes').description('packages installed in more than one version, why, and a verified way to dedupe each'),
   ).action((flags: ReportFlags) => exitWith(dupesCommand(flags, processIO())));
   withResolveOptions(
