@@ -163,6 +163,13 @@ for (const width of [1280, 900]) {
     await expectFitted(page);
     await page.getByLabel('Depth').selectOption('2');
     await expectFitted(page);
+    // Labelled beyond the root and the focused node: the path between them and neighbours up to two levels away, as
+    // many as fit without overlapping (the surface reports how many it chose).
+    await expect
+      .poll(() =>
+        page.locator('.gv-surface').evaluate((el) => Number((el as unknown as { dataset: Record<string, string> }).dataset.labels)),
+      )
+      .toBeGreaterThan(4);
     await expectAccessible(page, `graph focus ${width}`);
     await screenshot(page, `graph-cra-focus-${width}`, { dark: true });
 

@@ -5,7 +5,7 @@
 import Graph from 'graphology';
 import Sigma from 'sigma';
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState, type ReactNode } from 'react';
-import type { Drawing } from './model';
+import { placeLabels, type Drawing, type LabelBox } from './model';
 
 export interface NodeLook {
   label: string;
@@ -36,6 +36,15 @@ export interface SigmaHandle {
   fit(): void;
   zoom(factor: number): void;
   centreOn(id: string): void;
+}
+
+/** The surface's background (its own, else the nearest painted ancestor's) at 85 % opacity; white when none is painted. */
+function surfaceBacking(el: HTMLElement | null): string {
+  for (let node = el; node; node = node.parentElement) {
+    const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)(?:,\s*([\d.]+))?\)/.exec(getComputedStyle(node).backgroundColor);
+    if (m && m[4] !== '0') return `rgba(${m[1]},${m[2]},${m[3]},0.85)`;
+  }
+  return 'rgba(255,255,255,0.85)';
 }
 
 export function webglAvailable(): boolean {
@@ -77,9 +86,43 @@ function fittedCamera(renderer: Sigma): { x: number; y: number; ratio: number; a
   return { x: centre.x, y: centre.y, ratio, angle: 0 };
 }
 
+const LABEL_SIZE = 12;
+const LABEL_FONT = 'system-ui, sans-serif';
+let measuring: CanvasRenderingContext2D | null | undefined;
+
+/** A label's box as sigma's label drawer below places it: right of the disc, the text's baseline a third below centre. */
+function labelBox(id: string, label: string, x: number, y: number, size: number): LabelBox {
+  measuring ??= document.createElement('canvas').getContext('2d');
+  if (measuring) measuring.font = `${LABEL_SIZE}px ${LABEL_FONT}`;
+  const width = measuring ? measuring.measureText(label).width : label.length * LABEL_SIZE * 0.6;
+  const x0 = x + size + 3;
+  return { id, x0: x0 - 2, y0: y - LABEL_SIZE * 0.8 - 1, x1: x0 + width + 2, y1: y + LABEL_SIZE * 0.4 + 1 };
+}
+
+/** The focus view's labels, chosen where they overlap nothing wanted more (see placeLabels); undefined: sigma's grid. */
+function focusLabels(renderer: Sigma, priority: readonly string[] | undefined): Set<string> | undefined {
+  if (!priority) return undefined;
+  const graph = renderer.getGraph();
+  const boxes: LabelBox[] = [];
+  for (const id of priority) {
+    const data = renderer.getNodeDisplayData(id);
+    const label = graph.hasNode(id) ? (graph.getNodeAttribute(id, 'label') as string | undefined) : undefined;
+    if (!data || !label) continue;
+    const p = renderer.framedGraphToViewport(data);
+    boxes.push(labelBox(id, label, p.x, p.y, renderer.scaleSize(data.size)));
+  }
+  const { width, height } = renderer.getDimensions();
+  return placeLabels(boxes, width, height);
+}
+
 export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(props, ref) {
   const container = useRef<HTMLDivElement>(null);
   const sigma = useRef<Sigma | undefined>(undefined);
+  /** The focus view's labels for the current camera; undefined in the overview. */
+  const shownLabels = useRef<Set<string> | undefined>(undefined);
+  /** Behind each label, the surface's colour, so text stays readable where it crosses edges. */
+  const labelBackground = useRef('rgba(255,255,255,0.85)');
+  const relabelRef = useRef<(() => void) | undefined>(undefined);
   const fitted = useRef<ReturnType<typeof fittedCamera> | undefined>(undefined);
   const latest = useRef(props);
   latest.current = props;
@@ -121,8 +164,21 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
         labelRenderedSizeThreshold: 6,
         labelDensity: 0.6,
         labelGridCellSize: 90,
-        labelSize: 12,
-        labelFont: 'system-ui, sans-serif',
+        labelSize: LABEL_SIZE,
+        labelFont: LABEL_FONT,
+        defaultDrawNodeLabel: (context, data, settings) => {
+          if (!data.label) return;
+          const x = data.x + data.size + 3;
+          context.font = `${settings.labelWeight} ${settings.labelSize}px ${settings.labelFont}`;
+          if (shownLabels.current) {
+            // The focus view's labels sit over edges: a backing of the surface's colour keeps them readable.
+            context.fillStyle = labelBackground.current;
+            const w = context.measureText(data.label).width;
+            context.fillRect(x - 2, data.y - settings.labelSize * 0.8 - 1, w + 4, settings.labelSize * 1.2 + 2);
+          }
+          context.fillStyle = settings.labelColor.color ?? '#000';
+          context.fillText(data.label, x, data.y + settings.labelSize / 3);
+        },
         defaultEdgeType: 'line',
         // While the camera moves, labels and edges wait for it to stop: a pan redraws only the node discs, which keeps
         // frames short when WebGL is software (SwiftShader) and labels would be re-laid out every frame.
@@ -131,10 +187,13 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
         nodeReducer: (id, attrs) => {
           const p = latest.current;
           const on = !p.emphasis || p.emphasis.has(id);
+          const shown = shownLabels.current;
           return {
             ...attrs,
             color: on ? attrs.color : fade(attrs.color as string, 0.18),
-            label: on ? attrs.label : null,
+            // The focus view labels what placeLabels chose, all of it (forced past sigma's grid); the overview, what the grid does.
+            label: on && (!shown || shown.has(id)) ? attrs.label : null,
+            forceLabel: shown?.has(id) ?? false,
             zIndex: id === p.selected ? 3 : on ? 1 : 0,
             size: id === p.selected ? (attrs.size as number) * 1.8 : attrs.size,
             // sigma's highlight draws a white label box, unreadable in the dark theme: the selected node is bigger instead.
@@ -161,10 +220,25 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     renderer.on('enterNode', ({ node, event }) => latest.current.onHover(node, event.x, event.y));
     renderer.on('leaveNode', () => latest.current.onHover(undefined, 0, 0));
     const camera = renderer.getCamera();
+    // The focus view's labels are chosen for the camera where it comes to rest (labels are hidden while it moves).
+    let relabelTimer: ReturnType<typeof setTimeout> | undefined;
+    const relabel = () => {
+      const next = focusLabels(renderer, latest.current.drawing.labelPriority);
+      const prev = shownLabels.current;
+      if (next === prev || (next && prev && next.size === prev.size && [...next].every((id) => prev.has(id)))) return;
+      shownLabels.current = next;
+      el.dataset.labels = String(next?.size ?? '');
+      renderer.refresh();
+    };
+    relabelRef.current = relabel;
     // The camera's zoom, for tests and tools: set on the element, so a camera move re-renders nothing in React.
     const showCamera = () => {
       const state = camera.getState();
       el.dataset.cameraRatio = state.ratio.toFixed(4);
+      if (latest.current.drawing.labelPriority) {
+        clearTimeout(relabelTimer);
+        relabelTimer = setTimeout(relabel, 120);
+      }
     };
     camera.on('updated', showCamera);
     showCamera();
@@ -183,6 +257,8 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     resize.observe(el);
     if (el.clientHeight > 0) latest.current.onAspect(el.clientWidth / el.clientHeight);
     return () => {
+      clearTimeout(relabelTimer);
+      relabelRef.current = undefined;
       resize.disconnect();
       renderer.kill();
       sigma.current = undefined;
@@ -200,11 +276,13 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
       graph.addNode(n.id, { x: n.x, y: n.y, size: look.size, color: look.colour, label: look.label });
     }
     for (const [from, to] of props.drawing.edges) if (graph.hasNode(from) && graph.hasNode(to)) graph.mergeEdge(from, to, { size: 0.6 });
+    shownLabels.current = props.drawing.labelPriority ? new Set() : undefined;
     renderer.setGraph(graph);
     renderer.once('afterRender', () => performance.mark('shelf:graph-drawn', { detail: { nodes: graph.order } }));
     renderer.refresh();
     fitted.current = fittedCamera(renderer);
     renderer.getCamera().setState(fitted.current);
+    relabelRef.current?.();
   }, [props.drawing]);
 
   // Colours, labels or emphasis changed: restyle in place.
@@ -217,7 +295,9 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
       graph.mergeNodeAttributes(id, { color: look.colour, label: look.label, size: look.size });
     });
     renderer.setSetting('labelColor', { color: latest.current.labelColour });
+    labelBackground.current = surfaceBacking(container.current);
     renderer.refresh();
+    relabelRef.current?.();
   }, [props.styleKey, props.selected]);
 
   if (failed)

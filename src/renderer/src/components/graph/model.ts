@@ -20,6 +20,38 @@ export interface Drawing {
   edges: [string, string][];
   /** Nodes whose subtree is collapsed, with how many packages it hides. */
   hidden: Map<string, number>;
+  /**
+   * The focus view's labelled nodes, most wanted first: the focused node, the root, the paths between them, then the
+   * dependents and dependencies one and two levels away. Each is labelled where its label overlaps none before it.
+   * Undefined (the overview): sigma's label grid chooses.
+   */
+  labelPriority?: string[];
+}
+
+/** A label's box on the surface, in pixels. */
+export interface LabelBox {
+  id: string;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * The labels to draw: in the given order, each one that lies wholly on the surface and overlaps no label already taken.
+ * (Greedy, so a wanted label is never pushed out by a less wanted one; zooming in makes room for more.)
+ */
+export function placeLabels(candidates: readonly LabelBox[], width: number, height: number): Set<string> {
+  const taken: LabelBox[] = [];
+  const shown = new Set<string>();
+  for (const box of candidates) {
+    // Whole on the surface: a label cut at its edge reads as a different name.
+    if (box.x0 < 0 || box.y0 < 0 || box.x1 > width || box.y1 > height) continue;
+    if (taken.some((t) => box.x0 < t.x1 && t.x0 < box.x1 && box.y0 < t.y1 && t.y0 < box.y1)) continue;
+    taken.push(box);
+    shown.add(box.id);
+  }
+  return shown;
 }
 
 export interface Index {
@@ -104,7 +136,10 @@ export function overview(index: Index, collapsed: ReadonlySet<string>, aspect: n
   return { nodes, edges, hidden };
 }
 
-/** The focus view: root→node paths, then `depth` levels of dependents (left) and dependencies (right), in layers. */
+/**
+ * The focus view: root→node paths, then `depth` levels of dependents (left) and dependencies (right), in layers; the
+ * nodes up to two levels away are labelled (where their labels do not overlap).
+ */
 export function focusView(index: Index, focus: string, depth: number, aspect = 2): { drawing: Drawing; paths: string[][] } {
   const { g } = index;
   const paths = pathsFromRoot(g, focus, 5, index.depth);
@@ -142,7 +177,12 @@ export function focusView(index: Index, focus: string, depth: number, aspect = 2
   }
   const edges: [string, string][] = [];
   for (const id of layer.keys()) for (const c of g.children.get(id) ?? []) if (layer.has(c) && c !== id) edges.push([id, c]);
-  return { drawing: { nodes, edges, hidden: new Map() }, paths };
+  // Labels: the focused node, the root, the paths (nearest the focus first), then one and two levels out.
+  const onPath = [...new Set(paths.flatMap((p) => [...p].reverse()))];
+  const near = (step: number) =>
+    [...layer.entries()].filter(([id, l]) => Math.abs(l - d0) === step && !onPath.includes(id)).map(([id]) => id);
+  const labelPriority = [...new Set([focus, g.rootId, ...onPath, ...near(1), ...near(2)])].filter((id) => layer.has(id));
+  return { drawing: { nodes, edges, hidden: new Map(), labelPriority }, paths };
 }
 
 /** Who depends on a node, by name@version, for the hover card and the side panel. */
