@@ -368,7 +368,7 @@ describe('refusals', () => {
 
 describe('the built CLI', () => {
   it.skipIf(!existsSync(join(ROOT, 'out', 'main', 'cli.js')))(
-    'answers shelf why from a pnpm project as the in-process command does',
+    'answers why from a pnpm project, and tree --lockfile from an npm one, as the in-process commands do',
     async () => {
       const inProcess = await cli('why', 'pnpm10', { spec: 'shared' });
       const child = spawnSync(process.execPath, [join(ROOT, 'bin', 'shelf.js'), 'why', 'shared', '--json'], {
@@ -380,6 +380,16 @@ describe('the built CLI', () => {
       expect(child.status, child.stderr).toBe(0);
       expect(child.stderr).toMatch(/read from pnpm-lock.yaml \(pnpm, lockfile v9.0\) as it is/);
       expect(JSON.parse(child.stdout)).toEqual(inProcess.json);
+      // --lockfile with no file name, before another flag: npm's project read as it is instead of resolved.
+      const tree = spawnSync(process.execPath, [join(ROOT, 'bin', 'shelf.js'), 'tree', '--lockfile', '--json'], {
+        cwd: dirs.npm,
+        env: { ...cleanEnv(), SHELF_DATA_DIR: tempDir('shelf-cli-data-'), ...LOOPBACK_ONLY },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(tree.status, tree.stderr).toBe(0);
+      expect(tree.stderr).toMatch(/read from package-lock.json \(npm, lockfile v3\) as it is; nothing resolved/);
+      expect(JSON.parse(tree.stdout)).toEqual((await cli('tree', 'npm')).json);
     },
   );
 });
