@@ -1,6 +1,14 @@
 // The sandboxed preload: exposes `window.shelf`, exactly one function per contract call, each forwarded over IPC.
 import { contextBridge, ipcRenderer } from 'electron';
-import { CALL_NAMES, EVENT_CHANNEL, IPC_PREFIX, type CallFailure, type ShelfBridge } from '../shared/contract';
+import {
+  CALL_NAMES,
+  EVENT_CHANNEL,
+  FOLDER_PICKER_CHANNEL,
+  IPC_PREFIX,
+  type CallFailure,
+  type FolderPurpose,
+  type ShelfBridge,
+} from '../shared/contract';
 
 /**
  * Electron rejects invoke() with "Error invoking remote method '<channel>': Error: <message>", and the main process
@@ -42,4 +50,8 @@ const onEvent = (listener: (event: unknown) => void): (() => void) => {
   return () => ipcRenderer.removeListener(EVENT_CHANNEL, forward);
 };
 
-contextBridge.exposeInMainWorld('shelf', { ...bridge, onEvent } as ShelfBridge);
+/** The native folder picker (desktop only): the chosen path, or null when cancelled. */
+const pickFolder = (purpose: FolderPurpose): Promise<string | null> =>
+  ipcRenderer.invoke(FOLDER_PICKER_CHANNEL, purpose).catch((error: unknown) => Promise.reject(callFailure(toFailure(error))));
+
+contextBridge.exposeInMainWorld('shelf', { ...bridge, onEvent, pickFolder } as ShelfBridge);

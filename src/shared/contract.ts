@@ -337,7 +337,17 @@ export const CALL_NAMES = Object.keys(contract) as CallName[];
 export type ShelfBridge = { [N in CallName]: (args: CallArgs<N>) => Promise<CallResult<N>> } & {
   /** Subscribes to main-process events (job progress); returns the unsubscribe function. */
   onEvent?: (listener: (event: unknown) => void) => () => void;
+  /**
+   * The desktop app only: the native folder picker; resolves to the chosen folder's path, or null when cancelled. Absent
+   * in browser mode, where the page uploads the folder it picked.
+   */
+  pickFolder?: (purpose: FolderPurpose) => Promise<string | null>;
 };
+
+/** What a folder is being picked for (the dialog's title says it). */
+export type FolderPurpose = 'publish' | 'graph';
+/** Electron: the channel of the native folder picker (not a contract call: there is nothing to do on a server). */
+export const FOLDER_PICKER_CHANNEL = 'shelf-shell:pick-folder';
 
 /** Browser mode: POST `${RPC_PATH}/<call name>` with the arguments as the JSON body. */
 export const RPC_PATH = '/-/shelf/rpc';

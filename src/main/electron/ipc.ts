@@ -1,8 +1,9 @@
 // Registers one ipcMain handler per contract call; each checks its sender is the app's own page, then dispatches.
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { CALL_NAMES, EVENT_CHANNEL, IPC_PREFIX, type CallFailure } from '../../shared/contract';
+import { CALL_NAMES, EVENT_CHANNEL, FOLDER_PICKER_CHANNEL, IPC_PREFIX, type CallFailure, type FolderPurpose } from '../../shared/contract';
 import { dispatch, memorySession, toCallFailure, type Handlers } from '../rpc/dispatch';
 import { jobBoardOf } from '../rpc/handlers';
+import { pickFolder } from './folder-picker';
 import { isOwnRendererUrl } from './renderer-location';
 import { isTrustedSender } from './trusted-sender';
 
@@ -46,8 +47,18 @@ export function registerIpc(
       }
     });
   }
+  // The native folder picker: a shell capability, not a contract call (browser mode has nothing like it).
+  ipcMain.handle(FOLDER_PICKER_CHANNEL, async (event, purpose: unknown) => {
+    if (!isOwnSender(event)) {
+      throw failureError({ code: 'permission_denied', message: "refused: the call did not come from Shelf's own window" });
+    }
+    // Anything but a known purpose gets the publish dialog: the value only chooses the dialog's title.
+    const chosen: FolderPurpose = purpose === 'graph' ? 'graph' : 'publish';
+    return pickFolder(event.sender, chosen);
+  });
   return () => {
     stopEvents?.();
     for (const name of CALL_NAMES) ipcMain.removeHandler(IPC_PREFIX + name);
+    ipcMain.removeHandler(FOLDER_PICKER_CHANNEL);
   };
 }

@@ -82,6 +82,8 @@ const bridge = (globalThis as { shelf?: ShelfBridge }).shelf;
 export const transport: Transport = bridge ? 'ipc' : 'http';
 
 export const client: ShelfBridge = bridge ? ipcClient(bridge) : httpClient();
+/** The desktop app's native folder picker; undefined in browser mode, where the page uploads a folder instead. */
+export const folderPicker = bridge?.pickFolder;
 
 /** Where `call` sends: `client`, unless `setClient` pointed the stores elsewhere. */
 let active: ShelfBridge = client;

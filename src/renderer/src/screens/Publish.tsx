@@ -5,7 +5,7 @@ import { useEffect, useId, useState } from 'react';
 import { Confirm } from '../components/Confirm';
 import type { RegistryEntry } from '../../../shared/contract';
 import { ErrorState, formatBytes } from '../components/States';
-import { transport } from '../client';
+import { folderPicker, transport } from '../client';
 import { href } from '../route';
 import { suspiciousFiles, usePublishStore } from '../stores/publish';
 import { pickedFolder } from '../upload';
@@ -45,6 +45,18 @@ export function Publish() {
               onChange={(e) => p.setPath(e.target.value)}
               placeholder="/home/me/my-package"
             />
+            {folderPicker && (
+              <button
+                type="button"
+                onClick={() =>
+                  void folderPicker?.('publish').then((chosen) => {
+                    if (chosen) p.setPath(chosen);
+                  })
+                }
+              >
+                Choose…
+              </button>
+            )}
           </>
         ) : (
           <>
