@@ -320,6 +320,32 @@ describe('the S3 adapter: conditional, content-addressed writes', () => {
   });
 });
 
+describe('the S3 adapter: reads', () => {
+  it('keeps recently sent small tarballs in memory (immutable, so never stale) and forgets one it deletes', async () => {
+    const prefix = freshPrefix('hot');
+    const store = storeAt(prefix);
+    try {
+      const bytes = randomBytes(50 * 1024);
+      const integrity = integrityOf(bytes);
+      await store.put(integrity, bytes);
+      const first = await store.open(integrity);
+      expect(first?.body).toEqual(bytes);
+      // Gone from the bucket behind the store's back: the second send comes from memory, the same buffer.
+      const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+      await s3Client().send(new DeleteObjectCommand({ Bucket: s3Server().bucket, Key: blobKey(prefix, integrity) }));
+      const second = await store.open(integrity);
+      expect(second?.body).toBe(first?.body);
+      // A delete through the store drops the copy: the next read asks the bucket, which has nothing.
+      await store.remove(integrity);
+      expect(await store.open(integrity)).toBeUndefined();
+      expect(await store.read(integrity)).toBeUndefined();
+    } finally {
+      await store.close();
+      await deletePrefix(prefix);
+    }
+  });
+});
+
 describe('the collector on a bucket', () => {
   it('deletes an orphan object once it is past the grace period, and never a referenced one', async () => {
     const prefix = freshPrefix('gc');
