@@ -23,7 +23,7 @@ import {
 } from '../components/graph/model';
 import { keepFile, keptFile, readViewState, writeViewState, type ViewState } from '../components/graph/url-state';
 import '../components/graph/graph.css';
-import { transport } from '../client';
+import { folderPicker, transport } from '../client';
 import { useGraphStore, type Picked } from '../stores/graph';
 import { isProjectFile, pickedFolder, toUpload, type PickedFile } from '../upload';
 
@@ -209,7 +209,21 @@ function SourceForm({
               onChange={(e) => setProject(e.target.files?.length ? pickedFolder(e.target.files, isProjectFile) : undefined)}
             />
           ) : (
-            <input id={`${id}-target`} key="text" className="wide" required value={target} onChange={(e) => setTarget(e.target.value)} />
+            <>
+              <input id={`${id}-target`} key="text" className="wide" required value={target} onChange={(e) => setTarget(e.target.value)} />
+              {folderPicker && (
+                <button
+                  type="button"
+                  onClick={() =>
+                    void folderPicker?.('graph').then((chosen) => {
+                      if (chosen) setTarget(chosen);
+                    })
+                  }
+                >
+                  Choose…
+                </button>
+              )}
+            </>
           )}
         </>
       )}
