@@ -1,15 +1,10 @@
 // `shelf fsck`: checks the data folder (blobs against their sha512, rows against their blobs, packuments against their
 // rows, dist-tags against their versions) and with --repair fixes what can be fixed. Safe next to a running `shelf serve`.
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { listenUrl } from '../config/config';
-import { freeBytesAt } from '../errors';
 import { formatBytes } from '../../shared/format-bytes';
-import { FULL_DISK_BYTES } from '../services/maintenance/disk-space';
-import { openBlobStore } from '../storage/blobs/open-blob-store';
-import { openDatabase } from '../storage/db/connection';
 import { DEFAULT_GC_GRACE_MS } from '../services/maintenance/maintenance';
-import { runFsck, type FsckReport } from '../services/maintenance/fsck';
+import type { FsckReport } from '../services/maintenance/fsck';
+import { fsckDataFolder } from '../services/maintenance/fsck-data-folder';
 import { addSettingOptions, type ParsedOptions } from './settings-options';
 
 export function registerFsck(program: Command): void {
@@ -32,31 +27,10 @@ again when asked for. Exit code: 0 when the store is clean (after --repair, when
   );
   command.action(async (options: ParsedOptions & { repair?: boolean; json?: boolean }) => {
     const config = readConfig(options);
-    // The store alone, not the whole app: fsck must see the store as it is (the app would clear dead writers' temp files
-    // as it opens), and needs no server. On a full disk it opens read-only, as `shelf serve` does, and only reports.
-    const free = freeBytesAt(config.dataDir);
-    const readOnly = free !== undefined && free < FULL_DISK_BYTES;
-    const db = openDatabase(join(config.dataDir, 'shelf.db'), { readOnly });
-    const blobs = openBlobStore(config.dataDir, config.blobs, { readOnly, keepTempFiles: true });
-    const ctx = {
-      db,
-      blobs,
-      limits: config.limits,
-      now: () => new Date(),
-      // Only for a package that has no stored packument at all; a server re-renders for its own address on first read.
-      baseUrl: () => config.publicUrl ?? listenUrl(config.host, config.port),
-    };
-    let report: FsckReport;
-    try {
-      report = await runFsck(ctx, config.dataDir, {
-        repair: (options.repair ?? false) && !readOnly,
-        graceMs: config.gcGraceMs ?? DEFAULT_GC_GRACE_MS,
-        progress: options.json || !process.stderr.isTTY ? undefined : (phase) => process.stderr.write(`checking ${phase}…\n`),
-      });
-    } finally {
-      db.close();
-      await blobs.close();
-    }
+    const report = await fsckDataFolder(config, {
+      repair: options.repair ?? false,
+      progress: options.json || !process.stderr.isTTY ? undefined : (phase) => process.stderr.write(`checking ${phase}…\n`),
+    });
     process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : describe(report)}\n`);
     process.exitCode = report.clean ? 0 : 1;
   });
