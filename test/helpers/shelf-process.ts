@@ -1,9 +1,9 @@
 // Starts the real `shelf serve` (the built CLI) on a free loopback port with a fresh data folder, for integration tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { awsEnv, freshPrefix, s3Args } from '../team/s3';
+import { awsEnv, freshPrefix, s3Server } from '../team/s3';
 
 export interface RunningShelf {
   url: string;
@@ -28,8 +28,10 @@ export async function startShelf(
   options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunningShelf> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'shelf-it-'));
-  // SHELF_TEST_BLOBS=s3 runs every suite against the run's S3 server: each Shelf gets its own prefix of the bucket.
+  // SHELF_TEST_BLOBS=s3 runs every suite against the run's S3 server: each data folder gets its own prefix of the
+  // bucket, written into its config.json, so every command a test runs on that folder (mirror, fsck, backup) uses it.
   const s3 = process.env.SHELF_TEST_BLOBS === 's3' && !extraArgs.includes('--blobs');
+  if (s3) useTestBucket(dataDir);
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -45,7 +47,6 @@ export async function startShelf(
       'warn',
       // Tests never reach the internet: no upstream unless the test names one (on loopback).
       ...(extraArgs.includes('--upstream') ? [] : ['--upstream', 'none']),
-      ...(s3 ? s3Args(freshPrefix('it')) : []),
       ...extraArgs,
     ],
     { env: { ...cleanEnv(), ...(s3 ? awsEnv() : {}), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -94,6 +95,19 @@ export async function startShelf(
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Points a data folder at a fresh prefix of the run's S3 server (its config.json; credentials stay in the environment). */
+function useTestBucket(dataDir: string): void {
+  const file = join(dataDir, 'config.json');
+  const settings = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  if (settings.blobs !== undefined) return;
+  const server = s3Server();
+  settings.blobs = `s3://${server.bucket}/${freshPrefix('it')}`;
+  settings.s3Endpoint = server.endpoint;
+  settings.s3PathStyle = true;
+  writeFileSync(file, JSON.stringify(settings, null, 2));
+  awsEnv();
 }
 
 /** The environment without npm's own npm_config_* variables, which `npm test` sets and which would override a test's .npmrc. */
