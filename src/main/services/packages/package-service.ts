@@ -7,7 +7,7 @@ import { applyDeprecations } from './deprecate';
 import { addDistTag, listDistTags, removeDistTag } from './dist-tags';
 import { addOwner, listOwners, removeOwner, setOwners } from './owners';
 import { publishVersion, type PublishResult } from './publish';
-import { listPackageSummaries, openTarball, readPackument, readVersion } from './read';
+import { hotPackument, listPackageSummaries, openTarball, readPackument, readVersion } from './read';
 import { confirmTarballRemoved, unpublishPackage, unpublishVersions } from './unpublish';
 
 type Json = Record<string, unknown>;
@@ -54,6 +54,7 @@ export class PackageService {
 
   readPackument = (principal: Principal | undefined, name: string, abbreviated: boolean) =>
     readPackument(this.ctx, principal, name, abbreviated);
+  hotPackument = (name: string, abbreviated: boolean) => hotPackument(this.ctx, name, abbreviated);
   readVersion = (principal: Principal | undefined, name: string, versionOrTag: string, baseUrl?: string) =>
     readVersion(this.ctx, principal, name, versionOrTag, baseUrl);
   openTarball = (principal: Principal | undefined, name: string, fileName: string) => openTarball(this.ctx, principal, name, fileName);
