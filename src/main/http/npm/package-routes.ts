@@ -36,6 +36,12 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
   app.get('/*', async (request, reply) => {
     const { name, rest } = target(request);
     const principal = await principalOf(auth, request);
+    // A published document in memory (public, nothing written since) answers at once: it is local, so no mirror lookup.
+    if (rest.length === 0) {
+      const abbreviated = wantsAbbreviated(request);
+      const hot = packages.hotPackument(name, abbreviated);
+      if (hot) return await sendStoredDocument(request, reply, hot, abbreviated, baseUrlOf(request));
+    }
     // A name published here is always served from here: local packages are never mixed with upstream ones.
     if (!mirror.handles(name)) {
       try {

@@ -11,11 +11,28 @@ const gzip = promisify(gzipCallback);
 
 export const ABBREVIATED_TYPE = 'application/vnd.npm.install-v1+json';
 
+/**
+ * Accept values seen lately and what they asked for: clients send one fixed header each, so parsing it on every request
+ * was work repeated thousands of times a second. Bounded: cleared when full.
+ */
+const acceptAnswers = new Map<string, boolean>();
+const ACCEPT_ANSWERS_LIMIT = 256;
+
 /** True when the client prefers npm's abbreviated document (and did not ask for the writable full one). */
 export function wantsAbbreviated(request: FastifyRequest): boolean {
   if ((request.query as Record<string, string | undefined>).write === 'true') return false;
   const accept = request.headers.accept;
   if (!accept) return false;
+  let answer = acceptAnswers.get(accept);
+  if (answer === undefined) {
+    answer = prefersAbbreviated(accept);
+    if (acceptAnswers.size >= ACCEPT_ANSWERS_LIMIT) acceptAnswers.clear();
+    acceptAnswers.set(accept, answer);
+  }
+  return answer;
+}
+
+function prefersAbbreviated(accept: string): boolean {
   let corgi = -1;
   let json = -1;
   for (const part of accept.split(',')) {
@@ -79,10 +96,31 @@ class SplicedDocuments {
 
 const spliced = new SplicedDocuments(32 * 1024 * 1024);
 
+/** Each address's ETag suffix, by address: a sha256 per request was a visible share of a small GET's time. Bounded. */
+const addressTags = new Map<string, string>();
+const ADDRESS_TAGS_LIMIT = 1024;
+
 /** Each address gets its own ETag (its bytes differ); the one the gzip copy was made for keeps the stored tag. */
 function etagFor(doc: StoredDocument, baseUrl: string): string {
   if (baseUrl === doc.gzipBase) return doc.etag;
-  return `${doc.etag.slice(0, -1)}.${createHash('sha256').update(baseUrl).digest('base64url').slice(0, 10)}"`;
+  let tag = addressTags.get(baseUrl);
+  if (tag === undefined) {
+    tag = createHash('sha256').update(baseUrl).digest('base64url').slice(0, 10);
+    if (addressTags.size >= ADDRESS_TAGS_LIMIT) addressTags.clear();
+    addressTags.set(baseUrl, tag);
+  }
+  return `${doc.etag.slice(0, -1)}.${tag}"`;
+}
+
+/** The HTTP date of a stored ISO time; documents served from memory come back with the same time, so the last is kept. */
+let lastModifiedIso = '';
+let lastModifiedHttp = '';
+function httpDate(iso: string): string {
+  if (iso !== lastModifiedIso) {
+    lastModifiedHttp = new Date(iso).toUTCString();
+    lastModifiedIso = iso;
+  }
+  return lastModifiedHttp;
 }
 
 async function bodyFor(doc: StoredDocument, baseUrl: string, gzipped: boolean): Promise<Buffer> {
@@ -107,7 +145,7 @@ export async function sendStoredDocument(
   reply
     .header('Content-Type', abbreviated ? ABBREVIATED_TYPE : 'application/json')
     .header('ETag', etag)
-    .header('Last-Modified', new Date(doc.lastModified).toUTCString())
+    .header('Last-Modified', httpDate(doc.lastModified))
     .header('Vary', 'Accept, Accept-Encoding, Authorization')
     .header('Cache-Control', `${doc.isPublic ? 'public' : 'private'}, no-cache`);
   if (notModified(request, etag, doc.lastModified)) return reply.code(304).send();

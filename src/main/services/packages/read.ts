@@ -10,9 +10,11 @@ import {
   listVersions,
   listVisiblePackages,
 } from '../../storage/db/packages';
+import type { Db } from '../../storage/db/connection';
 import type { Principal } from '../auth/principal';
 import { assertNpmPackage } from '../packer/ecosystems/ecosystem-rules';
 import { currentPackument, readablePackage, viewerOf, type PackageContext } from './context';
+import { HotDocuments, hotDocumentsOf } from './hot-documents';
 import { gzipBaseOf, versionManifest, versionOfTarball } from './packument';
 
 export interface StoredDocument {
@@ -27,7 +29,35 @@ export interface StoredDocument {
   isPublic: boolean;
 }
 
+/** Public documents served lately, per database: a hit costs two counter reads instead of three lookups. */
+const hotPackuments = new WeakMap<Db, HotDocuments<StoredDocument>>();
+const HOT_PACKUMENT_BYTES = 32 * 1024 * 1024;
+
+const hotOf = (ctx: PackageContext) => hotDocumentsOf(hotPackuments, ctx.db, () => new HotDocuments<StoredDocument>(HOT_PACKUMENT_BYTES));
+const hotKey = (name: string, abbreviated: boolean) => `${abbreviated ? 'a' : 'f'}:${name}`;
+
+/**
+ * A published package's document when it is in memory and nothing was written since it was read; else undefined (then
+ * ask readPackument). Only public documents are kept, so a hit needs no reader check, and a hit means the name is
+ * published here (local names always win over the mirror, so the caller may skip asking the mirror).
+ */
+export function hotPackument(ctx: PackageContext, name: string, abbreviated: boolean): StoredDocument | undefined {
+  const hot = hotOf(ctx);
+  return hot.get(hotKey(name, abbreviated), hot.check(ctx.db));
+}
+
 export function readPackument(ctx: PackageContext, principal: Principal | undefined, name: string, abbreviated: boolean): StoredDocument {
+  const hot = hotOf(ctx);
+  const generation = hot.check(ctx.db);
+  const key = hotKey(name, abbreviated);
+  const hit = hot.get(key, generation);
+  if (hit) return hit;
+  const stored = readStoredPackument(ctx, principal, name, abbreviated);
+  if (stored.isPublic) hot.set(key, generation, stored, stored.json.length + stored.gzip.length);
+  return stored;
+}
+
+function readStoredPackument(ctx: PackageContext, principal: Principal | undefined, name: string, abbreviated: boolean): StoredDocument {
   const pkg = readablePackage(ctx, name, principal);
   assertNpmPackage(ctx.db, pkg, ctx.baseUrl());
   // The hot path reads only the representation asked for; a rendering stored before templates is rendered anew.

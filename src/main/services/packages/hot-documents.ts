@@ -1,0 +1,76 @@
+// Owns keeping hot served documents in memory: bounded by bytes (least recently used out first), and valid only while the
+// database is unchanged (storage/db/change-generation.ts), so a copy never outlives a write it did not see.
+//
+// A packument GET otherwise costs a package lookup, an ecosystem check and a rendering read (its buffers copied out of
+// SQLite) before a byte is sent; on a small document that was a fifth of the server's CPU time under load.
+import type { Db } from '../../storage/db/connection';
+import { changeGeneration } from '../../storage/db/change-generation';
+
+interface Entry<T> {
+  generation: string;
+  value: T;
+  bytes: number;
+}
+
+export class HotDocuments<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+  private bytes = 0;
+  private generation = '';
+
+  /** `maxEntryBytes`: larger documents are not kept (they would push out many small hot ones). */
+  constructor(
+    private readonly maxBytes: number,
+    private readonly maxEntryBytes: number = maxBytes / 16,
+  ) {}
+
+  /**
+   * The database's current generation; call it before reading what will be stored, so a write that lands between the
+   * check and the reads only makes the copy look older than it is (it is dropped on the next look), never newer.
+   * A new generation drops every copy at once.
+   */
+  check(db: Db): string {
+    const generation = changeGeneration(db);
+    if (generation !== this.generation) {
+      this.entries.clear();
+      this.bytes = 0;
+      this.generation = generation;
+    }
+    return generation;
+  }
+
+  get(key: string, generation: string): T | undefined {
+    const hit = this.entries.get(key);
+    if (!hit || hit.generation !== generation) return undefined;
+    // Most recently used last: Map iteration order is insertion order.
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit.value;
+  }
+
+  set(key: string, generation: string, value: T, bytes: number): void {
+    if (generation !== this.generation || bytes > this.maxEntryBytes) return;
+    const old = this.entries.get(key);
+    if (old) this.bytes -= old.bytes;
+    this.entries.set(key, { generation, value, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.bytes;
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** One cache per database connection (tests and the desktop app may hold several in one process). */
+export function hotDocumentsOf<T>(caches: WeakMap<Db, HotDocuments<T>>, db: Db, make: () => HotDocuments<T>): HotDocuments<T> {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = make();
+    caches.set(db, cache);
+  }
+  return cache;
+}
