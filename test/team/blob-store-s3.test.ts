@@ -296,6 +296,25 @@ describe('the S3 adapter: conditional, content-addressed writes', () => {
     }
   });
 
+  it('a put that starts while a delete of the same blob is in flight waits for it and stores the blob afresh', async () => {
+    const prefix = freshPrefix('delete-race');
+    const store = storeAt(prefix);
+    try {
+      const bytes = randomBytes(10 * 1024);
+      const integrity = integrityOf(bytes);
+      await store.put(integrity, bytes);
+      await new Promise((r) => setImmediate(r)); // the write's claim is released: the blob may be removed now
+      // An unpublish drops the blob as a publish of the same bytes begins: the publish must not get the old object's
+      // 412 and then lose it to the delete.
+      await Promise.all([store.remove(integrity), store.put(integrity, bytes)]);
+      expect(await listKeys(prefix)).toEqual([blobKey(prefix, integrity)]);
+      expect(await store.read(integrity)).toEqual(bytes);
+    } finally {
+      await store.close();
+      await deletePrefix(prefix);
+    }
+  });
+
   it('uploads a large blob in parts, reads it back whole, and does not upload it again', async () => {
     const prefix = freshPrefix('multipart');
     const store = storeAt(prefix, { multipartAboveBytes: 8 * 1024 * 1024 });

@@ -301,10 +301,12 @@ export class S3BlobStore implements BlobStore {
     return head.size;
   }
 
+  /** Registers the delete before its first await, so a put that starts after the caller's checks waits for it. */
   private async delete(integrity: string): Promise<void> {
     this.forget(integrity);
-    const { sdk, client } = await this.connect();
-    const request = client.send(new sdk.DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(integrity) }));
+    const request = this.connect().then(({ sdk, client }) =>
+      client.send(new sdk.DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(integrity) })),
+    );
     const settled = request.catch(() => undefined);
     this.deleting.set(integrity, settled);
     try {
