@@ -448,7 +448,7 @@ describe('refusals before anything is stored', () => {
     const dataDir = tempDir();
     writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ blobs: `s3://${s3Server().bucket}/${prefix}`, awsSecretAccessKey: 'x' }));
     const fromFile = await shelfCli(['serve', '--port', '0', '--data-dir', dataDir, '--upstream', 'none'], dataDir);
-    expect(fromFile.code).toBe(2);
+    expect(fromFile.code, fromFile.stderr).toBe(2);
     expect(fromFile.stderr).toContain(
       "'awsSecretAccessKey' looks like a credential, and Shelf never reads credentials from its config file",
     );
@@ -459,7 +459,7 @@ describe('refusals before anything is stored', () => {
       ['serve', '--port', '0', '--data-dir', otherDir, '--blobs', `s3://KEY:SECRET@${s3Server().bucket}/${prefix}`],
       otherDir,
     );
-    expect(inUrl.code).toBe(2);
+    expect(inUrl.code, inUrl.stderr).toBe(2);
     expect(inUrl.stderr).toContain('S3 credentials are never read from Shelf');
 
     // Nothing was opened: no database, no object.
