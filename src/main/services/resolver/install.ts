@@ -28,12 +28,26 @@ export interface InstallReport {
   ranScripts: string[];
   cacheHits: number;
   downloads: number;
+  /** Files hard-linked from the install cache's unpacked store, files copied, and why any were copied. */
+  filesLinked: number;
+  filesCopied: number;
+  copyReason?: string;
 }
 
 type Entry = Record<string, unknown> & { version?: string; resolved?: string; integrity?: string; link?: boolean; name?: string };
 
 export async function installFromLockfile(dir: string, lock: Lockfile, options: InstallOptions): Promise<InstallReport> {
-  const report: InstallReport = { installed: 0, linked: 0, skipped: [], wantedScripts: [], ranScripts: [], cacheHits: 0, downloads: 0 };
+  const report: InstallReport = {
+    installed: 0,
+    linked: 0,
+    skipped: [],
+    wantedScripts: [],
+    ranScripts: [],
+    cacheHits: 0,
+    downloads: 0,
+    filesLinked: 0,
+    filesCopied: 0,
+  };
   // Start from an empty node_modules so nothing stale or extraneous survives (what npm ci does).
   rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
   const entries = Object.entries(lock.packages as Record<string, Entry>).filter(([location]) => location.includes('node_modules/'));
@@ -83,6 +97,9 @@ export async function installFromLockfile(dir: string, lock: Lockfile, options: 
   );
   report.cacheHits = options.cache.hits - hitsBefore + store.hits;
   report.downloads = toFetch.length - report.cacheHits;
+  report.filesLinked = store.filesLinked;
+  report.filesCopied = store.filesCopied;
+  if (store.copyReason) report.copyReason = store.copyReason;
 
   for (const [location, entry] of entries) {
     if (!entry.link || typeof entry.resolved !== 'string') continue;

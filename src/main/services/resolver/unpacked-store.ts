@@ -39,6 +39,11 @@ const LIST = '.shelf-files.json';
 
 export class UnpackedStore {
   hits = 0;
+  /** Files hard-linked from the store, and files copied (where linking failed or was not wanted). */
+  filesLinked = 0;
+  filesCopied = 0;
+  /** Why files were copied rather than linked, when they were: reported, so a slow install says what made it slow. */
+  copyReason: string | undefined;
   /** Hard links work between this store and the project until one fails; then files are copied. */
   private linking = true;
 
@@ -84,13 +89,21 @@ export class UnpackedStore {
       else if (options.link !== false && this.linking) {
         try {
           linkSync(source, target);
+          this.filesLinked += 1;
         } catch (error) {
           // EXDEV (another file system), EPERM/EMLINK: copy from now on.
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'EEXIST') throw error;
           this.linking = false;
-          if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error;
+          this.copyReason = `hard links from the cache at ${this.dir} failed (${code ?? (error as Error).message}); files are copied (a reflink where the file system offers one)`;
           copies.push(copyFile(source, target, constants.COPYFILE_FICLONE));
+          this.filesCopied += 1;
         }
-      } else copies.push(copyFile(source, target, constants.COPYFILE_FICLONE));
+      } else {
+        if (options.link === false) this.copyReason ??= 'packages whose install scripts run get their own copies';
+        copies.push(copyFile(source, target, constants.COPYFILE_FICLONE));
+        this.filesCopied += 1;
+      }
     }
     await Promise.all(copies);
     this.hits += 1;
