@@ -98,4 +98,45 @@ describe('packuments served from memory', () => {
     const revalidated = await h.call('GET', '/hot-d', { headers: { 'if-none-match': fresh.headers.get('etag')! } });
     expect(revalidated.status).toBe(304);
   });
+
+  it('a mirrored document kept in memory is dropped when another connection removes it (shelf cache purge from another process)', async () => {
+    const mirror = await startHarness({
+      mirror: {
+        upstreams: [{ url: `${h.url}/` }],
+        useNpmRegistry: false,
+        offline: false,
+        maxAgeMs: 60_000,
+        timeoutMs: 5_000,
+        retries: 0,
+        cacheCapBytes: null,
+        localScopes: [],
+      },
+    });
+    try {
+      expect(
+        (await h.call('PUT', '/hot-e', { token, body: publishBody('hot-e', '1.0.0', await packageTarball('hot-e', '1.0.0')) })).status,
+      ).toBe(201);
+      const first = await mirror.call('GET', '/hot-e');
+      expect(first.status).toBe(200);
+      expect(first.headers.get('x-shelf-cache')).toBe('miss');
+      expect((await mirror.call('GET', '/hot-e')).headers.get('x-shelf-cache')).toBe('hit');
+      // The upstream moves on, but the mirror's copy is fresh (max age 60 s), so it keeps serving 1.0.0 from memory...
+      expect(
+        (await h.call('PUT', '/hot-e', { token, body: publishBody('hot-e', '1.1.0', await packageTarball('hot-e', '1.1.0')) })).status,
+      ).toBe(201);
+      expect(Object.keys((await mirror.call('GET', '/hot-e')).body.versions)).toEqual(['1.0.0']);
+      // ...until another process removes the cached copy: the next GET must not answer from memory.
+      const other = new Database(join(mirror.dataDir, 'shelf.db'));
+      try {
+        other.prepare('DELETE FROM upstream_packuments WHERE name = ?').run('hot-e');
+      } finally {
+        other.close();
+      }
+      const refetched = await mirror.call('GET', '/hot-e');
+      expect(refetched.headers.get('x-shelf-cache')).toBe('miss');
+      expect(Object.keys(refetched.body.versions)).toEqual(['1.0.0', '1.1.0']);
+    } finally {
+      await mirror.close();
+    }
+  });
 });

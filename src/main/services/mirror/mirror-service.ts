@@ -23,6 +23,7 @@ import {
 import { isLocalName } from '../../storage/db/packages';
 import type { PolicyService } from '../policy/policy-service';
 import { ABBREVIATED_FIELDS, BASE_URL_TOKEN, gzipBaseOf, templateMark, versionOfTarball, withBaseUrl } from '../packages/packument';
+import { HotDocuments } from '../packages/hot-documents';
 import type { StoredDocument } from '../packages/read';
 import { CacheAdmin } from './cache-admin';
 import { CacheEviction } from './eviction';
@@ -67,6 +68,8 @@ export class MirrorService {
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly transforms: TransformRunner;
   private readonly offlineViews = new OfflineViewCache();
+  /** Small cached rows served lately, kept while the database is unchanged (a write anywhere drops them): issue 16. */
+  private readonly hotRows = new HotDocuments<UpstreamPackumentRow>(32 * 1024 * 1024, 1024 * 1024);
   readonly eviction: CacheEviction;
   readonly admin: CacheAdmin;
 
@@ -239,7 +242,12 @@ export class MirrorService {
 
   private async currentRow(name: string): Promise<{ row: UpstreamPackumentRow; state: CacheState }> {
     // Read by the worker when it is large: a 40 MB document's row held the event loop for up to half a second.
-    const row = await this.transforms.readRow(name);
+    const generation = this.hotRows.check(this.deps.db);
+    let row = this.hotRows.get(name, generation);
+    if (!row) {
+      row = await this.transforms.readRow(name);
+      if (row) this.hotRows.set(name, generation, row, rowBytes(row));
+    }
     const upstream = this.upstreamFor(name);
     if (this.offlineSwitch || !upstream) {
       if (row) return { row, state: 'offline' };
@@ -473,6 +481,10 @@ export class MirrorService {
     this.inflight.set(key, started);
     return started;
   }
+}
+
+function rowBytes(row: UpstreamPackumentRow): number {
+  return [row.raw_gzip, row.full_json, row.full_gzip, row.abbrev_json, row.abbrev_gzip].reduce((n, b) => n + (b?.length ?? 0), 0);
 }
 
 function storedDocument(row: UpstreamPackumentRow, abbreviated: boolean): StoredDocument {
