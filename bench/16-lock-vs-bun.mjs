@@ -87,14 +87,40 @@ async function bunLock({ cache, flags = [] }) {
   return { ms: r.ms, peakRssMB: r.peakRssMB, entries: n };
 }
 
+/** pnpm 10, for reference (the issue's table has it): its own store and metadata cache, warmed like the others. */
+async function pnpmLock({ home, flags = [] }) {
+  const dir = project('pnpm');
+  const r = await runMeasured(
+    process.execPath,
+    [
+      peers.pnpm,
+      'install',
+      '--lockfile-only',
+      '--ignore-scripts',
+      `--registry=${shelf.url}/`,
+      `--store-dir=${join(home, 'store')}`,
+      `--cache-dir=${join(home, 'cache')}`,
+      '--reporter=silent',
+      ...flags,
+    ],
+    { cwd: dir, timeoutMs: 900_000 },
+  );
+  rmSync(dir, { recursive: true, force: true });
+  if (r.code !== 0) throw new Error(`pnpm install --lockfile-only failed (${r.code}): ${r.stderr.slice(-2000)}${r.stdout.slice(-1000)}`);
+  return { ms: r.ms, peakRssMB: r.peakRssMB };
+}
+
 const warmData = tempDir('shelf-bench-16l-data-');
 const warmBunCache = tempDir('shelf-bench-16l-bun-cache-');
-const temps = [warmData, warmBunCache];
-const figures = { warm: { shelf: [], bun: [], shelfDefault: [], bunDefault: [] }, empty: { shelf: [], bun: [] } };
+const warmPnpm = tempDir('shelf-bench-16l-pnpm-');
+const temps = [warmData, warmBunCache, warmPnpm];
+const figures = { warm: { shelf: [], bun: [], shelfDefault: [], bunDefault: [], pnpm: [] }, empty: { shelf: [], bun: [] } };
 const profiles = {};
 try {
   const w1 = await shelfLock({ data: warmData });
   const w2 = await bunLock({ cache: warmBunCache });
+  const w3 = await pnpmLock({ home: warmPnpm });
+  log(ID, `warm-up: pnpm ${(w3.ms / 1000).toFixed(2)} s`);
   log(
     ID,
     `warm-ups: shelf lock ${(w1.ms / 1000).toFixed(2)} s (${w1.entries} entries), bun ${(w2.ms / 1000).toFixed(2)} s (${w2.entries} entries)`,
@@ -105,6 +131,7 @@ try {
       ['bun', () => bunLock({ cache: warmBunCache, flags: ['--prefer-offline'] })],
       ['shelfDefault', () => shelfLock({ data: warmData })],
       ['bunDefault', () => bunLock({ cache: warmBunCache })],
+      ['pnpm', () => pnpmLock({ home: warmPnpm, flags: ['--prefer-offline'] })],
     ];
     for (const [key, run] of runs) {
       const r = await run();
@@ -181,6 +208,13 @@ try {
         shelf: t['warm.shelfDefault'],
         peer: t['warm.bunDefault'],
         ratio: ratio(t['warm.shelfDefault'].median, t['warm.bunDefault'].median),
+      },
+      {
+        metric: `for reference: pnpm ${result.peers.pnpm ?? ''} --lockfile-only --prefer-offline, its store warmed (peak RSS ${m['warm.pnpm'].median ?? '—'} MB)`,
+        unit: 's',
+        shelf: t['warm.shelf'],
+        peer: t['warm.pnpm'],
+        ratio: ratio(t['warm.shelf'].median, t['warm.pnpm'].median),
       },
       {
         metric: 'lockfile entries (Shelf: package-lock packages; bun: bun.lock packages)',
