@@ -208,6 +208,8 @@ try {
         shelf: t['warm.shelfDefault'],
         peer: t['warm.bunDefault'],
         ratio: ratio(t['warm.shelfDefault'].median, t['warm.bunDefault'].median),
+        target: '≤ 0.8× bun',
+        met: ratio(t['warm.shelfDefault'].median, t['warm.bunDefault'].median) <= 0.8,
       },
       {
         metric: `for reference: pnpm ${result.peers.pnpm ?? ''} --lockfile-only --prefer-offline, its store warmed (peak RSS ${m['warm.pnpm'].median ?? '—'} MB)`,

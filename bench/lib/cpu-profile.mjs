@@ -72,3 +72,27 @@ export function profileText(summary, top = 8) {
     .join('; ');
   return `${summary.totalMs} ms sampled, ${summary.idlePct}% idle; top self time: ${lines}`;
 }
+
+/** Inclusive time (ms) of every function whose name matches, counted once per sample however deep it recurs. */
+export function inclusiveTimes(file, names) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const out = Object.fromEntries(names.map((n) => [n, 0]));
+  let total = 0;
+  const { samples = [], timeDeltas = [] } = profile;
+  for (let i = 0; i < samples.length; i++) {
+    const dt = (timeDeltas[i + 1] ?? timeDeltas[i] ?? 0) / 1000;
+    total += dt;
+    const seen = new Set();
+    for (let id = samples[i]; id !== undefined; id = parent.get(id)) {
+      const fn = byId.get(id)?.callFrame.functionName;
+      if (Object.hasOwn(out, fn) && !seen.has(fn)) {
+        seen.add(fn);
+        out[fn] += dt;
+      }
+    }
+  }
+  return { totalMs: Math.round(total), ms: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v)])) };
+}
