@@ -1,5 +1,6 @@
 // The composition root: builds every service from a Config, and the HTTP server on top of them.
 // Tests, the CLI and the Electron shell all start Shelf through createApp and nothing else.
+import type { SecretCipher } from './services/credentials/credential-store';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +40,8 @@ export interface AppOptions {
   writeLog?: (line: string) => void;
   /** Compiled addons to load instead of node_modules' (the desktop app's Electron-ABI builds). */
   nativeAddons?: NativeAddons;
+  /** The desktop app's OS-keyed encryption (Electron's safeStorage), for secrets when the keychain is out of reach. */
+  secretCipher?: SecretCipher;
 }
 
 export interface NativeAddons {
@@ -175,6 +178,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
         startedAt,
         url,
         keytarBinding: options.nativeAddons?.keytar,
+        secretCipher: options.secretCipher,
         sqliteBinding: options.nativeAddons?.sqlite,
       }),
     ));

@@ -300,7 +300,7 @@ export const RegistryEntry = z.object({
   latencyMs: z.number().nullable(),
   signedInAs: z.string().nullable(),
   /** Where a remote's token is kept (keychain, memory for this session, plaintext file); null for the local registry. */
-  credentialBackend: z.enum(['keychain', 'memory', 'plaintext']).nullable(),
+  credentialBackend: z.enum(['keychain', 'encrypted', 'memory', 'plaintext']).nullable(),
   tokenLastFour: z.string().nullable(),
   error: z.string().nullable(),
 });

@@ -7,6 +7,7 @@ import { createLogger } from '../logger';
 import { startUpkeep } from '../services/maintenance/upkeep';
 import { registerIpc } from './ipc';
 import { electronNativeAddons } from './native-addons';
+import { desktopSecretCipher } from './safe-storage';
 import { RENDERER_DIR } from './renderer-location';
 import { createMainWindow } from './window';
 
@@ -31,7 +32,7 @@ function showWindow(): void {
 async function start(): Promise<void> {
   try {
     const config = resolveConfig({ dataDir: app.getPath('userData'), rendererDir: RENDERER_DIR });
-    shelfApp = createApp(config, { mode: 'desktop', nativeAddons: electronNativeAddons() });
+    shelfApp = createApp(config, { mode: 'desktop', nativeAddons: electronNativeAddons(), secretCipher: desktopSecretCipher() });
     // The registry serves npm clients for as long as the app runs, not only while the window is open.
     await shelfApp.listen();
     // The same upkeep as `shelf serve`: the process guard, the collector and the free-space watch. After an unsafe

@@ -7,7 +7,7 @@ import type { Principal, User } from '../services/auth/principal';
 import { activitySummary } from '../services/api/activity-summary';
 import { createTokenForUi, listTokenViews } from '../services/auth/token-view';
 import { backupFromUi, restoreFromUi } from '../services/backup';
-import { keytarFromBinding, openCredentialStore } from '../services/credentials/credential-store';
+import { credentialStoreOptions, openCredentialStore, type SecretCipher } from '../services/credentials/credential-store';
 import { GraphService } from '../services/graph/graph-service';
 import { importVerdaccioFromUi } from '../services/import/ui-import';
 import { RegistryOverview, type UiSettings } from '../services/maintenance/registry-overview';
@@ -35,6 +35,8 @@ export interface HandlerDeps {
   remotes?: RemoteRegistries;
   /** keytar's compiled addon to load instead of node_modules' (the desktop app's Electron-ABI build). */
   keytarBinding?: string;
+  /** The desktop app's OS-keyed encryption (safeStorage): where keytar cannot load, secrets go to an encrypted file. */
+  secretCipher?: SecretCipher;
   /** The Electron-ABI better-sqlite3 build, for the resolver's metadata cache (see AppOptions.nativeAddons). */
   sqliteBinding?: string;
 }
@@ -50,11 +52,10 @@ const ok = { ok: true as const };
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { services, config } = deps;
   const jobs = deps.jobs ?? new JobBoard();
-  const keytarBinding = deps.keytarBinding;
   const remotes =
     deps.remotes ??
     new RemoteRegistries(config.dataDir, undefined, () =>
-      openCredentialStore(keytarBinding ? { loadKeytar: async () => keytarFromBinding(keytarBinding) } : {}),
+      openCredentialStore(credentialStoreOptions(config.dataDir, deps.keytarBinding, deps.secretCipher)),
     );
   const ctxOf = services.packages.ctx;
   const uploadLimits = { maxFiles: 10_000, maxBytes: config.limits.maxTarballBytes };

@@ -1,11 +1,13 @@
-// Where secrets for remote registries live: the system keychain through keytar, else memory for this session only.
+// Where secrets for remote registries live: the system keychain through keytar; in the desktop app without it, a file
+// encrypted by the operating system's key (Electron's safeStorage); else memory for this session only.
 // Plaintext on disk happens only when the user turns it on explicitly.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** keytar's service name: every Shelf secret sits under it in the keychain. */
 export const KEYCHAIN_SERVICE = 'shelf';
 
-export type CredentialBackend = 'keychain' | 'memory' | 'plaintext';
+export type CredentialBackend = 'keychain' | 'encrypted' | 'memory' | 'plaintext';
 
 export interface CredentialStore {
   readonly backend: CredentialBackend;
@@ -22,7 +24,18 @@ interface Keytar {
   deletePassword(service: string, account: string): Promise<boolean>;
 }
 
+/** Encryption with a key the operating system keeps (Electron's safeStorage has exactly this shape). */
+export interface SecretCipher {
+  encryptString(plainText: string): Buffer;
+  decryptString(encrypted: Buffer): string;
+}
+
 export interface CredentialStoreOptions {
+  /**
+   * The desktop app's fallback when keytar cannot load: secrets in this file, each encrypted by `cipher` (safeStorage,
+   * offered only where its key is really the OS's, not Chromium's fixed Linux fallback).
+   */
+  encrypted?: { file: string; cipher: SecretCipher };
   /** Keep secrets in this file, unencrypted, when no keychain is reachable — only if the user asked for it. */
   plaintextFile?: string;
   /** Injected in tests; defaults to loading keytar. */
@@ -84,6 +97,35 @@ class PlaintextStore implements CredentialStore {
   }
 }
 
+class EncryptedFileStore implements CredentialStore {
+  readonly backend = 'encrypted';
+  constructor(
+    private readonly file: string,
+    private readonly cipher: SecretCipher,
+  ) {}
+  private read(): Record<string, string> {
+    return existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>) : {};
+  }
+  private write(secrets: Record<string, string>) {
+    // Written aside and renamed: a crash never leaves half a file (and with it every other secret unreadable).
+    writeFileSync(`${this.file}.tmp`, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    renameSync(`${this.file}.tmp`, this.file);
+    chmodSync(this.file, 0o600);
+  }
+  async get(account: string) {
+    const sealed = this.read()[account];
+    return sealed === undefined ? undefined : this.cipher.decryptString(Buffer.from(sealed, 'base64'));
+  }
+  async set(account: string, secret: string) {
+    this.write({ ...this.read(), [account]: this.cipher.encryptString(secret).toString('base64') });
+  }
+  async delete(account: string) {
+    const secrets = this.read();
+    delete secrets[account];
+    this.write(secrets);
+  }
+}
+
 /**
  * keytar from a given compiled addon (the desktop app's Electron-ABI build). keytar's own module is a thin wrapper
  * that only checks arguments are non-empty before calling this same binding, so the binding serves as it is.
@@ -97,6 +139,14 @@ export function keytarFromBinding(path: string): Keytar {
 async function loadKeytar(): Promise<Keytar> {
   const mod = (await import('keytar')) as Keytar & { default?: Keytar };
   return mod.default ?? mod;
+}
+
+/** The desktop app's choices: keytar's Electron-ABI build, and the encrypted file in the data folder as its fallback. */
+export function credentialStoreOptions(dataDir: string, keytarBinding?: string, cipher?: SecretCipher): CredentialStoreOptions {
+  return {
+    ...(keytarBinding && { loadKeytar: async () => keytarFromBinding(keytarBinding) }),
+    ...(cipher && { encrypted: { file: join(dataDir, 'credentials.enc.json'), cipher } }),
+  };
 }
 
 /** Tries the keychain with a harmless read; falls back as the user allowed, with a warning that says what it means. */
@@ -115,6 +165,7 @@ export async function openCredentialStore(options: CredentialStoreOptions = {}):
         ? 'the optional keytar module is not installed; on Linux install libsecret-1-dev and run `npm install` again'
         : ((error as Error).message.split('\n')[0] ?? 'unknown error');
   }
+  if (options.encrypted) return new EncryptedFileStore(options.encrypted.file, options.encrypted.cipher);
   if (options.plaintextFile) {
     return new PlaintextStore(
       options.plaintextFile,
