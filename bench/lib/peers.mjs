@@ -67,7 +67,7 @@ export function peerVersions() {
   return { verdaccio: v('verdaccio'), autocannon: v('autocannon'), bun: v('bun'), pnpm: v('pnpm'), node22 };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   ensurePeers();
   console.log(JSON.stringify({ ...peerPaths(), versions: peerVersions() }, null, 2));
 }
