@@ -19,6 +19,59 @@ function cell(value, unit) {
   return `**${fmt(value.median)}${u}**${spread}`;
 }
 
+/** The summary table's rows of one result (those with a target). */
+function summaryRows(r) {
+  const out = [];
+  for (const t of r.tables) {
+    for (const row of t.rows) {
+      if (!row.target) continue;
+      out.push(
+        `| ${r.id} | ${t.short ?? t.title}: ${row.metric} | ${cell(row.shelf, row.unit)} | ${row.peer !== undefined ? `${cell(row.peer, row.unit)} (${row.peerName ?? t.peer ?? ''})` : '—'} | ${fmt(row.ratio)} | ${row.target} | ${row.met === undefined ? '—' : row.met ? 'yes' : '**no**'} |`,
+      );
+    }
+  }
+  if (r.notAvailable) out.push(`| ${r.id} | ${r.title} | ${r.notAvailable} | — | — | — | — |`);
+  return out;
+}
+
+/** One result's section: machine and load, its tables, its notes; `level` is its heading's (tables go one deeper). */
+function resultSection(r, level) {
+  const out = [];
+  out.push(`${level} ${r.id}: ${r.title}`);
+  out.push('');
+  const m = r.machine;
+  out.push(
+    `Run ${r.startedAt}${r.quick ? ' — **quick mode**' : ''}${r.underLoad ? ' — **under load**' : ''}. Machine: ${m.cpuCount} × ${m.cpuModel}, ${m.totalMemGB} GB, ${m.platform}; Node ${m.node}, npm ${m.npm}; load average at start ${m.loadavgAtStart.join(' / ')}.` +
+      (r.peers
+        ? ` Peers: Verdaccio ${r.peers.verdaccio ?? '—'} on Node ${r.peers.node22 ?? '—'}, autocannon ${r.peers.autocannon ?? '—'}${r.peers.bun ? `, bun ${r.peers.bun}` : ''}${r.peers.pnpm ? `, pnpm ${r.peers.pnpm}` : ''}.`
+        : ''),
+  );
+  out.push('');
+  if (r.upstream) out.push(`**Network:** this benchmark used the default registry from npm's configuration (${r.upstream}).`, '');
+  if (r.notAvailable) out.push(`**${r.notAvailable}**`, '');
+  if (r.error) out.push(`**The benchmark failed:** \`${String(r.error).split('\n')[0].slice(0, 300)}\``, '');
+  for (const t of r.tables) {
+    out.push(`${level}# ${t.title}`);
+    out.push('');
+    if (t.measured) out.push(`- Measured: ${t.measured}`);
+    if (t.command) out.push(`- Command: \`${t.command}\``);
+    out.push('');
+    out.push(`| measure | Shelf | ${t.peer ?? 'peer'} | ratio | target | met |`);
+    out.push('| --- | --- | --- | --- | --- | --- |');
+    for (const row of t.rows) {
+      out.push(
+        `| ${row.metric} | ${cell(row.shelf, row.unit)} | ${cell(row.peer, row.unit)} | ${fmt(row.ratio)} | ${row.target ?? ''} | ${row.met === undefined ? '—' : row.met ? 'yes' : '**no**'} |`,
+      );
+    }
+    out.push('');
+  }
+  if (r.notes?.length) {
+    for (const n of r.notes) out.push(`- ${n}`);
+    out.push('');
+  }
+  return out;
+}
+
 export function renderReport() {
   const files = existsSync(RESULTS_DIR)
     ? readdirSync(RESULTS_DIR)
@@ -58,59 +111,65 @@ export function renderReport() {
   out.push('');
   out.push('| benchmark | measure | Shelf | peer | ratio | target | met |');
   out.push('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of results) {
-    for (const t of r.tables) {
-      for (const row of t.rows) {
-        if (!row.target) continue;
-        out.push(
-          `| ${r.id} | ${t.short ?? t.title}: ${row.metric} | ${cell(row.shelf, row.unit)} | ${row.peer !== undefined ? `${cell(row.peer, row.unit)} (${row.peerName ?? t.peer ?? ''})` : '—'} | ${fmt(row.ratio)} | ${row.target} | ${row.met === undefined ? '—' : row.met ? 'yes' : '**no**'} |`,
-        );
-      }
-    }
-    if (r.notAvailable) out.push(`| ${r.id} | ${r.title} | ${r.notAvailable} | — | — | — | — |`);
-  }
+  for (const r of results) out.push(...summaryRows(r));
   out.push('');
-  for (const r of results) {
-    out.push(`## ${r.id}: ${r.title}`);
-    out.push('');
-    const m = r.machine;
-    out.push(
-      `Run ${r.startedAt}${r.quick ? ' — **quick mode**' : ''}${r.underLoad ? ' — **under load**' : ''}. Machine: ${m.cpuCount} × ${m.cpuModel}, ${m.totalMemGB} GB, ${m.platform}; Node ${m.node}, npm ${m.npm}; load average at start ${m.loadavgAtStart.join(' / ')}.` +
-        (r.peers
-          ? ` Peers: Verdaccio ${r.peers.verdaccio ?? '—'} on Node ${r.peers.node22 ?? '—'}, autocannon ${r.peers.autocannon ?? '—'}${r.peers.bun ? `, bun ${r.peers.bun}` : ''}${r.peers.pnpm ? `, pnpm ${r.peers.pnpm}` : ''}.`
-          : ''),
-    );
-    out.push('');
-    if (r.upstream) out.push(`**Network:** this benchmark used the default registry from npm's configuration (${r.upstream}).`, '');
-    if (r.notAvailable) out.push(`**${r.notAvailable}**`, '');
-    if (r.error) out.push(`**The benchmark failed:** \`${String(r.error).split('\n')[0].slice(0, 300)}\``, '');
-    for (const t of r.tables) {
-      out.push(`### ${t.title}`);
-      out.push('');
-      if (t.measured) out.push(`- Measured: ${t.measured}`);
-      if (t.command) out.push(`- Command: \`${t.command}\``);
-      out.push('');
-      out.push(`| measure | Shelf | ${t.peer ?? 'peer'} | ratio | target | met |`);
-      out.push('| --- | --- | --- | --- | --- | --- |');
-      for (const row of t.rows) {
-        out.push(
-          `| ${row.metric} | ${cell(row.shelf, row.unit)} | ${cell(row.peer, row.unit)} | ${fmt(row.ratio)} | ${row.target ?? ''} | ${row.met === undefined ? '—' : row.met ? 'yes' : '**no**'} |`,
-        );
-      }
-      out.push('');
-    }
-    if (r.notes?.length) {
-      for (const n of r.notes) out.push(`- ${n}`);
-      out.push('');
-    }
-  }
+  for (const r of results) out.push(...resultSection(r, '##'));
   if (results.length === 0) out.push('No results yet: run `npm run bench`.');
   const text = out.join('\n') + '\n';
   writeFileSync(join(ROOT, 'docs', 'BENCHMARKS.md'), withoutRegistryAddress(text));
   return text;
 }
 
+/**
+ * Writes the results whose ids start with `prefix` (e.g. '16') as one block of docs/BENCHMARKS.md, between markers:
+ * replaced where it already is, else appended. Leaves the rest of the file as it is (other runs' sections, notes written
+ * beside them), which a whole-file rewrite from the results would lose. Returns the block.
+ */
+export function renderGroup(prefix, title = `Benchmarks ${prefix}`) {
+  const id = String(prefix).padStart(2, '0');
+  const files = existsSync(RESULTS_DIR)
+    ? readdirSync(RESULTS_DIR)
+        .filter((f) => f.startsWith(id) && /^\d\d-.*\.json$/.test(f))
+        .sort()
+    : [];
+  const results = files.map((f) => JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')));
+  const start = `<!-- bench group ${id}: written by node bench/report.mjs --group ${id} -->`;
+  const end = `<!-- end of bench group ${id} -->`;
+  const out = [start, `## ${title}`, ''];
+  const loaded = results.filter((r) => r.underLoad || r.quick);
+  out.push(
+    `Written by \`npm run bench -- --only ${id}\` from \`bench/results/${id}-*.json\`. Figures are medians of the runs with the spread (min–max); ratios are Shelf/peer (for times and latencies, lower is better).`,
+  );
+  if (loaded.length)
+    out.push(
+      '',
+      `> **Not quiet** (${loaded.map((r) => `${r.id}: ${r.quick ? 'quick mode' : `load average ${r.machine.loadavgAtStart[0]} on ${r.machine.cpuCount} CPUs`}`).join('; ')}): pessimistic and noisy figures.`,
+    );
+  out.push('', '| benchmark | measure | Shelf | peer | ratio | target | met |', '| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of results) out.push(...summaryRows(r));
+  out.push('');
+  for (const r of results) out.push(...resultSection(r, '###'));
+  out.push(end);
+  const block = out.join('\n');
+  const file = join(ROOT, 'docs', 'BENCHMARKS.md');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const at = text.indexOf(start);
+  const until = text.indexOf(end);
+  const next = at >= 0 && until > at ? `${text.slice(0, at)}${block}${text.slice(until + end.length)}` : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, withoutRegistryAddress(next));
+  return block;
+}
+
+export const GROUP_TITLES = { 16: 'Issue 16: against the fastest peers (bun, the bare node:http ceiling, a static file server)' };
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  renderReport();
-  console.log('wrote docs/BENCHMARKS.md');
+  const g = process.argv.indexOf('--group');
+  if (g >= 0) {
+    const prefix = process.argv[g + 1];
+    renderGroup(prefix, GROUP_TITLES[prefix]);
+    console.log(`wrote group ${prefix} into docs/BENCHMARKS.md`);
+  } else {
+    renderReport();
+    console.log('wrote docs/BENCHMARKS.md');
+  }
 }

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, ROOT, RESULTS_DIR, ensurePeers, machine, newResult, parseArgs } from './lib/common.mjs';
-import { renderReport } from './report.mjs';
+import { GROUP_TITLES, renderGroup, renderReport } from './report.mjs';
 
 const argv = process.argv.slice(2);
 const onlyIdx = argv.indexOf('--only');
@@ -43,5 +43,8 @@ for (const script of scripts) {
     writeFileSync(join(RESULTS_DIR, `${id}.json`), JSON.stringify({ ...failed, underLoad: false }, null, 2) + '\n');
   }
 }
-renderReport();
+// A partial run (--only) writes its groups' blocks into docs/BENCHMARKS.md and keeps the rest of the file; a full run
+// rewrites it from every result.
+if (only) for (const prefix of new Set(only.map((o) => o.slice(0, 2).padStart(2, '0')))) renderGroup(prefix, GROUP_TITLES[Number(prefix)]);
+else renderReport();
 console.error(`\n[bench] all done in ${((performance.now() - started) / 1000).toFixed(0)} s; wrote docs/BENCHMARKS.md`);
