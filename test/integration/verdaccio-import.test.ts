@@ -329,6 +329,9 @@ describe('shelf import verdaccio, on what a real Verdaccio 6 stored', () => {
   });
 
   it('refuses an --owner nobody has, and writes nothing', async () => {
+    // The running server writes the earlier installs' download counts (and the search order they set) within a second;
+    // a read of the counts writes them now, so the snapshot sees only what the refused import could write.
+    expect((await fetch(`${shelf!.registry}api/v1/packages/vd-import-a`)).status).toBe(200);
     const before = snapshot();
     const result = await shelfImport([...fullImportArgs(), '--owner', 'nobody-here']);
     expect(result.code).toBe(1);
