@@ -66,6 +66,8 @@ interface Memo {
   validUntil: number;
   holds: Record<string, Hold>;
   flags: Record<string, Hold>;
+  /** The X-Shelf-Policy value, made once per decision: every packument read sends it. */
+  header?: string | null;
 }
 
 /** Signing keys are asked of the upstream again after this long. */
@@ -243,11 +245,14 @@ export class PolicyService {
   /** The X-Shelf-Policy header of a packument: what is held and flagged, `version=rule` pairs; undefined when nothing is. */
   header(name: string): string | undefined {
     const memo = this.memoOf(name);
-    const parts = [
-      ...Object.entries(memo.holds).map(([v, h]) => `${v}=${h.rule}${h.until ? `;until=${h.until}` : ''}`),
-      ...Object.entries(memo.flags).map(([v, h]) => `${v}=flagged-${h.rule}`),
-    ];
-    return parts.length > 0 ? parts.join(', ') : undefined;
+    if (memo.header === undefined) {
+      const parts = [
+        ...Object.entries(memo.holds).map(([v, h]) => `${v}=${h.rule}${h.until ? `;until=${h.until}` : ''}`),
+        ...Object.entries(memo.flags).map(([v, h]) => `${v}=flagged-${h.rule}`),
+      ];
+      memo.header = parts.length > 0 ? parts.join(', ') : null;
+    }
+    return memo.header ?? undefined;
   }
 
   /**
