@@ -1,7 +1,7 @@
 // `shelf serve`: the headless registry plus the browser UI, until interrupted.
 import type { Command } from 'commander';
 import { UI_PATH, checkStores, createApp } from '../app';
-import { createLogger } from '../logger';
+import { createLogger, guardStdio } from '../logger';
 import { describeFailure, startUpkeep } from '../services/maintenance/upkeep';
 import { addSettingOptions, fail, type ParsedOptions } from './settings-options';
 import { chooseUpstreams } from './upstreams';
@@ -15,6 +15,8 @@ export function registerServe(program: Command, rendererDir: string): void {
   serve.action(async (options: ParsedOptions & { json?: boolean }) => {
     const config = readConfig(options, rendererDir);
     const log = createLogger(config.logLevel);
+    // A server outlives the terminal or parent that started it: a closed stdout/stderr must not become a crash loop.
+    guardStdio();
     // An S3 bucket that is missing or refuses the credentials stops the start here, with what to fix, before the
     // database is opened or anything written.
     await checkStores(config).catch((error: unknown) => fail((error as Error).message));
