@@ -6,11 +6,18 @@
 // worker, another `shelf` process on the same data folder). Both are answered from the connection's own state, without
 // reading a table, so checking costs far less than the lookups the copy saves. The check is coarse (any write anywhere
 // drops every copy) and therefore exact: a copy is never served after a write it did not see.
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './connection';
+
+/** The two statements per connection, prepared once: this runs on every hot read, and preparing costs more than running. */
+const statements = new WeakMap<Db, { own: Statement; others: Statement }>();
 
 /** A value that differs from every earlier one once any connection has written to the database. */
 export function changeGeneration(db: Db): string {
-  const own = db.prepare('SELECT total_changes()').pluck().get() as number;
-  const others = db.prepare('PRAGMA data_version').pluck().get() as number;
-  return `${own}:${others}`;
+  let prepared = statements.get(db);
+  if (!prepared) {
+    prepared = { own: db.prepare('SELECT total_changes()').pluck(), others: db.prepare('PRAGMA data_version').pluck() };
+    statements.set(db, prepared);
+  }
+  return `${prepared.own.get() as number}:${prepared.others.get() as number}`;
 }
