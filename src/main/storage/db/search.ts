@@ -1,6 +1,6 @@
 // The search tables (migration 5): search_index holds each package's text; search_fts, a contentless FTS5 index of it, is
 // keyed by a rank key that triggers keep in step with the package's visibility, popularity and last change.
-import type { Db } from './connection';
+import type { SqlExecutor as Db } from '../sql/port';
 
 /*
  * Rank key layout (the search_rank_keys view in migration 5 writes it; keep the two in step). Ascending key order is
@@ -111,12 +111,15 @@ const nthKey = (scope: MatchScope, range: KeyRange, i: number) =>
  * known, is how many rows of the whole index hold the match (a single word, from fts5vocab): the public range's count
  * is then that less the rows past it, which is a seek rather than a pass.
  */
-export function countMatches(db: Db, scope: MatchScope, ranges: KeyRange[], rowsHolding?: number): number[] {
+export async function countMatches(db: Db, scope: MatchScope, ranges: KeyRange[], rowsHolding?: number): Promise<number[]> {
   const filtered = scope.namePrefix !== undefined || scope.category !== undefined;
-  return ranges.map((range) => {
-    if (rowsHolding !== undefined && !filtered && range.lo === '0') return rowsHolding - countNotPublic(db, scope.match);
-    return (db.prepare(`SELECT count(*) AS n FROM search_fts WHERE ${where(scope, range)}`).get(params(scope)) as { n: number }).n;
-  });
+  const counts: number[] = [];
+  for (const range of ranges) {
+    if (rowsHolding !== undefined && !filtered && range.lo === '0') counts.push(rowsHolding - (await countNotPublic(db, scope.match)));
+    else
+      counts.push(((await db.get(`SELECT count(*) AS n FROM search_fts WHERE ${where(scope, range)}`, params(scope))) as { n: number }).n);
+  }
+  return counts;
 }
 
 export interface ScoredMatch {
@@ -134,7 +137,7 @@ export interface ScoredMatch {
  * the best key scores all score A or better exactly; a row can only reach the first `need` if its key score × slack
  * is A or better. `cap` bounds the set (the best by key score are kept).
  */
-export function contenders(
+export async function contenders(
   db: Db,
   scope: MatchScope,
   ranges: KeyRange[],
@@ -142,7 +145,7 @@ export function contenders(
   nowDays: number,
   need: number,
   cap: number,
-): ScoredMatch[] {
+): Promise<ScoredMatch[]> {
   const extra: Record<string, unknown> = { nowDays, need: need - 1, cap };
   const parts = ranges.map((range, i) => {
     const window = windows[i];
@@ -151,19 +154,18 @@ export function contenders(
     return `SELECT rowid AS key, ${BM25} AS relevance FROM search_fts WHERE ${where(scope, range, bounds)}`;
   });
   // bm25 once per row (materialized); the key score and its slack are arithmetic on the key.
-  return db
-    .prepare(
-      `WITH matched AS MATERIALIZED (${parts.join(' UNION ALL ')}),
+  return (await db.all(
+    `WITH matched AS MATERIALIZED (${parts.join(' UNION ALL ')}),
        scored AS MATERIALIZED (SELECT key, relevance, ${keyScore('relevance', 'key')} AS keyScore FROM matched)
        SELECT ${idOf('key')} AS id, relevance FROM scored
        WHERE keyScore * ${keyScoreSlack('key')} <= coalesce((SELECT keyScore FROM scored ORDER BY keyScore LIMIT 1 OFFSET @need), 0.0)
        ORDER BY keyScore LIMIT @cap`,
-    )
-    .all(params(scope, extra)) as ScoredMatch[];
+    params(scope, extra),
+  )) as ScoredMatch[];
 }
 
 /** Rows of one range in key order after its first `skip` rows (its window), for pages beyond the ranked window. */
-export function inKeyOrder(
+export async function inKeyOrder(
   db: Db,
   scope: MatchScope,
   range: KeyRange,
@@ -171,13 +173,12 @@ export function inKeyOrder(
   exceptId: number,
   offset: number,
   limit: number,
-): { id: number; relevance: number }[] {
+): Promise<{ id: number; relevance: number }[]> {
   const bounds = skip > 0 ? { after: nthKey(scope, range, 0) } : {};
-  return db
-    .prepare(
-      `SELECT ${ID} AS id, ${BM25} AS relevance FROM search_fts WHERE ${where(scope, range, bounds)} AND ${ID} != @except ORDER BY rowid LIMIT @limit OFFSET @offset`,
-    )
-    .all(params(scope, { n0: skip - 1, except: exceptId, limit, offset })) as { id: number; relevance: number }[];
+  return (await db.all(
+    `SELECT ${ID} AS id, ${BM25} AS relevance FROM search_fts WHERE ${where(scope, range, bounds)} AND ${ID} != @except ORDER BY rowid LIMIT @limit OFFSET @offset`,
+    params(scope, { n0: skip - 1, except: exceptId, limit, offset }),
+  )) as { id: number; relevance: number }[];
 }
 
 /**
@@ -185,19 +186,22 @@ export function inKeyOrder(
  * `need`-th row (so nothing left out can have more downloads than the `need` best), but no further than `cap` rows.
  * Returns the candidates and, per range, how many rows precede the unsorted rest.
  */
-export function downloadCandidates(
+export async function downloadCandidates(
   db: Db,
   scope: MatchScope,
   ranges: KeyRange[],
   counts: number[],
   need: number,
   cap: number,
-): { candidates: { id: number; relevance: number }[]; taken: number[] } {
+): Promise<{ candidates: { id: number; relevance: number }[]; taken: number[] }> {
   const candidates: { id: number; relevance: number }[] = [];
   const taken: number[] = [];
-  ranges.forEach((range, i) => {
+  for (const [i, range] of ranges.entries()) {
     const count = counts[i] ?? 0;
-    if (count === 0) return taken.push(0);
+    if (count === 0) {
+      taken.push(0);
+      continue;
+    }
     // The first key past the bucket of the need-th row: keys of one bucket share their bits above bit 50.
     const bounds =
       count > need
@@ -205,65 +209,63 @@ export function downloadCandidates(
             before: `((((SELECT rowid FROM search_fts WHERE ${where(scope, range)} ORDER BY rowid LIMIT 1 OFFSET @need) >> 50) + 1) << 50)`,
           }
         : {};
-    const rows = db
-      .prepare(`SELECT ${ID} AS id, ${BM25} AS relevance FROM search_fts WHERE ${where(scope, range, bounds)} ORDER BY rowid LIMIT @cap`)
-      .all(params(scope, { need: need - 1, cap })) as { id: number; relevance: number }[];
+    const rows = (await db.all(
+      `SELECT ${ID} AS id, ${BM25} AS relevance FROM search_fts WHERE ${where(scope, range, bounds)} ORDER BY rowid LIMIT @cap`,
+      params(scope, { need: need - 1, cap }),
+    )) as { id: number; relevance: number }[];
     candidates.push(...rows);
     taken.push(rows.length);
-  });
+  }
   return { candidates, taken };
 }
 
 /** bm25 of one package for a match, and the range it is in, if it matches and is visible. */
-export function relevanceOf(
+export async function relevanceOf(
   db: Db,
   scope: MatchScope,
   ranges: KeyRange[],
   packageId: number,
-): { relevance: number; range: number } | undefined {
+): Promise<{ relevance: number; range: number } | undefined> {
   for (const [i, range] of ranges.entries()) {
-    const row = db
-      .prepare(
-        `SELECT ${BM25} AS relevance FROM search_fts WHERE ${where(scope, range)} AND rowid = (SELECT rank_key FROM search_index WHERE package_id = @id)`,
-      )
-      .get(params(scope, { id: packageId })) as { relevance: number } | undefined;
+    const row = (await db.get(
+      `SELECT ${BM25} AS relevance FROM search_fts WHERE ${where(scope, range)} AND rowid = (SELECT rank_key FROM search_index WHERE package_id = @id)`,
+      params(scope, { id: packageId }),
+    )) as { relevance: number } | undefined;
     if (row) return { relevance: row.relevance, range: i };
   }
   return undefined;
 }
 
 /** bm25 of the given packages (a pass over the match, scoring only these). */
-export function relevanceOfMany(db: Db, scope: MatchScope, ranges: KeyRange[], ids: number[]): Map<number, number> {
+export async function relevanceOfMany(db: Db, scope: MatchScope, ranges: KeyRange[], ids: number[]): Promise<Map<number, number>> {
   const found = new Map<number, number>();
   if (ids.length === 0) return found;
   for (const range of ranges) {
-    const rows = db
-      .prepare(
-        `SELECT ${ID} AS id, ${BM25} AS relevance FROM search_fts WHERE ${where(scope, range)} AND ${ID} IN (SELECT value FROM json_each(@ids))`,
-      )
-      .all(params(scope, { ids: JSON.stringify(ids) })) as { id: number; relevance: number }[];
+    const rows = (await db.all(
+      `SELECT ${ID} AS id, ${BM25} AS relevance FROM search_fts WHERE ${where(scope, range)} AND ${ID} IN (SELECT value FROM json_each(@ids))`,
+      params(scope, { ids: JSON.stringify(ids) }),
+    )) as { id: number; relevance: number }[];
     for (const r of rows) found.set(r.id, r.relevance);
   }
   return found;
 }
 
 /** Matching package ids in name or newest-first order (every match is joined; the caller scores only the page). */
-export function idsInPackageOrder(
+export async function idsInPackageOrder(
   db: Db,
   scope: MatchScope,
   ranges: KeyRange[],
   order: 'name' | 'newest',
   offset: number,
   limit: number,
-): number[] {
+): Promise<number[]> {
   const parts = ranges.map((range) => `SELECT ${ID} AS id FROM search_fts WHERE ${where(scope, range)}`);
   const orderBy = order === 'name' ? 'p.name ASC' : 'p.modified_at DESC, p.id DESC';
   return (
-    db
-      .prepare(
-        `SELECT p.id AS id FROM (${parts.join(' UNION ALL ')}) m JOIN packages p ON p.id = m.id ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
-      )
-      .all(params(scope, { limit, offset })) as { id: number }[]
+    (await db.all(
+      `SELECT p.id AS id FROM (${parts.join(' UNION ALL ')}) m JOIN packages p ON p.id = m.id ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
+      params(scope, { limit, offset }),
+    )) as { id: number }[]
   ).map((r) => r.id);
 }
 
@@ -272,17 +274,23 @@ export function idsInPackageOrder(
  * fts5vocab counts each word's rows as it lists it (a pass over its postings); `beyondPrefix` leaves out the prefix
  * itself as a word, the one most likely to be common, for callers that include it anyway.
  */
-export function termsWithPrefix(db: Db, prefix: string, max: number, beyondPrefix = false): { term: string; rows: number }[] | undefined {
-  const found = db
-    .prepare(`SELECT term, doc AS rows FROM search_vocab WHERE term ${beyondPrefix ? '>' : '>='} @lo AND term < @hi LIMIT @limit`)
-    .all({ lo: prefix, hi: `${prefix}\u{10ffff}`, limit: max + 1 }) as { term: string; rows: number }[];
+export async function termsWithPrefix(
+  db: Db,
+  prefix: string,
+  max: number,
+  beyondPrefix = false,
+): Promise<{ term: string; rows: number }[] | undefined> {
+  const found = (await db.all(
+    `SELECT term, doc AS rows FROM search_vocab WHERE term ${beyondPrefix ? '>' : '>='} @lo AND term < @hi LIMIT @limit`,
+    { lo: prefix, hi: `${prefix}\u{10ffff}`, limit: max + 1 },
+  )) as { term: string; rows: number }[];
   return found.length > max ? undefined : found;
 }
 
 /** Matches outside the public key range (restricted and unlisted packages): a seek past the public keys. */
-export function countNotPublic(db: Db, match: string): number {
+export async function countNotPublic(db: Db, match: string): Promise<number> {
   return (
-    db.prepare(`SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH @match AND rowid >= ${PUBLIC_END}`).get({ match }) as {
+    (await db.get(`SELECT count(*) AS n FROM search_fts WHERE search_fts MATCH @match AND rowid >= ${PUBLIC_END}`, { match })) as {
       n: number;
     }
   ).n;
@@ -297,17 +305,16 @@ export interface RankingRow {
 }
 
 /** What the exact score and the sort orders need of each package. */
-export function rankingRows(db: Db, ids: number[]): RankingRow[] {
+export async function rankingRows(db: Db, ids: number[]): Promise<RankingRow[]> {
   if (ids.length === 0) return [];
-  return db
-    .prepare(
-      `SELECT p.id, p.name, p.modified_at, coalesce(d.popularity, 0) AS popularity, coalesce(d.total, 0) AS downloads
+  return (await db.all(
+    `SELECT p.id, p.name, p.modified_at, coalesce(d.popularity, 0) AS popularity, coalesce(d.total, 0) AS downloads
        FROM json_each(@ids) j CROSS JOIN packages p ON p.id = j.value LEFT JOIN package_downloads d ON d.package_id = p.id`,
-    )
-    .all({ ids: JSON.stringify(ids) }) as RankingRow[];
+    { ids: JSON.stringify(ids) },
+  )) as RankingRow[];
 }
 
 /** A package by its name in any case (the lower(name) index), as the exact-name match needs. */
-export function packageIdByLowerName(db: Db, lowerName: string): number | undefined {
-  return (db.prepare('SELECT id FROM packages WHERE lower(name) = ?').get(lowerName) as { id: number } | undefined)?.id;
+export async function packageIdByLowerName(db: Db, lowerName: string): Promise<number | undefined> {
+  return ((await db.get('SELECT id FROM packages WHERE lower(name) = ?', [lowerName])) as { id: number } | undefined)?.id;
 }

@@ -1,0 +1,110 @@
+// The metadata store's SQLite adapter: the MetadataDb port over one better-sqlite3 connection (storage/db/connection.ts
+// opens it with Shelf's pragmas, migrations and prepared-statement cache).
+//
+// better-sqlite3 is synchronous, so a statement runs at once and its promise is already settled: a request that only
+// awaits statements keeps the event loop as it did before the port. A transaction holds the one connection from BEGIN
+// IMMEDIATE to COMMIT; statements from other async contexts meanwhile wait for it to end (otherwise they would land
+// inside it, and be rolled back with it), while statements made inside it find it through AsyncLocalStorage.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../db/connection';
+import type { MetadataDb, SqlParams, SqlRunResult } from './port';
+
+interface OpenTransaction {
+  savepoints: number;
+}
+
+export class SqliteMetadataDb implements MetadataDb {
+  readonly dialect = 'sqlite' as const;
+  private readonly context = new AsyncLocalStorage<OpenTransaction>();
+  /** The transaction holding the connection, if any. */
+  private open: OpenTransaction | undefined;
+  /** Settles when `open` ends; statements of other contexts wait on it. */
+  private ended: Promise<void> = Promise.resolve();
+  private generationStatements: { own: Statement; others: Statement } | undefined;
+
+  /** `raw` stays reachable for what is SQLite's alone: the mirror worker's file, backups, read-only checks. */
+  constructor(readonly raw: Db) {}
+
+  async get<T>(sql: string, params?: SqlParams): Promise<T | undefined> {
+    // Re-checked after every wait, with nothing awaited between the check and the statement.
+    while (this.mustWait()) await this.ended;
+    return bind(this.raw.prepare(sql), 'get', params) as T | undefined;
+  }
+
+  async all<T>(sql: string, params?: SqlParams): Promise<T[]> {
+    while (this.mustWait()) await this.ended;
+    return bind(this.raw.prepare(sql), 'all', params) as T[];
+  }
+
+  async run(sql: string, params?: SqlParams): Promise<SqlRunResult> {
+    while (this.mustWait()) await this.ended;
+    const info = bind(this.raw.prepare(sql), 'run', params) as { changes: number };
+    return { changes: info.changes };
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const current = this.context.getStore();
+    if (current && current === this.open) return this.savepoint(current, fn);
+    // Checked again after each wait and claimed in the same step: two transactions never both see the connection free.
+    while (this.open) await this.ended;
+    const tx: OpenTransaction = { savepoints: 0 };
+    let end!: () => void;
+    this.open = tx;
+    this.ended = new Promise<void>((resolve) => (end = resolve));
+    try {
+      // IMMEDIATE takes the write lock at once, so a transaction that reads then writes cannot fail half-way on a busy file.
+      this.raw.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await this.context.run(tx, fn);
+        this.raw.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      this.open = undefined;
+      end();
+    }
+  }
+
+  generation(): string {
+    // Answered from the connection's own state, no table read: total_changes() counts this connection's writes,
+    // data_version changes when any other connection (counters, the mirror worker, another process) commits.
+    this.generationStatements ??= {
+      own: this.raw.prepare('SELECT total_changes()').pluck(),
+      others: this.raw.prepare('PRAGMA data_version').pluck(),
+    };
+    return `${this.generationStatements.own.get() as number}:${this.generationStatements.others.get() as number}`;
+  }
+
+  async close(): Promise<void> {
+    if (this.raw.open) this.raw.close();
+  }
+
+  private mustWait(): boolean {
+    return this.open !== undefined && this.context.getStore() !== this.open;
+  }
+
+  private async savepoint<T>(tx: OpenTransaction, fn: () => Promise<T>): Promise<T> {
+    const name = `shelf_sp${++tx.savepoints}`;
+    this.raw.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn();
+      this.raw.exec(`RELEASE ${name}`);
+      return result;
+    } catch (error) {
+      this.raw.exec(`ROLLBACK TO ${name}`);
+      this.raw.exec(`RELEASE ${name}`);
+      throw error;
+    }
+  }
+}
+
+/** better-sqlite3 takes positional values spread and named ones (`@name`) as one object. */
+function bind(statement: Statement, method: 'get' | 'all' | 'run', params: SqlParams | undefined): unknown {
+  if (params === undefined) return statement[method]();
+  if (Array.isArray(params)) return statement[method](...(params as unknown[]));
+  return statement[method](params);
+}
