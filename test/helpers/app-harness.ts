@@ -9,6 +9,7 @@ import { createApp, type ShelfApp } from '../../src/main/app';
 import { resolveConfig } from '../../src/main/config/load';
 import type { Config } from '../../src/main/config/config';
 import { awsEnv, freshPrefix, s3Location } from '../team/s3';
+import { dropDatabase, freshDatabaseUrl } from '../team/pg';
 
 export interface Harness {
   app: ShelfApp;
@@ -31,6 +32,9 @@ export async function startHarness(
   options: { now?: () => Date; fetch?: typeof fetch } = {},
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shelf-unit-'));
+  // SHELF_TEST_DB=postgres: a database of its own on the run's PostgreSQL, through config.json as a user would set it.
+  const database = process.env.SHELF_TEST_DB === 'postgres' ? await freshDatabaseUrl('unit') : undefined;
+  if (database) writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ database }));
   const config: Config = { ...resolveConfig({ dataDir, env: {} }), port: 0, ...overrides };
   // SHELF_TEST_BLOBS=s3: the in-process app keeps its tarballs in the run's S3 server too.
   if (process.env.SHELF_TEST_BLOBS === 's3' && !overrides.blobs) {
@@ -95,6 +99,7 @@ export async function startHarness(
     async close() {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
+      if (database) await dropDatabase(database);
     },
   };
   return harness;

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { awsEnv, freshPrefix, s3Server } from '../team/s3';
+import { dropDatabase, freshDatabaseUrl } from '../team/pg';
 
 export interface RunningShelf {
   url: string;
@@ -32,6 +33,9 @@ export async function startShelf(
   // bucket, written into its config.json, so every command a test runs on that folder (mirror, fsck, backup) uses it.
   const s3 = process.env.SHELF_TEST_BLOBS === 's3' && !extraArgs.includes('--blobs');
   if (s3) useTestBucket(dataDir);
+  // SHELF_TEST_DB=postgres: likewise a database of its own on the run's PostgreSQL, in config.json (kept with the folder).
+  const database =
+    process.env.SHELF_TEST_DB === 'postgres' && !extraArgs.includes('--database') ? await useTestDatabase(dataDir) : undefined;
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -92,7 +96,10 @@ export async function startShelf(
         child.kill('SIGTERM');
         await exited;
       }
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+        if (database) await dropDatabase(database);
+      }
     },
   };
 }
@@ -108,6 +115,16 @@ function useTestBucket(dataDir: string): void {
   settings.s3PathStyle = true;
   writeFileSync(file, JSON.stringify(settings, null, 2));
   awsEnv();
+}
+
+/** Points a data folder at a fresh database of the run's PostgreSQL (config.json), unless it names one already. */
+async function useTestDatabase(dataDir: string): Promise<string | undefined> {
+  const file = join(dataDir, 'config.json');
+  const settings = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  if (settings.database !== undefined) return undefined;
+  settings.database = await freshDatabaseUrl('it');
+  writeFileSync(file, JSON.stringify(settings, null, 2));
+  return settings.database as string;
 }
 
 /** The environment without npm's own npm_config_* variables, which `npm test` sets and which would override a test's .npmrc. */
