@@ -1,7 +1,11 @@
 // PostgreSQL schema: a fresh database migrates to the same version as SQLite; nodes starting together apply each
 // migration once (the advisory lock), and a later start changes nothing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/main/storage/db/connection';
 import { MIGRATIONS } from '../../src/main/storage/db/migrations';
 import { PG_MIGRATIONS, migratePostgres } from '../../src/main/storage/postgres/migrations';
 import { freshDatabase, type FreshDatabase } from './pg';
@@ -84,6 +88,42 @@ describe('PostgreSQL migrations', () => {
     // Public, no downloads (bucket 0 → 1023 − 0), day 20455 (2026-01-02), id 1: SQLite's layout exactly.
     const expected = 1023n * 1125899906842624n + (65535n - 20455n) * 4294967296n + (4294967295n - BigInt(rows[0]!.id));
     expect(String(key.rows[0]!.rank_key)).toBe(expected.toString());
+  });
+
+  it('has every table and column of the final SQLite schema (the FTS5 internals aside)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shelf-schema-'));
+    const lite = openDatabase(join(dir, 'shelf.db'));
+    try {
+      const p = pool((await database()).url);
+      await migratePostgres(p);
+      const liteTables = (
+        lite
+          .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'search_fts%' AND name <> 'search_vocab'",
+          )
+          .all() as { name: string }[]
+      ).map((r) => r.name);
+      expect(liteTables.length).toBeGreaterThan(20);
+      for (const table of liteTables) {
+        const liteColumns = (lite.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[])
+          .map((r) => r.name)
+          .sort();
+        const pgColumns = (
+          await p.query<{ column_name: string }>(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1",
+            [table],
+          )
+        ).rows.map((r) => r.column_name);
+        // PostgreSQL's search_index has its tsvectors besides SQLite's columns.
+        expect(
+          liteColumns.filter((c) => !pgColumns.includes(c)),
+          `${table}: columns missing on PostgreSQL`,
+        ).toEqual([]);
+      }
+    } finally {
+      lite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('three nodes migrating one database at once apply each migration exactly once, without error', async () => {
