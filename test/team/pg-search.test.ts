@@ -251,4 +251,21 @@ describe('search on PostgreSQL matches SQLite', () => {
     expect(y?.range).toBe(x?.range);
     expect(y!.relevance).toBeLessThan(0);
   });
+
+  it("spells the service's listing SQL for PostgreSQL: the same boost as SQLite's, the same joins", async () => {
+    const now = new Date(NOW).toISOString();
+    const liteBoost = `(1.0 + ${lite.BOOST.popularity} * coalesce(d.popularity, 0)) * (1.0 + ${lite.BOOST.recency} / (1.0 + max(0.0, julianday(@now) - julianday(p.modified_at)) / ${lite.BOOST.recencyDays}.0))`;
+    const query = (boost: string, from: string) =>
+      `SELECT p.name, ${boost} AS boost FROM ${from} WHERE p.access = 'public' ORDER BY d.total DESC, d.package_id DESC LIMIT 8`;
+    const a = await sqliteDb.all<{ name: string; boost: number }>(
+      query(liteBoost, 'package_downloads d CROSS JOIN packages p ON p.id = d.package_id'),
+      { now },
+    );
+    const b = await pgDb.all<{ name: string; boost: number }>(query(pgs.LISTING_BOOST_SQL, pgs.LISTING_BY_POPULARITY_FROM), { now });
+    expect(b.map((r) => r.name)).toEqual(a.map((r) => r.name));
+    b.forEach((row, i) => expect(Number(row.boost)).toBeCloseTo(a[i]!.boost, 9));
+    const ids = [52, 10, 50];
+    const page = await pgDb.all<{ name: string }>(`SELECT p.name FROM ${pgs.PACKAGES_BY_IDS_FROM} ORDER BY j.n`, [JSON.stringify(ids)]);
+    expect(page.map((r) => r.name)).toEqual(['gadget', 'widget-0', 'widget']);
+  });
 });

@@ -289,6 +289,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       EXCEPTION WHEN others THEN
         RETURN NULL;
       END $$;
+      -- SQLite's julianday(t): fractional days, NULL for text that is no date (the search listing's recency boost).
+      CREATE FUNCTION shelf_julianday(t text) RETURNS double precision LANGUAGE plpgsql IMMUTABLE AS $$
+      BEGIN
+        RETURN extract(epoch FROM t::timestamptz) / 86400.0 + 2440587.5;
+      EXCEPTION WHEN others THEN
+        RETURN NULL;
+      END $$;
       -- SQLite's popularity bucket: 0 for no downloads, else 1 + floor(16 × popularity), at most 1023.
       CREATE FUNCTION shelf_popularity_bucket(popularity double precision) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
         SELECT CASE WHEN coalesce(popularity, 0.0) <= 0.0 THEN 0 ELSE least(1023, 1 + trunc(popularity * 16)::bigint) END

@@ -193,6 +193,17 @@ export function matchingPackageIds(match: string): { sql: string; params: Record
   return { sql: `SELECT s.package_id FROM search_index s WHERE ${translated.condition}`, params: translated.params };
 }
 
+/**
+ * The search service's own SQL where SQLite's spelling does not run on PostgreSQL (services/search picks these by
+ * `db.dialect`): the listing's boost (julianday → shelf_julianday of migration 5, max → greatest), the relevance
+ * listing's join (SQLite's `CROSS JOIN … ON`, which fixes SQLite's join order, is a plain join here), and a page of
+ * packages by id in the order given (json_each → jsonb_array_elements_text WITH ORDINALITY).
+ */
+export const LISTING_BOOST_SQL = `(1.0 + ${BOOST.popularity} * coalesce(d.popularity, 0)) * (1.0 + ${BOOST.recency} / (1.0 + greatest(0.0, shelf_julianday(@now::text) - shelf_julianday(p.modified_at)) / ${BOOST.recencyDays}.0))`;
+export const LISTING_BY_POPULARITY_FROM = 'package_downloads d JOIN packages p ON p.id = d.package_id';
+export const PACKAGES_BY_IDS_FROM =
+  'jsonb_array_elements_text(?::jsonb) WITH ORDINALITY j(value, n) JOIN packages p ON p.id = j.value::bigint';
+
 // ---------------------------------------------------------------------------------------------------------------------
 
 function params(scope: MatchScope, extra: Record<string, unknown> = {}): Record<string, unknown> {
