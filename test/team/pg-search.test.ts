@@ -268,4 +268,25 @@ describe('search on PostgreSQL matches SQLite', () => {
     const page = await pgDb.all<{ name: string }>(`SELECT p.name FROM ${pgs.PACKAGES_BY_IDS_FROM} ORDER BY j.n`, [JSON.stringify(ids)]);
     expect(page.map((r) => r.name)).toEqual(['gadget', 'widget-0', 'widget']);
   });
+
+  it('takes any text the service quotes: quotes, apostrophes, backslashes and symbols are data, never syntax', async () => {
+    for (const match of [
+      `"o'reilly"*`,
+      `"back\\slash"*`,
+      `"say ""hi"""`,
+      `"c++"`,
+      `"'); DROP TABLE packages; --"*`,
+      `keywords : ("ui" OR "forms")`,
+      `("widget"*) NOT ("component" OR (author : "carol"))`,
+    ]) {
+      const scope: lite.MatchScope = { match, restricted: 'all' };
+      const [a, b] = await both((m, db) => m.countMatches(db, scope, m.keyRanges(scope)));
+      expect(b, match).toEqual(a);
+    }
+    const [counts] = await both((m, db) =>
+      m.countMatches(db, { match: '"widget"*', restricted: 'all' }, m.keyRanges({ match: '"widget"*', restricted: 'all' })),
+    );
+    expect(counts.reduce((x, y) => x + y, 0)).toBeGreaterThan(20);
+    expect(() => pgs.ftsMatch('("unbalanced"')).toThrow(/unbalanced parentheses|ends early/);
+  });
 });
