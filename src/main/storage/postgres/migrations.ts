@@ -478,10 +478,42 @@ export async function migratePostgres(pool: pg.Pool, migrations: readonly PgMigr
           throw new Error(`PostgreSQL migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`);
         }
       }
+      await notifyOnChange(client);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   } finally {
     client.release();
+  }
+}
+
+/**
+ * Every table NOTIFYs `shelf_changes` when a statement writes to it (PostgreSQL delivers it at commit, once per
+ * transaction), which is how each node's in-memory copies learn that another node wrote (storage/postgres/metadata-db.ts).
+ * Installed on every table that lacks it, after the numbered migrations, so a table a later migration adds is covered
+ * without that migration knowing.
+ */
+async function notifyOnChange(client: pg.PoolClient): Promise<void> {
+  const { rows } = await client.query<{ table: string }>(
+    `SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname <> 'shelf_schema'
+       AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'shelf_changes')`,
+  );
+  if (rows.length === 0) return;
+  await client.query('BEGIN');
+  try {
+    await client.query(`CREATE OR REPLACE FUNCTION shelf_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('shelf_changes', '');
+        RETURN NULL;
+      END $$`);
+    for (const { table } of rows)
+      await client.query(
+        `CREATE TRIGGER shelf_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${client.escapeIdentifier(table)} FOR EACH STATEMENT EXECUTE FUNCTION shelf_notify_change()`,
+      );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw new Error(`installing the change notifications failed: ${(error as Error).message}`);
   }
 }
