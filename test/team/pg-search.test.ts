@@ -4,49 +4,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/storage/db/connection';
 import * as lite from '../../src/main/storage/db/search';
-import { migratePostgres } from '../../src/main/storage/postgres/migrations';
+import { PostgresMetadataDb } from '../../src/main/storage/postgres/metadata-db';
 import * as pgs from '../../src/main/storage/postgres/search';
 import { SqliteMetadataDb } from '../../src/main/storage/sql/sqlite';
-import type { SqlExecutor, SqlParams } from '../../src/main/storage/sql/port';
+import type { SqlExecutor } from '../../src/main/storage/sql/port';
 import { freshDatabase, type FreshDatabase } from './pg';
-
-/** node-postgres behind the port's parameter styles (`?` and `@name`), enough for these read-only queries. */
-function poolExecutor(pool: pg.Pool): SqlExecutor {
-  const translate = (sql: string, params?: SqlParams): [string, unknown[]] => {
-    if (params === undefined) return [sql, []];
-    if (Array.isArray(params)) {
-      let i = 0;
-      return [sql.replace(/\?/g, () => `$${++i}`), params as unknown[]];
-    }
-    const values: unknown[] = [];
-    const index = new Map<string, number>();
-    const text = sql.replace(/(?<![@\w])@([A-Za-z_]\w*)/g, (_, name: string) => {
-      if (!index.has(name)) {
-        if (!(name in params)) throw new Error(`no value for @${name}`);
-        values.push((params as Record<string, unknown>)[name]);
-        index.set(name, values.length);
-      }
-      return `$${index.get(name)}`;
-    });
-    return [text, values];
-  };
-  return {
-    dialect: 'postgres',
-    async get<T>(sql: string, params?: SqlParams) {
-      return (await pool.query(...translate(sql, params))).rows[0] as T | undefined;
-    },
-    async all<T>(sql: string, params?: SqlParams) {
-      return (await pool.query(...translate(sql, params))).rows as T[];
-    },
-    async run(sql: string, params?: SqlParams) {
-      return { changes: (await pool.query(...translate(sql, params))).rowCount ?? 0 };
-    },
-  };
-}
 
 const NOW = Date.parse('2026-06-01T00:00:00.000Z');
 const DAY = 86_400_000;
@@ -105,17 +70,15 @@ function seed(): { sql: string; params: unknown[] }[] {
 
 let sqliteDir: string;
 let sqliteDb: SqliteMetadataDb;
-let pool: pg.Pool;
-let pgDb: SqlExecutor;
+let pgDb: PostgresMetadataDb;
 let database: FreshDatabase;
 
 beforeAll(async () => {
   sqliteDir = mkdtempSync(join(tmpdir(), 'shelf-search-'));
   sqliteDb = new SqliteMetadataDb(openDatabase(join(sqliteDir, 'shelf.db')));
   database = await freshDatabase('search');
-  pool = new pg.Pool({ connectionString: database.url, max: 2 });
-  await migratePostgres(pool);
-  pgDb = poolExecutor(pool);
+  // The real adapter: its parameter translation meets every query shape the search module writes.
+  pgDb = await PostgresMetadataDb.open(database.url);
   for (const { sql, params } of seed()) {
     await sqliteDb.run(sql, params);
     await pgDb.run(sql, params);
@@ -124,7 +87,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sqliteDb?.close();
   rmSync(sqliteDir, { recursive: true, force: true });
-  await pool?.end();
+  await pgDb?.close();
   await database?.drop();
 });
 
