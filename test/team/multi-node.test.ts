@@ -88,7 +88,10 @@ ${servers}
       () => false,
     );
   });
-  if (!up) throw new Error(`haproxy did not answer on ${url} within 10 s:\n${out}`);
+  if (!up) {
+    child.kill('SIGTERM');
+    throw new Error(`haproxy did not answer on ${url} within 10 s:\n${out}`);
+  }
   return {
     url,
     async stop() {
@@ -157,7 +160,11 @@ beforeAll(async () => {
   proxyPort = await freePort();
   proxyDir = tempDir('shelf-haproxy-');
   // The three start together: their migrations meet at the advisory lock.
-  nodes.push(...(await Promise.all([0, 1, 2].map(() => startNode()))));
+  const started = await Promise.allSettled([0, 1, 2].map(() => startNode()));
+  // Nodes that did start are stopped by afterAll even when another did not.
+  for (const node of started) if (node.status === 'fulfilled') nodes.push(node.value);
+  const failed = started.find((node) => node.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
   proxy = await startHaproxy(proxyPort, nodes, proxyDir);
   admin = new pg.Client({ connectionString: database.url });
   await admin.connect();
