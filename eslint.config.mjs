@@ -50,6 +50,17 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The metadata store is asynchronous (storage/sql/port.ts): a promise used as a value (`if (isMaintainer(...))`) or
+    // left unawaited is a silent security or consistency hole, so these are errors in the main process.
+    files: ['src/main/**/*.ts'],
+    languageOptions: { parserOptions: { project: './tsconfig.node.json', tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
   // Layering: an allow-list per layer (scripts/eslint-rules/layering.mjs).
   layering,
   // Raw IPC is allowed in exactly two places: the shell's IPC registration and the preload bridge, both derived

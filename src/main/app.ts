@@ -20,9 +20,11 @@ import { ApiService } from './services/api/api-service';
 import { DownloadStats } from './services/packages/downloads';
 import { DEFAULT_MIN_FREE_BYTES, FULL_DISK_BYTES } from './services/maintenance/disk-space';
 import { DEFAULT_GC_GRACE_MS, Maintenance } from './services/maintenance/maintenance';
-import { freeBytesAt } from './errors';
+import { freeBytesAt, ShelfError } from './errors';
 import { openBlobStore } from './storage/blobs/open-blob-store';
-import { openDatabase } from './storage/db/connection';
+import { openSqliteMetadata } from './storage/sql/sqlite';
+import { redactDatabaseUrl } from './storage/sql/database-url';
+import type { MetadataDb } from './storage/sql/port';
 import { createLogger } from './logger';
 import { SHELF_VERSION } from './version';
 import { PackageEvents } from './services/events';
@@ -73,10 +75,13 @@ export interface ShelfApp {
    * one-off commands. Stopped by close().
    */
   startMaintenance(): void;
-  /** Which stores this Shelf uses (`shelf serve` prints them): the SQLite file, and the blob folder or s3://bucket/prefix. */
+  /**
+   * Which stores this Shelf uses (`shelf serve` prints them): the SQLite file or the PostgreSQL URL (password hidden), and
+   * the blob folder or s3://bucket/prefix.
+   */
   readonly stores: { database: string; blobs: string };
   /** While no admin account exists: a fresh one-time link that lets the owner create it (browser mode prints it). */
-  setupLink(): string | undefined;
+  setupLink(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -97,7 +102,7 @@ export async function checkStores(config: Config): Promise<void> {
 /** The UI's address below the base URL; '/-/' paths can never be package names. */
 export const UI_PATH = '-/ui/';
 
-export function createApp(config: Config, options: AppOptions): ShelfApp {
+export async function createApp(config: Config, options: AppOptions): Promise<ShelfApp> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const now = options.now ?? (() => new Date());
   const randomBytes = options.randomBytes ?? nodeRandomBytes;
@@ -105,7 +110,10 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
   // On a full disk SQLite cannot even open its WAL index: start read-only then, serving reads, refusing writes with 507.
   const free = freeBytesAt(config.dataDir);
   const readOnly = free !== undefined && free < FULL_DISK_BYTES;
-  const db = openDatabase(join(config.dataDir, 'shelf.db'), { nativeBinding: options.nativeAddons?.sqlite, readOnly });
+  // PostgreSQL (team mode): opening it also migrates (once across nodes) and starts listening for other nodes' changes.
+  const db: MetadataDb = config.database
+    ? await openPostgres(config.database, log.warn)
+    : openSqliteMetadata(join(config.dataDir, 'shelf.db'), { nativeBinding: options.nativeAddons?.sqlite, readOnly });
   const blobs = openBlobStore(config.dataDir, config.blobs, { readOnly });
 
   let port = config.port;
@@ -120,9 +128,11 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     randomBytes,
   });
   // Read-only, the one connection holds the database exclusively; counts then wait in memory (and are dropped past a cap).
-  const counterDb = readOnly
-    ? db
-    : openDatabase(join(config.dataDir, 'shelf.db'), { synchronous: 'NORMAL', nativeBinding: options.nativeAddons?.sqlite });
+  // On PostgreSQL the pool serves counts too (a commit there is the server's business, not this disk's).
+  const counterDb =
+    readOnly || config.database
+      ? db
+      : openSqliteMetadata(join(config.dataDir, 'shelf.db'), { synchronous: 'NORMAL', nativeBinding: options.nativeAddons?.sqlite });
   const stats = new DownloadStats(ctx, counterDb, log.warn);
   const search = new SearchService(db, ctx, { downloads: stats });
   const policy = new PolicyService({
@@ -191,7 +201,7 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     handlers,
     warm,
     url,
-    stores: { database: join(config.dataDir, 'shelf.db'), blobs: blobs.location },
+    stores: { database: config.database ? redactDatabaseUrl(config.database) : join(config.dataDir, 'shelf.db'), blobs: blobs.location },
     async listen() {
       await server.listen({ host: config.host, port: config.port });
       listening = true;
@@ -201,18 +211,33 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
     startMaintenance() {
       services.maintenance?.start();
     },
-    setupLink() {
-      const token = services.auth.issueSetupToken();
+    async setupLink() {
+      const token = await services.auth.issueSetupToken();
       return token && `${url()}${UI_PATH}#setup=${token}`;
     },
     async close() {
       if (listening) await server.close();
       await services.mirror.close();
       await services.maintenance?.stop();
-      stats.flush();
-      if (counterDb !== db) counterDb.close();
-      db.close();
+      await stats.flush();
+      if (counterDb !== db) await counterDb.close();
+      await db.close();
       await blobs.close();
     },
   };
+}
+
+/** Opens PostgreSQL, turning a refusal into what to fix (the URL shown without its password). */
+async function openPostgres(url: string, warn: (message: string) => void): Promise<MetadataDb> {
+  try {
+    // Loaded only here: a SQLite server never loads the PostgreSQL client.
+    const { PostgresMetadataDb } = await import('./storage/sql/postgres');
+    return await PostgresMetadataDb.open(url, { warn });
+  } catch (error) {
+    throw new ShelfError(
+      'unavailable',
+      `could not open the PostgreSQL database ${redactDatabaseUrl(url)}: ${(error as Error).message}; check --database (host, port, user, password, database name) and that the server accepts connections`,
+      { cause: error },
+    );
+  }
 }

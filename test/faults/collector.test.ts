@@ -9,6 +9,7 @@ import { collectGarbage } from '../../src/main/services/maintenance/gc';
 import { DownloadStats } from '../../src/main/services/packages/downloads';
 import { TarballStore } from '../../src/main/storage/blobs/tarball-store';
 import { openDatabase, type Db } from '../../src/main/storage/db/connection';
+import { SqliteMetadataDb } from '../../src/main/storage/sql/sqlite';
 import { integrityOf, tarballOf } from './reliability-support';
 
 const dirs: string[] = [];
@@ -18,12 +19,13 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function store(): { dir: string; db: Db; blobs: TarballStore } {
+function store(): { dir: string; db: Db; meta: SqliteMetadataDb; blobs: TarballStore } {
   const dir = mkdtempSync(join(tmpdir(), 'shelf-collector-'));
   dirs.push(dir);
   const db = openDatabase(join(dir, 'shelf.db'));
   dbs.push(db);
-  return { dir, db, blobs: new TarballStore(dir) };
+  // The services take the metadata port; the test's own rows and triggers go straight to the SQLite connection under it.
+  return { dir, db, meta: new SqliteMetadataDb(db), blobs: new TarballStore(dir) };
 }
 
 const age = (path: string) => {
@@ -42,7 +44,7 @@ function commitVersion(db: Db, name: string, integrity: string): void {
 
 describe('the collector', () => {
   it('never takes a blob a publish is reusing, and takes it once nothing claims or references it', async () => {
-    const { db, blobs } = store();
+    const { db, meta, blobs } = store();
     const bytes = tarballOf('shared', '1.0.0');
     const integrity = integrityOf(bytes);
     // An old unreferenced copy (an earlier publish's loser, say): exactly what the collector deletes...
@@ -58,23 +60,23 @@ describe('the collector', () => {
     await blobs.remove(integrity);
     expect(blobs.sizeOf(integrity)).toBe(bytes.length);
     // The collector running alongside sees the claim, or once the commit is in, the row: the blob stays either way.
-    const [during] = await Promise.all([collectGarbage({ db, blobs, graceMs: 0, now: () => new Date() }), publishing]);
+    const [during] = await Promise.all([collectGarbage({ db: meta, blobs, graceMs: 0, now: () => new Date() }), publishing]);
     expect(during.removedBlobs).toBe(0);
     expect(blobs.sizeOf(integrity)).toBe(bytes.length);
     await new Promise((r) => setImmediate(r));
 
     // Referenced now: kept, whatever its age.
     age(blobs.pathFor(integrity));
-    expect((await collectGarbage({ db, blobs, graceMs: 0, now: () => new Date() })).removedBlobs).toBe(0);
+    expect((await collectGarbage({ db: meta, blobs, graceMs: 0, now: () => new Date() })).removedBlobs).toBe(0);
     expect(blobs.sizeOf(integrity)).toBe(bytes.length);
 
     // Another orphan younger than the grace period stays; aged past it, it goes.
     const orphan = tarballOf('orphan', '1.0.0');
     await blobs.put(integrityOf(orphan), orphan);
     await new Promise((r) => setImmediate(r));
-    expect((await collectGarbage({ db, blobs, graceMs: 3600_000, now: () => new Date() })).removedBlobs).toBe(0);
+    expect((await collectGarbage({ db: meta, blobs, graceMs: 3600_000, now: () => new Date() })).removedBlobs).toBe(0);
     age(blobs.pathFor(integrityOf(orphan)));
-    const run = await collectGarbage({ db, blobs, graceMs: 3600_000, now: () => new Date() });
+    const run = await collectGarbage({ db: meta, blobs, graceMs: 3600_000, now: () => new Date() });
     expect(run).toMatchObject({ scanned: 2, removedBlobs: 1, removedBytes: orphan.length });
     expect(blobs.sizeOf(integrityOf(orphan))).toBeUndefined();
     expect(blobs.sizeOf(integrity)).toBe(bytes.length);
@@ -82,32 +84,32 @@ describe('the collector', () => {
 });
 
 describe('download counts under a failing database', () => {
-  it('keep the counts, never fail a read, and write them once the fault is gone', () => {
-    const { db, blobs } = store();
+  it('keep the counts, never fail a read, and write them once the fault is gone', async () => {
+    const { db, meta, blobs } = store();
     commitVersion(db, 'counted', integrityOf(Buffer.from('x')));
     const packageId = (db.prepare("SELECT id FROM packages WHERE name = 'counted'").get() as { id: number }).id;
     const warnings: string[] = [];
     const stats = new DownloadStats(
       {
-        db,
+        db: meta,
         blobs,
         limits: { maxTarballBytes: 1, maxUnpackedBytes: 1, maxTarballEntries: 1 },
         now: () => new Date(),
         baseUrl: () => 'http://x/',
       },
-      db,
+      meta,
       (message) => warnings.push(message),
     );
     // The database refuses every count (as a full or read-only disk would).
     db.exec("CREATE TRIGGER refuse BEFORE INSERT ON download_counts BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
     stats.countDownload(packageId, '1.0.0');
     stats.countDownload(packageId, '1.0.0');
-    expect(stats.summary(packageId).total).toBe(0); // answered, not thrown
+    expect((await stats.summary(packageId)).total).toBe(0); // answered, not thrown
     expect(warnings.join('\n')).toMatch(/could not write 1 count\(s\) \(disk says no\); keeping them in memory/);
 
     db.exec('DROP TRIGGER refuse');
     stats.countDownload(packageId, '1.0.0');
-    expect(stats.summary(packageId).total).toBe(3);
+    expect((await stats.summary(packageId)).total).toBe(3);
     expect(warnings.at(-1)).toMatch(/written again after 1 failed attempt/);
 
     // Counts of a package deleted before they were written are dropped, and the rest still go in.
@@ -116,8 +118,8 @@ describe('download counts under a failing database', () => {
     stats.countDownload(otherId, '1.0.0');
     stats.countDownload(packageId, '1.0.0');
     db.prepare('DELETE FROM packages WHERE id = ?').run(otherId);
-    expect(stats.summary(packageId).total).toBe(4);
+    expect((await stats.summary(packageId)).total).toBe(4);
     expect(warnings.at(-1)).toMatch(/dropped 1 count\(s\) of packages unpublished/);
-    stats.flush();
+    await stats.flush();
   });
 });

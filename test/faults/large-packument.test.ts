@@ -90,7 +90,7 @@ describe('storing a 40 MB packument', () => {
       const local = await harness.call('GET', '/local-pkg');
       expect(local.status).toBe(200);
       expect(local.body['dist-tags']).toEqual({ latest: '1.0.0' });
-      expect(getUpstreamPackument(db, 'huge')).toBeUndefined();
+      expect(await getUpstreamPackument(db, 'huge')).toBeUndefined();
       expect(settled).toBe(false);
     } finally {
       lock.exec('COMMIT');
@@ -98,12 +98,12 @@ describe('storing a 40 MB packument', () => {
     }
     const out = await stored;
     expect(out.stored).toBe(true);
-    const row = getUpstreamPackument(db, 'huge')!;
+    const row = (await getUpstreamPackument(db, 'huge'))!;
     expect(row.etag).toBe('"upstream-etag"');
     expect(row.full_etag).toBe(out.fullEtag);
     expect(Buffer.compare(row.full_json, Buffer.from(out.full))).toBe(0);
     expect(JSON.parse(row.dist_tags)).toEqual({ latest: `1.0.${VERSIONS - 1}` });
-    expect(listUpstreamVersions(db, 'huge')).toHaveLength(VERSIONS);
+    expect(await listUpstreamVersions(db, 'huge')).toHaveLength(VERSIONS);
 
     // New renderings of the stored document (another base URL) are written the same way.
     const rendered = await runner.run(
@@ -121,7 +121,7 @@ describe('storing a 40 MB packument', () => {
       { kind: 'rendering', base_url: templateMark('http://other.test/') },
     );
     expect(rendered.stored).toBe(true);
-    const again = getUpstreamPackument(db, 'huge')!;
+    const again = (await getUpstreamPackument(db, 'huge'))!;
     expect(again.base_url).toBe(templateMark('http://other.test/'));
     expect(again.etag).toBe('"upstream-etag"');
     await runner.close();

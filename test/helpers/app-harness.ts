@@ -21,7 +21,7 @@ export interface Harness {
     options?: { body?: unknown; rawBody?: string | Buffer; token?: string; headers?: Record<string, string> },
   ): Promise<{ status: number; headers: Headers; body: any }>;
   /** Row counts and stored blobs: compare before and after a refused request to prove nothing was written. */
-  snapshot(): Record<string, unknown>;
+  snapshot(): Promise<Record<string, unknown>>;
   /** Creates a user through couch login and returns their token. */
   login(name: string, password?: string): Promise<string>;
   close(): Promise<void>;
@@ -41,7 +41,7 @@ export async function startHarness(
     awsEnv();
     config.blobs = s3Location(freshPrefix('unit'));
   }
-  const app = createApp(config, { mode: 'browser', now: options.now, fetch: options.fetch, writeLog: () => undefined });
+  const app = await createApp(config, { mode: 'browser', now: options.now, fetch: options.fetch, writeLog: () => undefined });
   const url = (await app.listen()).replace(/\/$/, '');
   const harness: Harness = {
     app,
@@ -65,9 +65,9 @@ export async function startHarness(
       }
       return { status: response.status, headers: response.headers, body: parsed };
     },
-    snapshot() {
+    async snapshot() {
       const db = app.services.packages.ctx.db;
-      const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      const count = async (table: string) => ((await db.get(`SELECT count(*) AS n FROM ${table}`)) as { n: number }).n;
       const blobs: string[] = [];
       const walk = (dir: string) => {
         for (const entry of readdirSync(dir)) {
@@ -78,14 +78,14 @@ export async function startHarness(
       };
       walk(join(dataDir, 'blobs'));
       return {
-        users: count('users'),
-        tokens: count('tokens'),
-        packages: count('packages'),
-        versions: count('versions'),
-        dist_tags: count('dist_tags'),
-        maintainers: count('maintainers'),
-        retired: count('retired_versions'),
-        packuments: db.prepare('SELECT package_id, full_etag FROM packuments ORDER BY package_id').all(),
+        users: await count('users'),
+        tokens: await count('tokens'),
+        packages: await count('packages'),
+        versions: await count('versions'),
+        dist_tags: await count('dist_tags'),
+        maintainers: await count('maintainers'),
+        retired: await count('retired_versions'),
+        packuments: await db.all('SELECT package_id, full_etag FROM packuments ORDER BY package_id'),
         blobs: blobs.sort(),
       };
     },

@@ -76,7 +76,7 @@ describe('a mirrored package', () => {
     const db = mirror.app.services.packages.ctx.db;
     // Nothing cached yet: the view says what to do, and search finds nothing.
     expect(() => cachedPackageView(db, 'express')).toThrow(/neither in this registry nor in its mirror cache; install it through Shelf/);
-    expect(searchCached(db, 'express', 20)).toEqual([]);
+    expect(await searchCached(db, 'express', 20)).toEqual([]);
 
     const doc = await mirror.call('GET', '/express');
     expect(doc.status).toBe(200);
@@ -84,29 +84,33 @@ describe('a mirrored package', () => {
     const bytes = Buffer.from(await tarball.arrayBuffer());
     expect(tarball.status).toBe(200);
 
-    const view = cachedPackageView(db, 'express');
+    const view = await cachedPackageView(db, 'express');
     expect(view).toMatchObject({ name: 'express', upstream: `${upstream.url}/`, readme: '# express\n', distTags: { latest: '4.21.0' } });
     expect(view.versions.map((v) => [v.version, v.cached]).sort()).toEqual([
       ['4.20.0', false],
       ['4.21.0', true],
     ]);
-    expect(searchCached(db, 'EXPR', 20)).toEqual([
+    expect(await searchCached(db, 'EXPR', 20)).toEqual([
       { name: 'express', upstream: `${upstream.url}/`, latest: '4.21.0', cachedVersions: ['4.21.0'] },
     ]);
     // LIKE's wildcards in the text are taken literally.
-    expect(searchCached(db, 'e%s', 20)).toEqual([]);
+    expect(await searchCached(db, 'e%s', 20)).toEqual([]);
 
-    const before = mirror.snapshot();
-    const cachedRows = () => (db.prepare('SELECT count(*) AS n FROM cached_tarballs').get() as { n: number }).n;
-    expect(mirror.app.services.mirror.admin.purgePlan('express')).toEqual({ name: 'express', versions: ['4.21.0'], bytes: bytes.length });
+    const before = await mirror.snapshot();
+    const cachedRows = async () => ((await db.get('SELECT count(*) AS n FROM cached_tarballs')) as { n: number }).n;
+    expect(await mirror.app.services.mirror.admin.purgePlan('express')).toEqual({
+      name: 'express',
+      versions: ['4.21.0'],
+      bytes: bytes.length,
+    });
     // The dry run wrote nothing: same rows, same blobs.
-    expect(mirror.snapshot()).toEqual(before);
-    expect(cachedRows()).toBe(1);
+    expect(await mirror.snapshot()).toEqual(before);
+    expect(await cachedRows()).toBe(1);
     expect(() => mirror.app.services.mirror.admin.purgePlan('left-pad')).toThrow("nothing of 'left-pad' is cached");
 
     expect(await mirror.app.services.mirror.admin.purge('express')).toBe(1);
-    expect(cachedRows()).toBe(0);
-    expect((mirror.snapshot().blobs as string[]).length).toBe((before.blobs as string[]).length - 1);
+    expect(await cachedRows()).toBe(0);
+    expect(((await mirror.snapshot()).blobs as string[]).length).toBe((before.blobs as string[]).length - 1);
   });
 });
 

@@ -349,7 +349,7 @@ describe('refusals', () => {
     const dir = tempDir('shelf-broken-');
     writeFileSync(join(dir, 'package.json'), JSON.stringify(PROJECT, null, 2));
     writeFileSync(join(dir, 'pnpm-lock.yaml'), 'lockfileVersion: "9.0"\npackages: [unclosed\n');
-    const before = { files: listing(dir), store: harness.snapshot() };
+    const before = { files: listing(dir), store: await harness.snapshot() };
     const io = captureIO(dir);
     expect(await whyCommand('shared', { json: true, registry }, io)).toBe(1);
     expect(io.stderr()).toMatch(/pnpm-lock.yaml is not readable YAML .*regenerate it with `pnpm install --lockfile-only`/);
@@ -362,7 +362,7 @@ describe('refusals', () => {
     const absent = captureIO(dirs.pnpm10);
     expect(await whyCommand('shared@^3', { json: true, registry }, absent)).toBe(1);
     expect(absent.stderr()).toMatch(/shared@\^3 is not in pnpm-lock.yaml/);
-    expect({ files: listing(dir), store: harness.snapshot() }).toEqual(before);
+    expect({ files: listing(dir), store: await harness.snapshot() }).toEqual(before);
   });
 });
 

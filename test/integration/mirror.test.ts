@@ -377,7 +377,7 @@ describe('integrity', () => {
       expect(response.body.error).toMatch(
         /^the tarball of shady@1\.0\.0 from the upstream 127\.0\.0\.1:\d+ does not match its published \(or first-seen\) integrity/,
       );
-      expect(mirror.app.services.mirror.admin.status().packages).toEqual([]);
+      expect((await mirror.app.services.mirror.admin.status()).packages).toEqual([]);
       expect(await mirror.app.services.packages.ctx.blobs.has(ssri.fromData(real, { algorithms: ['sha512'] }).toString())).toBe(false);
     } finally {
       await mirror.close();
@@ -399,7 +399,7 @@ describe('integrity', () => {
       const response = await mirror.call('GET', '/shady/-/shady-1.0.0.tgz');
       expect(response.status).toBe(502);
       expect(response.body.error).toMatch(/dropped the connection|truncated/);
-      expect(mirror.app.services.mirror.admin.status().packages).toEqual([]);
+      expect((await mirror.app.services.mirror.admin.status()).packages).toEqual([]);
       expect(real.length).toBeGreaterThan(10);
     } finally {
       await mirror.close();
@@ -554,7 +554,9 @@ describe('prefetch and cache management', () => {
       const first = await prefetchVersions(mirror.app.services.mirror, expected, {
         concurrency: 1,
         signal: controller.signal,
-        onProgress: (p) => p.phase === 'tarballs' && p.done === 1 && controller.abort(),
+        onProgress: (p) => {
+          if (p.phase === 'tarballs' && p.done === 1) controller.abort();
+        },
       });
       expect(first.interrupted).toBe(true);
       expect(first.fetched).toBe(1);
@@ -573,13 +575,12 @@ describe('prefetch and cache management', () => {
       { now: () => new Date((clock += 1000)) },
     );
     try {
-      mirror.app.services.mirror.admin.pin('right');
+      await mirror.app.services.mirror.admin.pin('right');
       for (const path of ['/right/-/right-1.0.0.tgz', '/left/-/left-1.0.0.tgz', '/left/-/left-1.1.0.tgz', '/third/-/third-1.0.0.tgz']) {
         expect((await fetch(`${mirror.url}${path}`)).status).toBe(200);
       }
-      const cached = mirror.app.services.mirror.admin
-        .status()
-        .packages.flatMap((p) => p.versions.map((v) => `${p.name}@${v}`))
+      const cached = (await mirror.app.services.mirror.admin.status()).packages
+        .flatMap((p) => p.versions.map((v) => `${p.name}@${v}`))
         .sort();
       expect(cached).toEqual(['left@1.1.0', 'right@1.0.0', 'third@1.0.0']);
     } finally {

@@ -156,7 +156,7 @@ describe.sequential('renderer stores against a real server', () => {
     expect(useSetupStore.getState().error).toMatch(/setup/i);
     expect(page.cookies.size).toBe(0);
 
-    const token = new URL(harness.app.setupLink()!).hash.replace('#setup=', '');
+    const token = new URL((await harness.app.setupLink())!).hash.replace('#setup=', '');
     useSetupStore.getState().setToken(token);
     const creating = useSetupStore.getState().createAdmin(ADMIN);
     expect(useSetupStore.getState().submitting).toBe(true);

@@ -58,13 +58,13 @@ describe('quarantine expiry and policy changes', () => {
 
   it('reads do not evaluate: the stored decision and renderings are sent as they are, request after request', async () => {
     const first = await shelf.call('GET', '/aged');
-    const decidedAt = () =>
+    const decidedAt = async () =>
       (
-        shelf.app.services.packages.ctx.db.prepare('SELECT decided_at FROM policy_decisions WHERE name = ?').get('aged') as {
+        (await shelf.app.services.packages.ctx.db.get('SELECT decided_at FROM policy_decisions WHERE name = ?', ['aged'])) as {
           decided_at: string;
         }
       ).decided_at;
-    const decided = decidedAt();
+    const decided = await decidedAt();
     const requests = upstream.fake.requests.length;
     for (let i = 0; i < 20; i++) {
       now += 1000;
@@ -74,7 +74,7 @@ describe('quarantine expiry and policy changes', () => {
       expect(Object.keys(abbreviated.body.versions)).toEqual(['1.0.0']);
       expect((await shelf.call('GET', '/aged/-/aged-1.1.0.tgz')).status).toBe(403);
     }
-    expect(decidedAt()).toBe(decided);
+    expect(await decidedAt()).toBe(decided);
     expect(upstream.fake.requests.length).toBe(requests);
   });
 
@@ -86,7 +86,7 @@ describe('quarantine expiry and policy changes', () => {
 
   it('a policy change applies on the next read of a stored package, and offline the view obeys it too', async () => {
     expect((await shelf.call('GET', '/aged/-/aged-1.0.0.tgz')).status).toBe(200);
-    shelf.app.services.policy!.set({ deny: [{ package: 'aged', range: '1.0.0', reason: 'bad build' }] }, 'root-admin');
+    await shelf.app.services.policy!.set({ deny: [{ package: 'aged', range: '1.0.0', reason: 'bad build' }] }, 'root-admin');
     const denied = await shelf.call('GET', '/aged');
     expect(Object.keys(denied.body.versions)).toEqual([]);
     expect(denied.headers.get('x-shelf-policy')).toMatch(/1\.0\.0=deny/);

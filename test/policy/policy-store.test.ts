@@ -46,7 +46,7 @@ beforeAll(async () => {
   shelf = await startHarness({ mirror });
   const client = httpClient(pageFetch(shelf.url), shelf.url);
   setClient(client);
-  const setupToken = new URL(shelf.app.setupLink()!).hash.replace('#setup=', '');
+  const setupToken = new URL((await shelf.app.setupLink())!).hash.replace('#setup=', '');
   await client['setup.createAdmin']({ setupToken, username: 'admin', password: 'correct horse battery', email: 'admin@example.test' });
 });
 

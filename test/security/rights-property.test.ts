@@ -110,11 +110,11 @@ async function world(): Promise<World> {
 async function reset(w: World): Promise<void> {
   const { packages } = w.h.app.services;
   const db = packages.ctx.db;
-  const root = w.h.app.services.auth.authenticateToken(w.tokens.root.full, '127.0.0.1');
-  for (const { name } of db.prepare('SELECT name FROM packages').all() as { name: string }[]) {
+  const root = await w.h.app.services.auth.authenticateToken(w.tokens.root.full, '127.0.0.1');
+  for (const { name } of (await db.all('SELECT name FROM packages')) as { name: string }[]) {
     await packages.unpublishPackage(root, name, undefined);
   }
-  db.exec('DELETE FROM retired_versions; DELETE FROM scope_owners; DELETE FROM unpublished_names;');
+  for (const table of ['retired_versions', 'scope_owners', 'unpublished_names']) await db.run(`DELETE FROM ${table}`);
   for (const [who, name, version] of [
     ['alice', 'p1', '1.0.0'],
     ['alice', 'p1', '1.1.0'],
@@ -149,22 +149,23 @@ async function rpc(w: World, as: UserName, call: string, args: unknown) {
 }
 
 /** The caller's role, read straight from the tables (not through the code under test). */
-function roleOf(w: World, user: UserName, name: string): Role {
+async function roleOf(w: World, user: UserName, name: string): Promise<Role> {
   const db = w.h.app.services.packages.ctx.db;
-  const u = db.prepare('SELECT id, is_admin FROM users WHERE name = ?').get(user) as { id: number; is_admin: number };
+  const u = (await db.get('SELECT id, is_admin FROM users WHERE name = ?', [user])) as { id: number; is_admin: number };
   if (u.is_admin) return 'admin';
-  const pkg = db.prepare('SELECT id FROM packages WHERE name = ?').get(name) as { id: number } | undefined;
+  const pkg = (await db.get('SELECT id FROM packages WHERE name = ?', [name])) as { id: number } | undefined;
   if (!pkg) return 'user';
-  const m = db.prepare('SELECT 1 FROM maintainers WHERE package_id = ? AND user_id = ?').get(pkg.id, u.id);
+  const m = await db.get('SELECT 1 FROM maintainers WHERE package_id = ? AND user_id = ?', [pkg.id, u.id]);
   if (!m) return 'user';
-  const r = db.prepare('SELECT role FROM owner_roles WHERE package_id = ? AND user_id = ?').get(pkg.id, u.id) as { role: Role } | undefined;
+  const r = (await db.get('SELECT role FROM owner_roles WHERE package_id = ? AND user_id = ?', [pkg.id, u.id])) as
+    { role: Role } | undefined;
   return r?.role ?? 'owner';
 }
 
 /** Everything a package operation could change, as one comparable value. */
 function state(w: World): string {
   const db = w.h.app.services.packages.ctx.db;
-  const q = (sql: string) => JSON.stringify(db.prepare(sql).all());
+  const q = async (sql: string) => JSON.stringify(await db.all(sql));
   return [
     q('SELECT name, access, rev FROM packages ORDER BY name'),
     q('SELECT package_id, version, deprecated FROM versions ORDER BY package_id, version'),
@@ -176,10 +177,10 @@ function state(w: World): string {
 }
 
 /** The table's action for an operation, given the state before it. */
-function actionOf(w: World, op: Op): Action {
+async function actionOf(w: World, op: Op): Promise<Action> {
   switch (op.kind) {
     case 'publish':
-      return exists(w, op.pkg) ? 'publish-version' : 'publish-new-package';
+      return (await exists(w, op.pkg)) ? 'publish-version' : 'publish-new-package';
     case 'dist-tag':
       return 'dist-tag';
     case 'deprecate':
@@ -197,8 +198,8 @@ function actionOf(w: World, op: Op): Action {
   }
 }
 
-function exists(w: World, name: string): boolean {
-  return w.h.app.services.packages.ctx.db.prepare('SELECT 1 FROM packages WHERE name = ?').get(name) !== undefined;
+async function exists(w: World, name: string): Promise<boolean> {
+  return (await w.h.app.services.packages.ctx.db.get('SELECT 1 FROM packages WHERE name = ?', [name])) !== undefined;
 }
 
 async function perform(w: World, op: Op): Promise<{ status: number }> {
@@ -273,8 +274,8 @@ describe('the rights table holds for random operations through random doors', ()
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 15 }), async (ops) => {
         await reset(w);
         for (const op of ops) {
-          const action = actionOf(w, op);
-          const role = roleOf(w, op.actor, op.pkg);
+          const action = await actionOf(w, op);
+          const role = await roleOf(w, op.actor, op.pkg);
           // A read-only token carries no write right at all (not even yank, which needs its own scope).
           const granted = !op.readOnly && allows(role, action);
           const before = state(w);
@@ -288,12 +289,9 @@ describe('the rights table holds for random operations through random doors', ()
             );
           }
           // Whatever happened, every package still has an owner.
-          const ownerless = w.h.app.services.packages.ctx.db
-            .prepare(
-              `SELECT p.name FROM packages p WHERE NOT EXISTS (SELECT 1 FROM maintainers m LEFT JOIN owner_roles r
-                 ON r.package_id = m.package_id AND r.user_id = m.user_id WHERE m.package_id = p.id AND coalesce(r.role, 'owner') = 'owner')`,
-            )
-            .all();
+          const ownerless = await w.h.app.services.packages.ctx.db
+            .all(`SELECT p.name FROM packages p WHERE NOT EXISTS (SELECT 1 FROM maintainers m LEFT JOIN owner_roles r
+                 ON r.package_id = m.package_id AND r.user_id = m.user_id WHERE m.package_id = p.id AND coalesce(r.role, 'owner') = 'owner')`);
           expect(ownerless, `after ${JSON.stringify(op)}`).toEqual([]);
         }
       }),

@@ -23,7 +23,7 @@ async function post(name: string, body: unknown, headers: Record<string, string>
 beforeAll(async () => {
   h = await startHarness();
   origin = h.url.replace(/\/$/, '');
-  const token = h.app.setupLink()!.split('#setup=')[1]!;
+  const token = (await h.app.setupLink())!.split('#setup=')[1]!;
   await post('setup.createAdmin', { setupToken: token, username: 'admin', email: 'a@example.test', password: 'correct horse battery' });
 });
 
@@ -136,7 +136,8 @@ describe('credentials', () => {
   });
 
   it('add a remote registry after testing it, keep the token out of the listing except its last four characters', async () => {
-    const token = (await h.app.services.auth.createToken(h.app.services.auth.findUser('admin')!, { scope: 'read', name: 'remote' })).secret;
+    const token = (await h.app.services.auth.createToken((await h.app.services.auth.findUser('admin'))!, { scope: 'read', name: 'remote' }))
+      .secret;
     const store = await openCredentialStore({ loadKeytar: async () => Promise.reject(new Error('no D-Bus session')) });
     const remotes = new RemoteRegistries(h.app.config.dataDir, undefined, async () => store);
     // The stand-in remote is this test's own loopback server, which only an explicit policy lets Shelf reach.

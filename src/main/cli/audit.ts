@@ -13,9 +13,9 @@ export function registerAudit(program: Command): void {
     .option('--json', 'print the report as JSON');
   const readConfig = addSettingOptions(command, []);
   command.action(async (folder: string | undefined, options: ParsedOptions) => {
-    const app = createApp(readConfig(options), { mode: 'browser' });
+    const app = await createApp(readConfig(options), { mode: 'browser' });
     try {
-      const report = policyOf(app.services).auditFolder(resolve(folder ?? '.'));
+      const report = await policyOf(app.services).auditFolder(resolve(folder ?? '.'));
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         const lines = report.findings.flatMap((f) =>

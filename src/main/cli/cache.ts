@@ -16,7 +16,7 @@ export function registerCache(program: Command): void {
     command.action(async (...args: unknown[]) => {
       const name = typeof args[0] === 'string' ? args[0] : undefined;
       const options = (name === undefined ? args[0] : args[1]) as ParsedOptions;
-      const app = createApp(readConfig(options), { mode: 'browser' });
+      const app = await createApp(readConfig(options), { mode: 'browser' });
       try {
         await action(app, options, name);
       } catch (error) {
@@ -31,7 +31,7 @@ export function registerCache(program: Command): void {
     process.stdout.write(`${options.json ? JSON.stringify(value, null, 2) : human}\n`);
 
   sub('status', 'cached packages, their versions, sizes and last use', async (app, options) => {
-    const status = app.services.mirror.admin.status();
+    const status = await app.services.mirror.admin.status();
     const lines = status.packages.map(
       (p) => `${p.pinned ? '📌 ' : '   '}${p.name}  ${p.versions.join(', ')}  ${formatBytes(p.bytes)}  last used ${p.lastUsed}`,
     );
@@ -39,11 +39,11 @@ export function registerCache(program: Command): void {
     print(options, status, [...lines, `${status.packages.length} packages, ${formatBytes(status.totalBytes)} (${cap})`].join('\n'));
   });
   sub('pin <name>', 'keep a package in the cache whatever the size cap', async (app, options, name) => {
-    app.services.mirror.admin.pin(name!);
+    await app.services.mirror.admin.pin(name!);
     print(options, { pinned: name }, `pinned ${name}`);
   });
   sub('unpin <name>', 'let the size cap evict a package again', async (app, options, name) => {
-    app.services.mirror.admin.unpin(name!);
+    await app.services.mirror.admin.unpin(name!);
     print(options, { unpinned: name }, `unpinned ${name}`);
   });
   sub('purge [name]', "drop a package's cached tarballs and packument (all packages without a name)", async (app, options, name) => {

@@ -33,7 +33,7 @@ export function registerImport(program: Command): void {
       if (isShelfError(error)) fail(error.message);
       throw error;
     }
-    const app = createApp(config, { mode: 'browser' });
+    const app = await createApp(config, { mode: 'browser' });
     const bar = progressBar(!options.json, { format: '{label} [{bar}] {value}/{total} versions' });
     let summary: ImportSummary;
     try {

@@ -32,7 +32,10 @@ export function registerMirror(program: Command): void {
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) fail('--concurrency must be a whole number from 1 to 64');
     const config = readConfig(options);
     // A private listener on a free loopback port: resolving a package.json goes through Shelf's own mirror routes.
-    const app = createApp({ ...config, host: '127.0.0.1', port: 0, mirror: { ...config.mirror, offline: false } }, { mode: 'browser' });
+    const app = await createApp(
+      { ...config, host: '127.0.0.1', port: 0, mirror: { ...config.mirror, offline: false } },
+      { mode: 'browser' },
+    );
     const controller = new AbortController();
     // Ctrl+C stops starting new downloads; what finished stays cached, so running the command again resumes.
     process.once('SIGINT', () => controller.abort());
@@ -51,7 +54,7 @@ export function registerMirror(program: Command): void {
         onProgress: (p) => bar.update(p.done, p.total, p.phase),
       });
       bar.stop();
-      report(summary, app.services.mirror.admin.status().totalBytes, Boolean(options.json));
+      report(summary, (await app.services.mirror.admin.status()).totalBytes, Boolean(options.json));
       process.exitCode = summary.failed.length > 0 || summary.interrupted ? 1 : 0;
     } catch (error) {
       bar.stop();

@@ -20,7 +20,8 @@ export function registerServe(program: Command, rendererDir: string): void {
     // An S3 bucket that is missing or refuses the credentials stops the start here, with what to fix, before the
     // database is opened or anything written.
     await checkStores(config).catch((error: unknown) => fail((error as Error).message));
-    const app = createApp(config, { mode: 'browser' });
+    // A database that cannot be opened (refused, wrong password, newer schema) stops the start here too, before listening.
+    const app = await createApp(config, { mode: 'browser' }).catch((error: unknown) => fail((error as Error).message));
     let url: string;
     try {
       url = await app.listen();
@@ -41,7 +42,7 @@ export function registerServe(program: Command, rendererDir: string): void {
     const upstreams = app.services.mirror.listUpstreams();
     const disk = app.services.maintenance?.disk.status();
     // The setup link is stored (hashed) in the database, which a read-only start cannot write.
-    const setup = disk?.readOnly ? undefined : app.setupLink();
+    const setup = disk?.readOnly ? undefined : await app.setupLink();
     if (options.json) {
       // One line, written once the server answers, so a script can read it and go.
       out(

@@ -102,6 +102,8 @@ export interface Config {
   minFreeBytes?: number;
   /** Where tarballs live: an S3 bucket (--blobs s3://…); the data folder's blobs/ when unset. */
   blobs?: BlobsConfig;
+  /** The metadata store: a PostgreSQL URL (--database postgres://…); the data folder's shelf.db when unset. */
+  database?: string;
   mirror: MirrorConfig;
 }
 

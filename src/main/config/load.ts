@@ -120,6 +120,7 @@ export function resolveConfig(sources: ConfigSources = {}): Config {
     },
     gcGraceMs: values.gcGrace,
     minFreeBytes: values.minFreeSpace,
+    database: values.database && values.database !== 'sqlite' ? values.database : undefined,
     blobs:
       values.blobs && values.blobs !== 'folder'
         ? {

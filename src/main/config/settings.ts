@@ -31,6 +31,7 @@ export type SettingKey =
   | 'gcGrace'
   | 'minFreeSpace'
   | 'blobs'
+  | 'database'
   | 's3Endpoint'
   | 's3Region'
   | 's3PathStyle';
@@ -173,6 +174,34 @@ export function parseBlobs(raw: string): { bucket: string; prefix: string } | 'f
   if (prefix.split('/').some((part) => part === '.' || part === '..' || (prefix !== '' && part === '')))
     throw new Error(`'${match[2]}' is not a usable key prefix (no empty, . or .. parts)`);
   return { bucket, prefix };
+}
+
+/**
+ * `postgres://user:password@host:port/db` (or postgresql://), or `sqlite` for the data folder's shelf.db (the default).
+ * Refused before anything listens: another scheme, no host, or no database name.
+ */
+export function parseDatabase(raw: string): string | 'sqlite' {
+  const value = raw.trim();
+  if (value === 'sqlite') return 'sqlite';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(
+      `'${redactUrl(value)}' is not a database URL; write postgres://user:password@host:5432/database (or sqlite for the data folder)`,
+    );
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new Error(`'${url.protocol}' databases are not supported; write postgres://user:password@host:5432/database (or sqlite)`);
+  if (!url.hostname) throw new Error(`'${redactUrl(value)}' names no host; write postgres://user:password@host:5432/database`);
+  if (url.pathname.replace(/^\//, '') === '')
+    throw new Error(`'${redactUrl(value)}' names no database; write postgres://user:password@host:5432/database`);
+  return value;
+}
+
+/** A URL with its password replaced, for messages (a typo in --database must not print the secret). */
+function redactUrl(value: string): string {
+  return value.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
 }
 
 function parseEndpoint(raw: string): string {
@@ -426,6 +455,15 @@ export const SETTINGS: readonly SettingSpec[] = [
     parse: parseBlobs,
   },
   {
+    key: 'database',
+    flag: '--database <url>',
+    env: 'SHELF_DATABASE',
+    description:
+      'where the registry metadata is stored: postgres://user:password@host:5432/database for several nodes on one PostgreSQL, or sqlite',
+    defaultText: 'sqlite (<data-dir>/shelf.db)',
+    parse: parseDatabase,
+  },
+  {
     key: 's3Endpoint',
     flag: '--s3-endpoint <url>',
     env: 'SHELF_S3_ENDPOINT',
@@ -474,6 +512,7 @@ export type SettingValues = Partial<Pick<Config, 'host' | 'port' | 'publicUrl' |
   gcGrace?: number;
   minFreeSpace?: number;
   blobs?: { bucket: string; prefix: string } | 'folder';
+  database?: string | 'sqlite';
   s3Endpoint?: string;
   s3Region?: string;
   s3PathStyle?: boolean;

@@ -32,7 +32,7 @@ function showWindow(): void {
 async function start(): Promise<void> {
   try {
     const config = resolveConfig({ dataDir: app.getPath('userData'), rendererDir: RENDERER_DIR });
-    shelfApp = createApp(config, { mode: 'desktop', nativeAddons: electronNativeAddons(), secretCipher: desktopSecretCipher() });
+    shelfApp = await createApp(config, { mode: 'desktop', nativeAddons: electronNativeAddons(), secretCipher: desktopSecretCipher() });
     // The registry serves npm clients for as long as the app runs, not only while the window is open.
     await shelfApp.listen();
     // The same upkeep as `shelf serve`: the process guard, the collector and the free-space watch. After an unsafe

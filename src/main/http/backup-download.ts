@@ -16,7 +16,7 @@ export function registerBackupDownload(
   app.get<{ Params: { name: string } }>(`${BACKUP_DOWNLOAD_PATH}/:name`, async (request, reply) => {
     reply.header('Cache-Control', 'no-store');
     const userId = deps.sessions.userOf(readCookie(request.headers.cookie, SESSION_COOKIE));
-    const user = userId === undefined ? undefined : deps.services.auth.getUser(userId);
+    const user = userId === undefined ? undefined : await deps.services.auth.getUser(userId);
     if (!user) return reply.code(401).send({ error: 'sign in to Shelf as an admin to download a backup' });
     if (!user.isAdmin) return reply.code(403).send({ error: "only an admin may download backups; ask the registry's admin" });
     // Loaded on first use: the backup service brings tar and the manifest's schema, which start-up does not need.

@@ -118,7 +118,9 @@ function registerPage(app: FastifyInstance, rendererDir: string): () => Promise<
       // File names carry a content hash, so a cached copy can never be stale.
       immutable: true,
       maxAge: '365d',
-      setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+      setHeaders: (res) => {
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+      },
     });
     return assets;
   });

@@ -67,20 +67,20 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   ctxOf.events?.subscribe(() => jobs.broadcast({ type: 'packages' }));
 
   /** The signed-in user; a UI session stands for the account's full rights, as a password does on npm's Basic auth. */
-  const userOf = (ctx: CallContext): User => {
+  const userOf = async (ctx: CallContext): Promise<User> => {
     const id = ctx.session.userId();
-    const user = id === undefined ? undefined : services.auth.getUser(id);
+    const user = id === undefined ? undefined : await services.auth.getUser(id);
     if (!user) {
       ctx.session.signOut();
       throw unauthorized('your session has ended (signed out, or the account was removed); sign in again');
     }
     return user;
   };
-  const principalOf = (ctx: CallContext): Principal => ({ user: userOf(ctx), scope: 'admin' });
-  const optionalPrincipal = (ctx: CallContext): Principal | undefined =>
-    ctx.session.userId() === undefined ? undefined : principalOf(ctx);
-  const requireAdmin = (ctx: CallContext, action: string): Principal => {
-    const p = principalOf(ctx);
+  const principalOf = async (ctx: CallContext): Promise<Principal> => ({ user: await userOf(ctx), scope: 'admin' });
+  const optionalPrincipal = async (ctx: CallContext): Promise<Principal | undefined> =>
+    ctx.session.userId() === undefined ? undefined : await principalOf(ctx);
+  const requireAdmin = async (ctx: CallContext, action: string): Promise<Principal> => {
+    const p = await principalOf(ctx);
     if (!p.user.isAdmin) throw forbidden(`only an admin may ${action}; ask the registry's admin`);
     return p;
   };
@@ -89,15 +89,15 @@ export function createHandlers(deps: HandlerDeps): Handlers {
    * and could read it anyway) or an admin. Checked before the path is touched, so a refusal is the same whether the
    * path exists or not; everyone else uploads the folder's files.
    */
-  const requireServerPathReader = (ctx: CallContext): Principal => {
-    const p = principalOf(ctx);
+  const requireServerPathReader = async (ctx: CallContext): Promise<Principal> => {
+    const p = await principalOf(ctx);
     if (!ctx.isLocalOwner && !p.user.isAdmin)
       throw forbidden("only an admin may have Shelf read a folder on the server's disk; upload the folder's files instead");
     return p;
   };
   /** Who reads the folder to publish: anyone signed in for an upload, a server path only as above. */
-  const folderReader = (ctx: CallContext, source: { upload?: unknown }): Principal =>
-    source.upload ? principalOf(ctx) : requireServerPathReader(ctx);
+  const folderReader = async (ctx: CallContext, source: { upload?: unknown }): Promise<Principal> =>
+    source.upload ? await principalOf(ctx) : await requireServerPathReader(ctx);
   /**
    * What a remote request may reach: public addresses only, unless the operator allowed private ones
    * (--allow-private-remotes) or the caller is the desktop app's own user, whose own network it is.
@@ -109,14 +109,14 @@ export function createHandlers(deps: HandlerDeps): Handlers {
    */
   const remoteFor = async (ctx: CallContext, registryId: string) => {
     if (registryId === 'local') return undefined;
-    requireAdmin(ctx, "publish to a remote registry with this Shelf's stored token");
+    await requireAdmin(ctx, "publish to a remote registry with this Shelf's stored token");
     return remotes.connect(registryId, addressPolicy(ctx));
   };
 
   const handlers: Handlers = {
     // Counted as the caller sees them; the data folder is the machine's business: its owner's and admins' only.
-    'registry.status': async (_args, ctx) => overview.status(optionalPrincipal(ctx), ctx.isLocalOwner),
-    'packages.list': async ({ offset, limit }, ctx) => services.packages.list(optionalPrincipal(ctx), offset, limit),
+    'registry.status': async (_args, ctx) => overview.status(await optionalPrincipal(ctx), ctx.isLocalOwner),
+    'packages.list': async ({ offset, limit }, ctx) => services.packages.list(await optionalPrincipal(ctx), offset, limit),
     'setup.createAdmin': async (args, ctx) => {
       const user = await services.auth.createAdmin({ ...args, isLocalOwner: ctx.isLocalOwner });
       // Whoever just proved they own the registry is signed in as its admin.
@@ -126,7 +126,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     'session.whoami': async (_args, ctx) => {
       const id = ctx.session.userId();
-      const user = id === undefined ? undefined : services.auth.getUser(id);
+      const user = id === undefined ? undefined : await services.auth.getUser(id);
       return { user: user ? { username: user.name, isAdmin: user.isAdmin } : null };
     },
     'session.signIn': async ({ username, password }, ctx) => {
@@ -139,155 +139,156 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return ok;
     },
 
-    'search.query': async (query, ctx) => searchForUi(services.search, principalOf(ctx), query),
+    'search.query': async (query, ctx) => searchForUi(services.search, await principalOf(ctx), query),
 
-    'package.details': async ({ name }, ctx) => packageDetails(ctxOf, services.stats, principalOf(ctx), name),
-    'package.files': async ({ name, version }, ctx) => tarballListing(ctxOf, principalOf(ctx), name, version),
-    'package.relations': async ({ name, version }, ctx) => packageRelations(ctxOf, principalOf(ctx), name, version),
+    'package.details': async ({ name }, ctx) => packageDetails(ctxOf, services.stats, await principalOf(ctx), name),
+    'package.files': async ({ name, version }, ctx) => tarballListing(ctxOf, await principalOf(ctx), name, version),
+    'package.relations': async ({ name, version }, ctx) => packageRelations(ctxOf, await principalOf(ctx), name, version),
     'package.setDistTag': async ({ name, tag, version }, ctx) => {
-      services.packages.addDistTag(principalOf(ctx), name, tag, version);
+      await services.packages.addDistTag(await principalOf(ctx), name, tag, version);
       return ok;
     },
     'package.removeDistTag': async ({ name, tag }, ctx) => {
-      services.packages.removeDistTag(principalOf(ctx), name, tag);
+      await services.packages.removeDistTag(await principalOf(ctx), name, tag);
       return ok;
     },
     'package.deprecate': async ({ name, version, message }, ctx) => {
       // npm's own deprecate is this packument update; the service applies it as `npm deprecate` does.
-      await services.packages.update(principalOf(ctx), name, { name, versions: { [version]: { deprecated: message } } }, undefined);
+      await services.packages.update(await principalOf(ctx), name, { name, versions: { [version]: { deprecated: message } } }, undefined);
       return ok;
     },
     'package.yank': async ({ name, version, yanked }, ctx) => {
-      (yanked ? yankVersion : unyankVersion)(ctxOf, principalOf(ctx), name, version);
+      await (yanked ? yankVersion : unyankVersion)(ctxOf, await principalOf(ctx), name, version);
       return ok;
     },
     'package.unpublishVersion': async ({ name, version }, ctx) => {
-      await unpublishOneVersion(ctxOf, principalOf(ctx), name, version);
+      await unpublishOneVersion(ctxOf, await principalOf(ctx), name, version);
       return ok;
     },
     'package.addOwner': async ({ name, username }, ctx) => {
-      services.packages.addOwner(principalOf(ctx), name, username);
+      await services.packages.addOwner(await principalOf(ctx), name, username);
       return ok;
     },
     'package.removeOwner': async ({ name, username }, ctx) => {
-      services.packages.removeOwner(principalOf(ctx), name, username);
+      await services.packages.removeOwner(await principalOf(ctx), name, username);
       return ok;
     },
 
-    'tokens.list': async (_args, ctx) => listTokenViews(services.auth, userOf(ctx)),
-    'tokens.create': async (request, ctx) => createTokenForUi(services.auth, principalOf(ctx), ctxOf.now(), request),
+    'tokens.list': async (_args, ctx) => listTokenViews(services.auth, await userOf(ctx)),
+    'tokens.create': async (request, ctx) => createTokenForUi(services.auth, await principalOf(ctx), ctxOf.now(), request),
     'tokens.revoke': async ({ key }, ctx) => {
-      services.auth.revokeToken(userOf(ctx), key);
+      await services.auth.revokeToken(await userOf(ctx), key);
       return ok;
     },
 
     'mirror.status': async () => mirror.status(),
     'mirror.setOffline': async ({ offline }, ctx) => {
-      requireAdmin(ctx, 'switch the mirror on or offline');
+      await requireAdmin(ctx, 'switch the mirror on or offline');
       services.mirror.setOffline(offline);
       return ok;
     },
     'mirror.pin': async ({ name, pinned }, ctx) => {
-      requireAdmin(ctx, 'pin cached packages');
-      mirror.setPinned(name, pinned);
+      await requireAdmin(ctx, 'pin cached packages');
+      await mirror.setPinned(name, pinned);
       return ok;
     },
     'mirror.purge': async ({ name }, ctx) => {
-      requireAdmin(ctx, 'purge the cache');
+      await requireAdmin(ctx, 'purge the cache');
       return { removed: await services.mirror.admin.purge(name) };
     },
     'mirror.health': async (_args, ctx) => {
-      principalOf(ctx);
+      await principalOf(ctx);
       return mirror.health();
     },
     // Signed-in users only, as everything the mirror serves is for those who may install through this registry.
     'mirror.cachedPackage': async ({ name }, ctx) => {
-      principalOf(ctx);
+      await principalOf(ctx);
       return mirror.cachedPackage(name);
     },
     'mirror.searchCached': async ({ text, limit }, ctx) => {
-      principalOf(ctx);
+      await principalOf(ctx);
       return mirror.searchCached(text, limit);
     },
     'mirror.purgePlan': async ({ name }, ctx) => {
-      requireAdmin(ctx, 'purge the cache');
+      await requireAdmin(ctx, 'purge the cache');
       return services.mirror.admin.purgePlan(name);
     },
     'policy.get': async (_args, ctx) => {
-      requireAdmin(ctx, 'read the policy');
+      await requireAdmin(ctx, 'read the policy');
       return policyOf(services).get();
     },
     'policy.set': async ({ policy }, ctx) => {
-      policyOf(services).set(policy, requireAdmin(ctx, 'change the policy').user.name);
+      await policyOf(services).set(policy, (await requireAdmin(ctx, 'change the policy')).user.name);
       return policyOf(services).get();
     },
     'policy.held': async (_args, ctx) => {
-      requireAdmin(ctx, 'list held versions');
-      return { items: policyOf(services).listHeld() };
+      await requireAdmin(ctx, 'list held versions');
+      return { items: await policyOf(services).listHeld() };
     },
     'policy.why': async ({ name }, ctx) => {
-      principalOf(ctx);
-      return { items: policyOf(services).explain(name) };
+      await principalOf(ctx);
+      return { items: await policyOf(services).explain(name) };
     },
     'policy.review': async ({ name, version, decision }, ctx) => {
-      policyOf(services).review(name, version, decision, requireAdmin(ctx, 'review held versions').user.name);
+      await policyOf(services).review(name, version, decision, (await requireAdmin(ctx, 'review held versions')).user.name);
       return ok;
     },
     'policy.audit': async (_args, ctx) => {
-      requireAdmin(ctx, "read the policy's audit log");
-      return { entries: policyOf(services).auditLog() };
+      await requireAdmin(ctx, "read the policy's audit log");
+      return { entries: await policyOf(services).auditLog() };
     },
     'mirror.verify': async (_args, ctx) => {
-      requireAdmin(ctx, 'verify the cache');
+      await requireAdmin(ctx, 'verify the cache');
       return services.mirror.admin.verify();
     },
     'mirror.prefetch': async ({ path }, ctx) => {
-      const owner = requireAdmin(ctx, 'prefetch into the mirror').user.id;
+      const owner = (await requireAdmin(ctx, 'prefetch into the mirror')).user.id;
       const job = await mirror.planPrefetch(path, deps.url());
       return jobs.start('prefetch', job.title, owner, job.run);
     },
 
-    'jobs.get': async ({ id }, ctx) => jobs.get(id, userOf(ctx).id),
-    'jobs.cancel': async ({ id }, ctx) => jobs.cancel(id, userOf(ctx).id),
+    'jobs.get': async ({ id }, ctx) => jobs.get(id, (await userOf(ctx)).id),
+    'jobs.cancel': async ({ id }, ctx) => jobs.cancel(id, (await userOf(ctx)).id),
 
-    'publish.inspect': async (source, ctx) => publisher.inspect(folderReader(ctx, source), source, await remoteFor(ctx, source.registryId)),
+    'publish.inspect': async (source, ctx) =>
+      publisher.inspect(await folderReader(ctx, source), source, await remoteFor(ctx, source.registryId)),
     'publish.run': async (source, ctx) =>
-      publisher.publish(folderReader(ctx, source), source, source.tag, await remoteFor(ctx, source.registryId)),
+      publisher.publish(await folderReader(ctx, source), source, source.tag, await remoteFor(ctx, source.registryId)),
 
     'graph.resolve': async (target, ctx) => {
       if (target.kind === 'folder') {
-        requireServerPathReader(ctx);
+        await requireServerPathReader(ctx);
         return graphs.resolveFolder(target.path);
       }
-      principalOf(ctx);
+      await principalOf(ctx);
       if (target.kind === 'package') return graphs.resolvePackage(target.name, target.range);
       if (target.kind === 'lockfile') return graphs.readLockfile(target.lockfile);
       return graphs.resolveUpload(target.upload);
     },
     'graph.compare': async ({ before, after }, ctx) => {
-      principalOf(ctx);
+      await principalOf(ctx);
       return graphs.compare(before, after);
     },
 
-    'activity.summary': async (_args, ctx) => activitySummary(services.api.catalog, principalOf(ctx)),
+    'activity.summary': async (_args, ctx) => activitySummary(services.api.catalog, await principalOf(ctx)),
 
     'registries.list': async (_args, ctx) => {
-      const user = userOf(ctx);
+      const user = await userOf(ctx);
       // Remotes and their tokens belong to this Shelf and only admins act with them, so only admins see them.
       return remotes.overview({ url: deps.url(), signedInAs: user.name }, user.isAdmin || ctx.isLocalOwner, addressPolicy(ctx));
     },
     'registries.add': async (args, ctx) => {
-      requireAdmin(ctx, 'add a remote registry (remotes and their stored tokens belong to the whole Shelf)');
+      await requireAdmin(ctx, 'add a remote registry (remotes and their stored tokens belong to the whole Shelf)');
       return remotes.add(args, addressPolicy(ctx));
     },
     'registries.remove': async ({ id }, ctx) => {
-      requireAdmin(ctx, 'remove a remote registry');
+      await requireAdmin(ctx, 'remove a remote registry');
       await remotes.remove(id);
       return ok;
     },
     'settings.get': async () => overview.appSettings(),
     'backup.create': async ({ path, force }, ctx) => {
-      requireAdmin(ctx, 'back up this Shelf');
+      await requireAdmin(ctx, 'back up this Shelf');
       return backupFromUi({
         mode: deps.mode,
         dataDir: config.dataDir,
@@ -300,11 +301,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       });
     },
     'backup.restore': async ({ file, dataDir }, ctx) => {
-      requireAdmin(ctx, 'restore a backup');
+      await requireAdmin(ctx, 'restore a backup');
       return restoreFromUi({ mode: deps.mode, dataDir: config.dataDir, file, target: dataDir, sqliteBinding: deps.sqliteBinding });
     },
     'import.verdaccio': async (args, ctx) => {
-      requireAdmin(ctx, 'import from Verdaccio');
+      await requireAdmin(ctx, 'import from Verdaccio');
       return importVerdaccioFromUi(ctxOf, { ...args, mode: deps.mode, dataDir: config.dataDir });
     },
   };

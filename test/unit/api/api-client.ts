@@ -22,7 +22,7 @@ export interface ApiHarness {
     options?: { body?: unknown; token?: string; headers?: Record<string, string>; form?: FormData; raw?: string },
   ): Promise<ApiResponse>;
   /** Row counts of the API's own tables plus the foundation's snapshot: equal before and after a refusal. */
-  snapshot(): Record<string, unknown>;
+  snapshot(): Promise<Record<string, unknown>>;
   /** Creates a user through /auth/register and returns their token. */
   register(username: string, password?: string): Promise<string>;
   /** How many responses were validated so far (a guard that validation ran). */
@@ -98,18 +98,18 @@ export async function startApi(overrides: Partial<Config> = {}, options: { now?:
       validate(method, path, result);
       return result;
     },
-    snapshot() {
+    async snapshot() {
       const db = h.app.services.packages.ctx.db;
-      const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      const count = async (table: string) => ((await db.get(`SELECT count(*) AS n FROM ${table}`)) as { n: number }).n;
       return {
-        ...h.snapshot(),
-        yanked: count('yanked_versions'),
-        unlisted: count('unlisted_packages'),
-        downloads: db.prepare('SELECT coalesce(sum(count), 0) AS n FROM download_counts').get(),
-        categories: count('package_categories'),
-        owner_roles: count('owner_roles'),
-        token_scopes: count('token_api_scopes'),
-        checksums: count('version_checksums'),
+        ...(await h.snapshot()),
+        yanked: await count('yanked_versions'),
+        unlisted: await count('unlisted_packages'),
+        downloads: await db.get('SELECT coalesce(sum(count), 0) AS n FROM download_counts'),
+        categories: await count('package_categories'),
+        owner_roles: await count('owner_roles'),
+        token_scopes: await count('token_api_scopes'),
+        checksums: await count('version_checksums'),
       };
     },
     async register(username, password = 'correct-horse-battery') {
@@ -125,12 +125,12 @@ export async function startApi(overrides: Partial<Config> = {}, options: { now?:
 
 /** Asserts a refusal: its status, its error code, the API's error shape, and that nothing was written. */
 export async function expectRefusal(a: ApiHarness, run: () => Promise<ApiResponse>, status: number, code: string): Promise<ApiResponse> {
-  const before = a.snapshot();
+  const before = await a.snapshot();
   const response = await run();
   expect(response.status, JSON.stringify(response.body)).toBe(status);
   expect(response.body.error).toBe(code);
   expect(response.body.status).toBe(status);
   expect(typeof response.body.message).toBe('string');
-  expect(a.snapshot()).toEqual(before);
+  expect(await a.snapshot()).toEqual(before);
   return response;
 }

@@ -23,7 +23,7 @@ async function download(name: string, times: number) {
   for (let i = 0; i < times; i++) expect((await a.api('GET', `/packages/${name}/1.0.0/tarball`)).status).toBe(200);
 }
 
-const find = (filter: Partial<SearchFilter> & { text: string }, principal?: Principal) =>
+const find = async (filter: Partial<SearchFilter> & { text: string }, principal?: Principal) =>
   narrow.find({ offset: 0, limit: 20, ...filter }, principal);
 const names = (result: { rows: { name: string }[] }) => result.rows.map((r) => r.name);
 
@@ -42,10 +42,10 @@ beforeAll(async () => {
 afterAll(async () => a.close());
 
 describe('ranked window', () => {
-  it('counts every match and pages through each exactly once, the exact name first', () => {
+  it('counts every match and pages through each exactly once, the exact name first', async () => {
     const all: string[] = [];
     for (let offset = 0; offset < 10; offset += 2) {
-      const page = find({ text: 'gizmo', offset, limit: 2 });
+      const page = await find({ text: 'gizmo', offset, limit: 2 });
       expect(page.total).toBe(8);
       all.push(...names(page));
     }
@@ -55,65 +55,65 @@ describe('ranked window', () => {
     expect(all.slice(1, 3)).toEqual(['gizmo-2', 'gizmo-5']);
   });
 
-  it('gives the same first page as ranking every match when the window holds the best ones', () => {
+  it('gives the same first page as ranking every match when the window holds the best ones', async () => {
     const ctx = a.h.app.services.packages.ctx;
-    const wide = new SearchService(ctx.db, ctx, { downloads: a.h.app.services.stats }).find(
+    const wide = await new SearchService(ctx.db, ctx, { downloads: a.h.app.services.stats }).find(
       { text: 'gizmo', offset: 0, limit: 3 },
       undefined,
     );
-    expect(names(find({ text: 'gizmo', limit: 3 }))).toEqual(names(wide));
+    expect(names(await find({ text: 'gizmo', limit: 3 }))).toEqual(names(wide));
     expect(wide.total).toBe(8);
   });
 
-  it('orders by downloads exactly across the window', () => {
-    expect(names(find({ text: 'helper', sort: 'downloads', limit: 2 }))).toEqual(['gizmo-2', 'gizmo-5']);
-    expect(find({ text: 'helper', sort: 'downloads', offset: 5, limit: 5 }).rows).toHaveLength(2);
+  it('orders by downloads exactly across the window', async () => {
+    expect(names(await find({ text: 'helper', sort: 'downloads', limit: 2 }))).toEqual(['gizmo-2', 'gizmo-5']);
+    expect((await find({ text: 'helper', sort: 'downloads', offset: 5, limit: 5 })).rows).toHaveLength(2);
   });
 });
 
 describe('index keys follow the package', () => {
   it('moves a package up the window once it is downloaded', async () => {
-    expect(names(find({ text: 'helper', limit: 2 }))).not.toContain('gizmo-7');
+    expect(names(await find({ text: 'helper', limit: 2 }))).not.toContain('gizmo-7');
     await download('gizmo-7', 30);
-    expect(names(find({ text: 'helper', limit: 2 }))[0]).toBe('gizmo-7');
+    expect(names(await find({ text: 'helper', limit: 2 }))[0]).toBe('gizmo-7');
   });
 
   it('drops a package whose every version is yanked, from the results and the total, and brings it back', async () => {
     expect((await a.api('POST', '/packages/lone-widget/1.0.0/yank', { token: alice })).status).toBe(200);
-    expect(find({ text: 'widget' }).total).toBe(0);
-    expect(find({ text: '' }).total).toBe(8);
+    expect((await find({ text: 'widget' })).total).toBe(0);
+    expect((await find({ text: '' })).total).toBe(8);
     expect((await a.api('POST', '/packages/lone-widget/1.0.0/unyank', { token: alice })).status).toBe(200);
-    expect(names(find({ text: 'widget' }))).toEqual(['lone-widget']);
-    expect(find({ text: '' }).total).toBe(9);
+    expect(names(await find({ text: 'widget' }))).toEqual(['lone-widget']);
+    expect((await find({ text: '' })).total).toBe(9);
   });
 
-  it('shows a restricted package to its maintainer and an admin only', () => {
+  it('shows a restricted package to its maintainer and an admin only', async () => {
     const ctx = a.h.app.services.packages.ctx;
-    ctx.db.prepare("UPDATE packages SET access = 'restricted' WHERE name = 'gizmo-3'").run();
+    await ctx.db.run("UPDATE packages SET access = 'restricted' WHERE name = 'gizmo-3'");
     try {
-      const user = a.h.app.services.auth.findUser('alice')!;
-      expect(find({ text: 'gizmo' }).total).toBe(7);
-      expect(find({ text: '' }).total).toBe(8);
-      const mine = find({ text: 'gizmo', limit: 20 }, { user, scope: 'read' } as Principal);
+      const user = (await a.h.app.services.auth.findUser('alice'))!;
+      expect((await find({ text: 'gizmo' })).total).toBe(7);
+      expect((await find({ text: '' })).total).toBe(8);
+      const mine = await find({ text: 'gizmo', limit: 20 }, { user, scope: 'read' } as Principal);
       expect(mine.total).toBe(8);
       expect(names(mine)).toContain('gizmo-3');
-      expect(find({ text: '' }, { user, scope: 'read' } as Principal).total).toBe(9);
+      expect((await find({ text: '' }, { user, scope: 'read' } as Principal)).total).toBe(9);
       const stranger = { user: { ...user, id: -5, isAdmin: false }, scope: 'read' } as Principal;
-      expect(find({ text: 'gizmo' }, stranger).total).toBe(7);
-      expect(find({ text: 'gizmo' }, { user: { ...user, id: -5, isAdmin: true }, scope: 'read' } as Principal).total).toBe(8);
+      expect((await find({ text: 'gizmo' }, stranger)).total).toBe(7);
+      expect((await find({ text: 'gizmo' }, { user: { ...user, id: -5, isAdmin: true }, scope: 'read' } as Principal)).total).toBe(8);
     } finally {
-      ctx.db.prepare("UPDATE packages SET access = 'public' WHERE name = 'gizmo-3'").run();
+      await ctx.db.run("UPDATE packages SET access = 'public' WHERE name = 'gizmo-3'");
     }
   });
 });
 
 describe('words', () => {
-  it('finds words inside names and by their beginning', () => {
-    expect(names(find({ text: 'widget' }))).toEqual(['lone-widget']);
-    expect(names(find({ text: 'widg' }))).toEqual(['lone-widget']);
-    expect(names(find({ text: 'lone-widget' }))).toEqual(['lone-widget']);
-    expect(find({ text: 'gizm' }).total).toBe(8);
+  it('finds words inside names and by their beginning', async () => {
+    expect(names(await find({ text: 'widget' }))).toEqual(['lone-widget']);
+    expect(names(await find({ text: 'widg' }))).toEqual(['lone-widget']);
+    expect(names(await find({ text: 'lone-widget' }))).toEqual(['lone-widget']);
+    expect((await find({ text: 'gizm' })).total).toBe(8);
     // A word with nothing to index narrows nothing, rather than matching nothing.
-    expect(find({ text: 'widget -' }).total).toBe(1);
+    expect((await find({ text: 'widget -' })).total).toBe(1);
   });
 });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
+import type { SqliteMetadataDb } from '../../../src/main/storage/sql/sqlite';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackup, restoreBackup } from '../../../src/main/services/backup';
@@ -67,7 +68,7 @@ beforeAll(async () => {
   await publish(token, 'left-pad', '1.0.0');
   await publish(token, 'left-pad', '1.1.0');
   await publish(token, '@team/util', '2.0.0');
-  harness.app.services.stats.flush();
+  await harness.app.services.stats.flush();
   backup = join(work, 'good.tar.gz');
   const summary = await createBackup({ dataDir: harness.dataDir, file: backup, shelfVersion: 'test' });
   expect(summary.contents).toMatchObject({ packages: 2, versions: 3, users: 1, tokens: 1, blobs: 3 });
@@ -84,7 +85,8 @@ describe('restoring a backup', () => {
     const summary = await restoreBackup({ file: backup, dataDir: target });
     expect(summary.contents).toMatchObject({ packages: 2, versions: 3, blobs: 3 });
     const restored = new Database(join(target, 'shelf.db'), { readonly: true });
-    const live = harness.app.services.packages.ctx.db;
+    // A backup is of the SQLite file: compared row for row with the live connection under the metadata port.
+    const live = (harness.app.services.packages.ctx.db as SqliteMetadataDb).raw;
     const rows = (db: { prepare(sql: string): { all(): unknown[] } }) =>
       db
         .prepare('SELECT p.name, v.version, v.integrity, v.manifest FROM versions v JOIN packages p ON p.id = v.package_id ORDER BY 1, 2')

@@ -16,11 +16,11 @@ const couch = (name: string, password: string, extra: Record<string, unknown> = 
   });
 
 async function refused(run: () => Promise<{ status: number; body: any; headers: Headers }>, status: number, message: RegExp) {
-  const before = h.snapshot();
+  const before = await h.snapshot();
   const response = await run();
   expect(response.status).toBe(status);
   expect(response.body.error).toMatch(message);
-  expect(h.snapshot()).toEqual(before);
+  expect(await h.snapshot()).toEqual(before);
   return response;
 }
 
@@ -127,7 +127,7 @@ describe('request guards', () => {
     const body = publishBody('rebound', '1.0.0', await packageTarball('rebound', '1.0.0'));
     const { request } = await import('node:http');
     const port = new URL(h.url).port;
-    const before = h.snapshot();
+    const before = await h.snapshot();
     const status = await new Promise<number>((resolve) => {
       const req = request(
         {
@@ -145,7 +145,7 @@ describe('request guards', () => {
       req.end(JSON.stringify(body));
     });
     expect(status).toBe(403);
-    expect(h.snapshot()).toEqual(before);
+    expect(await h.snapshot()).toEqual(before);
   });
 
   it('sends no CORS headers', async () => {
@@ -157,13 +157,13 @@ describe('request guards', () => {
   it('closes sign-up when configured, refusing new accounts with 403', async () => {
     const closed = await startHarness({ signup: 'closed' });
     try {
-      const before = closed.snapshot();
+      const before = await closed.snapshot();
       const response = await closed.call('PUT', '/-/user/org.couchdb.user:newbie', {
         body: { name: 'newbie', password: 'a-long-password' },
       });
       expect(response.status).toBe(403);
       expect(response.body.error).toMatch(/sign-up is closed/);
-      expect(closed.snapshot()).toEqual(before);
+      expect(await closed.snapshot()).toEqual(before);
     } finally {
       await closed.close();
     }

@@ -24,11 +24,11 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 
 async function refused(run: () => Promise<{ status: number; body: any }>, status: number, message: RegExp) {
-  const before = h.snapshot();
+  const before = await h.snapshot();
   const response = await run();
   expect(response.status).toBe(status);
   expect(response.body.error).toMatch(message);
-  expect(h.snapshot()).toEqual(before);
+  expect(await h.snapshot()).toEqual(before);
 }
 
 describe('packuments', () => {

@@ -26,11 +26,11 @@ async function expectRefused(
   status: number,
   message: RegExp,
 ) {
-  const before = h.snapshot();
+  const before = await h.snapshot();
   const response = await (typeof request === 'function' ? request() : request);
   expect(response.status).toBe(status);
   expect(response.body.error).toMatch(message);
-  expect(h.snapshot()).toEqual(before);
+  expect(await h.snapshot()).toEqual(before);
   return response;
 }
 

@@ -23,7 +23,7 @@ describe('GET /health', () => {
     const now = new Date('2026-03-04T05:06:07.000Z');
     h = await startHarness({}, { now: () => now });
     // With the database closed, anything that reads it fails; /health does not read it.
-    h.app.services.packages.ctx.db.close();
+    await h.app.services.packages.ctx.db.close();
     const health = await h.call('GET', '/health');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', timestamp: '2026-03-04T05:06:07.000Z', version: SHELF_VERSION });

@@ -27,10 +27,16 @@ function handlers(mode: 'desktop' | 'browser') {
   });
 }
 
-function counts() {
+async function counts() {
   const db = app.services.packages.ctx.db;
-  const n = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  return { users: n('users'), packages: n('packages'), versions: n('versions'), dist_tags: n('dist_tags'), maintainers: n('maintainers') };
+  const n = async (table: string) => ((await db.get(`SELECT count(*) AS n FROM ${table}`)) as { n: number }).n;
+  return {
+    users: await n('users'),
+    packages: await n('packages'),
+    versions: await n('versions'),
+    dist_tags: await n('dist_tags'),
+    maintainers: await n('maintainers'),
+  };
 }
 
 async function failureOf(promise: Promise<unknown>) {
@@ -44,7 +50,10 @@ async function failureOf(promise: Promise<unknown>) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shelf-ui-import-'));
-  app = createApp({ ...resolveConfig({ dataDir: join(dir, 'data'), env: {} }), port: 0 }, { mode: 'browser', writeLog: () => undefined });
+  app = await createApp(
+    { ...resolveConfig({ dataDir: join(dir, 'data'), env: {} }), port: 0 },
+    { mode: 'browser', writeLog: () => undefined },
+  );
   const admin = await app.services.auth.createUser({ name: 'root-admin', password: 'admin-password-1', isAdmin: true });
   const user = await app.services.auth.createUser({ name: 'someone', password: 'someone-password-1' });
   for (const [key, id] of [['admin', admin.id] as const, ['user', user.id] as const]) {
@@ -82,30 +91,30 @@ afterAll(async () => {
 
 describe('import.verdaccio (UI contract)', () => {
   it('refuses in browser mode with the exact command for this data folder, writing nothing', async () => {
-    const before = counts();
+    const before = await counts();
     const failure = await failureOf(dispatch(handlers('browser'), 'import.verdaccio', { storageDir: storage }, contexts.admin));
     expect(failure).toMatchObject({ code: 'invalid_request', status: 400 });
     expect(failure.message).toBe(
       'importing from Verdaccio is done on the machine Shelf runs on, from a terminal: ' +
         `shelf import verdaccio <storage folder> --htpasswd <htpasswd file> --config <config.yaml> --data-dir ${app.config.dataDir}`,
     );
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it('refuses a user who is not an admin, writing nothing', async () => {
-    const before = counts();
+    const before = await counts();
     const failure = await failureOf(dispatch(handlers('desktop'), 'import.verdaccio', { storageDir: storage }, contexts.user));
     expect(failure).toMatchObject({ code: 'permission_denied', status: 403 });
     expect(failure.message).toBe("only an admin may import from Verdaccio; ask the registry's admin");
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it('refuses a relative path in the desktop app, writing nothing', async () => {
-    const before = counts();
+    const before = await counts();
     const failure = await failureOf(dispatch(handlers('desktop'), 'import.verdaccio', { storageDir: 'storage' }, contexts.admin));
     expect(failure).toMatchObject({ code: 'invalid_request', status: 400 });
     expect(failure.message).toBe('give full paths for the storage folder, the htpasswd file and config.yaml');
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it('imports in the desktop app, then finds everything present on a second run', async () => {
@@ -121,7 +130,7 @@ describe('import.verdaccio (UI contract)', () => {
       contexts.admin,
     );
     expect(owned.versions).toEqual({ imported: 1, alreadyPresent: 0, failed: 0 });
-    const packument = JSON.parse(app.services.packages.readPackument(undefined, 'from-verdaccio', false).json.toString());
+    const packument = JSON.parse((await app.services.packages.readPackument(undefined, 'from-verdaccio', false)).json.toString());
     expect(packument.readme).toBe('# from Verdaccio\n');
     expect(packument.time['1.0.0']).toBe('2024-01-02T03:04:05.000Z');
     expect(packument.maintainers.map((m: { name: string }) => m.name)).toEqual(['root-admin']);

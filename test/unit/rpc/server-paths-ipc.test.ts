@@ -44,16 +44,16 @@ async function failure(promise: Promise<unknown>) {
 beforeAll(async () => {
   h = await startHarness();
   handlers = await h.app.handlers();
-  const setupToken = h.app.setupLink()!.split('#setup=')[1]!;
+  const setupToken = (await h.app.setupLink())!.split('#setup=')[1]!;
   await dispatch(
     handlers,
     'setup.createAdmin',
     { setupToken, username: 'owner', password: 'owner-password-1', email: 'o@example.test' },
     browser(0),
   );
-  adminId = h.app.services.auth.findUser('owner')!.id;
+  adminId = (await h.app.services.auth.findUser('owner'))!.id;
   await h.login('desk-user');
-  userId = h.app.services.auth.findUser('desk-user')!.id;
+  userId = (await h.app.services.auth.findUser('desk-user'))!.id;
   work = mkdtempSync(join(tmpdir(), 'shelf-ipc-paths-'));
   folder = join(work, 'desk-pkg');
   mkdirSync(folder);
@@ -86,7 +86,7 @@ describe('server paths through the same handlers', () => {
   });
 
   it('the same account over the browser transport is refused, identically for an existing and a missing folder, nothing written', async () => {
-    const before = h.snapshot();
+    const before = await h.snapshot();
     const refusals = [];
     for (const path of [folder, join(work, 'missing')]) {
       refusals.push(await failure(dispatch(handlers, 'publish.inspect', { path }, browser(userId))));
@@ -99,7 +99,7 @@ describe('server paths through the same handlers', () => {
         status: 403,
         message: "only an admin may have Shelf read a folder on the server's disk; upload the folder's files instead",
       });
-    expect(h.snapshot()).toEqual(before);
+    expect(await h.snapshot()).toEqual(before);
   });
 
   it("an admin over the browser transport may name the server's folders", async () => {

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DOWNLOAD_FLUSH_MS } from '../../../src/main/services/packages/downloads';
-import { openDatabase } from '../../../src/main/storage/db/connection';
+import { openSqliteMetadata } from '../../../src/main/storage/sql/sqlite';
 import { packageTarball, publishBody, startHarness, type Harness } from '../../helpers/app-harness';
 
 let h: Harness | undefined;
@@ -23,11 +23,11 @@ async function withPackage(): Promise<Harness> {
 
 const download = async (harness: Harness) => expect((await harness.call('GET', '/counted/-/counted-1.0.0.tgz')).status).toBe(200);
 /** What the tables hold, read straight from the database (not through DownloadStats, which would write first). */
-const stored = (harness: Harness) => {
+const stored = async (harness: Harness) => {
   const db = harness.app.services.packages.ctx.db;
   return {
-    daily: (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM download_counts').get() as { n: number }).n,
-    total: (db.prepare('SELECT coalesce(sum(total), 0) AS n FROM package_downloads').get() as { n: number }).n,
+    daily: ((await db.get('SELECT coalesce(sum(count), 0) AS n FROM download_counts')) as { n: number }).n,
+    total: ((await db.get('SELECT coalesce(sum(total), 0) AS n FROM package_downloads')) as { n: number }).n,
   };
 };
 
@@ -36,14 +36,14 @@ describe('download counts', () => {
     const harness = await withPackage();
     for (let i = 0; i < 3; i++) await download(harness);
     await new Promise((resolve) => setTimeout(resolve, DOWNLOAD_FLUSH_MS + 300));
-    expect(stored(harness)).toEqual({ daily: 3, total: 3 });
+    expect(await stored(harness)).toEqual({ daily: 3, total: 3 });
   });
 
   it('are exact for every reader straight after the downloads', async () => {
     const harness = await withPackage();
     for (let i = 0; i < 4; i++) await download(harness);
-    expect(harness.app.services.stats.summary(1)).toMatchObject({ total: 4, last_week: 4 });
-    expect(stored(harness)).toEqual({ daily: 4, total: 4 });
+    expect(await harness.app.services.stats.summary(1)).toMatchObject({ total: 4, last_week: 4 });
+    expect(await stored(harness)).toEqual({ daily: 4, total: 4 });
     const listing = await harness.call('GET', '/api/v1/packages/counted');
     expect(listing.body.downloads).toMatchObject({ total: 4 });
     expect(listing.body.versions[0].downloads).toBe(4);
@@ -55,9 +55,9 @@ describe('download counts', () => {
     try {
       for (let i = 0; i < 2; i++) await download(harness);
       await harness.app.close();
-      const db = openDatabase(join(harness.dataDir, 'shelf.db'));
-      expect((db.prepare('SELECT total FROM package_downloads').get() as { total: number }).total).toBe(2);
-      db.close();
+      const db = openSqliteMetadata(join(harness.dataDir, 'shelf.db'));
+      expect(((await db.get('SELECT total FROM package_downloads')) as { total: number }).total).toBe(2);
+      await db.close();
     } finally {
       rmSync(harness.dataDir, { recursive: true, force: true });
     }

@@ -95,17 +95,17 @@ describe('atomic publish', () => {
       const token = await h.login('alice');
       const db = h.app.services.packages.ctx.db;
       // Simulate a failure inside the publish transaction (a crash would abort it the same way).
-      db.exec("CREATE TRIGGER fail_publish BEFORE INSERT ON versions BEGIN SELECT RAISE(ABORT, 'simulated failure'); END");
+      await db.run("CREATE TRIGGER fail_publish BEFORE INSERT ON versions BEGIN SELECT RAISE(ABORT, 'simulated failure'); END");
       const tarball = await packageTarball('atomic', '1.0.0');
       const failed = await h.call('PUT', '/atomic', { token, body: publishBody('atomic', '1.0.0', tarball) });
       expect(failed.status).toBe(500);
-      const snap = h.snapshot();
+      const snap = await h.snapshot();
       expect(snap.packages).toBe(0);
       expect(snap.versions).toBe(0);
       expect(snap.dist_tags).toBe(0);
       expect((await h.call('GET', '/atomic')).status).toBe(404);
       // Once the fault is gone the same publish succeeds; the orphaned blob is simply reused.
-      db.exec('DROP TRIGGER fail_publish');
+      await db.run('DROP TRIGGER fail_publish');
       expect((await h.call('PUT', '/atomic', { token, body: publishBody('atomic', '1.0.0', tarball) })).status).toBe(201);
       expect((await h.call('GET', '/atomic')).body['dist-tags'].latest).toBe('1.0.0');
     } finally {
@@ -124,10 +124,10 @@ describe('atomic publish', () => {
       const fanOut = join(target, '..', '..');
       rmSync(fanOut, { recursive: true, force: true });
       writeFileSync(fanOut, 'not a folder');
-      const before = h.snapshot();
+      const before = await h.snapshot();
       const failed = await h.call('PUT', '/nodisk', { token, body: publishBody('nodisk', '1.0.0', tarball) });
       expect(failed.status).toBe(500);
-      expect(h.snapshot()).toEqual(before);
+      expect(await h.snapshot()).toEqual(before);
       expect(existsSync(target)).toBe(false);
     } finally {
       await h.close();

@@ -23,12 +23,12 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
   }
 
   for (const base of ['/users/me/tokens', '/auth/tokens']) {
-    app.get(base, async (request) => ({ tokens: api.accounts.listTokens(await principalOf(auth, request)) }));
+    app.get(base, async (request) => ({ tokens: await api.accounts.listTokens(await principalOf(auth, request)) }));
     app.post(base, async (request, reply) =>
-      reply.code(201).send(api.accounts.createToken(await principalOf(auth, request), bodyObject(request))),
+      reply.code(201).send(await api.accounts.createToken(await principalOf(auth, request), bodyObject(request))),
     );
     app.delete(`${base}/:id`, async (request) => {
-      api.accounts.revokeToken(await principalOf(auth, request), param(request, 'id'));
+      await api.accounts.revokeToken(await principalOf(auth, request), param(request, 'id'));
       return { success: true, id: param(request, 'id') };
     });
   }

@@ -24,20 +24,20 @@ export function registerDiscoveryRoutes(app: FastifyInstance, services: Services
   app.get('/packages/trending', async (request) => {
     const { period = 'week', limit } = queryOf(request);
     if (period !== 'week' && period !== 'month' && period !== 'all') throw badRequest('period must be week, month or all');
-    return { period, packages: api.catalog.trending(await principalOf(auth, request), period, listLimit(limit)) };
+    return { period, packages: await api.catalog.trending(await principalOf(auth, request), period, listLimit(limit)) };
   });
   app.get('/popular', async (request) => ({
-    packages: api.catalog.trending(await principalOf(auth, request), 'all', listLimit(queryOf(request).limit)),
+    packages: await api.catalog.trending(await principalOf(auth, request), 'all', listLimit(queryOf(request).limit)),
   }));
   app.get('/recent', async (request) => ({
-    packages: api.catalog.recent(await principalOf(auth, request), listLimit(queryOf(request).limit)),
+    packages: await api.catalog.recent(await principalOf(auth, request), listLimit(queryOf(request).limit)),
   }));
-  app.get('/categories', async () => ({ categories: api.catalog.categories() }));
+  app.get('/categories', async () => ({ categories: await api.catalog.categories() }));
   // RavensOne's client asks /packages/categories/:category ('categories' is a reserved package name, so no clash).
   for (const path of ['/categories/:category', '/packages/categories/:category']) {
     app.get(path, async (request) => ({
       category: param(request, 'category'),
-      packages: api.catalog.category(await principalOf(auth, request), param(request, 'category')),
+      packages: await api.catalog.category(await principalOf(auth, request), param(request, 'category')),
     }));
   }
 

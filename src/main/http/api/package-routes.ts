@@ -55,7 +55,7 @@ export function registerApiPackageRoutes(app: FastifyInstance, services: Service
       method,
       url: '/packages/:name/owners',
       handler: async (request, reply) => {
-        const added = api.addOwner(await who(request), param(request, 'name'), bodyObject(request));
+        const added = await api.addOwner(await who(request), param(request, 'name'), bodyObject(request));
         return reply.code(201).send({ success: true, name: param(request, 'name'), ...added });
       },
     });
@@ -67,7 +67,7 @@ export function registerApiPackageRoutes(app: FastifyInstance, services: Service
       method,
       url: '/scopes/:scope/owners',
       handler: async (request, reply) =>
-        reply.code(201).send(api.grantScope(await who(request), param(request, 'scope'), bodyObject(request).username)),
+        reply.code(201).send(await api.grantScope(await who(request), param(request, 'scope'), bodyObject(request).username)),
     });
   }
   app.delete('/scopes/:scope/owners/:username', async (request) =>
@@ -75,7 +75,7 @@ export function registerApiPackageRoutes(app: FastifyInstance, services: Service
   );
 
   app.delete('/packages/:name/owners/:username', async (request) => {
-    api.removeOwner(await who(request), param(request, 'name'), param(request, 'username'));
+    await api.removeOwner(await who(request), param(request, 'name'), param(request, 'username'));
     return { success: true, name: param(request, 'name'), username: param(request, 'username') };
   });
 }

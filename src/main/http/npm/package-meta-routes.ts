@@ -25,15 +25,15 @@ export function registerPackageMetaRoutes(app: FastifyInstance, services: Servic
     if (arg !== undefined) throw notFound('not found');
     switch (what) {
       case 'dist-tags':
-        return reply.send(packages.listDistTags(principal, name));
+        return reply.send(await packages.listDistTags(principal, name));
       case 'owners':
-        return reply.send(packages.listOwners(principal, name).map((m) => ({ username: m.name, email: m.email ?? '' })));
+        return reply.send((await packages.listOwners(principal, name)).map((m) => ({ username: m.name, email: m.email ?? '' })));
       case 'visibility':
-        return reply.send({ public: packages.getAccess(principal, name) === 'public' });
+        return reply.send({ public: (await packages.getAccess(principal, name)) === 'public' });
       case 'access':
-        return reply.send({ access: packages.getAccess(principal, name) });
+        return reply.send({ access: await packages.getAccess(principal, name) });
       case 'collaborators': {
-        const owners = packages.listOwners(principal, name);
+        const owners = await packages.listOwners(principal, name);
         // pnpm 11 asks with ?format=cli and expects a list; npm expects an object of user → permission.
         if ((request.query as Record<string, string>).format === 'cli') {
           return reply.send(owners.map((m) => ({ user: m.name, email: m.email ?? '', permissions: 'read-write' })));
@@ -49,13 +49,13 @@ export function registerPackageMetaRoutes(app: FastifyInstance, services: Servic
     const { name, what, arg } = target(request);
     const principal = await principalOf(auth, request);
     if (what === 'dist-tags' && arg !== undefined) {
-      packages.addDistTag(principal, name, arg, request.body);
+      await packages.addDistTag(principal, name, arg, request.body);
       return reply.code(201).send({ ok: true });
     }
     if (what === 'owners' && arg === undefined) {
       const user = (request.body as { user?: unknown } | undefined)?.user;
       if (typeof user !== 'string' || !user) throw badRequest('send {"user": "<name>"} to add an owner');
-      packages.addOwner(principal, name, user);
+      await packages.addOwner(principal, name, user);
       return reply.code(201).send({ ok: true });
     }
     throw notFound('not found');
@@ -65,11 +65,11 @@ export function registerPackageMetaRoutes(app: FastifyInstance, services: Servic
     const { name, what, arg } = target(request);
     const principal = await principalOf(auth, request);
     if (what === 'dist-tags' && arg !== undefined) {
-      packages.removeDistTag(principal, name, arg);
+      await packages.removeDistTag(principal, name, arg);
       return reply.send({ ok: true });
     }
     if (what === 'owners' && arg !== undefined) {
-      packages.removeOwner(principal, name, arg);
+      await packages.removeOwner(principal, name, arg);
       return reply.send({ ok: true });
     }
     throw notFound('not found');
@@ -80,7 +80,7 @@ export function registerPackageMetaRoutes(app: FastifyInstance, services: Servic
     const principal = await principalOf(auth, request);
     if (what !== 'access') throw notFound('not found');
     const body = (request.body ?? {}) as Record<string, unknown>;
-    if (body.access !== undefined) packages.setAccess(principal, name, body.access);
+    if (body.access !== undefined) await packages.setAccess(principal, name, body.access);
     else if (body.publish_requires_tfa !== undefined || body.automation_token_overrides_tfa !== undefined) {
       throw badRequest('Shelf has no two-factor authentication, so there is no 2FA requirement to set');
     } else throw badRequest('send {"access": "public"} or {"access": "restricted"}');
@@ -91,7 +91,7 @@ export function registerPackageMetaRoutes(app: FastifyInstance, services: Servic
   app.get('/-/org/:scope/package', async (request, reply) => {
     const principal = await principalOf(auth, request);
     const scope = (request.params as { scope: string }).scope;
-    const found = packages.scopePackages(principal, scope.startsWith('@') ? scope : `@${scope}`);
+    const found = await packages.scopePackages(principal, scope.startsWith('@') ? scope : `@${scope}`);
     if (Object.keys(found).length === 0) throw notFound(`no packages in scope @${scope.replace(/^@/, '')} that you can see`);
     return reply.send(found);
   });
@@ -99,7 +99,7 @@ export function registerPackageMetaRoutes(app: FastifyInstance, services: Servic
   // pnpm 11's own-packages list.
   app.get('/-/-/package', async (request, reply) => {
     const principal = requireUser(await principalOf(auth, request), 'list your packages');
-    return reply.send(packages.userPackages(principal, principal.user.id));
+    return reply.send(await packages.userPackages(principal, principal.user.id));
   });
 
   app.all('/-/team/*', async () => {

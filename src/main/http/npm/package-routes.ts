@@ -28,7 +28,7 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
 
   // The upstream's registry signing keys, kept by the policy, so `npm audit signatures` against Shelf checks mirrored packages.
   app.get('/-/npm/v1/keys', async (_request, reply) => {
-    const keys = services.policy?.servedKeys();
+    const keys = await services.policy?.servedKeys();
     if (!keys) throw notFound("Shelf knows no registry signing keys: set the policy's signatures rule so the upstream's are fetched");
     return reply.header('Cache-Control', 'no-cache').send(keys);
   });
@@ -43,7 +43,7 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
       if (hot) return await sendStoredDocument(request, reply, hot, abbreviated, baseUrlOf(request));
     }
     // A name published here is always served from here: local packages are never mixed with upstream ones.
-    if (!mirror.handles(name)) {
+    if (!(await mirror.handles(name))) {
       try {
         return await serveLocal(reply, request, principal, name, rest);
       } catch (error) {
@@ -55,7 +55,7 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
     if (rest.length === 0) {
       const abbreviated = wantsAbbreviated(request);
       const { doc, state } = await mirror.packument(name, abbreviated);
-      const held = services.policy?.header(name);
+      const held = await services.policy?.header(name);
       if (held) reply.header(POLICY_HEADER, held);
       return await sendStoredDocument(request, reply.header(CACHE_HEADER, state), doc, abbreviated, baseUrlOf(request));
     }
@@ -76,7 +76,7 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
       return await sendStoredDocument(
         request,
         reply,
-        packages.readPackument(principal, name, abbreviated),
+        await packages.readPackument(principal, name, abbreviated),
         abbreviated,
         baseUrlOf(request),
       );
@@ -87,7 +87,7 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
       return sendTarball(reply, tarball);
     }
     if (rest.length === 1)
-      return reply.header('Cache-Control', 'no-cache').send(packages.readVersion(principal, name, rest[0]!, baseUrlOf(request)));
+      return reply.header('Cache-Control', 'no-cache').send(await packages.readVersion(principal, name, rest[0]!, baseUrlOf(request)));
     throw notFound('not found');
   }
 
@@ -116,7 +116,7 @@ export function registerPackageRoutes(app: FastifyInstance, services: Services, 
     }
     // DELETE /<name>/-/<file>.tgz/-rev/<rev>: the last step of a version unpublish.
     if (rest.length === 4 && rest[0] === '-' && rest[2] === '-rev') {
-      packages.confirmTarballRemoved(principal, name, rest[1]!);
+      await packages.confirmTarballRemoved(principal, name, rest[1]!);
       return reply.send({ ok: true });
     }
     if (rest.length === 0) throw badRequest('to unpublish a package, DELETE /<name>/-rev/<rev> (as `npm unpublish <name> --force` does)');

@@ -16,7 +16,7 @@ export function registerSearchRoutes(app: FastifyInstance, services: Services, n
     const size = Math.min(asked, MAX_SEARCH_SIZE);
     if (!Number.isInteger(from) || from < 0) throw badRequest('from must be a whole number, 0 or more');
     const principal = await principalOf(services.auth, request);
-    const result = services.search.search({ text: query.text ?? '', size, from }, principal);
+    const result = await services.search.search({ text: query.text ?? '', size, from }, principal);
     return reply.header('Cache-Control', 'no-cache').send({ ...result, time: now().toUTCString() });
   });
 }

@@ -41,7 +41,7 @@ export function registerTokenRoutes(app: FastifyInstance, services: Services, no
 
   app.get('/-/npm/v1/tokens', async (request, reply) => {
     const principal = requireScope(await principalOf(auth, request), 'admin', 'list tokens');
-    const objects = auth.listTokens(principal.user).map(npmToken);
+    const objects = (await auth.listTokens(principal.user)).map(npmToken);
     return reply.header('Cache-Control', 'no-cache').send({ objects, total: objects.length, urls: { next: null } });
   });
 
@@ -56,7 +56,7 @@ export function registerTokenRoutes(app: FastifyInstance, services: Services, no
     const cidr = body.cidr_whitelist ?? [];
     if (!Array.isArray(cidr) || cidr.some((c) => typeof c !== 'string')) throw badRequest('cidr_whitelist must be a list of CIDR ranges');
     // The password confirms the person; the new token is still bounded by the token presented (AuthService.mintToken).
-    const { secret, token } = auth.mintToken(principal, {
+    const { secret, token } = await auth.mintToken(principal, {
       scope: readonly ? 'read' : 'publish',
       name: typeof body.name === 'string' ? body.name : null,
       // npm sends [] when no --cidr was given: that means "as the presenting token", not "from anywhere".
@@ -69,7 +69,7 @@ export function registerTokenRoutes(app: FastifyInstance, services: Services, no
   app.delete('/-/npm/v1/tokens/token/*', async (request, reply) => {
     const principal = requireScope(await principalOf(auth, request), 'admin', 'revoke tokens');
     const keyOrToken = decodeURIComponent(pathOf(request.raw.url).slice('/-/npm/v1/tokens/token/'.length));
-    auth.revokeToken(principal.user, keyOrToken);
+    await auth.revokeToken(principal.user, keyOrToken);
     return reply.send({ ok: true });
   });
 }

@@ -50,7 +50,7 @@ export function registerUserRoutes(app: FastifyInstance, services: Services): vo
     const first = segments[0] ?? '';
     const principal = await principalOf(auth, request);
     if (first.startsWith(COUCH_PREFIX)) {
-      const user = auth.findUser(first.slice(COUCH_PREFIX.length));
+      const user = await auth.findUser(first.slice(COUCH_PREFIX.length));
       if (!user) throw notFound(`there is no user '${first.slice(COUCH_PREFIX.length)}' on this registry`);
       // Email addresses are for signed-in users only (npm owner add reads them); anonymous callers get the name.
       return reply.send({
@@ -63,9 +63,9 @@ export function registerUserRoutes(app: FastifyInstance, services: Services): vo
     }
     // npm access list packages <user>: GET /-/user/<user>/package
     if (segments.length === 2 && segments[1] === 'package') {
-      const user = auth.findUser(first);
+      const user = await auth.findUser(first);
       if (!user) throw notFound(`there is no user '${first}' on this registry`);
-      return reply.send(packages.userPackages(principal, user.id));
+      return reply.send(await packages.userPackages(principal, user.id));
     }
     throw notFound('not found');
   });
@@ -73,7 +73,7 @@ export function registerUserRoutes(app: FastifyInstance, services: Services): vo
   app.delete('/-/user/token/*', async (request, reply) => {
     const token = decodeURIComponent(pathOf(request.raw.url).slice('/-/user/token/'.length));
     if (!token) throw badRequest('name the token to log out');
-    auth.revokeBySecret(token);
+    await auth.revokeBySecret(token);
     return reply.send({ ok: true });
   });
 

@@ -4,12 +4,13 @@ import type { ActivitySummary } from '../../../shared/schemas';
 import type { Principal } from '../auth/principal';
 import type { ApiCatalog } from './api-catalog';
 
-export function activitySummary(catalog: ApiCatalog, principal: Principal): ActivitySummary {
-  const stats = catalog.registryStats(principal);
-  const recent = catalog.recent(principal, 10);
+export async function activitySummary(catalog: ApiCatalog, principal: Principal): Promise<ActivitySummary> {
+  const stats = await catalog.registryStats(principal);
+  const recent = await catalog.recent(principal, 10);
   const daily = new Map<string, number>();
   for (const top of stats.top_packages) {
-    for (const d of catalog.packageStats(principal, top.name).downloads.daily) daily.set(d.date, (daily.get(d.date) ?? 0) + d.count);
+    for (const d of (await catalog.packageStats(principal, top.name)).downloads.daily)
+      daily.set(d.date, (daily.get(d.date) ?? 0) + d.count);
   }
   return {
     totals: { packages: stats.packages.total, versions: stats.packages.versions, downloads: stats.packages.downloads, users: stats.users },

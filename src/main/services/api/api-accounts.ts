@@ -1,7 +1,7 @@
 // Accounts through the REST API: register, log in (email or username), verify, refresh, and tokens with API scopes.
 import { badRequest, conflict, forbidden, unauthorized } from '../../errors';
 import { findUserByEmail } from '../../storage/db/api-queries';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import { packagesMaintainedBy } from '../../storage/db/packages';
 import { tokenScopesByKey } from '../../storage/db/token-scopes';
 import type { TokenScope } from '../../storage/db/tokens';
@@ -50,7 +50,7 @@ function requiredString(body: Record<string, unknown>, field: string): string {
 
 export class ApiAccounts {
   constructor(
-    private readonly db: Db,
+    private readonly db: MetadataDb,
     private readonly auth: AuthService,
     private readonly now: () => Date,
   ) {}
@@ -66,9 +66,9 @@ export class ApiAccounts {
     const email = body.email === undefined || body.email === null ? null : body.email;
     if (email !== null && typeof email !== 'string') throw badRequest('email must be a string');
     if (!this.auth.signupOpen) throw forbidden('sign-up is closed on this registry; ask its admin for an account');
-    if (email && findUserByEmail(this.db, email)) throw conflict(`an account with the email '${email}' already exists`);
+    if (email && (await findUserByEmail(this.db, email))) throw conflict(`an account with the email '${email}' already exists`);
     const user = await this.auth.createUser({ name: username, email, password, client });
-    const { secret } = this.auth.mintToken(
+    const { secret } = await this.auth.mintToken(
       { user, scope: 'admin' },
       { scope: 'admin', name: 'api register', expiresAt: this.sessionExpiry() },
     );
@@ -86,18 +86,18 @@ export class ApiAccounts {
     if (!identifier) throw badRequest('username or email is required');
     // An unknown email still goes through the password check (against no user) so both failures look and take the same;
     // it is throttled as an account of its own name, so a 429 says nothing about whether an account has that email.
-    const found = typeof body.username === 'string' && body.username ? body.username : findUserByEmail(this.db, identifier)?.name;
+    const found = typeof body.username === 'string' && body.username ? body.username : (await findUserByEmail(this.db, identifier))?.name;
     const user = await this.auth.checkPassword(found ?? '\u0000', password, client, found ?? `email:${identifier.toLowerCase()}`);
     const expiresAt = this.sessionExpiry();
     // The password was just proved: the session token may have the account's full rights.
-    const { secret } = this.auth.mintToken({ user, scope: 'admin' }, { scope: 'admin', name: 'api login', expiresAt });
+    const { secret } = await this.auth.mintToken({ user, scope: 'admin' }, { scope: 'admin', name: 'api login', expiresAt });
     return { token: secret, expires_at: expiresAt, user: apiUser(user) };
   }
 
-  verify(body: Record<string, unknown>, client: string): { valid: true; user: ApiUser } | { valid: false } {
+  async verify(body: Record<string, unknown>, client: string): Promise<{ valid: true; user: ApiUser } | { valid: false }> {
     if (typeof body.token !== 'string' || body.token === '') throw badRequest('token is required');
     try {
-      return { valid: true, user: apiUser(this.auth.authenticateToken(body.token, client).user) };
+      return { valid: true, user: apiUser((await this.auth.authenticateToken(body.token, client)).user) };
     } catch {
       return { valid: false };
     }
@@ -108,29 +108,29 @@ export class ApiAccounts {
    * restriction of the old one: the same scopes, the same address ranges and the same expiry. Refreshing rotates a
    * secret; it never lengthens its life, so a session token still ends 30 days after the password was last used.
    */
-  refresh(principal: Principal | undefined, secret: string | undefined): { token: string; expires_at: string | null } {
+  async refresh(principal: Principal | undefined, secret: string | undefined): Promise<{ token: string; expires_at: string | null }> {
     const p = requireUser(principal, 'refresh a token');
     if (!p.tokenKey || !secret) throw unauthorized('refresh needs the token itself: send it as Authorization: Bearer <token>');
-    const { secret: fresh, token } = this.auth.mintToken(p, { scope: p.scope, name: 'api refresh', replaces: p.tokenKey });
+    const { secret: fresh, token } = await this.auth.mintToken(p, { scope: p.scope, name: 'api refresh', replaces: p.tokenKey });
     return { token: fresh, expires_at: token.expires };
   }
 
-  me(principal: Principal | undefined) {
+  async me(principal: Principal | undefined) {
     const p = requireUser(principal, 'see your account');
     return {
       ...apiUser(p.user),
       created_at: p.user.createdAt,
-      packages: packagesMaintainedBy(this.db, p.user.id).map((pkg) => pkg.name),
-      tokens: this.listTokens(p),
+      packages: (await packagesMaintainedBy(this.db, p.user.id)).map((pkg) => pkg.name),
+      tokens: await this.listTokens(p),
     };
   }
 
-  listTokens(principal: Principal | undefined): ApiToken[] {
+  async listTokens(principal: Principal | undefined): Promise<ApiToken[]> {
     const p = requireUser(principal, 'list your tokens');
-    return this.auth.listTokens(p.user).map((t) => this.apiToken(t));
+    return Promise.all((await this.auth.listTokens(p.user)).map((t) => this.apiToken(t)));
   }
 
-  createToken(principal: Principal | undefined, body: Record<string, unknown>): { token: string } & ApiToken {
+  async createToken(principal: Principal | undefined, body: Record<string, unknown>): Promise<{ token: string } & ApiToken> {
     // Managing tokens is for admin-scope credentials; AuthService.mintToken then keeps the new one within the presenting one.
     const p = requireScope(principal, 'admin', 'create tokens');
     const name = body.name;
@@ -147,21 +147,21 @@ export class ApiAccounts {
     // Without expires_in_days the token expires when the presenting credential does (never, for a password).
     const expiresAt = typeof days === 'number' ? new Date(this.now().getTime() + days * DAY_MS).toISOString() : undefined;
     const list = [...new Set(scopes as ApiScope[])];
-    const created = this.auth.mintToken(p, { scope: impliedScope(list), apiScopes: list, name, expiresAt });
-    return { token: created.secret, ...this.apiToken(created.token) };
+    const created = await this.auth.mintToken(p, { scope: impliedScope(list), apiScopes: list, name, expiresAt });
+    return { token: created.secret, ...(await this.apiToken(created.token)) };
   }
 
-  revokeToken(principal: Principal | undefined, id: string): void {
+  async revokeToken(principal: Principal | undefined, id: string): Promise<void> {
     const p = requireScope(principal, 'admin', 'revoke tokens');
-    this.auth.revokeToken(p.user, id);
+    await this.auth.revokeToken(p.user, id);
   }
 
-  private apiToken(t: TokenInfo): ApiToken {
+  private async apiToken(t: TokenInfo): Promise<ApiToken> {
     return {
       id: t.key,
       name: t.name,
       prefix: t.prefix,
-      scopes: tokenScopesByKey(this.db, t.key) ?? defaultApiScopes(t.scope),
+      scopes: (await tokenScopesByKey(this.db, t.key)) ?? defaultApiScopes(t.scope),
       created_at: t.created,
       expires_at: t.expires,
       last_used_at: t.lastUsed,

@@ -72,63 +72,63 @@ export class ApiCatalog {
   }
 
   /** The version 'latest' points at unless it is yanked; otherwise the highest version that is not. */
-  latestVersion(pkg: PackageRow): VersionRow | undefined {
-    const yanked = new Set(listYanked(this.db, pkg.id).map((y) => y.version));
-    const tagged = getDistTags(this.db, pkg.id).latest;
+  async latestVersion(pkg: PackageRow): Promise<VersionRow | undefined> {
+    const yanked = new Set((await listYanked(this.db, pkg.id)).map((y) => y.version));
+    const tagged = (await getDistTags(this.db, pkg.id)).latest;
     if (tagged && !yanked.has(tagged)) return findVersion(this.db, pkg.id, tagged);
-    const candidates = listVersions(this.db, pkg.id).filter((v) => !yanked.has(v.version));
+    const candidates = (await listVersions(this.db, pkg.id)).filter((v) => !yanked.has(v.version));
     return candidates.sort((a, b) => semver.rcompare(a.version, b.version))[0];
   }
 
   /** sha256 of a version's tarball: recorded at API publish, computed once from the blob for versions npm published. */
   async checksum(pkg: PackageRow, row: VersionRow): Promise<string | null> {
-    const known = findChecksum(this.db, pkg.id, row.version);
+    const known = await findChecksum(this.db, pkg.id, row.version);
     if (known) return known;
     try {
       const bytes = await this.ctx.blobs.read(row.integrity);
       if (!bytes) return null;
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      putChecksum(this.db, pkg.id, row.version, sha256);
+      await putChecksum(this.db, pkg.id, row.version, sha256);
       return sha256;
     } catch {
       return null;
     }
   }
 
-  listing(pkg: PackageRow, downloads?: number): PackageListing {
-    const latest = this.latestVersion(pkg);
+  async listing(pkg: PackageRow, downloads?: number): Promise<PackageListing> {
+    const latest = await this.latestVersion(pkg);
     const manifest = latest ? (JSON.parse(latest.manifest) as Json) : {};
     return {
       name: pkg.name,
       version: latest?.version ?? null,
       description: text(manifest.description),
-      downloads: downloads ?? this.stats.summary(pkg.id).total,
+      downloads: downloads ?? (await this.stats.summary(pkg.id)).total,
       updated_at: pkg.modified_at,
     };
   }
 
   async packageDetail(principal: Principal | undefined, name: string) {
-    const pkg = readablePackage(this.ctx, name, principal);
-    const latest = this.latestVersion(pkg);
+    const pkg = await readablePackage(this.ctx, name, principal);
+    const latest = await this.latestVersion(pkg);
     const manifest = latest ? (JSON.parse(latest.manifest) as Json) : {};
-    const yanked = new Set(listYanked(this.db, pkg.id).map((y) => y.version));
-    const perVersion = this.stats.byVersion(pkg.id);
-    const summary = this.stats.summary(pkg.id);
-    const versions = listVersions(this.db, pkg.id).sort((a, b) => semver.rcompare(a.version, b.version));
+    const yanked = new Set((await listYanked(this.db, pkg.id)).map((y) => y.version));
+    const perVersion = await this.stats.byVersion(pkg.id);
+    const summary = await this.stats.summary(pkg.id);
+    const versions = (await listVersions(this.db, pkg.id)).sort((a, b) => semver.rcompare(a.version, b.version));
     const checksums = await Promise.all(versions.map((v) => this.checksum(pkg, v)));
     return {
       name: pkg.name,
       // npm, or the seed registry whose client the package is for (synapse, vais): only npm packages are served to npm.
-      ecosystem: packageEcosystem(this.db, pkg.id),
+      ecosystem: await packageEcosystem(this.db, pkg.id),
       description: text(manifest.description),
       author: personName(manifest.author),
       license: text(manifest.license),
       homepage: text(manifest.homepage),
       repository: urlOf(manifest.repository),
       keywords: stringsOf(manifest.keywords),
-      categories: categoriesOf(this.db, pkg.id),
+      categories: await categoriesOf(this.db, pkg.id),
       latest_version: latest?.version ?? null,
-      owners: listMaintainers(this.db, pkg.id).map((m) => m.name),
+      owners: (await listMaintainers(this.db, pkg.id)).map((m) => m.name),
       created_at: pkg.created_at,
       updated_at: pkg.modified_at,
       versions: versions.map((v, i) => ({
@@ -144,22 +144,22 @@ export class ApiCatalog {
     };
   }
 
-  versionList(principal: Principal | undefined, name: string) {
-    const pkg = readablePackage(this.ctx, name, principal);
-    return { name: pkg.name, versions: semver.sort(listVersions(this.db, pkg.id).map((v) => v.version)) };
+  async versionList(principal: Principal | undefined, name: string) {
+    const pkg = await readablePackage(this.ctx, name, principal);
+    return { name: pkg.name, versions: semver.sort((await listVersions(this.db, pkg.id)).map((v) => v.version)) };
   }
 
   async versionDetail(principal: Principal | undefined, name: string, version: string) {
-    const pkg = readablePackage(this.ctx, name, principal);
-    const row = findVersion(this.db, pkg.id, version);
+    const pkg = await readablePackage(this.ctx, name, principal);
+    const row = await findVersion(this.db, pkg.id, version);
     if (!row) throw notFound(`${name} has no version ${version}`);
     const manifest = JSON.parse(row.manifest) as Json;
-    const yank = listYanked(this.db, pkg.id).find((y) => y.version === version);
-    const publisher = row.published_by ? findUserById(this.db, row.published_by) : undefined;
+    const yank = (await listYanked(this.db, pkg.id)).find((y) => y.version === version);
+    const publisher = row.published_by ? await findUserById(this.db, row.published_by) : undefined;
     return {
       name: pkg.name,
       version: row.version,
-      ecosystem: versionEcosystem(this.db, pkg.id, row.version) ?? 'npm',
+      ecosystem: (await versionEcosystem(this.db, pkg.id, row.version)) ?? 'npm',
       description: text(manifest.description),
       author: personName(manifest.author),
       license: text(manifest.license),
@@ -176,14 +176,14 @@ export class ApiCatalog {
       deprecated: row.deprecated,
       yanked: yank !== undefined,
       yanked_at: yank?.yanked_at ?? null,
-      downloads: this.stats.byVersion(pkg.id).get(row.version) ?? 0,
+      downloads: (await this.stats.byVersion(pkg.id)).get(row.version) ?? 0,
     };
   }
 
   /** Opens a version's tarball (yanked ones too: lockfiles must keep working) and counts the download. */
   async openTarball(principal: Principal | undefined, name: string, version: string) {
-    const pkg = readablePackage(this.ctx, name, principal);
-    const row = findVersion(this.db, pkg.id, version);
+    const pkg = await readablePackage(this.ctx, name, principal);
+    const row = await findVersion(this.db, pkg.id, version);
     if (!row) throw notFound(`${name} has no version ${version}`);
     const opened = await this.ctx.blobs.open(row.integrity);
     if (!opened) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
@@ -197,15 +197,15 @@ export class ApiCatalog {
     };
   }
 
-  userProfile(principal: Principal | undefined, username: string) {
-    const user = findUserByName(this.db, username);
+  async userProfile(principal: Principal | undefined, username: string) {
+    const user = await findUserByName(this.db, username);
     if (!user) throw notFound(`there is no user '${username}' on this registry`);
-    const packages = packagesMaintainedBy(this.db, user.id)
-      .filter((pkg) => canRead(this.ctx, pkg, principal))
-      .map((pkg) => {
-        const listing = this.listing(pkg);
-        return { name: listing.name, version: listing.version, downloads: listing.downloads };
-      });
+    const packages: { name: string; version: string | null; downloads: number }[] = [];
+    for (const pkg of await packagesMaintainedBy(this.db, user.id)) {
+      if (!(await canRead(this.ctx, pkg, principal))) continue;
+      const listing = await this.listing(pkg);
+      packages.push({ name: listing.name, version: listing.version, downloads: listing.downloads });
+    }
     return {
       username: user.name,
       joined_at: user.created_at,
@@ -214,68 +214,87 @@ export class ApiCatalog {
     };
   }
 
-  private visible(principal: Principal | undefined, rows: { package_id: number; downloads: number }[], limit: number): PackageListing[] {
+  private async visible(
+    principal: Principal | undefined,
+    rows: { package_id: number; downloads: number }[],
+    limit: number,
+  ): Promise<PackageListing[]> {
     const out: PackageListing[] = [];
     for (const row of rows) {
-      const pkg = findPackageById(this.db, row.package_id);
-      if (!pkg || !canRead(this.ctx, pkg, principal) || !this.latestVersion(pkg)) continue;
-      out.push(this.listing(pkg, row.downloads));
+      const pkg = await findPackageById(this.db, row.package_id);
+      if (!pkg || !(await canRead(this.ctx, pkg, principal)) || !(await this.latestVersion(pkg))) continue;
+      out.push(await this.listing(pkg, row.downloads));
       if (out.length >= limit) break;
     }
     return out;
   }
 
-  trending(principal: Principal | undefined, period: 'week' | 'month' | 'all', limit: number): PackageListing[] {
+  async trending(principal: Principal | undefined, period: 'week' | 'month' | 'all', limit: number): Promise<PackageListing[]> {
     const since = period === 'week' ? this.stats.dayAgo(6) : period === 'month' ? this.stats.dayAgo(29) : undefined;
-    return this.visible(principal, this.stats.top(limit * 2 + 10, since), limit);
+    return this.visible(principal, await this.stats.top(limit * 2 + 10, since), limit);
   }
 
-  recent(principal: Principal | undefined, limit: number): PackageListing[] {
-    return recentPackages(this.db, limit * 2 + 10)
-      .filter((pkg) => canRead(this.ctx, pkg, principal))
-      .slice(0, limit)
-      .map((pkg) => this.listing(pkg));
+  async recent(principal: Principal | undefined, limit: number): Promise<PackageListing[]> {
+    const listings: PackageListing[] = [];
+    for (const pkg of await recentPackages(this.db, limit * 2 + 10)) {
+      if (listings.length >= limit) break;
+      if (await canRead(this.ctx, pkg, principal)) listings.push(await this.listing(pkg));
+    }
+    return listings;
   }
 
   /** Counts what the caller may see; without a caller, public packages only. */
-  categories(principal?: Principal): { name: string; count: number }[] {
-    return visibleCategoryCounts(this.db, viewerOf(principal)).map((c) => ({ name: c.category, count: c.count }));
+  async categories(principal?: Principal): Promise<{ name: string; count: number }[]> {
+    return (await visibleCategoryCounts(this.db, viewerOf(principal))).map((c) => ({ name: c.category, count: c.count }));
   }
 
-  category(principal: Principal | undefined, category: string): PackageListing[] {
-    return this.visible(
-      principal,
-      packageIdsInCategory(this.db, category).map((id) => ({ package_id: id, downloads: this.stats.summary(id).total })),
-      1000,
+  async category(principal: Principal | undefined, category: string): Promise<PackageListing[]> {
+    return (
+      await this.visible(
+        principal,
+        await Promise.all(
+          (await packageIdsInCategory(this.db, category)).map(async (id) => ({
+            package_id: id,
+            downloads: (await this.stats.summary(id)).total,
+          })),
+        ),
+        1000,
+      )
     ).sort((a, b) => b.downloads - a.downloads || a.name.localeCompare(b.name));
   }
 
-  registryStats(principal: Principal | undefined) {
-    this.stats.flush();
-    const totals = visibleTotals(this.db, viewerOf(principal));
+  async registryStats(principal: Principal | undefined) {
+    await this.stats.flush();
+    const totals = await visibleTotals(this.db, viewerOf(principal));
     return {
       timestamp: this.ctx.now().toISOString(),
       // Totals over what the caller may see: restricted packages are not counted for others.
       packages: { total: totals.packages, versions: totals.versions, downloads: totals.downloads },
-      users: countUsers(this.db),
-      top_packages: this.visible(principal, this.stats.top(20), 10).map((p) => ({ name: p.name, downloads: p.downloads })),
+      users: await countUsers(this.db),
+      top_packages: (await this.visible(principal, await this.stats.top(20), 10)).map((p) => ({ name: p.name, downloads: p.downloads })),
     };
   }
 
-  packageStats(principal: Principal | undefined, name: string) {
-    const pkg = readablePackage(this.ctx, name, principal);
+  async packageStats(principal: Principal | undefined, name: string) {
+    const pkg = await readablePackage(this.ctx, name, principal);
     return {
       name: pkg.name,
-      downloads: this.stats.summary(pkg.id),
-      versions_count: countVersionsOf(this.db, pkg.id),
-      dependents_count: countVisibleDependents(this.db, pkg.name, viewerOf(principal)),
+      downloads: await this.stats.summary(pkg.id),
+      versions_count: await countVersionsOf(this.db, pkg.id),
+      dependents_count: await countVisibleDependents(this.db, pkg.name, viewerOf(principal)),
     };
   }
 
-  owners(principal: Principal | undefined, name: string) {
-    const pkg = readablePackage(this.ctx, name, principal);
+  async owners(principal: Principal | undefined, name: string) {
+    const pkg = await readablePackage(this.ctx, name, principal);
     return {
-      owners: listMaintainers(this.db, pkg.id).map((m) => ({ username: m.name, user_id: m.id, role: roleOf(this.db, pkg.id, m.id) })),
+      owners: await Promise.all(
+        (await listMaintainers(this.db, pkg.id)).map(async (m) => ({
+          username: m.name,
+          user_id: m.id,
+          role: await roleOf(this.db, pkg.id, m.id),
+        })),
+      ),
     };
   }
 }

@@ -9,42 +9,42 @@ import { touchPackage, type PackageContext } from '../packages/context';
 import { assertKeepsAnOwner, ownerIds } from '../packages/owners';
 import { authorize } from '../packages/rights';
 
-function userNamed(ctx: PackageContext, username: unknown): { id: number; name: string } {
+async function userNamed(ctx: PackageContext, username: unknown): Promise<{ id: number; name: string }> {
   if (typeof username !== 'string' || username === '') throw badRequest('username is required');
-  const user = findUserByName(ctx.db, username);
+  const user = await findUserByName(ctx.db, username);
   if (!user) throw notFound(`there is no user '${username}' on this registry`);
   return user;
 }
 
-export function addApiOwner(
+export async function addApiOwner(
   ctx: PackageContext,
   principal: Principal | undefined,
   name: string,
   body: Record<string, unknown>,
-): { username: string; role: OwnerRole } {
-  const { pkg } = authorize(ctx, principal, 'change-owners', name);
+): Promise<{ username: string; role: OwnerRole }> {
+  const { pkg } = await authorize(ctx, principal, 'change-owners', name);
   const role = body.role ?? 'owner';
   if (role !== 'owner' && role !== 'maintainer') throw badRequest("role must be 'owner' or 'maintainer'");
-  const user = userNamed(ctx, body.username);
-  if (isMaintainer(ctx.db, pkg.id, user.id)) throw badRequest(`${user.name} is already an owner of ${name}`);
-  ctx.db.transaction(() => {
-    addMaintainer(ctx.db, pkg.id, user.id);
-    setRole(ctx.db, pkg.id, user.id, role);
-    touchPackage(ctx, pkg);
-  })();
+  const user = await userNamed(ctx, body.username);
+  if (await isMaintainer(ctx.db, pkg.id, user.id)) throw badRequest(`${user.name} is already an owner of ${name}`);
+  await ctx.db.transaction(async () => {
+    await addMaintainer(ctx.db, pkg.id, user.id);
+    await setRole(ctx.db, pkg.id, user.id, role);
+    await touchPackage(ctx, pkg);
+  });
   return { username: user.name, role };
 }
 
-export function removeApiOwner(ctx: PackageContext, principal: Principal | undefined, name: string, username: string): void {
-  const { pkg } = authorize(ctx, principal, 'change-owners', name);
-  const user = userNamed(ctx, username);
-  if (!isMaintainer(ctx.db, pkg.id, user.id)) throw notFound(`${user.name} is not an owner of ${name}`);
-  const owners = ownerIds(ctx.db, pkg.id);
+export async function removeApiOwner(ctx: PackageContext, principal: Principal | undefined, name: string, username: string): Promise<void> {
+  const { pkg } = await authorize(ctx, principal, 'change-owners', name);
+  const user = await userNamed(ctx, username);
+  if (!(await isMaintainer(ctx.db, pkg.id, user.id))) throw notFound(`${user.name} is not an owner of ${name}`);
+  const owners = await ownerIds(ctx.db, pkg.id);
   if (owners.length === 1 && owners[0] === user.id) throw badRequest(`${user.name} is the last owner of ${name}; add another owner first`);
-  ctx.db.transaction(() => {
-    removeMaintainer(ctx.db, pkg.id, user.id);
-    clearRole(ctx.db, pkg.id, user.id);
-    assertKeepsAnOwner(ctx.db, pkg.id, name, `removing ${user.name}`);
-    touchPackage(ctx, pkg);
-  })();
+  await ctx.db.transaction(async () => {
+    await removeMaintainer(ctx.db, pkg.id, user.id);
+    await clearRole(ctx.db, pkg.id, user.id);
+    await assertKeepsAnOwner(ctx.db, pkg.id, name, `removing ${user.name}`);
+    await touchPackage(ctx, pkg);
+  });
 }

@@ -125,9 +125,9 @@ function checkSeedManifest(metadata: Json, inspection: TarballInspection, name: 
 }
 
 /** latest moves only forward, and never to a prerelease, unless the package has no latest yet. */
-function distTagsFor(ctx: PackageContext, name: string, version: string): Record<string, string> {
-  const pkg = findPackage(ctx.db, name);
-  const current = pkg ? getDistTags(ctx.db, pkg.id).latest : undefined;
+async function distTagsFor(ctx: PackageContext, name: string, version: string): Promise<Record<string, string>> {
+  const pkg = await findPackage(ctx.db, name);
+  const current = pkg ? (await getDistTags(ctx.db, pkg.id)).latest : undefined;
   if (!current) return { latest: version };
   return !semver.prerelease(version) && semver.gt(version, current) ? { latest: version } : {};
 }
@@ -142,7 +142,7 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
   const version = metadata.version;
   const { categories } = checkFields(metadata);
   // Refused callers (rights table, namespaces, a version that exists) are told before the archive is unpacked.
-  preflight(ctx, caller, name, version);
+  await preflight(ctx, caller, name, version);
   const bytes = input.archive ?? decodeBase64(metadata.tarball, ctx.limits.maxTarballBytes);
   if (bytes.length > ctx.limits.maxTarballBytes)
     throw tooLarge(`the archive is ${formatBytes(bytes.length)}, over this registry's limit of ${formatBytes(ctx.limits.maxTarballBytes)}`);
@@ -181,7 +181,7 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
     _id: name,
     name,
     ...(typeof manifest.description === 'string' && { description: manifest.description }),
-    'dist-tags': distTagsFor(ctx, name, version),
+    'dist-tags': await distTagsFor(ctx, name, version),
     versions: { [version]: manifest },
     access: null,
     readme: typeof metadata.readme === 'string' ? metadata.readme : undefined,
@@ -191,10 +191,10 @@ export async function apiPublish(ctx: PackageContext, principal: Principal | und
   const published = await publishVersion(ctx, caller, name, body, {
     manifestSource: 'metadata',
     ecosystem: inspection.ecosystem,
-    withinTransaction: (pkg, isLatest) => {
-      if (categories && isLatest) setCategories(ctx.db, pkg.id, categories);
+    withinTransaction: async (pkg, isLatest) => {
+      if (categories && isLatest) await setCategories(ctx.db, pkg.id, categories);
     },
   });
-  const row = findVersion(ctx.db, findPackage(ctx.db, name)!.id, version)!;
+  const row = (await findVersion(ctx.db, (await findPackage(ctx.db, name))!.id, version))!;
   return { name, version, checksum: published.sha256, versionId: row.id, publishedAt: row.published_at };
 }

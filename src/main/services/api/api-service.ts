@@ -44,10 +44,10 @@ export class ApiService {
    * 'unpublish-version' (as `npm unpublish name@version`), and the caller must repeat the exact name@version as confirmation.
    */
   async hardDelete(principal: Principal | undefined, name: string, version: string, confirm: string | undefined): Promise<void> {
-    const { pkg, principal: p } = authorize(this.ctx, principal, 'unpublish-version', name);
+    const { pkg, principal: p } = await authorize(this.ctx, principal, 'unpublish-version', name);
     if (confirm !== `${name}@${version}`)
       throw badRequest(`to delete ${name}@${version} for good, repeat it as ?confirm=${name}@${version}`);
-    const all = listVersions(this.ctx.db, pkg.id).map((v) => v.version);
+    const all = (await listVersions(this.ctx.db, pkg.id)).map((v) => v.version);
     if (!all.includes(version)) throw notFound(`${name} has no version ${version}`);
     const keep = all.filter((v) => v !== version);
     if (keep.length === 0)

@@ -1,7 +1,7 @@
 // AuthService: accounts, passwords, tokens and the first-run admin setup.
 import { createHash, createHmac, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
 import { ShelfError, badRequest, conflict, forbidden, notFound, unauthorized } from '../../errors';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import { deleteSetting, getSetting, setSetting } from '../../storage/db/settings';
 import {
   deleteToken,
@@ -21,6 +21,7 @@ import { CURRENT_PARAMS, hashPassword, needsRehash, passwordProblem, verifyPassw
 import type { Principal, User } from './principal';
 import { DEFAULT_SIGNUP_LIMIT, SignupLimit, type SignupLimitSettings } from './signup-limit';
 import { PASSWORD_CEILING, defaultApiScopes, fitUnder, type TokenGrant, type TokenRequest } from './token-grant';
+import { isUniqueViolation } from '../../storage/sql/errors';
 
 const TOKEN_PREFIX = 'shelf_';
 const SETUP_TOKEN_SETTING = 'setup_token_sha256';
@@ -98,7 +99,7 @@ export class AuthService {
   private readonly basicKey = nodeRandomBytes(32);
 
   constructor(
-    private readonly db: Db,
+    private readonly db: MetadataDb,
     private readonly options: AuthServiceOptions,
   ) {
     this.now = options.now;
@@ -112,17 +113,17 @@ export class AuthService {
     return this.options.signup === 'open';
   }
 
-  userCount(): number {
+  async userCount(): Promise<number> {
     return countUsers(this.db);
   }
 
-  findUser(name: string): User | undefined {
-    const row = findUserByName(this.db, name);
+  async findUser(name: string): Promise<User | undefined> {
+    const row = await findUserByName(this.db, name);
     return row && toUser(row);
   }
 
-  getUser(id: number): User | undefined {
-    const row = findUserById(this.db, id);
+  async getUser(id: number): Promise<User | undefined> {
+    const row = await findUserById(this.db, id);
     return row && toUser(row);
   }
 
@@ -137,13 +138,13 @@ export class AuthService {
     if (input.email && !EMAIL_RULE.test(input.email)) throw badRequest(`'${input.email}' is not an email address`);
     const problem = passwordProblem(input.password);
     if (problem) throw badRequest(problem);
-    if (findUserByName(this.db, input.name)) throw conflict(`the username '${input.name}' is already taken`);
+    if (await findUserByName(this.db, input.name)) throw conflict(`the username '${input.name}' is already taken`);
     if (input.client !== undefined) this.signups.take(input.client);
     const passwordHash = await hashPassword(input.password, this.randomBytes, this.passwordParams);
     // Re-check after the slow hash: another request may have taken the name meanwhile; the UNIQUE index decides.
     try {
       return toUser(
-        insertUser(this.db, {
+        await insertUser(this.db, {
           name: input.name,
           email: input.email ?? null,
           passwordHash,
@@ -152,7 +153,7 @@ export class AuthService {
         }),
       );
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw conflict(`the username '${input.name}' is already taken`);
+      if (isUniqueViolation(error)) throw conflict(`the username '${input.name}' is already taken`);
       throw error;
     }
   }
@@ -165,7 +166,7 @@ export class AuthService {
   async checkPassword(name: string, password: string, client: string, account: string = name): Promise<User> {
     const attempt = this.throttle.begin(client, account);
     try {
-      const row = findUserByName(this.db, name);
+      const row = await findUserByName(this.db, name);
       const ok = row ? await verifyPassword(password, row.password_hash) : await verifyPassword(password, this.dummyHash);
       if (!row || !ok) {
         attempt.failed();
@@ -173,7 +174,7 @@ export class AuthService {
       }
       attempt.succeeded();
       if (needsRehash(row.password_hash, this.passwordParams)) {
-        replacePasswordHash(this.db, row.id, row.password_hash, await hashPassword(password, this.randomBytes, this.passwordParams));
+        await replacePasswordHash(this.db, row.id, row.password_hash, await hashPassword(password, this.randomBytes, this.passwordParams));
       }
       return toUser(row);
     } finally {
@@ -198,7 +199,7 @@ export class AuthService {
   ): Promise<{ token: string; user: User; created: boolean }> {
     let user: User;
     let created = false;
-    if (findUserByName(this.db, input.name) || input.existingOnly) {
+    if ((await findUserByName(this.db, input.name)) || input.existingOnly) {
       user = await this.checkPassword(input.name, input.password, client);
     } else {
       if (!this.signupOpen) {
@@ -208,7 +209,7 @@ export class AuthService {
       created = true;
     }
     // The password was just proved, so the new token may have the account's full rights.
-    const { secret } = this.mintToken({ user, scope: 'admin' }, { scope: 'admin', name: 'npm login' });
+    const { secret } = await this.mintToken({ user, scope: 'admin' }, { scope: 'admin', name: 'npm login' });
     return { token: secret, user, created };
   }
 
@@ -217,13 +218,13 @@ export class AuthService {
    * scopes, expiry and address ranges; a password or a signed-in session (a principal without a token) stands for
    * the whole account.
    */
-  ceilingOf(presenter: Principal): TokenGrant {
+  async ceilingOf(presenter: Principal): Promise<TokenGrant> {
     if (presenter.tokenKey === undefined) return PASSWORD_CEILING;
-    const row = findTokenByKey(this.db, presenter.tokenKey);
+    const row = await findTokenByKey(this.db, presenter.tokenKey);
     if (!row) throw unauthorized('the token you used was revoked meanwhile; log in again');
     return {
       scope: row.scope,
-      apiScopes: tokenScopesByKey(this.db, row.key) ?? defaultApiScopes(row.scope),
+      apiScopes: (await tokenScopesByKey(this.db, row.key)) ?? defaultApiScopes(row.scope),
       expiresAt: row.expires_at,
       cidrs: JSON.parse(row.cidr_whitelist) as string[],
     };
@@ -233,14 +234,14 @@ export class AuthService {
    * Makes a token for the presenting caller, never wider than the credential presented (see token-grant.ts): every
    * door that hands out a token comes through here. Refusals write nothing.
    */
-  mintToken(presenter: Principal, request: MintRequest): { secret: string; token: TokenInfo } {
+  async mintToken(presenter: Principal, request: MintRequest): Promise<{ secret: string; token: TokenInfo }> {
     const cidrs = request.cidrWhitelist === undefined ? undefined : parseCidrList(request.cidrWhitelist);
     if (request.expiresAt && Number.isNaN(Date.parse(request.expiresAt))) throw badRequest(`'${request.expiresAt}' is not a date`);
-    const grant = fitUnder(this.ceilingOf(presenter), { ...request, cidrs }, this.now());
+    const grant = fitUnder(await this.ceilingOf(presenter), { ...request, cidrs }, this.now());
     const secret = TOKEN_PREFIX + this.randomBytes(32).toString('base64url');
     const at = this.now().toISOString();
-    const row = this.db.transaction(() => {
-      const inserted = insertToken(this.db, {
+    const row = await this.db.transaction(async () => {
+      const inserted = await insertToken(this.db, {
         key: this.randomBytes(16).toString('hex'),
         user_id: presenter.user.id,
         secret_hash: sha256(secret),
@@ -253,13 +254,13 @@ export class AuthService {
         updated_at: at,
         expires_at: grant.expiresAt,
       });
-      setTokenScopes(this.db, inserted.id, grant.apiScopes);
+      await setTokenScopes(this.db, inserted.id, grant.apiScopes);
       if (request.replaces !== undefined) {
-        const old = findTokenByKey(this.db, request.replaces);
-        if (old && old.user_id === presenter.user.id) deleteToken(this.db, old.id);
+        const old = await findTokenByKey(this.db, request.replaces);
+        if (old && old.user_id === presenter.user.id) await deleteToken(this.db, old.id);
       }
       return inserted;
-    })();
+    });
     return { secret, token: toTokenInfo(row) };
   }
 
@@ -267,14 +268,14 @@ export class AuthService {
   createToken(
     user: User,
     input: { scope: TokenScope; name?: string | null; cidrWhitelist?: readonly string[]; expiresAt?: string | null },
-  ): { secret: string; token: TokenInfo } {
+  ): Promise<{ secret: string; token: TokenInfo }> {
     return this.mintToken({ user, scope: 'admin' }, input);
   }
 
   /** Resolves a bearer token; throws 401 for unknown, expired or out-of-range use. */
-  authenticateToken(secret: string, clientIp: string): Principal {
+  async authenticateToken(secret: string, clientIp: string): Promise<Principal> {
     const hash = sha256(secret);
-    const row = findTokenByHash(this.db, hash);
+    const row = await findTokenByHash(this.db, hash);
     // The lookup is by hash, so its timing reveals nothing of the secret; compare once more in constant time anyway.
     if (!row || !timingSafeEqual(Buffer.from(row.secret_hash), Buffer.from(hash))) {
       throw unauthorized('this token is not valid on this registry (revoked, or from another registry); log in again');
@@ -285,9 +286,9 @@ export class AuthService {
     if (!addressAllowed(clientIp, JSON.parse(row.cidr_whitelist) as string[])) {
       throw forbidden(`this token may not be used from ${clientIp}: it is limited to ${JSON.parse(row.cidr_whitelist).join(', ')}`);
     }
-    const user = findUserById(this.db, row.user_id);
+    const user = await findUserById(this.db, row.user_id);
     if (!user) throw unauthorized('the account this token belonged to no longer exists');
-    touchToken(this.db, row.id, this.now().toISOString());
+    await touchToken(this.db, row.id, this.now().toISOString());
     return { user: toUser(user), scope: row.scope, tokenKey: row.key };
   }
 
@@ -302,7 +303,7 @@ export class AuthService {
     const at = this.now().getTime();
     const cached = this.basicVerified.get(key);
     if (cached && cached.until > at) {
-      const row = findUserById(this.db, cached.userId);
+      const row = await findUserById(this.db, cached.userId);
       if (row && row.name === name && row.password_hash === cached.hash) return { user: toUser(row), scope: 'admin' };
     }
     this.basicVerified.delete(key);
@@ -312,7 +313,7 @@ export class AuthService {
       this.basicPending.set(key, pending);
     }
     const user = await pending;
-    const row = findUserById(this.db, user.id);
+    const row = await findUserById(this.db, user.id);
     if (row) {
       this.basicVerified.set(key, { userId: row.id, hash: row.password_hash, until: at + BASIC_CACHE_MS });
       if (this.basicVerified.size > BASIC_CACHE_MAX) this.basicVerified.delete(this.basicVerified.keys().next().value!);
@@ -320,36 +321,36 @@ export class AuthService {
     return { user, scope: 'admin' };
   }
 
-  listTokens(user: User): TokenInfo[] {
-    return listTokensOfUser(this.db, user.id).map(toTokenInfo);
+  async listTokens(user: User): Promise<TokenInfo[]> {
+    return (await listTokensOfUser(this.db, user.id)).map(toTokenInfo);
   }
 
   /** Revokes one of the user's tokens, named by its key or by the full secret (npm may send either). */
-  revokeToken(user: User, keyOrSecret: string): void {
-    const rows = listTokensOfUser(this.db, user.id);
+  async revokeToken(user: User, keyOrSecret: string): Promise<void> {
+    const rows = await listTokensOfUser(this.db, user.id);
     const hash = sha256(keyOrSecret);
     const row = rows.find((r) => r.key === keyOrSecret || r.secret_hash === hash);
     if (!row) throw notFound(`you have no token '${keyOrSecret}'; \`npm token list\` shows your tokens`);
-    deleteToken(this.db, row.id);
+    await deleteToken(this.db, row.id);
   }
 
   /** Logout: the token revokes itself. Unknown tokens are already logged out. */
-  revokeBySecret(secret: string): void {
-    const row = findTokenByHash(this.db, sha256(secret));
-    if (row) deleteToken(this.db, row.id);
+  async revokeBySecret(secret: string): Promise<void> {
+    const row = await findTokenByHash(this.db, sha256(secret));
+    if (row) await deleteToken(this.db, row.id);
   }
 
   // ── First-run setup ───────────────────────────────────────────────────────────
 
-  needsSetup(): boolean {
-    return !hasAdmin(this.db);
+  async needsSetup(): Promise<boolean> {
+    return !(await hasAdmin(this.db));
   }
 
   /** A fresh one-time setup token (the old one stops working); only while no admin exists. */
-  issueSetupToken(): string | undefined {
-    if (!this.needsSetup()) return undefined;
+  async issueSetupToken(): Promise<string | undefined> {
+    if (!(await this.needsSetup())) return undefined;
     const token = this.randomBytes(24).toString('base64url');
-    setSetting(this.db, SETUP_TOKEN_SETTING, sha256(token));
+    await setSetting(this.db, SETUP_TOKEN_SETTING, sha256(token));
     return token;
   }
 
@@ -360,9 +361,9 @@ export class AuthService {
     password: string;
     email: string;
   }): Promise<User> {
-    if (!this.needsSetup()) throw conflict('the admin account already exists; sign in instead');
+    if (!(await this.needsSetup())) throw conflict('the admin account already exists; sign in instead');
     if (!input.isLocalOwner) {
-      const expected = getSetting(this.db, SETUP_TOKEN_SETTING);
+      const expected = await getSetting(this.db, SETUP_TOKEN_SETTING);
       const given = input.setupToken ? sha256(input.setupToken) : '';
       if (!expected || !given || !timingSafeEqual(Buffer.from(expected), Buffer.from(given))) {
         throw new ShelfError(
@@ -372,7 +373,7 @@ export class AuthService {
       }
     }
     const user = await this.createUser({ name: input.username, email: input.email, password: input.password, isAdmin: true });
-    deleteSetting(this.db, SETUP_TOKEN_SETTING);
+    await deleteSetting(this.db, SETUP_TOKEN_SETTING);
     return user;
   }
 }

@@ -14,21 +14,26 @@ export const tokenView = (t: TokenInfo): TokenView => ({
   lastUsed: t.lastUsed,
 });
 
-export function listTokenViews(auth: AuthService, user: User): { tokens: TokenView[] } {
-  return { tokens: auth.listTokens(user).map(tokenView) };
+export async function listTokenViews(auth: AuthService, user: User): Promise<{ tokens: TokenView[] }> {
+  return { tokens: (await auth.listTokens(user)).map(tokenView) };
 }
 
 /**
  * A new token for the signed-in user; the secret is in the answer once. The session was signed in with the password, and
  * mintToken is the one place that bounds a token by its presenter.
  */
-export function createTokenForUi(
+export async function createTokenForUi(
   auth: AuthService,
   presenter: Principal,
   now: Date,
   request: { name: string; scope: TokenInfo['scope']; expiresInDays: number | null; cidr: string[] },
-): { secret: string; token: TokenView } {
+): Promise<{ secret: string; token: TokenView }> {
   const expiresAt = request.expiresInDays ? new Date(now.getTime() + request.expiresInDays * 86_400_000).toISOString() : null;
-  const { secret, token } = auth.mintToken(presenter, { name: request.name, scope: request.scope, cidrWhitelist: request.cidr, expiresAt });
+  const { secret, token } = await auth.mintToken(presenter, {
+    name: request.name,
+    scope: request.scope,
+    cidrWhitelist: request.cidr,
+    expiresAt,
+  });
   return { secret, token: tokenView(token) };
 }

@@ -110,7 +110,7 @@ export async function importVerdaccio(
   const { stored, htpasswd, config } = source;
   if (
     options.owner !== undefined &&
-    !findUserByName(ctx.db, options.owner) &&
+    !(await findUserByName(ctx.db, options.owner)) &&
     !htpasswd.some((e) => e.kind && e.name.toLowerCase() === options.owner!.toLowerCase())
   ) {
     throw notFound(`there is no user '${options.owner}' in Shelf or in the htpasswd file; --owner names an existing account`);
@@ -127,13 +127,13 @@ export async function importVerdaccio(
       });
       continue;
     }
-    const existing = findUserByName(ctx.db, entry.name);
+    const existing = await findUserByName(ctx.db, entry.name);
     if (existing) {
       summary.users.alreadyPresent++;
       imported.push(toUser(existing));
       continue;
     }
-    const row = insertUser(ctx.db, {
+    const row = await insertUser(ctx.db, {
       name: entry.name,
       email: null,
       passwordHash: legacyHash(entry.hash),
@@ -146,7 +146,7 @@ export async function importVerdaccio(
 
   let owner: User | undefined;
   if (options.owner !== undefined) {
-    const row = findUserByName(ctx.db, options.owner);
+    const row = await findUserByName(ctx.db, options.owner);
     if (!row) throw notFound(`there is no user '${options.owner}' in Shelf or in the htpasswd file; --owner names an existing account`);
     owner = toUser(row);
   }
@@ -180,7 +180,7 @@ export async function importVerdaccio(
     const versions = packument.versions as Record<string, unknown>;
     const times = isObject(packument.time) ? packument.time : {};
     const people = peopleOf(pkg.name);
-    const existedBefore = findPackage(ctx.db, pkg.name) !== undefined;
+    const existedBefore = (await findPackage(ctx.db, pkg.name)) !== undefined;
     if (people.length === 0) {
       summary.packages.failed++;
       summary.versions.failed += Object.keys(versions).length;
@@ -235,7 +235,7 @@ export async function importVerdaccio(
         if (isObject(manifest) && typeof manifest.deprecated === 'string' && manifest.deprecated !== '')
           deprecations[version] = manifest.deprecated;
       }
-      const facts = importPackageFacts(ctx, {
+      const facts = await importPackageFacts(ctx, {
         name: pkg.name,
         distTags,
         readme: typeof packument.readme === 'string' ? packument.readme : '',
@@ -274,7 +274,8 @@ export async function importVerdaccio(
     if (upstreams.localScopes.length > 0) wanted.localScopes = upstreams.localScopes.join(',');
     applySettings(options.dataDir, wanted, summary);
   }
-  summary.usersOnImportedHash = imported.filter((u) => isLegacyHash(findUserByName(ctx.db, u.name)?.password_hash ?? '')).length;
+  summary.usersOnImportedHash = 0;
+  for (const u of imported) if (isLegacyHash((await findUserByName(ctx.db, u.name))?.password_hash ?? '')) summary.usersOnImportedHash++;
   return summary;
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { listenUrl, type Config } from '../../config/config';
 import { freeBytesAt } from '../../errors';
 import { openBlobStore } from '../../storage/blobs/open-blob-store';
-import { openDatabase } from '../../storage/db/connection';
+import { openSqliteMetadata } from '../../storage/sql/sqlite';
 import { FULL_DISK_BYTES } from './disk-space';
 import { runFsck, type FsckReport } from './fsck';
 import { DEFAULT_GC_GRACE_MS } from './maintenance';
@@ -16,7 +16,7 @@ export async function fsckDataFolder(
 ): Promise<FsckReport> {
   const free = freeBytesAt(config.dataDir);
   const readOnly = free !== undefined && free < FULL_DISK_BYTES;
-  const db = openDatabase(join(config.dataDir, 'shelf.db'), { readOnly });
+  const db = openSqliteMetadata(join(config.dataDir, 'shelf.db'), { readOnly });
   const blobs = openBlobStore(config.dataDir, config.blobs, { readOnly, keepTempFiles: true });
   const ctx = {
     db,
@@ -33,7 +33,7 @@ export async function fsckDataFolder(
       progress: options.progress,
     });
   } finally {
-    db.close();
+    await db.close();
     await blobs.close();
   }
 }

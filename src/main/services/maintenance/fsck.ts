@@ -69,14 +69,14 @@ export async function runFsck(ctx: PackageContext, dataDir: string, options: Fsc
 
   // Dist-tags first: dropping one changes the packument, which is checked after.
   options.progress?.('dist-tags');
-  for (const tag of danglingDistTags(db)) {
+  for (const tag of await danglingDistTags(db)) {
     let repaired = false;
-    if (repair) repaired = dropDanglingTag(ctx, tag.name, tag.tag);
+    if (repair) repaired = await dropDanglingTag(ctx, tag.name, tag.tag);
     report.danglingTags.push({ name: tag.name, tag: tag.tag, version: tag.version, repaired });
   }
 
   options.progress?.('blobs');
-  const references = allBlobReferences(db);
+  const references = await allBlobReferences(db);
   report.checked.references = references.length;
   const referencedBy = new Map<string, BlobReference[]>();
   for (const ref of references) {
@@ -124,7 +124,7 @@ export async function runFsck(ctx: PackageContext, dataDir: string, options: Fsc
   for (const ref of references) {
     if (present.has(ref.integrity) || (await blobs.has(ref.integrity))) continue;
     if (ref.kind === 'cached') {
-      if (repair) deleteCachedTarball(db, ref.name, ref.version);
+      if (repair) await deleteCachedTarball(db, ref.name, ref.version);
       report.missing.push({ ...ref, repaired: repair });
     } else {
       report.missing.push({
@@ -136,9 +136,9 @@ export async function runFsck(ctx: PackageContext, dataDir: string, options: Fsc
   }
 
   options.progress?.('packuments');
-  for (const { name } of allPackageIds(db)) {
+  for (const { name } of await allPackageIds(db)) {
     report.checked.packages++;
-    const state = packumentState(ctx, name, repair);
+    const state = await packumentState(ctx, name, repair);
     if (state !== 'current') report.stalePackuments.push({ name, repaired: state === 'repaired' });
   }
 
@@ -171,21 +171,21 @@ async function matchesName(blobs: BlobStore, integrity: string): Promise<boolean
  * Compares the stored packument with what the rows render to now. The rendering is the real one (renderPackument) run in
  * a transaction that is rolled back unless it is a repair, so the check can never disagree with what a write stores.
  */
-function packumentState(ctx: PackageContext, name: string, repair: boolean): 'current' | 'stale' | 'repaired' {
+async function packumentState(ctx: PackageContext, name: string, repair: boolean): Promise<'current' | 'stale' | 'repaired'> {
   const { db } = ctx;
   const rollback = new Error('fsck: compare only');
   let state: 'current' | 'stale' | 'repaired' = 'current';
   try {
-    db.transaction(() => {
-      const pkg = findPackage(db, name);
+    await db.transaction(async () => {
+      const pkg = await findPackage(db, name);
       if (!pkg) return;
-      const stored = getPackument(db, pkg.id);
-      const rendered = renderPackument(db, pkg, stored?.base_url ?? ctx.baseUrl());
+      const stored = await getPackument(db, pkg.id);
+      const rendered = await renderPackument(db, pkg, stored?.base_url ?? ctx.baseUrl());
       const same = stored !== undefined && stored.full_json.equals(rendered.full_json) && stored.abbrev_json.equals(rendered.abbrev_json);
       if (same) state = 'current';
       else state = repair ? 'repaired' : 'stale';
       if (state !== 'repaired') throw rollback;
-    })();
+    });
   } catch (error) {
     if (error !== rollback) throw error;
   }
@@ -193,21 +193,21 @@ function packumentState(ctx: PackageContext, name: string, repair: boolean): 'cu
 }
 
 /** Drops a tag naming a missing version; `latest` moves to the highest remaining release, as an unpublish leaves it. */
-function dropDanglingTag(ctx: PackageContext, name: string, tag: string): boolean {
+async function dropDanglingTag(ctx: PackageContext, name: string, tag: string): Promise<boolean> {
   const { db } = ctx;
   let done = false;
-  db.transaction(() => {
-    const pkg = findPackage(db, name);
+  await db.transaction(async () => {
+    const pkg = await findPackage(db, name);
     if (!pkg) return;
-    deleteDistTag(db, pkg.id, tag);
+    await deleteDistTag(db, pkg.id, tag);
     if (tag === 'latest') {
-      const remaining = listVersions(db, pkg.id).map((v) => v.version);
+      const remaining = (await listVersions(db, pkg.id)).map((v) => v.version);
       const releases = remaining.filter((v) => semver.prerelease(v) === null);
       const next = semver.rsort(releases.length > 0 ? releases : remaining)[0];
-      if (next) setDistTag(db, pkg.id, 'latest', next);
+      if (next) await setDistTag(db, pkg.id, 'latest', next);
     }
-    touchPackage(ctx, pkg);
+    await touchPackage(ctx, pkg);
     done = true;
-  })();
+  });
   return done;
 }

@@ -9,7 +9,7 @@
 // process can slip in between. (1) alone protects writers in other processes,
 // which is why the grace period must exceed any publish's time from blob to commit (an hour by default; seconds suffice).
 import type { BlobStore } from '../../storage/blobs/blob-store';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import { isIntegrityReferenced } from '../../storage/db/packages';
 
 export interface CollectionReport {
@@ -23,7 +23,7 @@ export interface CollectionReport {
 }
 
 export interface CollectOptions {
-  db: Db;
+  db: MetadataDb;
   blobs: BlobStore;
   /** Blobs and temp files younger than this are left alone. */
   graceMs: number;

@@ -3,7 +3,7 @@
 // none may take the server down.
 import { formatBytes } from '../../../shared/format-bytes';
 import type { BlobStore } from '../../storage/blobs/blob-store';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import { DiskSpace, type DiskStatus } from './disk-space';
 import { collectGarbage, type CollectionReport } from './gc';
 
@@ -15,7 +15,7 @@ export const GC_INTERVAL_MS = 60 * 60 * 1000;
 export const DISK_CHECK_INTERVAL_MS = 30_000;
 
 export interface MaintenanceOptions {
-  db: Db;
+  db: MetadataDb;
   blobs: BlobStore;
   dataDir: string;
   graceMs: number;

@@ -28,16 +28,16 @@ export class RegistryOverview {
   ) {}
 
   /** Counted as `viewer` sees them; `mayKnowDataDir`: the desktop app's own user, or an admin. */
-  status(viewer: Principal | undefined, isLocalOwner: boolean): RegistryStatus {
+  async status(viewer: Principal | undefined, isLocalOwner: boolean): Promise<RegistryStatus> {
     const mayKnowDataDir = isLocalOwner || viewer?.user.isAdmin === true;
     return {
       url: this.shelf.url(),
       state: 'running',
       version: this.shelf.version,
       mode: this.shelf.mode,
-      packageCount: this.services.packages.list(viewer, 0, 0).total,
-      userCount: this.services.auth.userCount(),
-      needsSetup: this.services.auth.needsSetup(),
+      packageCount: (await this.services.packages.list(viewer, 0, 0)).total,
+      userCount: await this.services.auth.userCount(),
+      needsSetup: await this.services.auth.needsSetup(),
       signup: this.settings.signup,
       dataDir: mayKnowDataDir ? this.settings.dataDir : '',
       startedAt: this.shelf.startedAt,

@@ -1,7 +1,7 @@
 // Cache management: what is cached, pins, purges, and re-verifying every cached tarball against its hash.
 import ssri from 'ssri';
 import type { BlobStore } from '../../storage/blobs/blob-store';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import {
   cachedBytes,
   deleteCachedTarball,
@@ -37,55 +37,55 @@ export interface VerifyReport {
 
 export class CacheAdmin {
   constructor(
-    private readonly db: Db,
+    private readonly db: MetadataDb,
     private readonly blobs: BlobStore,
     private readonly dataDir: string,
     private readonly capBytes: () => number | null,
     private readonly now: () => Date,
   ) {}
 
-  status(): CacheStatus {
+  async status(): Promise<CacheStatus> {
     const byName = new Map<string, CachedPackageStatus>();
-    for (const row of listCachedTarballs(this.db)) {
+    for (const row of await listCachedTarballs(this.db)) {
       const entry = byName.get(row.name) ?? {
         name: row.name,
         versions: [],
         bytes: 0,
         lastUsed: row.last_used_at,
-        pinned: isPinned(this.db, row.name),
+        pinned: await isPinned(this.db, row.name),
       };
       entry.versions.push(row.version);
       entry.bytes += row.size;
       if (row.last_used_at > entry.lastUsed) entry.lastUsed = row.last_used_at;
       byName.set(row.name, entry);
     }
-    return { totalBytes: cachedBytes(this.db), capBytes: this.capBytes(), packages: [...byName.values()] };
+    return { totalBytes: await cachedBytes(this.db), capBytes: this.capBytes(), packages: [...byName.values()] };
   }
 
-  pin(name: string): void {
-    pinPackage(this.db, name, this.now().toISOString());
+  async pin(name: string): Promise<void> {
+    await pinPackage(this.db, name, this.now().toISOString());
   }
 
-  unpin(name: string): void {
-    unpinPackage(this.db, name);
+  async unpin(name: string): Promise<void> {
+    await unpinPackage(this.db, name);
   }
 
   /**
    * What `purge(name)` would remove, without removing it: the cached versions and the bytes freed (a tarball this registry
    * also holds as a published version stays on disk, so it frees nothing).
    */
-  purgePlan(name: string): { name: string; versions: string[]; bytes: number } {
-    const rows = listCachedTarballs(this.db).filter((r) => r.name === name);
+  async purgePlan(name: string): Promise<{ name: string; versions: string[]; bytes: number }> {
+    const rows = (await listCachedTarballs(this.db)).filter((r) => r.name === name);
     if (rows.length === 0) throw notFound(`nothing of '${name}' is cached`);
     // The purge's own deletes, run in a transaction that is always rolled back: what is left unreferenced is what it frees.
     const rollback = new Error('dry run');
     const freed = new Map<string, number>();
     try {
-      this.db.transaction(() => {
-        for (const row of rows) deleteCachedTarball(this.db, row.name, row.version);
-        for (const row of rows) if (!isIntegrityReferenced(this.db, row.integrity)) freed.set(row.integrity, row.size);
+      await this.db.transaction(async () => {
+        for (const row of rows) await deleteCachedTarball(this.db, row.name, row.version);
+        for (const row of rows) if (!(await isIntegrityReferenced(this.db, row.integrity))) freed.set(row.integrity, row.size);
         throw rollback;
-      })();
+      });
     } catch (error) {
       if (error !== rollback) throw error;
     }
@@ -94,18 +94,18 @@ export class CacheAdmin {
 
   /** Drops a package's cached tarballs and packument (or everything's); returns how many tarballs went. */
   async purge(name?: string): Promise<number> {
-    const rows = listCachedTarballs(this.db).filter((r) => name === undefined || r.name === name);
+    const rows = (await listCachedTarballs(this.db)).filter((r) => name === undefined || r.name === name);
     if (name !== undefined && rows.length === 0) throw notFound(`nothing of '${name}' is cached`);
     for (const row of rows) {
-      deleteCachedTarball(this.db, row.name, row.version);
-      if (!isIntegrityReferenced(this.db, row.integrity)) await this.blobs.remove(row.integrity);
+      await deleteCachedTarball(this.db, row.name, row.version);
+      if (!(await isIntegrityReferenced(this.db, row.integrity))) await this.blobs.remove(row.integrity);
     }
-    for (const n of new Set(rows.map((r) => r.name))) deleteUpstreamPackument(this.db, n);
+    for (const n of new Set(rows.map((r) => r.name))) await deleteUpstreamPackument(this.db, n);
     return rows.length;
   }
 
   async verify(onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
-    const rows = listCachedTarballs(this.db);
+    const rows = await listCachedTarballs(this.db);
     const report: VerifyReport = { checked: 0, ok: 0, quarantined: [] };
     for (const row of rows) {
       report.checked++;
@@ -124,7 +124,7 @@ export class CacheAdmin {
       if (problem) {
         // Kept for inspection in the store's quarantine (blobs/quarantine/ of the folder or the bucket's prefix).
         if (problem !== 'the file is missing') await this.blobs.quarantine(row.integrity).catch(() => undefined);
-        deleteCachedTarball(this.db, row.name, row.version);
+        await deleteCachedTarball(this.db, row.name, row.version);
         report.quarantined.push({ name: row.name, version: row.version, problem });
       } else report.ok++;
       onProgress?.(report.checked, rows.length);

@@ -1,7 +1,7 @@
 // What the UI shows of a package this registry mirrors rather than holds: read from the cached upstream document and the
 // cached tarballs, never from the network (the page must not trigger fetches), so the answer is exactly what is cached.
 import { gunzipSync } from 'node:zlib';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import { cachedVersionsOf, getUpstreamPackument, searchUpstreamPackuments } from '../../storage/db/mirror';
 import { notFound } from '../../errors';
 
@@ -24,11 +24,11 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : nul
 
 /** What the policy serves of a package's dist-tags (moved off held versions); absent, the upstream's as they are. */
 export interface ServedTags {
-  servedTags(name: string, tags: Record<string, string>): Record<string, string>;
+  servedTags(name: string, tags: Record<string, string>): Promise<Record<string, string>>;
 }
 
-export function cachedPackageView(db: Db, name: string, policy?: ServedTags): CachedPackageView {
-  const row = getUpstreamPackument(db, name);
+export async function cachedPackageView(db: MetadataDb, name: string, policy?: ServedTags): Promise<CachedPackageView> {
+  const row = await getUpstreamPackument(db, name);
   if (!row) throw notFound(`'${name}' is neither in this registry nor in its mirror cache; install it through Shelf to cache it`);
   let doc: Record<string, unknown> = {};
   try {
@@ -38,10 +38,10 @@ export function cachedPackageView(db: Db, name: string, policy?: ServedTags): Ca
   }
   const time = (doc.time ?? {}) as Record<string, unknown>;
   const versions = Object.keys((doc.versions ?? {}) as Record<string, unknown>);
-  const cached = new Set(cachedVersionsOf(db, name));
+  const cached = new Set(await cachedVersionsOf(db, name));
   for (const v of cached) if (!versions.includes(v)) versions.push(v);
   const upstreamTags = JSON.parse(row.dist_tags) as Record<string, string>;
-  const distTags = policy ? policy.servedTags(name, upstreamTags) : upstreamTags;
+  const distTags = policy ? await policy.servedTags(name, upstreamTags) : upstreamTags;
   const latest = (doc.versions as Record<string, Record<string, unknown>> | undefined)?.[distTags.latest ?? ''] ?? {};
   return {
     name,
@@ -59,22 +59,24 @@ export function cachedPackageView(db: Db, name: string, policy?: ServedTags): Ca
   };
 }
 
-function servedLatest(name: string, tags: Record<string, string>, policy: ServedTags | undefined): string | null {
-  return (policy ? policy.servedTags(name, tags) : tags).latest ?? null;
+async function servedLatest(name: string, tags: Record<string, string>, policy: ServedTags | undefined): Promise<string | null> {
+  return (policy ? await policy.servedTags(name, tags) : tags).latest ?? null;
 }
 
 /** Cached packages whose name contains `text` (case-insensitive), at most `limit`: search's "cached from upstream" group. */
-export function searchCached(
-  db: Db,
+export async function searchCached(
+  db: MetadataDb,
   text: string,
   limit: number,
   policy?: ServedTags,
-): { name: string; upstream: string; latest: string | null; cachedVersions: string[] }[] {
-  const rows = searchUpstreamPackuments(db, text, limit);
-  return rows.map((r) => ({
-    name: r.name,
-    upstream: r.upstream_url,
-    latest: servedLatest(r.name, JSON.parse(r.dist_tags) as Record<string, string>, policy),
-    cachedVersions: cachedVersionsOf(db, r.name),
-  }));
+): Promise<{ name: string; upstream: string; latest: string | null; cachedVersions: string[] }[]> {
+  const rows = await searchUpstreamPackuments(db, text, limit);
+  return Promise.all(
+    rows.map(async (r) => ({
+      name: r.name,
+      upstream: r.upstream_url,
+      latest: await servedLatest(r.name, JSON.parse(r.dist_tags) as Record<string, string>, policy),
+      cachedVersions: await cachedVersionsOf(db, r.name),
+    })),
+  );
 }

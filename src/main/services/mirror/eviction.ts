@@ -1,12 +1,12 @@
 // Keeps cached upstream tarballs under the size cap: least recently used first, never pinned packages, never local ones.
 import type { BlobStore } from '../../storage/blobs/blob-store';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import { cachedBytes, deleteCachedTarball, evictionCandidates } from '../../storage/db/mirror';
 import { isIntegrityReferenced } from '../../storage/db/packages';
 
 export class CacheEviction {
   constructor(
-    private readonly db: Db,
+    private readonly db: MetadataDb,
     private readonly blobs: BlobStore,
     private readonly capBytes: () => number | null,
   ) {}
@@ -15,14 +15,14 @@ export class CacheEviction {
   async enforceCap(options: { keep?: { name: string; version: string } } = {}): Promise<{ name: string; version: string; size: number }[]> {
     const cap = this.capBytes();
     if (cap === null) return [];
-    let total = cachedBytes(this.db);
+    let total = await cachedBytes(this.db);
     const evicted: { name: string; version: string; size: number }[] = [];
-    for (const row of evictionCandidates(this.db)) {
+    for (const row of await evictionCandidates(this.db)) {
       if (total <= cap) break;
       if (options.keep && row.name === options.keep.name && row.version === options.keep.version) continue;
-      deleteCachedTarball(this.db, row.name, row.version);
+      await deleteCachedTarball(this.db, row.name, row.version);
       // Local packages keep their blobs: a blob is removed only when nothing else points at it.
-      if (!isIntegrityReferenced(this.db, row.integrity)) await this.blobs.remove(row.integrity);
+      if (!(await isIntegrityReferenced(this.db, row.integrity))) await this.blobs.remove(row.integrity);
       total -= row.size;
       evicted.push({ name: row.name, version: row.version, size: row.size });
     }

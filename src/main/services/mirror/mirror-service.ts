@@ -5,7 +5,7 @@ import ssri from 'ssri';
 import { DEFAULT_MAX_DOCUMENT_BYTES, type MirrorConfig, type UpstreamConfig } from '../../config/config';
 import { ShelfError, notFound } from '../../errors';
 import type { BlobStore } from '../../storage/blobs/blob-store';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import {
   cachedVersionsOf,
   findCachedTarball,
@@ -40,7 +40,7 @@ import { UpstreamClient, assertMirrorableName, upstreamOwning, type FetchLike } 
 export type CacheState = 'hit' | 'miss' | 'revalidated' | 'offline' | 'offline-fallback' | 'stale';
 
 export interface MirrorDeps {
-  db: Db;
+  db: MetadataDb;
   dataDir: string;
   blobs: BlobStore;
   config: MirrorConfig;
@@ -134,9 +134,9 @@ export class MirrorService {
    * Whether a request for this name belongs to the mirror: never for local packages (local always wins), and never for
    * a name that was ever published here — after an unpublish, an upstream package of that name is not let in.
    */
-  handles(name: string): boolean {
-    if (isLocalName(this.deps.db, name)) return false;
-    return this.upstreamFor(name) !== undefined || upstreamPackumentSize(this.deps.db, name) !== undefined;
+  async handles(name: string): Promise<boolean> {
+    if (await isLocalName(this.deps.db, name)) return false;
+    return this.upstreamFor(name) !== undefined || (await upstreamPackumentSize(this.deps.db, name)) !== undefined;
   }
 
   async packument(name: string, abbreviated: boolean): Promise<{ doc: StoredDocument; state: CacheState }> {
@@ -147,7 +147,8 @@ export class MirrorService {
       return { doc: abbreviated ? view.abbrev : view.full, state };
     }
     // Stored documents are templates that serve every address; only one stored before templates is rendered anew (once).
-    const rendered = gzipBaseOf(row.base_url) !== undefined && (this.deps.policy?.isCurrent(name) ?? true) ? row : await this.rerender(row);
+    const rendered =
+      gzipBaseOf(row.base_url) !== undefined && ((await this.deps.policy?.isCurrent(name)) ?? true) ? row : await this.rerender(row);
     return { doc: storedDocument(rendered, abbreviated), state };
   }
 
@@ -157,7 +158,7 @@ export class MirrorService {
     const manifest = await this.transforms.pickVersion(doc.json, versionOrTag);
     if (!manifest) {
       // A version the policy holds is not in the served document: say why (403 naming the rule) rather than 'no such version'.
-      this.deps.policy?.assertServable(name, versionOrTag);
+      await this.deps.policy?.assertServable(name, versionOrTag);
       throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
     }
     return withBaseUrl(manifest, baseUrl);
@@ -170,10 +171,10 @@ export class MirrorService {
     assertMirrorableName(name);
     const version = versionFromFileName(name, fileName);
     if (this.deps.policy) await this.policyCheck(name, version);
-    const cached = findCachedTarball(this.deps.db, name, version);
+    const cached = await findCachedTarball(this.deps.db, name, version);
     const opened = cached && (await this.deps.blobs.open(cached.integrity));
     if (cached && opened) {
-      touchCachedTarball(this.deps.db, name, version, this.deps.now().toISOString());
+      await touchCachedTarball(this.deps.db, name, version, this.deps.now().toISOString());
       return { ...opened, integrity: cached.integrity, isPublic: true, state: 'hit' };
     }
     const upstream = this.upstreamFor(name);
@@ -194,7 +195,7 @@ export class MirrorService {
   async ensureTarball(name: string, version: string): Promise<boolean> {
     assertMirrorableName(name);
     if (this.deps.policy) await this.policyCheck(name, version);
-    const cached = findCachedTarball(this.deps.db, name, version);
+    const cached = await findCachedTarball(this.deps.db, name, version);
     if (cached && (await this.deps.blobs.has(cached.integrity))) return false;
     const upstream = this.upstreamFor(name);
     if (this.offlineSwitch || !upstream) throw new ShelfError('unavailable', `Shelf is offline, so ${name}@${version} cannot be fetched`);
@@ -207,7 +208,7 @@ export class MirrorService {
     assertMirrorableName(name);
     const { row } = await this.currentRow(name);
     return {
-      versions: listUpstreamVersions(this.deps.db, name).map((v) => v.version),
+      versions: (await listUpstreamVersions(this.deps.db, name)).map((v) => v.version),
       distTags: JSON.parse(row.dist_tags) as Record<string, string>,
     };
   }
@@ -220,7 +221,7 @@ export class MirrorService {
     const fallback = this.upstreams.find((u) => !u.scope);
     const upstream = fallback && this.clientFor(fallback);
     // Unreachable or offline: the advisories the policy cached answer the bulk request (source 'cache').
-    const cached = () => this.deps.policy?.cachedBulk(path, body) ?? { available: false, status: 200, body: {} };
+    const cached = async () => (await this.deps.policy?.cachedBulk(path, body)) ?? { available: false, status: 200, body: {} };
     if (this.offlineSwitch || !upstream) return cached();
     try {
       const response = await upstream.post(path, Buffer.from(JSON.stringify(body ?? {})), {
@@ -262,7 +263,7 @@ export class MirrorService {
       // The upstream failed (no answer, or a bad one: nothing of it was stored); the cached copy still answers, trimmed to
       // what can actually be installed when tarballs are cached, else as it was last fetched.
       if (row && error instanceof ShelfError && (error.code === 'upstream_failed' || error.code === 'upstream_timeout')) {
-        const state = cachedVersionsOf(this.deps.db, name).length > 0 ? 'offline-fallback' : 'stale';
+        const state = (await cachedVersionsOf(this.deps.db, name)).length > 0 ? 'offline-fallback' : 'stale';
         this.deps.warn?.(`serving the cached copy of ${name} (${state}): ${error.message}`);
         return { row, state };
       }
@@ -278,13 +279,13 @@ export class MirrorService {
     const result = await upstream.packument(name, row ? { etag: row.etag, lastModified: row.last_modified } : {});
     const now = this.deps.now().toISOString();
     if (result.status === 304 && row) {
-      markRevalidated(this.deps.db, name, now);
+      await markRevalidated(this.deps.db, name, now);
       return { row: { ...row, fetched_at: now }, state: 'revalidated' };
     }
     if (result.status === 404 || result.status === 304)
       throw notFound(`package '${name}' is not in this registry nor on its upstream ${new URL(upstream.upstream.url).host}`);
     // The policy decides before the body is handed over to the worker; its decision is stored with the renderings.
-    const previousVersions = row ? listUpstreamVersions(this.deps.db, name).map((v) => v.version) : undefined;
+    const previousVersions = row ? (await listUpstreamVersions(this.deps.db, name)).map((v) => v.version) : undefined;
     const decision = await this.deps.policy?.decide(name, result.body, { upstream: policyUpstream(upstream), previousVersions });
     const store: StoreRequest = {
       kind: 'put',
@@ -310,7 +311,7 @@ export class MirrorService {
       );
     }
     const stored = storedRowOf(name, store, out) as unknown as UpstreamPackumentRow;
-    decision?.commit();
+    await decision?.commit();
     this.offlineViews.delete(name);
     return { row: stored, state: row ? 'revalidated' : 'miss' };
   }
@@ -324,7 +325,7 @@ export class MirrorService {
     const store: StoreRequest = { kind: 'rendering', base_url: templateMark(this.deps.baseUrl()) };
     const out = await this.transform(row.raw_gzip, row.name, { rawIsGzip: true, offline: decision?.view, store });
     const rendering = storedRowOf(row.name, store, out) as unknown as PackumentRendering;
-    decision?.commit();
+    await decision?.commit();
     return { ...row, ...rendering };
   }
 
@@ -332,7 +333,7 @@ export class MirrorService {
    * The documents served for an upstream packument at the current base URL, with the integrities Shelf pinned filled in;
    * trimmed when `offline` says what is cached.
    */
-  private transform(
+  private async transform(
     raw: Buffer,
     name: string,
     options: {
@@ -343,7 +344,7 @@ export class MirrorService {
       /** Also store the result (in one transaction, off the main thread for a large document). */
       store?: StoreRequest;
     } = {},
-  ): Promise<TransformOutput> {
+  ): Promise<Promise<TransformOutput>> {
     return this.transforms.run(
       {
         raw,
@@ -355,7 +356,7 @@ export class MirrorService {
         abbreviatedFields: ABBREVIATED_FIELDS,
         keepVersions: options.offline?.keep ?? null,
         distTags: options.offline?.distTags ?? null,
-        pinnedIntegrity: knownIntegrities(this.deps.db, name),
+        pinnedIntegrity: await knownIntegrities(this.deps.db, name),
       },
       options.handOver,
       options.store,
@@ -376,11 +377,11 @@ export class MirrorService {
   }
 
   private async offlineView(row: UpstreamPackumentRow): Promise<{ full: StoredDocument; abbrev: StoredDocument }> {
-    if (this.deps.policy && !this.deps.policy.isCurrent(row.name)) await this.rerender(row);
+    if (this.deps.policy && !(await this.deps.policy.isCurrent(row.name))) await this.rerender(row);
     // Offline, too, only what the policy allows: a cached tarball of a held version is not offered.
-    const cached = cachedVersionsOf(this.deps.db, row.name)
-      .filter((v) => !this.deps.policy?.holdOf(row.name, v))
-      .sort(semver.compare);
+    const cached: string[] = [];
+    for (const v of await cachedVersionsOf(this.deps.db, row.name)) if (!(await this.deps.policy?.holdOf(row.name, v))) cached.push(v);
+    cached.sort(semver.compare);
     if (cached.length === 0) {
       throw new ShelfError(
         'unavailable',
@@ -403,10 +404,10 @@ export class MirrorService {
   // ── tarballs ────────────────────────────────────────────────────────────────
 
   private async download(upstream: UpstreamClient, name: string, version: string): Promise<string> {
-    let source = findUpstreamVersion(this.deps.db, name, version);
+    let source = await findUpstreamVersion(this.deps.db, name, version);
     if (!source) {
       await this.currentRow(name);
-      source = findUpstreamVersion(this.deps.db, name, version);
+      source = await findUpstreamVersion(this.deps.db, name, version);
     }
     if (!source) throw notFound(`${name}@${version} is not published on the upstream ${new URL(upstream.upstream.url).host}`);
     const spec = `${name}@${version}`;
@@ -446,12 +447,12 @@ export class MirrorService {
     const integrity = ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
     await this.deps.blobs.put(integrity, bytes);
     const now = this.deps.now().toISOString();
-    putCachedTarball(this.deps.db, { name, version, integrity, size: bytes.length, fetched_at: now, last_used_at: now });
+    await putCachedTarball(this.deps.db, { name, version, integrity, size: bytes.length, fetched_at: now, last_used_at: now });
     this.offlineViews.delete(name);
     if (!source.integrity) {
       // The upstream published no integrity (or only a sha1): the first download's sha512 is pinned, so a later fetch
       // (after eviction) must match it, and the served packument carries it so clients check what they install.
-      pinUpstreamIntegrity(this.deps.db, name, version, integrity);
+      await pinUpstreamIntegrity(this.deps.db, name, version, integrity);
       const row = await this.transforms.readRow(name);
       if (row) await this.rerender(row);
     }
@@ -465,12 +466,12 @@ export class MirrorService {
    */
   private async policyCheck(name: string, version: string): Promise<void> {
     const policy = this.deps.policy!;
-    if (!policy.isCurrent(name)) {
+    if (!(await policy.isCurrent(name))) {
       const row = await this.transforms.readRow(name);
       if (row) await this.rerender(row);
       else await this.currentRow(name).catch(() => undefined);
     }
-    policy.assertServable(name, version);
+    await policy.assertServable(name, version);
   }
 
   /** Concurrent requests for the same missing item share one upstream fetch. */

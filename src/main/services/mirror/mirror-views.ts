@@ -8,7 +8,7 @@ import { prefetchVersions } from './prefetch';
 import { projectPackages } from './project-packages';
 import { UpstreamProbe, type UpstreamHealth } from './upstream-health';
 import type { PolicyService } from '../policy/policy-service';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import { formatBytes } from '../../../shared/format-bytes';
 
 /** What a job reports as it goes: the board's side of the contract, as the services see it. */
@@ -28,15 +28,15 @@ export class MirrorViews {
 
   constructor(
     private readonly mirror: MirrorService,
-    private readonly db: Db,
+    private readonly db: MetadataDb,
     private readonly policy: PolicyService | undefined,
   ) {}
 
-  status() {
+  async status() {
     return {
       offline: this.mirror.offline,
       upstreams: this.mirror.listUpstreams().map((u) => ({ url: u.url, scopes: u.scope ? [u.scope] : [] })),
-      cache: this.mirror.admin.status(),
+      cache: await this.mirror.admin.status(),
     };
   }
 
@@ -46,30 +46,30 @@ export class MirrorViews {
     return { offline, upstreams: offline ? [] : await this.probe.check(this.mirror.listUpstreams()) };
   }
 
-  setPinned(name: string, pinned: boolean): void {
-    if (pinned) this.mirror.admin.pin(name);
-    else this.mirror.admin.unpin(name);
+  async setPinned(name: string, pinned: boolean): Promise<void> {
+    if (pinned) await this.mirror.admin.pin(name);
+    else await this.mirror.admin.unpin(name);
   }
 
-  cachedPackage(name: string): CachedPackageView {
+  async cachedPackage(name: string): Promise<CachedPackageView> {
     return cachedPackageView(this.db, name, this.policy);
   }
 
-  searchCached(text: string, limit: number) {
-    return { results: searchCached(this.db, text, limit, this.policy) };
+  async searchCached(text: string, limit: number) {
+    return { results: await searchCached(this.db, text, limit, this.policy) };
   }
 
   /** A lockfile is read as it is; a package.json without one is resolved through this registry first. */
   async planPrefetch(path: string, registryUrl: string): Promise<PlannedJob> {
     const { source: file, packages: wanted } = await projectPackages(resolve(path), registryUrl);
-    const cacheBytes = () => this.mirror.admin.status().totalBytes;
+    const cacheBytes = async () => (await this.mirror.admin.status()).totalBytes;
     return {
       title: `Prefetch ${file}`,
       run: async (report) => {
         report.progress({ phase: 'reading lockfile', done: 0, total: wanted.length });
         const summary = await prefetchVersions(this.mirror, wanted, {
           signal: report.signal,
-          onProgress: (p) => report.progress({ phase: p.phase, done: p.done, total: p.total, bytes: cacheBytes() }),
+          onProgress: async (p) => report.progress({ phase: p.phase, done: p.done, total: p.total, bytes: await cacheBytes() }),
         });
         return {
           partial: summary.failed.length > 0,
@@ -78,7 +78,7 @@ export class MirrorViews {
             `${summary.fetched} fetched, ${summary.alreadyCached} already cached, ${summary.failed.length} failed`,
             ...summary.failed.slice(0, 50).map((f) => `failed: ${f.spec}: ${f.reason}`),
             ...(summary.interrupted ? ['interrupted: run the prefetch again to resume'] : []),
-            `cache now holds ${formatBytes(cacheBytes())}`,
+            `cache now holds ${formatBytes(await cacheBytes())}`,
           ],
         };
       },

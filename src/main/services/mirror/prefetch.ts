@@ -23,7 +23,7 @@ export interface PrefetchSummary {
 
 export interface PrefetchOptions {
   concurrency?: number;
-  onProgress?: (progress: PrefetchProgress) => void;
+  onProgress?: (progress: PrefetchProgress) => void | Promise<void>;
   /** Stops starting new work; what finished stays cached, so running again resumes. */
   signal?: AbortSignal;
 }
@@ -55,7 +55,7 @@ export async function prefetchVersions(
   const concurrency = options.concurrency ?? 8;
   const summary: PrefetchSummary = { total: wanted.length, fetched: 0, alreadyCached: 0, failed: [], interrupted: false };
   const names = [...new Set(wanted.map((w) => w.name))];
-  const report = (phase: PrefetchProgress['phase'], done: number, total: number) =>
+  const report = async (phase: PrefetchProgress['phase'], done: number, total: number) =>
     options.onProgress?.({
       phase,
       done,
@@ -73,7 +73,7 @@ export async function prefetchVersions(
     } catch (error) {
       unavailable.set(name, reasonOf(error));
     }
-    report('packuments', ++done, names.length);
+    await report('packuments', ++done, names.length);
   });
 
   done = 0;
@@ -89,11 +89,11 @@ export async function prefetchVersions(
         summary.failed.push({ spec, reason: reasonOf(error) });
       }
     }
-    report('tarballs', ++done, wanted.length);
+    await report('tarballs', ++done, wanted.length);
   });
   summary.failed.sort((a, b) => (a.spec < b.spec ? -1 : 1));
   summary.interrupted = options.signal?.aborted ?? false;
-  report('done', done, wanted.length);
+  await report('done', done, wanted.length);
   return summary;
 }
 

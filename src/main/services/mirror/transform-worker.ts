@@ -4,12 +4,14 @@ import * as crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import { Worker } from 'node:worker_threads';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
+import { SqliteMetadataDb } from '../../storage/sql/sqlite';
 import {
   PACKUMENT_WRITE_SQL,
   getUpstreamPackument,
   upstreamPackumentSize,
   writePackument,
+  writePackumentAsync,
   type PackumentRendering,
   type PackumentWrite,
   type UpstreamPackumentRow,
@@ -118,7 +120,7 @@ export class TransformRunner {
    * to the same file (`sqliteBinding`: the addon build to load there, as for the main one).
    */
   constructor(
-    private readonly db?: Db,
+    private readonly db?: MetadataDb,
     private readonly sqliteBinding?: string,
     /** Told when the worker starts writing a document (the transform is done; the transaction is about to begin). */
     private readonly onStoring?: (name: string) => void,
@@ -135,7 +137,7 @@ export class TransformRunner {
     const inline = input.raw.byteLength < (input.rawIsGzip ? INLINE_LIMIT_GZIP : INLINE_LIMIT);
     if (inline || (store && !this.workerCanStore())) {
       const output = transformPackument(input, zlib, crypto);
-      if (store) this.storeInline(input.name, store, output);
+      if (store) await this.storeInline(input.name, store, output);
       return output;
     }
     const worker = this.ensureWorker();
@@ -149,14 +151,14 @@ export class TransformRunner {
     });
   }
 
-  private storeInline(name: string, store: StoreRequest, output: TransformOutput): void {
+  private async storeInline(name: string, store: StoreRequest, output: TransformOutput): Promise<void> {
     if (!this.db) throw new PackumentStoreError('no database to store the packument in', undefined);
     const row = storedRowOf(name, store, output);
     const write: PackumentWrite =
       store.kind === 'put'
         ? { kind: 'put', row: row as unknown as UpstreamPackumentRow, versions: output.versions }
         : { kind: 'rendering', row: row as unknown as PackumentRendering };
-    writePackument(this.db, PACKUMENT_WRITE_SQL, write);
+    await writePackumentAsync(this.db, write);
     output.stored = true;
   }
 
@@ -165,7 +167,8 @@ export class TransformRunner {
    * exclusively and refuses writes, and the inline write then fails at once with the error that says so.
    */
   private workerCanStore(): boolean {
-    const db = this.db;
+    // Only SQLite has a file a worker can open beside the main connection; PostgreSQL documents are stored inline.
+    const db = this.db instanceof SqliteMetadataDb ? this.db.raw : undefined;
     return !!db && !db.memory && db.name !== '' && db.pragma('query_only', { simple: true }) === 0;
   }
 
@@ -177,7 +180,7 @@ export class TransformRunner {
   async readRow(name: string): Promise<UpstreamPackumentRow | undefined> {
     const db = this.db;
     if (!db) throw new Error('no database to read the packument from');
-    const size = upstreamPackumentSize(db, name);
+    const size = await upstreamPackumentSize(db, name);
     if (size === undefined) return undefined;
     if (size < INLINE_LIMIT || !this.workerCanStore()) return getUpstreamPackument(db, name);
     const worker = this.ensureWorker();
@@ -242,7 +245,7 @@ export class TransformRunner {
     if (this.worker) return this.worker;
     const database: WorkerDatabase | undefined = this.workerCanStore()
       ? {
-          file: this.db!.name,
+          file: (this.db as SqliteMetadataDb).raw.name,
           module: createRequire(__filename).resolve('better-sqlite3'),
           nativeBinding: this.sqliteBinding,
           sql: PACKUMENT_WRITE_SQL,

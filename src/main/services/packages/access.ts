@@ -5,46 +5,46 @@ import type { Principal } from '../auth/principal';
 import { canRead, readablePackage, touchPackage, type PackageContext } from './context';
 import { allows, authorize, roleFor } from './rights';
 
-export function getAccess(ctx: PackageContext, principal: Principal | undefined, name: string): 'public' | 'restricted' {
-  return readablePackage(ctx, name, principal).access;
+export async function getAccess(ctx: PackageContext, principal: Principal | undefined, name: string): Promise<'public' | 'restricted'> {
+  return (await readablePackage(ctx, name, principal)).access;
 }
 
-export function setAccess(ctx: PackageContext, principal: Principal | undefined, name: string, access: unknown): void {
+export async function setAccess(ctx: PackageContext, principal: Principal | undefined, name: string, access: unknown): Promise<void> {
   if (access !== 'public' && access !== 'restricted') throw badRequest(`access must be 'public' or 'restricted', not '${String(access)}'`);
-  const { pkg } = authorize(ctx, principal, 'change-access', name);
+  const { pkg } = await authorize(ctx, principal, 'change-access', name);
   if (access === 'restricted' && !name.startsWith('@'))
     throw badRequest(`only scoped packages can be restricted, and '${name}' has no scope`);
   if (pkg.access === access) return;
-  ctx.db.transaction(() => touchPackage(ctx, pkg, { access }))();
+  await ctx.db.transaction(async () => touchPackage(ctx, pkg, { access }));
 }
 
 /** Packages in a scope the caller can see, with the caller's permission on each. */
-export function scopePackages(
+export async function scopePackages(
   ctx: PackageContext,
   principal: Principal | undefined,
   scope: string,
-): Record<string, 'read-write' | 'read-only'> {
-  return permissions(ctx, principal, packagesInScope(ctx.db, scope));
+): Promise<Record<string, 'read-write' | 'read-only'>> {
+  return permissions(ctx, principal, await packagesInScope(ctx.db, scope));
 }
 
-export function userPackages(
+export async function userPackages(
   ctx: PackageContext,
   principal: Principal | undefined,
   userId: number,
-): Record<string, 'read-write' | 'read-only'> {
-  return permissions(ctx, principal, packagesMaintainedBy(ctx.db, userId));
+): Promise<Record<string, 'read-write' | 'read-only'>> {
+  return permissions(ctx, principal, await packagesMaintainedBy(ctx.db, userId));
 }
 
-function permissions(
+async function permissions(
   ctx: PackageContext,
   principal: Principal | undefined,
   rows: PackageRow[],
-): Record<string, 'read-write' | 'read-only'> {
+): Promise<Record<string, 'read-write' | 'read-only'>> {
   const out: Record<string, 'read-write' | 'read-only'> = {};
   for (const pkg of rows) {
-    if (!canRead(ctx, pkg, principal)) continue;
+    if (!(await canRead(ctx, pkg, principal))) continue;
     // npm's "read-write" means the caller may publish it, with the credential used.
-    const writable = Boolean(principal && principal.scope !== 'read' && allows(roleFor(ctx, principal, pkg), 'publish-version'));
+    const writable = Boolean(principal && principal.scope !== 'read' && allows(await roleFor(ctx, principal, pkg), 'publish-version'));
     out[pkg.name] = writable ? 'read-write' : 'read-only';
   }
   return out;

@@ -3,7 +3,7 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import type { Limits } from '../../config/config';
 import { notFound } from '../../errors';
 import type { BlobStore } from '../../storage/blobs/blob-store';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import {
   findPackage,
   getPackument,
@@ -18,7 +18,7 @@ import type { PackageEvents } from '../events';
 import { gzipBaseOf, packumentRow, renderPackument } from './packument';
 
 export interface PackageContext {
-  db: Db;
+  db: MetadataDb;
   blobs: BlobStore;
   limits: Limits;
   now: () => Date;
@@ -29,10 +29,10 @@ export interface PackageContext {
   events?: PackageEvents;
 }
 
-export function canRead(ctx: PackageContext, pkg: PackageRow, principal: Principal | undefined): boolean {
+export async function canRead(ctx: PackageContext, pkg: PackageRow, principal: Principal | undefined): Promise<boolean> {
   if (pkg.access === 'public') return true;
   if (!principal) return false;
-  return principal.user.isAdmin || isMaintainer(ctx.db, pkg.id, principal.user.id);
+  return principal.user.isAdmin || (await isMaintainer(ctx.db, pkg.id, principal.user.id));
 }
 
 /** The caller as storage queries filter by it: the same rule as canRead, for counts and listings done in SQL. */
@@ -42,9 +42,9 @@ export function viewerOf(principal: Principal | undefined): Viewer {
 }
 
 /** The package, if it exists and the caller may see it; restricted packages look absent to outsiders, as on npm. */
-export function readablePackage(ctx: PackageContext, name: string, principal: Principal | undefined): PackageRow {
-  const pkg = findPackage(ctx.db, name);
-  if (!pkg || !canRead(ctx, pkg, principal)) throw notFound(`package '${name}' is not in this registry`);
+export async function readablePackage(ctx: PackageContext, name: string, principal: Principal | undefined): Promise<PackageRow> {
+  const pkg = await findPackage(ctx.db, name);
+  if (!pkg || !(await canRead(ctx, pkg, principal))) throw notFound(`package '${name}' is not in this registry`);
   return pkg;
 }
 
@@ -55,21 +55,21 @@ export function nextRev(ctx: PackageContext, rev?: string): string {
 }
 
 /** Records a change to a package: new `_rev` and modified time, packuments re-rendered. Call inside the write's transaction. */
-export function touchPackage(
+export async function touchPackage(
   ctx: PackageContext,
   pkg: PackageRow,
   fields: Partial<Pick<PackageRow, 'access' | 'readme'>> = {},
-): PackageRow {
+): Promise<PackageRow> {
   const updated: PackageRow = { ...pkg, ...fields, rev: nextRev(ctx, pkg.rev), modified_at: ctx.now().toISOString() };
-  updatePackage(ctx.db, pkg.id, { ...fields, rev: updated.rev, modified_at: updated.modified_at });
-  renderPackument(ctx.db, updated, ctx.baseUrl());
+  await updatePackage(ctx.db, pkg.id, { ...fields, rev: updated.rev, modified_at: updated.modified_at });
+  await renderPackument(ctx.db, updated, ctx.baseUrl());
   ctx.events?.changed();
   return updated;
 }
 
 /** The stored packument, rendered first if it is missing or was stored before templates (with a base URL inside). */
-export function currentPackument(ctx: PackageContext, pkg: PackageRow): PackumentRow {
-  const stored = getPackument(ctx.db, pkg.id);
+export async function currentPackument(ctx: PackageContext, pkg: PackageRow): Promise<PackumentRow> {
+  const stored = await getPackument(ctx.db, pkg.id);
   // A template serves every address; only a rendering from before templates is rendered anew (once).
   if (stored && gzipBaseOf(stored.base_url) !== undefined) return stored;
   // Started read-only on a full disk: rendered for this address and served, not stored.

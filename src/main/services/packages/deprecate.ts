@@ -9,14 +9,14 @@ import { YANKED_NOTICE } from './packument';
 type Json = Record<string, unknown>;
 
 /** Applies the `deprecated` fields of body.versions; returns how many versions changed. Other fields are ignored. */
-export function applyDeprecations(ctx: PackageContext, principal: Principal | undefined, name: string, body: Json): number {
-  const { pkg } = authorize(ctx, principal, 'deprecate', name);
+export async function applyDeprecations(ctx: PackageContext, principal: Principal | undefined, name: string, body: Json): Promise<number> {
+  const { pkg } = await authorize(ctx, principal, 'deprecate', name);
   const versions = body.versions as Record<string, Json>;
   let changed = 0;
-  ctx.db.transaction(() => {
-    const known = new Map(listVersions(ctx.db, pkg.id).map((v) => [v.version, v]));
+  await ctx.db.transaction(async () => {
+    const known = new Map((await listVersions(ctx.db, pkg.id)).map((v) => [v.version, v]));
     for (const [version, manifest] of Object.entries(versions)) {
-      const row = known.get(version) ?? findVersion(ctx.db, pkg.id, version);
+      const row = known.get(version) ?? (await findVersion(ctx.db, pkg.id, version));
       if (!row) {
         throw badRequest(`${name}@${version} does not exist; new versions are added with \`npm publish\`, which sends the tarball`);
       }
@@ -24,11 +24,11 @@ export function applyDeprecations(ctx: PackageContext, principal: Principal | un
       const sent = manifest?.deprecated;
       const wanted = typeof sent === 'string' && sent !== '' && sent !== YANKED_NOTICE ? sent : null;
       if (wanted !== row.deprecated) {
-        setDeprecated(ctx.db, pkg.id, version, wanted);
+        await setDeprecated(ctx.db, pkg.id, version, wanted);
         changed++;
       }
     }
-    if (changed > 0) touchPackage(ctx, pkg);
-  })();
+    if (changed > 0) await touchPackage(ctx, pkg);
+  });
   return changed;
 }

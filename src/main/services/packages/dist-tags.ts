@@ -6,28 +6,34 @@ import { readablePackage, touchPackage, type PackageContext } from './context';
 import { authorize } from './rights';
 import { assertValidTag, assertValidVersion } from './names';
 
-export function listDistTags(ctx: PackageContext, principal: Principal | undefined, name: string): Record<string, string> {
-  return getDistTags(ctx.db, readablePackage(ctx, name, principal).id);
+export async function listDistTags(ctx: PackageContext, principal: Principal | undefined, name: string): Promise<Record<string, string>> {
+  return getDistTags(ctx.db, (await readablePackage(ctx, name, principal)).id);
 }
 
-export function addDistTag(ctx: PackageContext, principal: Principal | undefined, name: string, tag: string, version: unknown): void {
-  const { pkg } = authorize(ctx, principal, 'dist-tag', name);
+export async function addDistTag(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  tag: string,
+  version: unknown,
+): Promise<void> {
+  const { pkg } = await authorize(ctx, principal, 'dist-tag', name);
   assertValidTag(tag);
   assertValidVersion(version);
-  ctx.db.transaction(() => {
-    if (!findVersion(ctx.db, pkg.id, version))
+  await ctx.db.transaction(async () => {
+    if (!(await findVersion(ctx.db, pkg.id, version)))
       throw notFound(`${name}@${version} does not exist; \`npm view ${name} versions\` lists the published ones`);
-    setDistTag(ctx.db, pkg.id, tag, version);
-    touchPackage(ctx, pkg);
-  })();
+    await setDistTag(ctx.db, pkg.id, tag, version);
+    await touchPackage(ctx, pkg);
+  });
 }
 
-export function removeDistTag(ctx: PackageContext, principal: Principal | undefined, name: string, tag: string): void {
-  const { pkg } = authorize(ctx, principal, 'dist-tag', name);
+export async function removeDistTag(ctx: PackageContext, principal: Principal | undefined, name: string, tag: string): Promise<void> {
+  const { pkg } = await authorize(ctx, principal, 'dist-tag', name);
   if (tag === 'latest') throw badRequest("the 'latest' tag cannot be removed; point it at another version with `npm dist-tag add`");
-  ctx.db.transaction(() => {
-    if (!(tag in getDistTags(ctx.db, pkg.id))) throw notFound(`${name} has no dist-tag '${tag}'`);
-    deleteDistTag(ctx.db, pkg.id, tag);
-    touchPackage(ctx, pkg);
-  })();
+  await ctx.db.transaction(async () => {
+    if (!(tag in (await getDistTags(ctx.db, pkg.id)))) throw notFound(`${name} has no dist-tag '${tag}'`);
+    await deleteDistTag(ctx.db, pkg.id, tag);
+    await touchPackage(ctx, pkg);
+  });
 }

@@ -8,8 +8,9 @@ import {
   topPackageIds,
   totalDownloads,
 } from '../../storage/db/downloads';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import type { PackageContext } from './context';
+import { isForeignKeyViolation } from '../../storage/sql/errors';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long counted downloads may wait in memory before they are written. */
@@ -44,6 +45,8 @@ export class DownloadStats {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Failed writes in a row; the retry delay grows with it and a failure is logged once per streak. */
   private failures = 0;
+  /** The last flush's write; never rejects (write() catches everything). */
+  private flushed: Promise<void> = Promise.resolve();
 
   /**
    * @param counterDb a connection for writing counts, opened with synchronous=NORMAL: counting a download must not
@@ -52,7 +55,7 @@ export class DownloadStats {
    */
   constructor(
     private readonly ctx: PackageContext,
-    private readonly counterDb: Db = ctx.db,
+    private readonly counterDb: MetadataDb = ctx.db,
     private readonly warn: (message: string) => void = () => undefined,
   ) {}
 
@@ -72,7 +75,7 @@ export class DownloadStats {
     const entry = this.pending.get(key);
     if (entry) entry.count++;
     else this.pending.set(key, { packageId, version, day, count: 1 });
-    this.flushTimer ??= setTimeout(() => this.flush(), DOWNLOAD_FLUSH_MS).unref();
+    this.flushTimer ??= setTimeout(() => void this.flush(), DOWNLOAD_FLUSH_MS).unref();
   }
 
   /**
@@ -81,33 +84,41 @@ export class DownloadStats {
    * unpublished meanwhile are dropped (its rows are gone, so the foreign key refuses them); counts that failed for
    * another reason (a full or read-only disk, a busy database) are kept and retried later, up to DOWNLOAD_PENDING_MAX.
    */
-  flush(): void {
+  flush(): Promise<void> {
+    // One write at a time, in order: a read that flushes must also wait for a write already under way, or it could
+    // miss the counts that write took out of memory.
+    const next = this.flushed.then(() => this.write());
+    this.flushed = next;
+    return next;
+  }
+
+  private async write(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pending.size === 0) return;
     const entries = [...this.pending.values()];
     this.pending = new Map();
     try {
-      this.counterDb.transaction(() => {
-        for (const e of entries) addDownloads(this.counterDb, e.packageId, e.version, e.day, e.count);
-      })();
+      await this.counterDb.transaction(async () => {
+        for (const e of entries) await addDownloads(this.counterDb, e.packageId, e.version, e.day, e.count);
+      });
       if (this.failures > 0) this.warn(`download counts: written again after ${this.failures} failed attempt(s)`);
       this.failures = 0;
     } catch (error) {
-      this.recover(entries, error);
+      await this.recover(entries, error);
     }
   }
 
   /** After a failed batch: writes what can be written one by one, drops the unpublished, keeps the rest for a retry. */
-  private recover(entries: PendingCount[], batchError: unknown): void {
+  private async recover(entries: PendingCount[], batchError: unknown): Promise<void> {
     let dropped = 0;
     const failed: PendingCount[] = [];
     let lastError = batchError;
     for (const e of entries) {
       try {
-        addDownloads(this.counterDb, e.packageId, e.version, e.day, e.count);
+        await addDownloads(this.counterDb, e.packageId, e.version, e.day, e.count);
       } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') dropped++;
+        if (isForeignKeyViolation(error)) dropped++;
         else {
           failed.push(e);
           lastError = error;
@@ -134,36 +145,36 @@ export class DownloadStats {
       );
     }
     clearTimeout(this.flushTimer);
-    this.flushTimer = setTimeout(() => this.flush(), delay).unref();
+    this.flushTimer = setTimeout(() => void this.flush(), delay).unref();
   }
 
-  summary(packageId: number): DownloadSummary {
-    this.flush();
+  async summary(packageId: number): Promise<DownloadSummary> {
+    await this.flush();
     const db = this.ctx.db;
     return {
-      total: totalDownloads(db, packageId),
-      last_week: downloadsSince(db, packageId, this.dayAgo(6)),
-      last_month: downloadsSince(db, packageId, this.dayAgo(29)),
-      last_year: downloadsSince(db, packageId, this.dayAgo(364)),
-      daily: dailyDownloads(db, packageId, this.dayAgo(29)).map((d) => ({ date: d.day, count: d.count })),
+      total: await totalDownloads(db, packageId),
+      last_week: await downloadsSince(db, packageId, this.dayAgo(6)),
+      last_month: await downloadsSince(db, packageId, this.dayAgo(29)),
+      last_year: await downloadsSince(db, packageId, this.dayAgo(364)),
+      daily: (await dailyDownloads(db, packageId, this.dayAgo(29))).map((d) => ({ date: d.day, count: d.count })),
     };
   }
 
   /** Downloads of each version of a package, all time. */
-  byVersion(packageId: number): Map<string, number> {
-    this.flush();
+  async byVersion(packageId: number): Promise<Map<string, number>> {
+    await this.flush();
     return downloadsByVersion(this.ctx.db, packageId);
   }
 
   /** Packages by downloads on or after a day (all time when undefined), most first. */
-  top(limit: number, sinceDay?: string): { package_id: number; downloads: number }[] {
-    this.flush();
+  async top(limit: number, sinceDay?: string): Promise<{ package_id: number; downloads: number }[]> {
+    await this.flush();
     return topPackageIds(this.ctx.db, limit, sinceDay);
   }
 
   /** Downloads of every package, all time. */
-  total(): number {
-    this.flush();
+  async total(): Promise<number> {
+    await this.flush();
     return allDownloads(this.ctx.db);
   }
 }

@@ -107,7 +107,7 @@ export class FolderPublisher {
       return Boolean((packument?.versions as Record<string, unknown> | undefined)?.[version]);
     }
     try {
-      return packageDetails(this.packages.ctx, this.stats, principal, name).versions.some((v) => v.version === version);
+      return (await packageDetails(this.packages.ctx, this.stats, principal, name)).versions.some((v) => v.version === version);
     } catch {
       return false;
     }

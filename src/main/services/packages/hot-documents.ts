@@ -1,10 +1,9 @@
 // Owns keeping hot served documents in memory: bounded by bytes (least recently used out first), and valid only while the
-// database is unchanged (storage/db/change-generation.ts), so a copy never outlives a write it did not see.
+// database is unchanged (MetadataDb.generation(), storage/sql/port.ts), so a copy never outlives a write it did not see.
 //
 // A packument GET otherwise costs a package lookup, an ecosystem check and a rendering read (its buffers copied out of
 // SQLite) before a byte is sent; on a small document that was a fifth of the server's CPU time under load.
-import type { Db } from '../../storage/db/connection';
-import { changeGeneration } from '../../storage/db/change-generation';
+import type { MetadataDb } from '../../storage/sql/port';
 
 interface Entry<T> {
   generation: string;
@@ -28,8 +27,8 @@ export class HotDocuments<T> {
    * check and the reads only makes the copy look older than it is (it is dropped on the next look), never newer.
    * A new generation drops every copy at once.
    */
-  check(db: Db): string {
-    const generation = changeGeneration(db);
+  check(db: MetadataDb): string {
+    const generation = db.generation();
     if (generation !== this.generation) {
       this.entries.clear();
       this.bytes = 0;
@@ -66,7 +65,11 @@ export class HotDocuments<T> {
 }
 
 /** One cache per database connection (tests and the desktop app may hold several in one process). */
-export function hotDocumentsOf<T>(caches: WeakMap<Db, HotDocuments<T>>, db: Db, make: () => HotDocuments<T>): HotDocuments<T> {
+export function hotDocumentsOf<T>(
+  caches: WeakMap<MetadataDb, HotDocuments<T>>,
+  db: MetadataDb,
+  make: () => HotDocuments<T>,
+): HotDocuments<T> {
   let cache = caches.get(db);
   if (!cache) {
     cache = make();

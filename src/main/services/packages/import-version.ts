@@ -40,8 +40,8 @@ export interface ImportedVersion {
  */
 export async function importVersion(ctx: PackageContext, input: ImportedVersion): Promise<'imported' | 'present'> {
   const { name, version, tarball } = input;
-  const pkg = findPackage(ctx.db, name);
-  const existing = pkg && findVersion(ctx.db, pkg.id, version);
+  const pkg = await findPackage(ctx.db, name);
+  const existing = pkg && (await findVersion(ctx.db, pkg.id, version));
   if (existing) {
     if (ssri.checkData(tarball, existing.integrity)) return 'present';
     throw conflict(
@@ -87,7 +87,7 @@ export interface FactsResult {
 }
 
 /** Makes the package's tags, readme, deprecations and maintainers match the source, in one transaction; a no-op when they already do. */
-export function importPackageFacts(ctx: PackageContext, facts: ImportedPackageFacts): FactsResult {
+export async function importPackageFacts(ctx: PackageContext, facts: ImportedPackageFacts): Promise<FactsResult> {
   const result: FactsResult = {
     tagsSet: [],
     tagsPresent: [],
@@ -99,42 +99,42 @@ export function importPackageFacts(ctx: PackageContext, facts: ImportedPackageFa
   };
   const modified = facts.modifiedAt && !Number.isNaN(Date.parse(facts.modifiedAt)) ? new Date(facts.modifiedAt) : undefined;
   const at: PackageContext = modified ? { ...ctx, now: () => modified } : ctx;
-  ctx.db.transaction(() => {
-    const pkg = findPackage(ctx.db, facts.name);
+  await ctx.db.transaction(async () => {
+    const pkg = await findPackage(ctx.db, facts.name);
     if (!pkg) return;
-    const tags = getDistTags(ctx.db, pkg.id);
+    const tags = await getDistTags(ctx.db, pkg.id);
     for (const [tag, version] of Object.entries(facts.distTags)) {
       assertValidTag(tag);
       if (tags[tag] === version) result.tagsPresent.push(tag);
-      else if (!findVersion(ctx.db, pkg.id, version)) result.skippedTags.push(`${tag} → ${version}`);
+      else if (!(await findVersion(ctx.db, pkg.id, version))) result.skippedTags.push(`${tag} → ${version}`);
       else {
-        setDistTag(ctx.db, pkg.id, tag, version);
+        await setDistTag(ctx.db, pkg.id, tag, version);
         result.tagsSet.push(tag);
       }
     }
     for (const [version, message] of Object.entries(facts.deprecations)) {
-      const row = findVersion(ctx.db, pkg.id, version);
+      const row = await findVersion(ctx.db, pkg.id, version);
       if (row && row.deprecated !== message) {
-        setDeprecated(ctx.db, pkg.id, version, message);
+        await setDeprecated(ctx.db, pkg.id, version, message);
         result.deprecated.push(version);
       }
     }
     for (const { user, role } of facts.maintainers) {
-      if (isMaintainer(ctx.db, pkg.id, user.id)) continue;
-      addMaintainer(ctx.db, pkg.id, user.id);
-      setRole(ctx.db, pkg.id, user.id, role);
+      if (await isMaintainer(ctx.db, pkg.id, user.id)) continue;
+      await addMaintainer(ctx.db, pkg.id, user.id);
+      await setRole(ctx.db, pkg.id, user.id, role);
       result.maintainersAdded.push(user.name);
     }
     // Whoever could publish into the scope at the source may add packages to it here (Shelf's scope ownership).
     const scope = scopeOf(facts.name);
     if (scope) {
       for (const { user } of facts.maintainers) {
-        if (addScopeOwner(ctx.db, scope, user.id, at.now().toISOString(), null)) result.scopeOwnersAdded.push(user.name);
+        if (await addScopeOwner(ctx.db, scope, user.id, at.now().toISOString(), null)) result.scopeOwnersAdded.push(user.name);
       }
     }
     result.readmeSet = pkg.readme !== facts.readme;
     const changed = result.readmeSet || result.tagsSet.length > 0 || result.deprecated.length > 0 || result.maintainersAdded.length > 0;
-    if (changed) touchPackage(at, pkg, result.readmeSet ? { readme: facts.readme } : {});
-  })();
+    if (changed) await touchPackage(at, pkg, result.readmeSet ? { readme: facts.readme } : {});
+  });
   return result;
 }

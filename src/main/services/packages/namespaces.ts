@@ -32,10 +32,10 @@ function reserveMs(ctx: PackageContext): number {
  * May the caller create this package? Runs before the tarball is stored and again inside the publish's transaction.
  * Admins may always; everyone else must own the scope (when it has owners) and not be taking a just-unpublished name.
  */
-export function checkNewPackageName(ctx: PackageContext, caller: Principal, name: string): void {
+export async function checkNewPackageName(ctx: PackageContext, caller: Principal, name: string): Promise<void> {
   if (caller.user.isAdmin) return;
   const now = ctx.now().getTime();
-  const reserved = reservationsOf(ctx.db, name, new Date(now - reserveMs(ctx)).toISOString());
+  const reserved = await reservationsOf(ctx.db, name, new Date(now - reserveMs(ctx)).toISOString());
   if (reserved.length > 0 && !reserved.some((r) => r.user_id === caller.user.id)) {
     const until = new Date(Date.parse(reserved[0]!.unpublished_at) + reserveMs(ctx)).toISOString();
     throw forbidden(
@@ -44,7 +44,7 @@ export function checkNewPackageName(ctx: PackageContext, caller: Principal, name
   }
   const scope = scopeOf(name);
   if (!scope) return;
-  const owners = scopeOwners(ctx.db, scope);
+  const owners = await scopeOwners(ctx.db, scope);
   if (owners.length > 0 && !owners.some((o) => o.user_id === caller.user.id)) {
     throw forbidden(
       `the scope ${scope} belongs to ${owners.map((o) => o.name).join(', ')}, so you cannot publish new packages into it; ` +
@@ -54,15 +54,16 @@ export function checkNewPackageName(ctx: PackageContext, caller: Principal, name
 }
 
 /** Inside the transaction that creates a package: the first publisher into an unowned scope becomes its owner. */
-export function claimScope(ctx: PackageContext, caller: Principal, name: string): void {
+export async function claimScope(ctx: PackageContext, caller: Principal, name: string): Promise<void> {
   const scope = scopeOf(name);
-  if (scope && scopeOwners(ctx.db, scope).length === 0) addScopeOwner(ctx.db, scope, caller.user.id, ctx.now().toISOString(), null);
-  clearUnpublishedName(ctx.db, name);
+  if (scope && (await scopeOwners(ctx.db, scope)).length === 0)
+    await addScopeOwner(ctx.db, scope, caller.user.id, ctx.now().toISOString(), null);
+  await clearUnpublishedName(ctx.db, name);
 }
 
 /** Inside an unpublish's transaction: the name stays reserved for these former owners. */
-export function reserveName(ctx: PackageContext, name: string, ownerIds: readonly number[]): void {
-  reserveUnpublishedName(ctx.db, name, ownerIds, ctx.now().toISOString());
+export async function reserveName(ctx: PackageContext, name: string, ownerIds: readonly number[]): Promise<void> {
+  await reserveUnpublishedName(ctx.db, name, ownerIds, ctx.now().toISOString());
 }
 
 function normalScope(scope: string): string {
@@ -85,26 +86,36 @@ export interface ScopeOwners {
   owners: { username: string; granted_at: string }[];
 }
 
-export function listScopeOwners(ctx: PackageContext, scope: string): ScopeOwners {
+export async function listScopeOwners(ctx: PackageContext, scope: string): Promise<ScopeOwners> {
   const s = normalScope(scope);
-  return { scope: s, owners: scopeOwners(ctx.db, s).map((o) => ({ username: o.name, granted_at: o.granted_at })) };
+  return { scope: s, owners: (await scopeOwners(ctx.db, s)).map((o) => ({ username: o.name, granted_at: o.granted_at })) };
 }
 
 /** An admin lets another user publish new packages into a scope. */
-export function grantScope(ctx: PackageContext, principal: Principal | undefined, scope: string, username: unknown): ScopeOwners {
+export async function grantScope(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  scope: string,
+  username: unknown,
+): Promise<ScopeOwners> {
   const p = requireGrantRight(principal);
   const s = normalScope(scope);
   if (typeof username !== 'string' || username === '') throw badRequest('username is required');
-  const user = findUserByName(ctx.db, username);
+  const user = await findUserByName(ctx.db, username);
   if (!user) throw notFound(`there is no user '${username}' on this registry`);
-  addScopeOwner(ctx.db, s, user.id, ctx.now().toISOString(), p.user.id);
+  await addScopeOwner(ctx.db, s, user.id, ctx.now().toISOString(), p.user.id);
   return listScopeOwners(ctx, s);
 }
 
-export function revokeScope(ctx: PackageContext, principal: Principal | undefined, scope: string, username: string): ScopeOwners {
+export async function revokeScope(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  scope: string,
+  username: string,
+): Promise<ScopeOwners> {
   requireGrantRight(principal);
   const s = normalScope(scope);
-  const user = findUserByName(ctx.db, username);
-  if (!user || !removeScopeOwner(ctx.db, s, user.id)) throw notFound(`${username} does not own the scope ${s}`);
+  const user = await findUserByName(ctx.db, username);
+  if (!user || !(await removeScopeOwner(ctx.db, s, user.id))) throw notFound(`${username} does not own the scope ${s}`);
   return listScopeOwners(ctx, s);
 }

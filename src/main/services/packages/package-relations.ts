@@ -20,14 +20,19 @@ const FIELDS = [
   ['devDependencies', 'dev'],
 ] as const;
 
-export function packageRelations(ctx: PackageContext, principal: Principal | undefined, name: string, version: string): PackageRelations {
-  const pkg = readablePackage(ctx, name, principal);
-  const row = findVersion(ctx.db, pkg.id, version);
+export async function packageRelations(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  version: string,
+): Promise<PackageRelations> {
+  const pkg = await readablePackage(ctx, name, principal);
+  const row = await findVersion(ctx.db, pkg.id, version);
   if (!row) throw notFound(`${name} has no version ${version}`);
   const manifest = JSON.parse(row.manifest) as Record<string, unknown>;
-  const isLocal = (dep: string) => {
-    const found = findPackage(ctx.db, dep);
-    return Boolean(found && canRead(ctx, found, principal));
+  const isLocal = async (dep: string) => {
+    const found = await findPackage(ctx.db, dep);
+    return Boolean(found && (await canRead(ctx, found, principal)));
   };
   const seen = new Set<string>();
   const dependencies: PackageRelations['dependencies'] = [];
@@ -39,13 +44,14 @@ export function packageRelations(ctx: PackageContext, principal: Principal | und
       if (type === 'prod' && (manifest.optionalDependencies as Record<string, unknown> | undefined)?.[dep] !== undefined) continue;
       if (seen.has(`${type}:${dep}`)) continue;
       seen.add(`${type}:${dep}`);
-      dependencies.push({ name: dep, range: typeof range === 'string' ? range : String(range), type, local: isLocal(dep) });
+      dependencies.push({ name: dep, range: typeof range === 'string' ? range : String(range), type, local: await isLocal(dep) });
     }
   }
-  const visible = listDependents(ctx.db, pkg.name, DEPENDENTS_SCANNED).filter((d) => {
-    const dependent = findPackage(ctx.db, d.name);
-    return Boolean(dependent && canRead(ctx, dependent, principal));
-  });
+  const visible: Awaited<ReturnType<typeof listDependents>> = [];
+  for (const d of await listDependents(ctx.db, pkg.name, DEPENDENTS_SCANNED)) {
+    const dependent = await findPackage(ctx.db, d.name);
+    if (dependent && (await canRead(ctx, dependent, principal))) visible.push(d);
+  }
   return {
     name: pkg.name,
     version: row.version,

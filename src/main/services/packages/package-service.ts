@@ -37,16 +37,16 @@ export class PackageService {
       throw badRequest(`the package name in the body ('${String(body.name)}') differs from the one in the URL ('${name}')`);
     }
     if (isObject(body.versions)) {
-      if (rev === undefined) return { kind: 'deprecated', changed: applyDeprecations(this.ctx, principal, name, body) };
+      if (rev === undefined) return { kind: 'deprecated', changed: await applyDeprecations(this.ctx, principal, name, body) };
       const keep = Object.keys(body.versions);
       const versions = await unpublishVersions(this.ctx, principal, name, keep, rev);
-      if (versions.length === 0) applyDeprecations(this.ctx, principal, name, body);
+      if (versions.length === 0) await applyDeprecations(this.ctx, principal, name, body);
       return { kind: 'unpublished', versions };
     }
     if (Array.isArray(body.maintainers)) {
       const names = body.maintainers.map((m) => (isObject(m) && typeof m.name === 'string' ? m.name : ''));
       if (names.some((n) => n === '')) throw badRequest('every maintainer needs a name');
-      setOwners(this.ctx, principal, name, names, rev);
+      await setOwners(this.ctx, principal, name, names, rev);
       return { kind: 'owners' };
     }
     throw badRequest('nothing to do: the body has no tarball, versions or maintainers; to publish use `npm publish`');

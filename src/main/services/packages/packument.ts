@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import semver from 'semver';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import {
   getDistTags,
   listMaintainers,
@@ -208,17 +208,17 @@ function searchText(value: unknown): string {
 }
 
 /** Renders both packuments from the rows without storing them (a store that started read-only serves them so). */
-export function packumentRow(db: Db, pkg: PackageRow, baseUrl: string): PackumentRow {
-  return renderParts(packumentParts(db, pkg), baseUrl).row;
+export async function packumentRow(db: MetadataDb, pkg: PackageRow, baseUrl: string): Promise<PackumentRow> {
+  return renderParts(await packumentParts(db, pkg), baseUrl).row;
 }
 
-function packumentParts(db: Db, pkg: PackageRow): PackumentParts {
+async function packumentParts(db: MetadataDb, pkg: PackageRow): Promise<PackumentParts> {
   return {
     pkg,
-    versions: listVersions(db, pkg.id),
-    distTags: getDistTags(db, pkg.id),
-    maintainers: listMaintainers(db, pkg.id),
-    yanked: new Set(listYanked(db, pkg.id).map((y) => y.version)),
+    versions: await listVersions(db, pkg.id),
+    distTags: await getDistTags(db, pkg.id),
+    maintainers: await listMaintainers(db, pkg.id),
+    yanked: new Set((await listYanked(db, pkg.id)).map((y) => y.version)),
   };
 }
 
@@ -245,16 +245,16 @@ function renderParts(parts: PackumentParts, baseUrl: string): { row: PackumentRo
 }
 
 /** Re-renders and stores both packuments and the search document; called inside every write's transaction. */
-export function renderPackument(db: Db, pkg: PackageRow, baseUrl: string): PackumentRow {
-  const parts = packumentParts(db, pkg);
+export async function renderPackument(db: MetadataDb, pkg: PackageRow, baseUrl: string): Promise<PackumentRow> {
+  const parts = await packumentParts(db, pkg);
   const { row, full } = renderParts(parts, baseUrl);
-  putPackument(db, row);
-  setListed(
+  await putPackument(db, row);
+  await setListed(
     db,
     pkg.id,
     parts.versions.some((v) => !parts.yanked?.has(v.version)),
   );
-  putSearchDocument(db, pkg.id, {
+  await putSearchDocument(db, pkg.id, {
     name: pkg.name,
     description: searchText(full.description),
     keywords: searchText(full.keywords),

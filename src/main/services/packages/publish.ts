@@ -38,7 +38,7 @@ export interface PublishResult {
 
 export interface PublishOptions {
   /** Extra writes that belong to the same publish (e.g. the API's categories); run inside its transaction. */
-  withinTransaction?: (pkg: PackageRow, isLatest: boolean) => void;
+  withinTransaction?: (pkg: PackageRow, isLatest: boolean) => Promise<void>;
   /** How a manifest-confusion refusal names the manifest the client sent (the REST API's is its metadata). */
   manifestSource?: string;
   /** The archive's format: npm's unless the REST API publishes a seed registry's (synapse.json, vais.toml at the root). */
@@ -149,9 +149,9 @@ export async function publishVersion(
   }
 
   // Cheap refusals first, so a doomed upload is not inflated and hashed.
-  preflight(ctx, caller, urlName, version);
+  await preflight(ctx, caller, urlName, version);
   const ecosystem = options.ecosystem ?? 'npm';
-  assertSameEcosystem(ctx.db, urlName, ecosystem);
+  await assertSameEcosystem(ctx.db, urlName, ecosystem);
 
   const bytes = decodeAttachment(body, urlName, version, ctx.limits.maxTarballBytes);
   const dist = isObject(manifest.dist) ? manifest.dist : {};
@@ -178,14 +178,14 @@ export async function publishVersion(
 
   const now = ctx.now().toISOString();
   let created = false;
-  ctx.db.transaction(() => {
+  await ctx.db.transaction(async () => {
     // Checked again inside the transaction: another publish may have landed while this one was being inspected.
-    preflight(ctx, caller, urlName, version);
-    assertSameEcosystem(ctx.db, urlName, ecosystem);
-    let pkg: PackageRow | undefined = findPackage(ctx.db, urlName);
+    await preflight(ctx, caller, urlName, version);
+    await assertSameEcosystem(ctx.db, urlName, ecosystem);
+    let pkg: PackageRow | undefined = await findPackage(ctx.db, urlName);
     if (!pkg) {
       created = true;
-      pkg = insertPackage(ctx.db, {
+      pkg = await insertPackage(ctx.db, {
         name: urlName,
         access: access ?? 'public',
         rev: nextRev(ctx),
@@ -193,10 +193,10 @@ export async function publishVersion(
         modified_at: now,
         readme,
       });
-      addMaintainer(ctx.db, pkg.id, caller.user.id);
-      claimScope(ctx, caller, urlName);
+      await addMaintainer(ctx.db, pkg.id, caller.user.id);
+      await claimScope(ctx, caller, urlName);
     }
-    insertVersion(ctx.db, {
+    await insertVersion(ctx.db, {
       package_id: pkg.id,
       version,
       manifest: JSON.stringify(stored),
@@ -207,23 +207,23 @@ export async function publishVersion(
       published_at: now,
       published_by: caller.user.id,
     });
-    if (ecosystem !== 'npm') setVersionEcosystem(ctx.db, pkg.id, version, ecosystem);
+    if (ecosystem !== 'npm') await setVersionEcosystem(ctx.db, pkg.id, version, ecosystem);
     const tags = { ...distTags } as Record<string, string>;
-    if (!getDistTags(ctx.db, pkg.id).latest && !tags.latest) tags.latest = version;
-    for (const [tag, target] of Object.entries(tags)) setDistTag(ctx.db, pkg.id, tag, target);
-    putChecksum(ctx.db, pkg.id, version, sha256);
+    if (!(await getDistTags(ctx.db, pkg.id)).latest && !tags.latest) tags.latest = version;
+    for (const [tag, target] of Object.entries(tags)) await setDistTag(ctx.db, pkg.id, tag, target);
+    await putChecksum(ctx.db, pkg.id, version, sha256);
     const becomesLatest = tags.latest === version;
-    options.withinTransaction?.(pkg, getDistTags(ctx.db, pkg.id).latest === version);
-    touchPackage(ctx, pkg, becomesLatest || created ? { readme } : {});
-  })();
+    await options.withinTransaction?.(pkg, (await getDistTags(ctx.db, pkg.id)).latest === version);
+    await touchPackage(ctx, pkg, becomesLatest || created ? { readme } : {});
+  });
   return { name: urlName, version, integrity, sha256, created };
 }
 
 /** The rights table and the namespace rules, then the version's freshness: checked before the blob is written and again in the transaction. */
-export function preflight(ctx: PackageContext, caller: Principal, name: string, version: string): void {
-  const { pkg } = authorizePublish(ctx, caller, name);
-  if (!pkg) checkNewPackageName(ctx, caller, name);
-  if ((pkg && findVersion(ctx.db, pkg.id, version)) || isRetired(ctx.db, name, version)) {
+export async function preflight(ctx: PackageContext, caller: Principal, name: string, version: string): Promise<void> {
+  const { pkg } = await authorizePublish(ctx, caller, name);
+  if (!pkg) await checkNewPackageName(ctx, caller, name);
+  if ((pkg && (await findVersion(ctx.db, pkg.id, version))) || (await isRetired(ctx.db, name, version))) {
     throw conflict(`cannot publish over the previously published versions: ${version}. Bump the version in package.json and publish again`);
   }
 }

@@ -10,7 +10,7 @@ import {
   listVersions,
   listVisiblePackages,
 } from '../../storage/db/packages';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import type { Principal } from '../auth/principal';
 import { assertNpmPackage } from '../packer/ecosystems/ecosystem-rules';
 import { currentPackument, readablePackage, viewerOf, type PackageContext } from './context';
@@ -30,7 +30,7 @@ export interface StoredDocument {
 }
 
 /** Public documents served lately, per database: a hit costs two counter reads instead of three lookups. */
-const hotPackuments = new WeakMap<Db, HotDocuments<StoredDocument>>();
+const hotPackuments = new WeakMap<MetadataDb, HotDocuments<StoredDocument>>();
 const HOT_PACKUMENT_BYTES = 32 * 1024 * 1024;
 
 const hotOf = (ctx: PackageContext) => hotDocumentsOf(hotPackuments, ctx.db, () => new HotDocuments<StoredDocument>(HOT_PACKUMENT_BYTES));
@@ -46,24 +46,34 @@ export function hotPackument(ctx: PackageContext, name: string, abbreviated: boo
   return hot.get(hotKey(name, abbreviated), hot.check(ctx.db));
 }
 
-export function readPackument(ctx: PackageContext, principal: Principal | undefined, name: string, abbreviated: boolean): StoredDocument {
+export async function readPackument(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  abbreviated: boolean,
+): Promise<StoredDocument> {
   const hot = hotOf(ctx);
   const generation = hot.check(ctx.db);
   const key = hotKey(name, abbreviated);
   const hit = hot.get(key, generation);
   if (hit) return hit;
-  const stored = readStoredPackument(ctx, principal, name, abbreviated);
+  const stored = await readStoredPackument(ctx, principal, name, abbreviated);
   if (stored.isPublic) hot.set(key, generation, stored, stored.json.length + stored.gzip.length);
   return stored;
 }
 
-function readStoredPackument(ctx: PackageContext, principal: Principal | undefined, name: string, abbreviated: boolean): StoredDocument {
-  const pkg = readablePackage(ctx, name, principal);
-  assertNpmPackage(ctx.db, pkg, ctx.baseUrl());
+async function readStoredPackument(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  abbreviated: boolean,
+): Promise<StoredDocument> {
+  const pkg = await readablePackage(ctx, name, principal);
+  await assertNpmPackage(ctx.db, pkg, ctx.baseUrl());
   // The hot path reads only the representation asked for; a rendering stored before templates is rendered anew.
-  let doc = getPackumentRendering(ctx.db, pkg.id, abbreviated);
+  let doc = await getPackumentRendering(ctx.db, pkg.id, abbreviated);
   if (!doc || gzipBaseOf(doc.base_url) === undefined) {
-    const row = currentPackument(ctx, pkg);
+    const row = await currentPackument(ctx, pkg);
     doc = abbreviated
       ? { base_url: row.base_url, json: row.abbrev_json, gzip: row.abbrev_gzip, etag: row.abbrev_etag }
       : { base_url: row.base_url, json: row.full_json, gzip: row.full_gzip, etag: row.full_etag };
@@ -79,19 +89,19 @@ function readStoredPackument(ctx: PackageContext, principal: Principal | undefin
 }
 
 /** GET /<name>/<version-or-tag>: one version's manifest. */
-export function readVersion(
+export async function readVersion(
   ctx: PackageContext,
   principal: Principal | undefined,
   name: string,
   versionOrTag: string,
   /** The address the client used (its tarball link points there). */
   baseUrl: string = ctx.baseUrl(),
-): Record<string, unknown> {
-  const pkg = readablePackage(ctx, name, principal);
-  const version = getDistTags(ctx.db, pkg.id)[versionOrTag] ?? versionOrTag;
-  const row = findVersion(ctx.db, pkg.id, version);
+): Promise<Record<string, unknown>> {
+  const pkg = await readablePackage(ctx, name, principal);
+  const version = (await getDistTags(ctx.db, pkg.id))[versionOrTag] ?? versionOrTag;
+  const row = await findVersion(ctx.db, pkg.id, version);
   if (!row) throw notFound(`${name} has no version or dist-tag '${versionOrTag}'`);
-  assertNpmPackage(ctx.db, pkg, ctx.baseUrl(), row.version);
+  await assertNpmPackage(ctx.db, pkg, ctx.baseUrl(), row.version);
   return versionManifest(pkg, row, baseUrl);
 }
 
@@ -101,11 +111,11 @@ export async function openTarball(
   name: string,
   fileName: string,
 ): Promise<{ body: Buffer | Readable; size: number; integrity: string; isPublic: boolean; packageId: number; version: string }> {
-  const pkg = readablePackage(ctx, name, principal);
+  const pkg = await readablePackage(ctx, name, principal);
   const version = versionOfTarball(name, fileName);
-  const row = version === undefined ? undefined : findVersion(ctx.db, pkg.id, version);
+  const row = version === undefined ? undefined : await findVersion(ctx.db, pkg.id, version);
   if (!row) throw notFound(`${name} has no tarball '${fileName}'`);
-  assertNpmPackage(ctx.db, pkg, ctx.baseUrl(), row.version);
+  await assertNpmPackage(ctx.db, pkg, ctx.baseUrl(), row.version);
   const opened = await ctx.blobs.open(row.integrity);
   if (!opened) throw notFound(`the tarball of ${name}@${row.version} is missing from the store; publish it again under a new version`);
   return {
@@ -128,20 +138,20 @@ export interface PackageSummary {
   modified: string;
 }
 
-export function listPackageSummaries(
+export async function listPackageSummaries(
   ctx: PackageContext,
   principal: Principal | undefined,
   offset: number,
   limit: number,
-): { total: number; packages: PackageSummary[] } {
+): Promise<{ total: number; packages: PackageSummary[] }> {
   const packages: PackageSummary[] = [];
   // Filtered in SQL, so both the page and the total count only what the caller may see.
   const viewer = viewerOf(principal);
-  for (const pkg of listVisiblePackages(ctx.db, viewer, offset, limit)) {
-    const distTags = getDistTags(ctx.db, pkg.id);
-    const versions = listVersions(ctx.db, pkg.id);
+  for (const pkg of await listVisiblePackages(ctx.db, viewer, offset, limit)) {
+    const distTags = await getDistTags(ctx.db, pkg.id);
+    const versions = await listVersions(ctx.db, pkg.id);
     const latestRow =
-      findVersion(ctx.db, pkg.id, distTags.latest ?? '') ?? versions.sort((a, b) => semver.compare(b.version, a.version))[0];
+      (await findVersion(ctx.db, pkg.id, distTags.latest ?? '')) ?? versions.sort((a, b) => semver.compare(b.version, a.version))[0];
     const manifest = latestRow ? (JSON.parse(latestRow.manifest) as { description?: unknown }) : {};
     packages.push({
       name: pkg.name,
@@ -153,7 +163,7 @@ export function listPackageSummaries(
       modified: pkg.modified_at,
     });
   }
-  return { total: countVisiblePackages(ctx.db, viewer), packages };
+  return { total: await countVisiblePackages(ctx.db, viewer), packages };
 }
 
 /**

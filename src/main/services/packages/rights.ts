@@ -50,9 +50,9 @@ export const RIGHTS: Readonly<Record<Action, Right>> = {
 };
 
 /** The caller's role for a package (undefined: the package does not exist yet). */
-export function roleFor(ctx: PackageContext, principal: Principal, pkg: PackageRow | undefined): Role {
+export async function roleFor(ctx: PackageContext, principal: Principal, pkg: PackageRow | undefined): Promise<Role> {
   if (principal.user.isAdmin) return 'admin';
-  if (!pkg || !isMaintainer(ctx.db, pkg.id, principal.user.id)) return 'user';
+  if (!pkg || !(await isMaintainer(ctx.db, pkg.id, principal.user.id))) return 'user';
   return roleOf(ctx.db, pkg.id, principal.user.id);
 }
 
@@ -61,11 +61,11 @@ export function allows(role: Role, action: Action): boolean {
   return RIGHTS[action].roles.includes(role);
 }
 
-function requireCredential(ctx: PackageContext, principal: Principal | undefined, right: Right): Principal {
+async function requireCredential(ctx: PackageContext, principal: Principal | undefined, right: Right): Promise<Principal> {
   if (right.credential !== 'yank') return requireScope(principal, right.credential, right.verb);
   const p = requireUser(principal, right.verb);
   if (p.scope === 'publish' || p.scope === 'admin') return p;
-  if (p.tokenKey && tokenScopesByKey(ctx.db, p.tokenKey)?.includes('yank')) return p;
+  if (p.tokenKey && (await tokenScopesByKey(ctx.db, p.tokenKey))?.includes('yank')) return p;
   throw forbidden(`this token is read-only and cannot ${right.verb}; use a token with the publish or yank scope`);
 }
 
@@ -89,25 +89,29 @@ function refusal(name: string, role: Role, action: Action): Error {
  * Checks the credential and the caller's role against the table for an existing package the caller can see
  * (a restricted package stays a 404 to outsiders). Returns the package and the signed-in caller.
  */
-export function authorize(
+export async function authorize(
   ctx: PackageContext,
   principal: Principal | undefined,
   action: Action,
   name: string,
-): { pkg: PackageRow; principal: Principal; role: Role } {
-  const p = requireCredential(ctx, principal, RIGHTS[action]);
-  const pkg = readablePackage(ctx, name, p);
-  const role = roleFor(ctx, p, pkg);
+): Promise<{ pkg: PackageRow; principal: Principal; role: Role }> {
+  const p = await requireCredential(ctx, principal, RIGHTS[action]);
+  const pkg = await readablePackage(ctx, name, p);
+  const role = await roleFor(ctx, p, pkg);
   if (!allows(role, action)) throw refusal(name, role, action);
   return { pkg, principal: p, role };
 }
 
 /** The publish check, for a package that may not exist yet: a new version needs the package's people, a new package anyone. */
-export function authorizePublish(ctx: PackageContext, principal: Principal, name: string): { pkg: PackageRow | undefined; role: Role } {
-  const pkg = findPackage(ctx.db, name);
+export async function authorizePublish(
+  ctx: PackageContext,
+  principal: Principal,
+  name: string,
+): Promise<{ pkg: PackageRow | undefined; role: Role }> {
+  const pkg = await findPackage(ctx.db, name);
   const action: Action = pkg ? 'publish-version' : 'publish-new-package';
-  requireCredential(ctx, principal, RIGHTS[action]);
-  const role = roleFor(ctx, principal, pkg);
+  await requireCredential(ctx, principal, RIGHTS[action]);
+  const role = await roleFor(ctx, principal, pkg);
   if (!allows(role, action)) {
     // Publishing never reveals a restricted package to someone who cannot read it, but the name is taken either way.
     if (role === 'user') {

@@ -16,13 +16,13 @@ import { unpublishVersions } from './unpublish';
 type Json = Record<string, unknown>;
 const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
-export function packageDetails(ctx: PackageContext, stats: DownloadStats, principal: Principal | undefined, name: string) {
-  const pkg = readablePackage(ctx, name, principal);
-  const distTags = getDistTags(ctx.db, pkg.id);
-  const yanked = new Set(listYanked(ctx.db, pkg.id).map((y) => y.version));
+export async function packageDetails(ctx: PackageContext, stats: DownloadStats, principal: Principal | undefined, name: string) {
+  const pkg = await readablePackage(ctx, name, principal);
+  const distTags = await getDistTags(ctx.db, pkg.id);
+  const yanked = new Set((await listYanked(ctx.db, pkg.id)).map((y) => y.version));
   const tagsOf = new Map<string, string[]>();
   for (const [tag, version] of Object.entries(distTags)) tagsOf.set(version, [...(tagsOf.get(version) ?? []), tag]);
-  const rows = listVersions(ctx.db, pkg.id).sort((a, b) => semver.rcompare(a.version, b.version));
+  const rows = (await listVersions(ctx.db, pkg.id)).sort((a, b) => semver.rcompare(a.version, b.version));
   const versions = rows.map((row) => {
     const manifest = JSON.parse(row.manifest) as Json;
     const dist = (manifest.dist ?? {}) as Json;
@@ -40,11 +40,11 @@ export function packageDetails(ctx: PackageContext, stats: DownloadStats, princi
   });
   const latest = rows.find((r) => r.version === distTags.latest) ?? rows[0];
   const latestManifest = latest ? (JSON.parse(latest.manifest) as Json) : {};
-  const owners = listMaintainers(ctx.db, pkg.id).map((m) => m.name);
-  const downloads = stats.summary(pkg.id);
+  const owners = (await listMaintainers(ctx.db, pkg.id)).map((m) => m.name);
+  const downloads = await stats.summary(pkg.id);
   return {
     name: pkg.name,
-    ecosystem: packageEcosystem(ctx.db, pkg.id),
+    ecosystem: await packageEcosystem(ctx.db, pkg.id),
     description: str(latestManifest.description),
     readme: pkg.readme,
     license: str(latestManifest.license),
@@ -58,15 +58,15 @@ export function packageDetails(ctx: PackageContext, stats: DownloadStats, princi
     versions,
     owners,
     access: pkg.access,
-    dependentsCount: countVisibleDependents(ctx.db, pkg.name, viewerOf(principal)),
+    dependentsCount: await countVisibleDependents(ctx.db, pkg.name, viewerOf(principal)),
     downloads: { total: downloads.total, daily: downloads.daily },
-    canManage: Boolean(principal && (principal.user.isAdmin || isMaintainer(ctx.db, pkg.id, principal.user.id))),
+    canManage: Boolean(principal && (principal.user.isAdmin || (await isMaintainer(ctx.db, pkg.id, principal.user.id)))),
   };
 }
 
 export async function tarballListing(ctx: PackageContext, principal: Principal | undefined, name: string, version: string) {
-  const pkg = readablePackage(ctx, name, principal);
-  const row = findVersion(ctx.db, pkg.id, version);
+  const pkg = await readablePackage(ctx, name, principal);
+  const row = await findVersion(ctx.db, pkg.id, version);
   if (!row) throw notFound(`${name} has no version ${version}`);
   const bytes = await ctx.blobs.read(row.integrity);
   if (!bytes) throw notFound(`the tarball of ${name}@${version} is missing from the store`);
@@ -89,10 +89,10 @@ export async function unpublishOneVersion(
   name: string,
   version: string,
 ): Promise<void> {
-  const pkg = readablePackage(ctx, name, principal);
-  const all = listVersions(ctx.db, pkg.id).map((v) => v.version);
+  const pkg = await readablePackage(ctx, name, principal);
+  const all = (await listVersions(ctx.db, pkg.id)).map((v) => v.version);
   if (!all.includes(version)) throw notFound(`${name} has no version ${version}`);
-  currentPackument(ctx, pkg);
+  await currentPackument(ctx, pkg);
   await unpublishVersions(
     ctx,
     principal,

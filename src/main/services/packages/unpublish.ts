@@ -29,7 +29,7 @@ function assertRev(pkg: PackageRow, rev: string | undefined): void {
 /** Deletes blobs no remaining version points at. Runs after the transaction commits, so a crash leaves only garbage. */
 async function dropUnreferenced(ctx: PackageContext, integrities: Iterable<string>): Promise<void> {
   for (const integrity of new Set(integrities)) {
-    if (!isIntegrityReferenced(ctx.db, integrity)) await ctx.blobs.remove(integrity);
+    if (!(await isIntegrityReferenced(ctx.db, integrity))) await ctx.blobs.remove(integrity);
   }
 }
 
@@ -41,12 +41,12 @@ export async function unpublishVersions(
   rev: string | undefined,
 ): Promise<string[]> {
   // A PUT that keeps every version removes nothing (clients send deprecations this way too): no unpublish right is used.
-  const visible = readablePackage(ctx, name, principal);
+  const visible = await readablePackage(ctx, name, principal);
   const keepSet = new Set(keep);
-  if (listVersions(ctx.db, visible.id).every((v) => keepSet.has(v.version))) return [];
-  const { pkg } = authorize(ctx, principal, 'unpublish-version', name);
+  if ((await listVersions(ctx.db, visible.id)).every((v) => keepSet.has(v.version))) return [];
+  const { pkg } = await authorize(ctx, principal, 'unpublish-version', name);
   assertRev(pkg, rev);
-  const all = listVersions(ctx.db, pkg.id);
+  const all = await listVersions(ctx.db, pkg.id);
   const removed = all.filter((v) => !keepSet.has(v.version));
   if (removed.length === 0) return [];
   if (removed.length === all.length) {
@@ -54,23 +54,23 @@ export async function unpublishVersions(
     return removed.map((v) => v.version);
   }
   const now = ctx.now().toISOString();
-  ctx.db.transaction(() => {
+  await ctx.db.transaction(async () => {
     for (const v of removed) {
-      deleteVersion(ctx.db, pkg.id, v.version);
-      retireVersion(ctx.db, name, v.version, now);
+      await deleteVersion(ctx.db, pkg.id, v.version);
+      await retireVersion(ctx.db, name, v.version, now);
     }
     const remaining = all.filter((v) => keepSet.has(v.version)).map((v) => v.version);
-    for (const [tag, target] of Object.entries(getDistTags(ctx.db, pkg.id))) {
-      if (!keepSet.has(target)) deleteDistTag(ctx.db, pkg.id, tag);
+    for (const [tag, target] of Object.entries(await getDistTags(ctx.db, pkg.id))) {
+      if (!keepSet.has(target)) await deleteDistTag(ctx.db, pkg.id, tag);
     }
     // `latest` always exists while versions do: re-point it at the highest remaining release.
-    if (!getDistTags(ctx.db, pkg.id).latest) {
+    if (!(await getDistTags(ctx.db, pkg.id)).latest) {
       const releases = remaining.filter((v) => semver.prerelease(v) === null);
       const next = semver.rsort(releases.length > 0 ? releases : remaining)[0]!;
-      setDistTag(ctx.db, pkg.id, 'latest', next);
+      await setDistTag(ctx.db, pkg.id, 'latest', next);
     }
-    touchPackage(ctx, pkg);
-  })();
+    await touchPackage(ctx, pkg);
+  });
   await dropUnreferenced(
     ctx,
     removed.map((v) => v.integrity),
@@ -84,16 +84,16 @@ export async function unpublishPackage(
   name: string,
   rev: string | undefined,
 ): Promise<void> {
-  const { pkg } = authorize(ctx, principal, 'unpublish-package', name);
+  const { pkg } = await authorize(ctx, principal, 'unpublish-package', name);
   assertRev(pkg, rev);
-  const versions = listVersions(ctx.db, pkg.id);
+  const versions = await listVersions(ctx.db, pkg.id);
   const now = ctx.now().toISOString();
-  ctx.db.transaction(() => {
-    for (const v of versions) retireVersion(ctx.db, name, v.version, now);
+  await ctx.db.transaction(async () => {
+    for (const v of versions) await retireVersion(ctx.db, name, v.version, now);
     // The name stays its owners' for a while (--unpublish-reserve), so nobody can take it over the moment it frees.
-    reserveName(ctx, name, ownerIds(ctx.db, pkg.id));
-    deletePackage(ctx.db, pkg.id);
-  })();
+    await reserveName(ctx, name, await ownerIds(ctx.db, pkg.id));
+    await deletePackage(ctx.db, pkg.id);
+  });
   ctx.events?.changed();
   await dropUnreferenced(
     ctx,
@@ -105,10 +105,15 @@ export async function unpublishPackage(
  * The last step of npm's version unpublish: DELETE of the tarball URL. The PUT before it already removed the
  * version and its blob, so this only confirms; a tarball whose version still exists is refused.
  */
-export function confirmTarballRemoved(ctx: PackageContext, principal: Principal | undefined, name: string, fileName: string): void {
-  const { pkg } = authorize(ctx, principal, 'unpublish-version', name);
-  const still = listVersions(ctx.db, pkg.id).find((v) => tarballFileName(name, v.version) === fileName);
-  if (still && findVersion(ctx.db, pkg.id, still.version)) {
+export async function confirmTarballRemoved(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  fileName: string,
+): Promise<void> {
+  const { pkg } = await authorize(ctx, principal, 'unpublish-version', name);
+  const still = (await listVersions(ctx.db, pkg.id)).find((v) => tarballFileName(name, v.version) === fileName);
+  if (still && (await findVersion(ctx.db, pkg.id, still.version))) {
     throw badRequest(
       `${name}@${still.version} is still published; unpublish the version (\`npm unpublish ${name}@${still.version}\`), not its tarball`,
     );

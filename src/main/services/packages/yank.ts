@@ -14,31 +14,41 @@ export interface YankState {
 }
 
 /** The rights table's 'yank' (publish or admin credentials, or a token with the narrower yank scope), then the version. */
-function yankTarget(ctx: PackageContext, principal: Principal | undefined, name: string, version: string) {
-  const { pkg, principal: p } = authorize(ctx, principal, 'yank', name);
-  if (!findVersion(ctx.db, pkg.id, version)) throw notFound(`${name} has no version ${version}`);
+async function yankTarget(ctx: PackageContext, principal: Principal | undefined, name: string, version: string) {
+  const { pkg, principal: p } = await authorize(ctx, principal, 'yank', name);
+  if (!(await findVersion(ctx.db, pkg.id, version))) throw notFound(`${name} has no version ${version}`);
   return { pkg, principal: p };
 }
 
-export function yankVersion(ctx: PackageContext, principal: Principal | undefined, name: string, version: string): YankState {
-  const { pkg, principal: p } = yankTarget(ctx, principal, name, version);
-  const existing = findYank(ctx.db, pkg.id, version);
+export async function yankVersion(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  version: string,
+): Promise<YankState> {
+  const { pkg, principal: p } = await yankTarget(ctx, principal, name, version);
+  const existing = await findYank(ctx.db, pkg.id, version);
   if (existing) return { name, version, yanked: true, yanked_at: existing.yanked_at };
   const at = ctx.now().toISOString();
-  ctx.db.transaction(() => {
-    insertYank(ctx.db, pkg.id, version, at, p.user.id);
-    touchPackage(ctx, pkg);
-  })();
+  await ctx.db.transaction(async () => {
+    await insertYank(ctx.db, pkg.id, version, at, p.user.id);
+    await touchPackage(ctx, pkg);
+  });
   return { name, version, yanked: true, yanked_at: at };
 }
 
-export function unyankVersion(ctx: PackageContext, principal: Principal | undefined, name: string, version: string): YankState {
-  const { pkg } = yankTarget(ctx, principal, name, version);
-  if (findYank(ctx.db, pkg.id, version)) {
-    ctx.db.transaction(() => {
-      deleteYank(ctx.db, pkg.id, version);
-      touchPackage(ctx, pkg);
-    })();
+export async function unyankVersion(
+  ctx: PackageContext,
+  principal: Principal | undefined,
+  name: string,
+  version: string,
+): Promise<YankState> {
+  const { pkg } = await yankTarget(ctx, principal, name, version);
+  if (await findYank(ctx.db, pkg.id, version)) {
+    await ctx.db.transaction(async () => {
+      await deleteYank(ctx.db, pkg.id, version);
+      await touchPackage(ctx, pkg);
+    });
   }
   return { name, version, yanked: false, yanked_at: null };
 }

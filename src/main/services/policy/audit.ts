@@ -1,6 +1,6 @@
 // `shelf audit`: a project's locked packages against the advisories the policy cached from the upstream (no network).
 import semver from 'semver';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import { getAdvisories } from '../../storage/db/policy';
 import { findLockfile, readLockfile } from '../mirror/lockfiles';
 import type { Advisory } from './evaluate';
@@ -21,14 +21,14 @@ export interface AuditReport {
   oldestData: string | null;
 }
 
-export function auditProject(db: Db, folder: string): AuditReport {
+export async function auditProject(db: MetadataDb, folder: string): Promise<AuditReport> {
   const lockfile = findLockfile(folder);
   const locked = readLockfile(lockfile);
   const findings: AuditFinding[] = [];
   const unknown = new Set<string>();
   let oldest: string | null = null;
   for (const { name, version } of locked) {
-    const row = getAdvisories(db, name);
+    const row = await getAdvisories(db, name);
     if (!row) {
       unknown.add(name);
       continue;

@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import semver from 'semver';
 import { ShelfError } from '../../errors';
 import type { BlobStore } from '../../storage/blobs/blob-store';
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import { deleteCachedTarball, findCachedTarball, getUpstreamPackument, listUpstreamVersions } from '../../storage/db/mirror';
 import { offlineDistTags } from '../mirror/offline-view';
 import { isIntegrityReferenced } from '../../storage/db/packages';
@@ -50,7 +50,7 @@ export interface PolicyUpstream {
 }
 
 export interface PolicyDeps {
-  db: Db;
+  db: MetadataDb;
   blobs: BlobStore;
   dataDir: string;
   now: () => Date;
@@ -106,14 +106,14 @@ export class PolicyService {
   }
 
   /** Replaces the policy (admins); every package's decision is made again on its next read. */
-  set(input: unknown, actor: string | null): Policy {
+  async set(input: unknown, actor: string | null): Promise<Policy> {
     const policy = parsePolicy(input, 'the policy');
     writePolicyFile(this.deps.dataDir, policy);
     this.policy = policy;
     this.present = true;
     this.stamp = stampOf(policy, this.minAgeMs(), true);
     this.memo.clear();
-    this.audit('policy-changed', null, null, null, JSON.stringify(policy), actor);
+    await this.audit('policy-changed', null, null, null, JSON.stringify(policy), actor);
     return policy;
   }
 
@@ -132,10 +132,10 @@ export class PolicyService {
     name: string,
     raw: Buffer,
     options: { rawIsGzip?: boolean; upstream?: PolicyUpstream; previousVersions?: readonly string[] },
-  ): Promise<{ view: { keep: string[]; distTags: Record<string, string> } | undefined; commit: () => void }> {
+  ): Promise<{ view: { keep: string[]; distTags: Record<string, string> } | undefined; commit: () => Promise<void> }> {
     const active = isActive(this.policy, this.minAgeMs());
-    let takedowns = takedownsOf(this.deps.db, name);
-    const reviews = reviewsOf(this.deps.db, name);
+    let takedowns = await takedownsOf(this.deps.db, name);
+    const reviews = await reviewsOf(this.deps.db, name);
     if (!active && !this.takedownsOn && takedowns.length === 0 && !reviews.some((r) => r.decision === 'denied')) {
       return { view: undefined, commit: () => this.store(name, undefined) };
     }
@@ -144,14 +144,14 @@ export class PolicyService {
       doc = JSON.parse((options.rawIsGzip ? gunzipSync(raw) : raw).toString('utf8')) as typeof doc;
     } catch {
       // Not JSON: the mirror's transform refuses it with its own words, and nothing is stored.
-      return { view: undefined, commit: () => undefined };
+      return { view: undefined, commit: async () => undefined };
     }
-    if (!doc || typeof doc !== 'object') return { view: undefined, commit: () => undefined };
+    if (!doc || typeof doc !== 'object') return { view: undefined, commit: async () => undefined };
     const listed = new Set(Object.keys(doc.versions ?? {}));
     if (this.takedownsOn && options.previousVersions) {
       for (const version of options.previousVersions)
         if (!listed.has(version)) await this.takedown(name, version, 'it disappeared from the upstream packument');
-      takedowns = takedownsOf(this.deps.db, name);
+      takedowns = await takedownsOf(this.deps.db, name);
     }
     let advisories: Advisory[] = [];
     let keys: RegistryKey[] | undefined;
@@ -176,22 +176,22 @@ export class PolicyService {
     return { view: trims ? { keep: decision.keep, distTags: decision.distTags } : undefined, commit: () => this.store(name, decision) };
   }
 
-  private store(name: string, decision: Decision | undefined): void {
+  private async store(name: string, decision: Decision | undefined): Promise<void> {
     const now = this.deps.now().toISOString();
     if (!decision || (this.stamp === EMPTY_STAMP && Object.keys(decision.holds).length === 0 && Object.keys(decision.flags).length === 0)) {
-      if (this.stamp === EMPTY_STAMP) deletePolicyDecision(this.deps.db, name);
-      else putPolicyDecision(this.deps.db, { name, stamp: this.stamp, valid_until: null, holds: '{}', flags: '{}', decided_at: now });
+      if (this.stamp === EMPTY_STAMP) await deletePolicyDecision(this.deps.db, name);
+      else await putPolicyDecision(this.deps.db, { name, stamp: this.stamp, valid_until: null, holds: '{}', flags: '{}', decided_at: now });
       this.memo.set(name, { stamp: this.stamp, validUntil: Infinity, holds: {}, flags: {} });
       return;
     }
     for (const [version, hold] of Object.entries(decision.holds)) {
       const before = this.memo.get(name)?.holds[version];
       if (!before || before.rule !== hold.rule) {
-        this.audit('held', name, version, hold.rule, hold.reason, null);
+        await this.audit('held', name, version, hold.rule, hold.reason, null);
         this.notifier.notify({ action: 'held', name, version, rule: hold.rule, detail: hold.reason, at: now });
       }
     }
-    putPolicyDecision(this.deps.db, {
+    await putPolicyDecision(this.deps.db, {
       name,
       stamp: this.stamp,
       valid_until: decision.validUntil,
@@ -209,10 +209,10 @@ export class PolicyService {
 
   // ── reads (cheap: a map lookup, the database once per package after a start) ─────────────────────────────────────
 
-  private memoOf(name: string): Memo {
+  private async memoOf(name: string): Promise<Memo> {
     let memo = this.memo.get(name);
     if (!memo) {
-      const row = getPolicyDecision(this.deps.db, name);
+      const row = await getPolicyDecision(this.deps.db, name);
       memo = row
         ? {
             stamp: row.stamp,
@@ -227,24 +227,24 @@ export class PolicyService {
   }
 
   /** Whether the stored renderings of `name` were made under the policy in force and no quarantine has ended since. */
-  isCurrent(name: string): boolean {
-    const memo = this.memoOf(name);
+  async isCurrent(name: string): Promise<boolean> {
+    const memo = await this.memoOf(name);
     return memo.stamp === this.stamp && this.deps.now().getTime() < memo.validUntil;
   }
 
-  holdOf(name: string, version: string): Hold | undefined {
-    return this.memoOf(name).holds[version];
+  async holdOf(name: string, version: string): Promise<Hold | undefined> {
+    return (await this.memoOf(name)).holds[version];
   }
 
   /** Refuses a held version's tarball (403, naming the rule and when it becomes available). */
-  assertServable(name: string, version: string): void {
-    const hold = this.holdOf(name, version);
+  async assertServable(name: string, version: string): Promise<void> {
+    const hold = await this.holdOf(name, version);
     if (hold) throw new PolicyRefusal(name, version, hold);
   }
 
   /** The X-Shelf-Policy header of a packument: what is held and flagged, `version=rule` pairs; undefined when nothing is. */
-  header(name: string): string | undefined {
-    const memo = this.memoOf(name);
+  async header(name: string): Promise<string | undefined> {
+    const memo = await this.memoOf(name);
     if (memo.header === undefined) {
       const parts = [
         ...Object.entries(memo.holds).map(([v, h]) => `${v}=${h.rule}${h.until ? `;until=${h.until}` : ''}`),
@@ -259,20 +259,20 @@ export class PolicyService {
    * The dist-tags clients are served for an upstream package: moved off held versions (the UI's mirrored package page and
    * its search show what npm would get). Reads the stored decision; no evaluation.
    */
-  servedTags(name: string, tags: Record<string, string>): Record<string, string> {
-    const holds = this.memoOf(name).holds;
+  async servedTags(name: string, tags: Record<string, string>): Promise<Record<string, string>> {
+    const holds = (await this.memoOf(name)).holds;
     if (Object.keys(holds).length === 0) return tags;
     return offlineDistTags(
       tags,
-      listUpstreamVersions(this.deps.db, name)
-        .map((v) => v.version)
-        .filter((v) => !holds[v]),
+      (await listUpstreamVersions(this.deps.db, name)).map((v) => v.version).filter((v) => !holds[v]),
     );
   }
 
   /** Why each version of a package is held or flagged (the UI's package page, `shelf why`). */
-  explain(name: string): { version: string; held: boolean; rule: string; reason: string; until?: string; message: string }[] {
-    const memo = this.memoOf(name);
+  async explain(
+    name: string,
+  ): Promise<{ version: string; held: boolean; rule: string; reason: string; until?: string; message: string }[]> {
+    const memo = await this.memoOf(name);
     return [
       ...Object.entries(memo.holds).map(([version, h]) => ({ version, held: true, ...h, message: describeHold(name, version, h) })),
       ...Object.entries(memo.flags).map(([version, h]) => ({
@@ -285,9 +285,9 @@ export class PolicyService {
   }
 
   /** Everything held or flagged now (the Policy screen). */
-  listHeld(): { name: string; version: string; held: boolean; rule: string; reason: string; until?: string }[] {
+  async listHeld(): Promise<{ name: string; version: string; held: boolean; rule: string; reason: string; until?: string }[]> {
     const out: { name: string; version: string; held: boolean; rule: string; reason: string; until?: string }[] = [];
-    for (const row of listPolicyDecisions(this.deps.db)) {
+    for (const row of await listPolicyDecisions(this.deps.db)) {
       for (const [version, h] of Object.entries(JSON.parse(row.holds) as Record<string, Hold>))
         out.push({ name: row.name, version, held: true, ...h });
       for (const [version, h] of Object.entries(JSON.parse(row.flags) as Record<string, Hold>))
@@ -296,30 +296,30 @@ export class PolicyService {
     return out;
   }
 
-  auditLog(limit = 200): PolicyAuditRow[] {
+  async auditLog(limit = 200): Promise<PolicyAuditRow[]> {
     return listAudit(this.deps.db, limit);
   }
 
   // ── admin decisions ─────────────────────────────────────────────────────────
 
-  review(name: string, version: string, decision: 'approved' | 'denied', actor: string | null): void {
+  async review(name: string, version: string, decision: 'approved' | 'denied', actor: string | null): Promise<void> {
     if (!semver.valid(version)) throw new ShelfError('invalid_request', `'${version}' is not a version`);
-    putReview(this.deps.db, { name, version, decision, decided_by: actor, decided_at: this.deps.now().toISOString() });
-    this.invalidate(name);
-    this.audit(decision, name, version, 'review', `${decision} by ${actor ?? 'an admin'}`, actor);
+    await putReview(this.deps.db, { name, version, decision, decided_by: actor, decided_at: this.deps.now().toISOString() });
+    await this.invalidate(name);
+    await this.audit(decision, name, version, 'review', `${decision} by ${actor ?? 'an admin'}`, actor);
   }
 
   /** Marks a version taken down, purges its cached tarball and records it; the package's decision is made again. */
   async takedown(name: string, version: string, reason: string): Promise<void> {
-    if (!putTakedown(this.deps.db, name, version, reason, this.deps.now().toISOString())) return;
-    const cached = findCachedTarball(this.deps.db, name, version);
+    if (!(await putTakedown(this.deps.db, name, version, reason, this.deps.now().toISOString()))) return;
+    const cached = await findCachedTarball(this.deps.db, name, version);
     if (cached) {
-      deleteCachedTarball(this.deps.db, name, version);
-      if (!isIntegrityReferenced(this.deps.db, cached.integrity)) await this.deps.blobs.remove(cached.integrity);
+      await deleteCachedTarball(this.deps.db, name, version);
+      if (!(await isIntegrityReferenced(this.deps.db, cached.integrity))) await this.deps.blobs.remove(cached.integrity);
     }
-    this.invalidate(name);
+    await this.invalidate(name);
     const detail = `${reason}${cached ? '; the cached tarball was purged' : ''}`;
-    this.audit('takedown', name, version, 'takedown', detail, null);
+    await this.audit('takedown', name, version, 'takedown', detail, null);
     this.notifier.notify({ action: 'takedown', name, version, rule: 'takedown', detail, at: this.deps.now().toISOString() });
     this.deps.warn?.(`policy: ${name}@${version} was taken down upstream (${reason})${cached ? '; its cached tarball was purged' : ''}`);
   }
@@ -331,14 +331,21 @@ export class PolicyService {
       await this.takedown(name, version, `the upstream answered ${error.code === 'not_found' ? '404' : '451'} for its tarball`);
   }
 
-  private invalidate(name: string): void {
-    deletePolicyDecision(this.deps.db, name);
+  private async invalidate(name: string): Promise<void> {
+    await deletePolicyDecision(this.deps.db, name);
     // A stamp no decision has: the next read re-renders the package.
     this.memo.set(name, { stamp: 'stale', validUntil: 0, holds: this.memo.get(name)?.holds ?? {}, flags: {} });
   }
 
-  private audit(action: string, name: string | null, version: string | null, rule: string | null, detail: string, actor: string | null) {
-    addAudit(this.deps.db, { at: this.deps.now().toISOString(), action, name, version, rule, detail, actor });
+  private async audit(
+    action: string,
+    name: string | null,
+    version: string | null,
+    rule: string | null,
+    detail: string,
+    actor: string | null,
+  ) {
+    await addAudit(this.deps.db, { at: this.deps.now().toISOString(), action, name, version, rule, detail, actor });
   }
 
   // ── dependencies gained with install scripts ────────────────────────────────
@@ -387,7 +394,7 @@ export class PolicyService {
     const now = this.deps.now().getTime();
     const known = this.dependencyScripts.get(dep);
     if (known && now - known.at < DEPENDENCY_SCRIPTS_MAX_AGE_MS) return known.scripts;
-    const stored = getUpstreamPackument(this.deps.db, dep);
+    const stored = await getUpstreamPackument(this.deps.db, dep);
     let raw: Buffer;
     if (stored) raw = gunzipSync(stored.raw_gzip);
     else if (upstream) raw = await upstream.get(encodeURIComponent(dep).replace(/^%40/, '@'));
@@ -415,7 +422,7 @@ export class PolicyService {
         if (response.status === 200 && response.body && typeof response.body === 'object') {
           const list = ((response.body as Record<string, unknown>)[name] ?? []) as Advisory[];
           const valid = Array.isArray(list) ? list.filter((a) => a && typeof a.vulnerable_versions === 'string') : [];
-          putAdvisories(this.deps.db, name, JSON.stringify(valid), this.deps.now().toISOString());
+          await putAdvisories(this.deps.db, name, JSON.stringify(valid), this.deps.now().toISOString());
           return valid;
         }
       } catch (error) {
@@ -426,7 +433,7 @@ export class PolicyService {
   }
 
   /** `shelf audit`: a project's lockfile against the cached advisories (no network). */
-  auditFolder(folder: string): AuditReport {
+  async auditFolder(folder: string): Promise<AuditReport> {
     return auditProject(this.deps.db, folder);
   }
 
@@ -434,12 +441,15 @@ export class PolicyService {
    * npm's bulk advisory request answered from the cached advisories, for when the upstream cannot be asked: only the
    * advisories affecting a version asked about; unavailable when none of the names has cached data.
    */
-  cachedBulk(path: string, body: unknown): { available: boolean; status: number; body: unknown; source?: 'cache' } | undefined {
+  async cachedBulk(
+    path: string,
+    body: unknown,
+  ): Promise<{ available: boolean; status: number; body: unknown; source?: 'cache' } | undefined> {
     if (path !== '-/npm/v1/security/advisories/bulk' || !body || typeof body !== 'object') return undefined;
     const answer: Record<string, Advisory[]> = {};
     let known = 0;
     for (const [name, versions] of Object.entries(body as Record<string, unknown>)) {
-      const row = getAdvisories(this.deps.db, name);
+      const row = await getAdvisories(this.deps.db, name);
       if (!row) continue;
       known++;
       const asked = Array.isArray(versions) ? versions.filter((v): v is string => typeof v === 'string') : [];
@@ -457,20 +467,20 @@ export class PolicyService {
     return known > 0 ? { available: true, status: 200, body: answer, source: 'cache' } : undefined;
   }
 
-  cachedAdvisories(name: string): Advisory[] {
-    const row = getAdvisories(this.deps.db, name);
+  async cachedAdvisories(name: string): Promise<Advisory[]> {
+    const row = await getAdvisories(this.deps.db, name);
     return row ? (JSON.parse(row.advisories) as Advisory[]) : [];
   }
 
   private async keysOf(upstream: PolicyUpstream | undefined): Promise<RegistryKey[] | undefined> {
-    if (!upstream) return this.servedKeys()?.keys;
-    const row = getKeys(this.deps.db, upstream.url);
+    if (!upstream) return (await this.servedKeys())?.keys;
+    const row = await getKeys(this.deps.db, upstream.url);
     if (row && this.deps.now().getTime() - Date.parse(row.fetched_at) < KEYS_MAX_AGE_MS)
       return (JSON.parse(row.keys) as { keys: RegistryKey[] }).keys;
     try {
       const body = JSON.parse((await upstream.get('-/npm/v1/keys')).toString('utf8')) as { keys?: RegistryKey[] };
       if (Array.isArray(body.keys)) {
-        putKeys(this.deps.db, upstream.url, JSON.stringify({ keys: body.keys }), this.deps.now().toISOString());
+        await putKeys(this.deps.db, upstream.url, JSON.stringify({ keys: body.keys }), this.deps.now().toISOString());
         return body.keys;
       }
     } catch (error) {
@@ -480,8 +490,8 @@ export class PolicyService {
   }
 
   /** The upstream's keys as Shelf serves them at /-/npm/v1/keys (npm audit signatures), or undefined when none are known. */
-  servedKeys(): { keys: RegistryKey[] } | undefined {
-    const row = anyKeys(this.deps.db);
+  async servedKeys(): Promise<{ keys: RegistryKey[] } | undefined> {
+    const row = await anyKeys(this.deps.db);
     return row ? (JSON.parse(row.keys) as { keys: RegistryKey[] }) : undefined;
   }
 }

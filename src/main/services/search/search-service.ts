@@ -1,23 +1,9 @@
 // Package search over the FTS5 index: npm's qualifiers, phrases, -exclusions and OR; bm25 scaled by popularity and recency, exact names first.
-import type { Db } from '../../storage/db/connection';
+import type { MetadataDb } from '../../storage/sql/port';
 import { findVersion, getDistTags, listMaintainers, type PackageRow } from '../../storage/db/packages';
-import {
-  BOOST,
-  MATCHING_PACKAGE_IDS,
-  contenders,
-  countMatches,
-  downloadCandidates,
-  idsInPackageOrder,
-  inKeyOrder,
-  keyRanges,
-  packageIdByLowerName,
-  rankingRows,
-  relevanceOf,
-  relevanceOfMany,
-  termsWithPrefix,
-  type KeyRange,
-  type MatchScope,
-} from '../../storage/db/search';
+import * as sqliteSearch from '../../storage/db/search';
+import { BOOST, MATCHING_PACKAGE_IDS, keyRanges, type KeyRange, type MatchScope } from '../../storage/db/search';
+import * as pgSearch from '../../storage/postgres/search';
 import { findUserById } from '../../storage/db/users';
 import { packagesByNamePrefix } from '../../storage/db/api-queries';
 import type { Principal } from '../auth/principal';
@@ -196,29 +182,40 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 export class SearchService {
   constructor(
-    private readonly db: Db,
+    private readonly db: MetadataDb,
     private readonly ctx: PackageContext,
     private readonly options: {
       rankedWindow?: number;
       /** Writes the download counts held in memory, which ranking reads (DownloadStats). */
-      downloads?: { flush(): void };
+      downloads?: { flush(): Promise<void> };
     } = {},
   ) {}
 
+  /** The index's queries in this store's dialect: FTS5 on SQLite, tsvector and pg_trgm on PostgreSQL (same signatures). */
+  private get queries(): typeof sqliteSearch | typeof pgSearch {
+    return this.db.dialect === 'postgres' ? pgSearch : sqliteSearch;
+  }
+
   /** The packages a query finds, one page of them in ranked order, and how many there are in all. */
-  find(filter: SearchFilter, principal: Principal | undefined): { rows: RankedPackage[]; total: number } {
-    this.options.downloads?.flush();
+  async find(filter: SearchFilter, principal: Principal | undefined): Promise<{ rows: RankedPackage[]; total: number }> {
+    await this.options.downloads?.flush();
     // One read transaction: the count and the pages come from the same snapshot.
-    return this.db.transaction(() => {
-      const alone = lex(filter.text.trim()).length === 1 && !filter.keyword;
-      const parsed = parseSearchText(filter.text, (word) => this.wordMatch(word, alone));
-      const match = [parsed.match, filter.keyword ? `keywords : ${quote(filter.keyword)}` : ''].filter(Boolean).join(' AND ');
-      try {
-        return match ? this.findMatching(parsed, match, filter, principal) : this.findListing(parsed, filter, principal);
-      } finally {
-        this.rowsHolding.clear();
-      }
-    })();
+    return await this.db.transaction(
+      async () => {
+        const alone = lex(filter.text.trim()).length === 1 && !filter.keyword;
+        // Each plain word is looked up in the index's word list first (a query), then the text is parsed with the answers.
+        const matches = new Map<string, string>();
+        for (const word of parseSearchText(filter.text).words) if (!matches.has(word)) matches.set(word, await this.wordMatch(word, alone));
+        const parsed = parseSearchText(filter.text, (word) => matches.get(word) ?? prefixOf(word));
+        const match = [parsed.match, filter.keyword ? `keywords : ${quote(filter.keyword)}` : ''].filter(Boolean).join(' AND ');
+        try {
+          return match ? await this.findMatching(parsed, match, filter, principal) : await this.findListing(parsed, filter, principal);
+        } finally {
+          this.rowsHolding.clear();
+        }
+      },
+      { readOnly: true },
+    );
   }
 
   /**
@@ -226,13 +223,13 @@ export class SearchService {
    * words before it reads the first row, once per cursor; spelled out as an OR of the few words they are, rows stream.
    * @param alone the word is the whole query: its row count, which the word list gives, is then the total.
    */
-  private wordMatch(word: string, alone: boolean): string {
+  private async wordMatch(word: string, alone: boolean): Promise<string> {
     // Only a word the tokenizer keeps whole (ASCII letters and digits) is looked up; anything else stays a prefix query.
     if (!/^[A-Za-z0-9]+$/.test(word)) return prefixOf(word);
     const lower = word.toLowerCase();
     // Listing a word counts its rows; unless that count is wanted, the word itself is put in without listing it
     // (a word not in the index matches nothing), and only longer words are looked up.
-    const terms = termsWithPrefix(this.db, lower, MAX_PREFIX_TERMS, !alone);
+    const terms = await this.queries.termsWithPrefix(this.db, lower, MAX_PREFIX_TERMS, !alone);
     if (!terms) return prefixOf(word);
     const words = alone ? terms : [{ term: lower, rows: undefined }, ...terms];
     if (words.length === 0) return prefixOf(word);
@@ -248,12 +245,12 @@ export class SearchService {
    */
   private readonly rowsHolding = new Map<string, number>();
 
-  private findMatching(
+  private async findMatching(
     parsed: ParsedQuery,
     match: string,
     filter: SearchFilter,
     principal: Principal | undefined,
-  ): { rows: RankedPackage[]; total: number } {
+  ): Promise<{ rows: RankedPackage[]; total: number }> {
     const scope: MatchScope = {
       match: parsed.exclude.length > 0 ? `(${match}) NOT (${parsed.exclude.join(' OR ')})` : match,
       restricted: !principal ? 'none' : principal.user.isAdmin ? 'all' : { maintainedBy: principal.user.id },
@@ -261,29 +258,31 @@ export class SearchService {
       category: filter.category,
     };
     const ranges = keyRanges(scope);
-    const counts = countMatches(this.db, scope, ranges, this.rowsHolding.get(scope.match));
+    const counts = await this.queries.countMatches(this.db, scope, ranges, this.rowsHolding.get(scope.match));
     const total = sum(counts);
     const nowMs = this.ctx.now().getTime();
     let page: { id: number; relevance: number }[] = [];
     if (total > filter.offset) {
       const sort = filter.sort ?? 'relevance';
-      if (sort === 'relevance') page = this.pageByRelevance(scope, ranges, counts, parsed, filter, nowMs);
-      else if (sort === 'downloads') page = this.pageByDownloads(scope, ranges, counts, filter, nowMs);
+      if (sort === 'relevance') page = await this.pageByRelevance(scope, ranges, counts, parsed, filter, nowMs);
+      else if (sort === 'downloads') page = await this.pageByDownloads(scope, ranges, counts, filter, nowMs);
       else {
-        const ids = idsInPackageOrder(this.db, scope, ranges, sort, filter.offset, filter.limit);
-        const relevance = relevanceOfMany(this.db, scope, ranges, ids);
+        const ids = await this.queries.idsInPackageOrder(this.db, scope, ranges, sort, filter.offset, filter.limit);
+        const relevance = await this.queries.relevanceOfMany(this.db, scope, ranges, ids);
         page = ids.map((id) => ({ id, relevance: relevance.get(id) ?? 0 }));
       }
     }
-    return { rows: this.packages(page, nowMs), total };
+    return { rows: await this.packages(page, nowMs), total };
   }
 
   /** Exact scores (and what the orders need) for first-stage rows. */
-  private scored(rows: { id: number; relevance: number }[], nowMs: number): Scored[] {
+  private async scored(rows: { id: number; relevance: number }[], nowMs: number): Promise<Scored[]> {
     const info = new Map(
-      rankingRows(
-        this.db,
-        rows.map((r) => r.id),
+      (
+        await this.queries.rankingRows(
+          this.db,
+          rows.map((r) => r.id),
+        )
       ).map((r) => [r.id, r]),
     );
     return rows.flatMap((r) => {
@@ -299,28 +298,31 @@ export class SearchService {
    * the window, `contenders` picks from the key scores (no join, no date parsing) every row that can reach the page,
    * and only those are scored exactly.
    */
-  private pageByRelevance(
+  private async pageByRelevance(
     scope: MatchScope,
     ranges: KeyRange[],
     counts: number[],
     parsed: ParsedQuery,
     filter: SearchFilter,
     nowMs: number,
-  ): { id: number; relevance: number }[] {
+  ): Promise<{ id: number; relevance: number }[]> {
     const window = this.options.rankedWindow ?? RANKED_WINDOW;
     const windows = counts.map((n) => (n > window ? window : undefined));
     const windowSize = sum(counts.map((n) => Math.min(n, window)));
     const need = filter.offset + filter.limit;
     const exactName = parsed.words.join(' ').toLowerCase();
-    const exactId = exactName ? packageIdByLowerName(this.db, exactName) : undefined;
+    const exactId = exactName ? await this.queries.packageIdByLowerName(this.db, exactName) : undefined;
     // One more than the page needs: the exact name, if it is among them, is taken out of the ranked rows.
-    const scored = this.scored(contenders(this.db, scope, ranges, windows, nowMs / DAY_MS, need + 1, windowSize), nowMs);
+    const scored = await this.scored(
+      await this.queries.contenders(this.db, scope, ranges, windows, nowMs / DAY_MS, need + 1, windowSize),
+      nowMs,
+    );
     let pinned: { id: number; relevance: number } | undefined = scored.find((s) => s.id === exactId);
     const ranked = scored.filter((s) => s.id !== exactId).sort(byRank);
     let pinnedRange: number | undefined;
     if (exactId !== undefined && !pinned) {
       // The exact name lies beyond the window (or does not match): it is still first if it matches.
-      const found = relevanceOf(this.db, scope, ranges, exactId);
+      const found = await this.queries.relevanceOf(this.db, scope, ranges, exactId);
       if (found) {
         pinned = { id: exactId, relevance: found.relevance };
         pinnedRange = found.range;
@@ -330,7 +332,7 @@ export class SearchService {
     const page = list.slice(filter.offset, need);
     // contenders returns the whole window once the page reaches past it; only then do unranked rows follow.
     if (page.length === filter.limit || need < windowSize) return page;
-    const rest = this.beyond(
+    const rest = await this.beyond(
       scope,
       ranges,
       counts,
@@ -347,22 +349,22 @@ export class SearchService {
    * Most downloaded first (then relevance): downloadCandidates holds every match that can be among the page's rows
    * (whole popularity buckets), up to the ranked window; what lies past a full window follows in key order.
    */
-  private pageByDownloads(
+  private async pageByDownloads(
     scope: MatchScope,
     ranges: KeyRange[],
     counts: number[],
     filter: SearchFilter,
     nowMs: number,
-  ): { id: number; relevance: number }[] {
+  ): Promise<{ id: number; relevance: number }[]> {
     const window = this.options.rankedWindow ?? RANKED_WINDOW;
     const need = filter.offset + filter.limit;
-    const { candidates, taken } = downloadCandidates(this.db, scope, ranges, counts, need, Math.max(window, need));
-    const list = this.scored(candidates, nowMs).sort(byDownloads);
+    const { candidates, taken } = await this.queries.downloadCandidates(this.db, scope, ranges, counts, need, Math.max(window, need));
+    const list = (await this.scored(candidates, nowMs)).sort(byDownloads);
     const page = list.slice(filter.offset, need);
     if (page.length === filter.limit) return page;
     return [
       ...page,
-      ...this.beyond(
+      ...(await this.beyond(
         scope,
         ranges,
         counts,
@@ -371,12 +373,12 @@ export class SearchService {
         undefined,
         Math.max(0, filter.offset - list.length),
         filter.limit - page.length,
-      ),
+      )),
     ];
   }
 
   /** Rows past each range's first `skips[i]` rows, in key order, range after range: the unranked rest of a listing. */
-  private beyond(
+  private async beyond(
     scope: MatchScope,
     ranges: KeyRange[],
     counts: number[],
@@ -385,31 +387,31 @@ export class SearchService {
     exceptRange: number | undefined,
     offset: number,
     limit: number,
-  ): { id: number; relevance: number }[] {
+  ): Promise<{ id: number; relevance: number }[]> {
     const rows: { id: number; relevance: number }[] = [];
-    ranges.forEach((range, i) => {
+    for (const [i, range] of ranges.entries()) {
       const skip = skips[i];
-      if (skip === undefined || rows.length >= limit) return;
+      if (skip === undefined || rows.length >= limit) continue;
       const size = (counts[i] ?? 0) - skip - (exceptRange === i ? 1 : 0);
       if (offset >= size) {
         offset -= size;
-        return;
+        continue;
       }
-      rows.push(...inKeyOrder(this.db, scope, range, skip, exceptId ?? -1, offset, limit - rows.length));
+      rows.push(...(await this.queries.inKeyOrder(this.db, scope, range, skip, exceptId ?? -1, offset, limit - rows.length)));
       offset = 0;
-    });
+    }
     return rows;
   }
 
   /** The page's packages, with their downloads and exact score. */
-  private packages(page: { id: number; relevance: number }[], nowMs: number): RankedPackage[] {
+  private async packages(page: { id: number; relevance: number }[], nowMs: number): Promise<RankedPackage[]> {
     if (page.length === 0) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT p.*, coalesce(d.total, 0) AS downloads, coalesce(d.popularity, 0) AS popularity
-         FROM json_each(?) j CROSS JOIN packages p ON p.id = j.value LEFT JOIN package_downloads d ON d.package_id = p.id`,
-      )
-      .all(JSON.stringify(page.map((p) => p.id))) as (PackageRow & { downloads: number; popularity: number })[];
+    const byIds = this.db.dialect === 'postgres' ? pgSearch.PACKAGES_BY_IDS_FROM : 'json_each(?) j CROSS JOIN packages p ON p.id = j.value';
+    const rows = (await this.db.all(
+      `SELECT p.*, coalesce(d.total, 0) AS downloads, coalesce(d.popularity, 0) AS popularity
+         FROM ${byIds} LEFT JOIN package_downloads d ON d.package_id = p.id`,
+      [JSON.stringify(page.map((p) => p.id))],
+    )) as (PackageRow & { downloads: number; popularity: number })[];
     const byId = new Map(rows.map((r) => [r.id, r]));
     return page.flatMap(({ id, relevance }) => {
       const row = byId.get(id);
@@ -420,11 +422,11 @@ export class SearchService {
   }
 
   /** No text to match: every visible package (less any -exclusions), by popularity, recency or name. */
-  private findListing(
+  private async findListing(
     parsed: ParsedQuery,
     filter: SearchFilter,
     principal: Principal | undefined,
-  ): { rows: RankedPackage[]; total: number } {
+  ): Promise<{ rows: RankedPackage[]; total: number }> {
     const params: Record<string, unknown> = {
       now: this.ctx.now().toISOString(),
       limit: filter.limit,
@@ -438,9 +440,16 @@ export class SearchService {
       conditions.push("(p.access = 'public' OR p.id IN (SELECT package_id FROM maintainers WHERE user_id = @uid))");
       params.uid = principal.user.id;
     }
+    const postgres = this.db.dialect === 'postgres';
     if (parsed.exclude.length > 0) {
-      conditions.push(`p.id NOT IN (${MATCHING_PACKAGE_IDS})`);
-      params.match = parsed.exclude.join(' OR ');
+      if (postgres) {
+        const excluded = pgSearch.matchingPackageIds(parsed.exclude.join(' OR '));
+        conditions.push(`p.id NOT IN (${excluded.sql})`);
+        Object.assign(params, excluded.params);
+      } else {
+        conditions.push(`p.id NOT IN (${MATCHING_PACKAGE_IDS})`);
+        params.match = parsed.exclude.join(' OR ');
+      }
     }
     if (parsed.scope) {
       conditions.push("p.name LIKE @scopePrefix ESCAPE '\\'");
@@ -461,13 +470,15 @@ export class SearchService {
     else order = 'd.total DESC, d.package_id DESC';
     const from =
       sort === 'relevance'
-        ? 'package_downloads d CROSS JOIN packages p ON p.id = d.package_id'
+        ? postgres
+          ? pgSearch.LISTING_BY_POPULARITY_FROM
+          : 'package_downloads d CROSS JOIN packages p ON p.id = d.package_id'
         : 'packages p LEFT JOIN package_downloads d ON d.package_id = p.id';
-    const rows = this.db
-      .prepare(
-        `SELECT p.*, coalesce(d.total, 0) AS downloads, -1.0 * ${BOOST_SQL} AS rank FROM ${from} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
-      )
-      .all(params) as RankedPackage[];
+    const boost = postgres ? pgSearch.LISTING_BOOST_SQL : BOOST_SQL;
+    const rows = (await this.db.all(
+      `SELECT p.*, coalesce(d.total, 0) AS downloads, -1.0 * ${boost} AS rank FROM ${from} ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+      params,
+    )) as RankedPackage[];
     const countParams = { ...params };
     delete countParams.limit;
     delete countParams.offset;
@@ -476,34 +487,37 @@ export class SearchService {
     // restricted and unlisted ones (index ranges, few), plus the restricted ones this caller may see.
     const countSql = !filtered
       ? `SELECT (SELECT count(*) FROM packages) - (SELECT count(*) FROM packages WHERE access = 'restricted')
-             - (SELECT count(*) FROM unlisted_packages u CROSS JOIN packages p ON p.id = u.package_id WHERE p.access = 'public')
+             - (SELECT count(*) FROM unlisted_packages u ${postgres ? 'JOIN' : 'CROSS JOIN'} packages p ON p.id = u.package_id WHERE p.access = 'public')
              + (SELECT count(*) FROM packages p WHERE p.access = 'restricted' AND ${conditions.join(' AND ')}) AS n`
       : `SELECT count(*) AS n FROM packages p ${where}`;
-    const total = (this.db.prepare(countSql).get(countParams) as { n: number }).n;
+    const total = ((await this.db.get(countSql, countParams)) as { n: number }).n;
     return { rows, total };
   }
 
   /** Packages whose names start with a prefix, most downloaded first (autocomplete). */
-  byNamePrefix(prefix: string, limit: number): (PackageRow & { downloads: number })[] {
-    this.options.downloads?.flush();
+  async byNamePrefix(prefix: string, limit: number): Promise<(PackageRow & { downloads: number })[]> {
+    await this.options.downloads?.flush();
     return packagesByNamePrefix(this.db, prefix, limit);
   }
 
   /** npm's /-/v1/search. */
-  search(query: SearchQuery, principal: Principal | undefined): { objects: SearchHit[]; total: number } {
-    const { rows, total } = this.find({ text: query.text, offset: query.from, limit: query.size }, principal);
+  async search(query: SearchQuery, principal: Principal | undefined): Promise<{ objects: SearchHit[]; total: number }> {
+    const { rows, total } = await this.find({ text: query.text, offset: query.from, limit: query.size }, principal);
     const best = Math.min(...rows.map((r) => r.rank), 0);
     const most = Math.max(...rows.map((r) => r.downloads), 0);
     // Anonymous callers get names only: an email address is for people who have an account here.
-    return { objects: rows.map((row) => this.hit(row, best, most, principal !== undefined)), total };
+    return { objects: await Promise.all(rows.map((row) => this.hit(row, best, most, principal !== undefined))), total };
   }
 
-  private hit(pkg: RankedPackage, best: number, most: number, withEmails: boolean): SearchHit {
-    const tags = getDistTags(this.db, pkg.id);
-    const row = findVersion(this.db, pkg.id, tags.latest ?? '');
+  private async hit(pkg: RankedPackage, best: number, most: number, withEmails: boolean): Promise<SearchHit> {
+    const tags = await getDistTags(this.db, pkg.id);
+    const row = await findVersion(this.db, pkg.id, tags.latest ?? '');
     const manifest = (row ? JSON.parse(row.manifest) : {}) as Record<string, unknown>;
-    const publisher = row?.published_by ? findUserById(this.db, row.published_by) : undefined;
-    const maintainers = listMaintainers(this.db, pkg.id).map((m) => ({ username: m.name, email: withEmails ? (m.email ?? '') : '' }));
+    const publisher = row?.published_by ? await findUserById(this.db, row.published_by) : undefined;
+    const maintainers = (await listMaintainers(this.db, pkg.id)).map((m) => ({
+      username: m.name,
+      email: withEmails ? (m.email ?? '') : '',
+    }));
     const repository = manifest.repository as { url?: string } | string | undefined;
     const bugs = manifest.bugs as { url?: string } | string | undefined;
     // bm25 is negative and unbounded; scale against the best hit on the page so scores read as 0..1.

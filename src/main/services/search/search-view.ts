@@ -3,12 +3,12 @@ import type { CallResult } from '../../../shared/contract';
 import type { Principal } from '../auth/principal';
 import type { SearchService } from './search-service';
 
-export function searchForUi(
+export async function searchForUi(
   search: SearchService,
   principal: Principal,
   query: { text: string; offset: number; limit: number },
-): CallResult<'search.query'> {
-  const found = search.search({ text: query.text, size: query.limit, from: query.offset }, principal);
+): Promise<CallResult<'search.query'>> {
+  const found = await search.search({ text: query.text, size: query.limit, from: query.offset }, principal);
   return {
     total: found.total,
     results: found.objects.map((hit) => ({

@@ -1,20 +1,21 @@
 // The package_categories table: the categories a package's publisher filed it under.
-import type { Db } from './connection';
+import type { SqlExecutor as Db } from '../sql/port';
 
-export function setCategories(db: Db, packageId: number, categories: readonly string[]): void {
-  db.prepare('DELETE FROM package_categories WHERE package_id = ?').run(packageId);
-  const insert = db.prepare('INSERT OR IGNORE INTO package_categories (package_id, category) VALUES (?, ?)');
-  for (const category of categories) insert.run(packageId, category);
+export async function setCategories(db: Db, packageId: number, categories: readonly string[]): Promise<void> {
+  await db.run('DELETE FROM package_categories WHERE package_id = ?', [packageId]);
+  for (const category of categories) {
+    await db.run('INSERT INTO package_categories (package_id, category) VALUES (?, ?) ON CONFLICT DO NOTHING', [packageId, category]);
+  }
 }
 
-export function categoriesOf(db: Db, packageId: number): string[] {
+export async function categoriesOf(db: Db, packageId: number): Promise<string[]> {
   return (
-    db.prepare('SELECT category FROM package_categories WHERE package_id = ? ORDER BY category').all(packageId) as { category: string }[]
+    (await db.all('SELECT category FROM package_categories WHERE package_id = ? ORDER BY category', [packageId])) as { category: string }[]
   ).map((r) => r.category);
 }
 
-export function listCategoryCounts(db: Db): { category: string; count: number }[] {
-  return db.prepare('SELECT category, count(*) AS count FROM package_categories GROUP BY category ORDER BY category').all() as {
+export async function listCategoryCounts(db: Db): Promise<{ category: string; count: number }[]> {
+  return (await db.all('SELECT category, count(*) AS count FROM package_categories GROUP BY category ORDER BY category')) as {
     category: string;
     count: number;
   }[];

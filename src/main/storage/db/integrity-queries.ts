@@ -1,6 +1,6 @@
 // Read-only queries over the whole store that the collector and fsck need: every row that points at a blob, every
 // dist-tag naming a version that does not exist.
-import type { Db } from './connection';
+import type { SqlExecutor as Db } from '../sql/port';
 
 export interface BlobReference {
   kind: 'published' | 'cached';
@@ -10,15 +10,11 @@ export interface BlobReference {
 }
 
 /** Every published version and every cached upstream tarball, with the blob it points at. */
-export function allBlobReferences(db: Db): BlobReference[] {
-  return db
-    .prepare(
-      `SELECT 'published' AS kind, p.name AS name, v.version AS version, v.integrity AS integrity
+export async function allBlobReferences(db: Db): Promise<BlobReference[]> {
+  return (await db.all(`SELECT 'published' AS kind, p.name AS name, v.version AS version, v.integrity AS integrity
          FROM versions v JOIN packages p ON p.id = v.package_id
        UNION ALL
-       SELECT 'cached' AS kind, name, version, integrity FROM cached_tarballs`,
-    )
-    .all() as BlobReference[];
+       SELECT 'cached' AS kind, name, version, integrity FROM cached_tarballs`)) as BlobReference[];
 }
 
 export interface DanglingTag {
@@ -29,19 +25,15 @@ export interface DanglingTag {
 }
 
 /** Dist-tags that name a version the package does not have. */
-export function danglingDistTags(db: Db): DanglingTag[] {
-  return db
-    .prepare(
-      `SELECT d.package_id AS packageId, p.name AS name, d.tag AS tag, d.version AS version
+export async function danglingDistTags(db: Db): Promise<DanglingTag[]> {
+  return (await db.all(`SELECT d.package_id AS packageId, p.name AS name, d.tag AS tag, d.version AS version
          FROM dist_tags d JOIN packages p ON p.id = d.package_id
          LEFT JOIN versions v ON v.package_id = d.package_id AND v.version = d.version
         WHERE v.id IS NULL
-        ORDER BY p.name, d.tag`,
-    )
-    .all() as DanglingTag[];
+        ORDER BY p.name, d.tag`)) as DanglingTag[];
 }
 
 /** Every local package's id and name, by name. */
-export function allPackageIds(db: Db): { id: number; name: string }[] {
-  return db.prepare('SELECT id, name FROM packages ORDER BY name').all() as { id: number; name: string }[];
+export async function allPackageIds(db: Db): Promise<{ id: number; name: string }[]> {
+  return (await db.all('SELECT id, name FROM packages ORDER BY name')) as { id: number; name: string }[];
 }

@@ -1,5 +1,6 @@
 // The mirror's tables: cached upstream packuments and their versions, cached tarballs, and pins.
-import type { Db } from './connection';
+import type { MetadataDb, SqlExecutor as Db } from '../sql/port';
+import type { Db as RawSqlite } from './connection';
 
 export interface UpstreamPackumentRow {
   name: string;
@@ -37,21 +38,20 @@ export interface CachedTarballRow {
   last_used_at: string;
 }
 
-export function getUpstreamPackument(db: Db, name: string): UpstreamPackumentRow | undefined {
-  return db.prepare(PACKUMENT_WRITE_SQL.readRow).get(name) as UpstreamPackumentRow | undefined;
+export async function getUpstreamPackument(db: Db, name: string): Promise<UpstreamPackumentRow | undefined> {
+  return (await db.get(PACKUMENT_WRITE_SQL.readRow, [name])) as UpstreamPackumentRow | undefined;
 }
 
 /**
  * The bytes a cached packument's documents take (undefined when none is cached): read from the record's header alone,
  * so it costs nothing however large they are, where reading the row itself walks every overflow page.
  */
-export function upstreamPackumentSize(db: Db, name: string): number | undefined {
-  const row = db
-    .prepare(
-      `SELECT length(raw_gzip) + length(full_json) + length(full_gzip) + length(abbrev_json) + length(abbrev_gzip) AS bytes
+export async function upstreamPackumentSize(db: Db, name: string): Promise<number | undefined> {
+  const row = (await db.get(
+    `SELECT length(raw_gzip) + length(full_json) + length(full_gzip) + length(abbrev_json) + length(abbrev_gzip) AS bytes
        FROM upstream_packuments WHERE name = ?`,
-    )
-    .get(name) as { bytes: number } | undefined;
+    [name],
+  )) as { bytes: number } | undefined;
   return row?.bytes;
 }
 
@@ -86,7 +86,7 @@ export type PackumentWrite =
  * Runs one packument write in one transaction. Self-contained on purpose (its source text is what the mirror's worker
  * runs, services/mirror/transform-worker.ts), so it uses nothing but its parameters.
  */
-export function writePackument(db: Db, sql: typeof PACKUMENT_WRITE_SQL, write: PackumentWrite): void {
+export function writePackument(db: RawSqlite, sql: typeof PACKUMENT_WRITE_SQL, write: PackumentWrite): void {
   db.transaction(() => {
     if (write.kind === 'rendering') {
       db.prepare(sql.rendering).run(write.row);
@@ -99,119 +99,139 @@ export function writePackument(db: Db, sql: typeof PACKUMENT_WRITE_SQL, write: P
   })();
 }
 
+/** The same write through the metadata port (either dialect), on the main thread. */
+export async function writePackumentAsync(db: MetadataDb, write: PackumentWrite): Promise<void> {
+  const sql = PACKUMENT_WRITE_SQL;
+  await db.transaction(async () => {
+    if (write.kind === 'rendering') {
+      await db.run(sql.rendering, write.row);
+      return;
+    }
+    await db.run(sql.put, { ...write.row });
+    await db.run(sql.deleteVersions, [write.row.name]);
+    for (const v of write.versions) await db.run(sql.insertVersion, [write.row.name, v.version, v.integrity, v.shasum, v.tarball_url]);
+  });
+}
+
 /** Stores a fetched packument and its version list in one transaction. */
-export function putUpstreamPackument(db: Db, row: UpstreamPackumentRow, versions: Omit<UpstreamVersionRow, 'name'>[]): void {
-  writePackument(db, PACKUMENT_WRITE_SQL, { kind: 'put', row, versions });
+export async function putUpstreamPackument(
+  db: MetadataDb,
+  row: UpstreamPackumentRow,
+  versions: Omit<UpstreamVersionRow, 'name'>[],
+): Promise<void> {
+  await writePackumentAsync(db, { kind: 'put', row, versions });
 }
 
 /** Renderings only (another base URL); the upstream bytes and validators stay. */
-export function updateUpstreamRendering(db: Db, row: PackumentRendering): void {
-  writePackument(db, PACKUMENT_WRITE_SQL, { kind: 'rendering', row });
+export async function updateUpstreamRendering(db: MetadataDb, row: PackumentRendering): Promise<void> {
+  await writePackumentAsync(db, { kind: 'rendering', row });
 }
 
-export function markRevalidated(db: Db, name: string, fetchedAt: string): void {
-  db.prepare('UPDATE upstream_packuments SET fetched_at = ? WHERE name = ?').run(fetchedAt, name);
+export async function markRevalidated(db: Db, name: string, fetchedAt: string): Promise<void> {
+  await db.run('UPDATE upstream_packuments SET fetched_at = ? WHERE name = ?', [fetchedAt, name]);
 }
 
-export function findUpstreamVersion(db: Db, name: string, version: string): UpstreamVersionRow | undefined {
-  return db.prepare('SELECT * FROM upstream_versions WHERE name = ? AND version = ?').get(name, version) as UpstreamVersionRow | undefined;
+export async function findUpstreamVersion(db: Db, name: string, version: string): Promise<UpstreamVersionRow | undefined> {
+  return (await db.get('SELECT * FROM upstream_versions WHERE name = ? AND version = ?', [name, version])) as
+    UpstreamVersionRow | undefined;
 }
 
 /**
  * The integrities Shelf knows for a package's versions, by version: those recorded from the upstream's documents (or
  * pinned on a first download, when the upstream gave none), else those of the tarballs it holds.
  */
-export function knownIntegrities(db: Db, name: string): Record<string, string> {
-  const rows = db
-    .prepare(
-      `SELECT version, integrity FROM cached_tarballs WHERE name = ?
+export async function knownIntegrities(db: Db, name: string): Promise<Record<string, string>> {
+  const rows = (await db.all(
+    `SELECT version, integrity FROM cached_tarballs WHERE name = ?
        UNION ALL SELECT version, integrity FROM upstream_versions WHERE name = ? AND integrity IS NOT NULL`,
-    )
-    .all(name, name) as { version: string; integrity: string }[];
+    [name, name],
+  )) as { version: string; integrity: string }[];
   // Later rows (the upstream's records) win over the cached tarballs' own sha512.
   return Object.fromEntries(rows.map((r) => [r.version, r.integrity]));
 }
 
 /** Records the sha512 computed on a version's first download when the upstream published no integrity for it. */
-export function pinUpstreamIntegrity(db: Db, name: string, version: string, integrity: string): void {
-  db.prepare('UPDATE upstream_versions SET integrity = ? WHERE name = ? AND version = ? AND integrity IS NULL').run(
+export async function pinUpstreamIntegrity(db: Db, name: string, version: string, integrity: string): Promise<void> {
+  await db.run('UPDATE upstream_versions SET integrity = ? WHERE name = ? AND version = ? AND integrity IS NULL', [
     integrity,
     name,
     version,
-  );
+  ]);
 }
 
-export function listUpstreamVersions(db: Db, name: string): UpstreamVersionRow[] {
-  return db.prepare('SELECT * FROM upstream_versions WHERE name = ?').all(name) as UpstreamVersionRow[];
+export async function listUpstreamVersions(db: Db, name: string): Promise<UpstreamVersionRow[]> {
+  return (await db.all('SELECT * FROM upstream_versions WHERE name = ?', [name])) as UpstreamVersionRow[];
 }
 
-export function findCachedTarball(db: Db, name: string, version: string): CachedTarballRow | undefined {
-  return db.prepare('SELECT * FROM cached_tarballs WHERE name = ? AND version = ?').get(name, version) as CachedTarballRow | undefined;
+export async function findCachedTarball(db: Db, name: string, version: string): Promise<CachedTarballRow | undefined> {
+  return (await db.get('SELECT * FROM cached_tarballs WHERE name = ? AND version = ?', [name, version])) as CachedTarballRow | undefined;
 }
 
-export function cachedVersionsOf(db: Db, name: string): string[] {
-  return (db.prepare('SELECT version FROM cached_tarballs WHERE name = ?').all(name) as { version: string }[]).map((r) => r.version);
+export async function cachedVersionsOf(db: Db, name: string): Promise<string[]> {
+  return ((await db.all('SELECT version FROM cached_tarballs WHERE name = ?', [name])) as { version: string }[]).map((r) => r.version);
 }
 
-export function putCachedTarball(db: Db, row: CachedTarballRow): void {
-  db.prepare(
+export async function putCachedTarball(db: Db, row: CachedTarballRow): Promise<void> {
+  await db.run(
     `INSERT INTO cached_tarballs (name, version, integrity, size, fetched_at, last_used_at)
      VALUES (@name, @version, @integrity, @size, @fetched_at, @last_used_at)
      ON CONFLICT (name, version) DO UPDATE SET integrity = excluded.integrity, size = excluded.size,
        fetched_at = excluded.fetched_at, last_used_at = excluded.last_used_at`,
-  ).run(row);
+    { ...row },
+  );
 }
 
-export function touchCachedTarball(db: Db, name: string, version: string, at: string): void {
-  db.prepare('UPDATE cached_tarballs SET last_used_at = ? WHERE name = ? AND version = ?').run(at, name, version);
+export async function touchCachedTarball(db: Db, name: string, version: string, at: string): Promise<void> {
+  await db.run('UPDATE cached_tarballs SET last_used_at = ? WHERE name = ? AND version = ?', [at, name, version]);
 }
 
-export function deleteCachedTarball(db: Db, name: string, version: string): void {
-  db.prepare('DELETE FROM cached_tarballs WHERE name = ? AND version = ?').run(name, version);
+export async function deleteCachedTarball(db: Db, name: string, version: string): Promise<void> {
+  await db.run('DELETE FROM cached_tarballs WHERE name = ? AND version = ?', [name, version]);
 }
 
-export function listCachedTarballs(db: Db): CachedTarballRow[] {
-  return db.prepare('SELECT * FROM cached_tarballs ORDER BY name, version').all() as CachedTarballRow[];
+export async function listCachedTarballs(db: Db): Promise<CachedTarballRow[]> {
+  return (await db.all('SELECT * FROM cached_tarballs ORDER BY name, version')) as CachedTarballRow[];
 }
 
 /** Eviction candidates: least recently used first, never pinned packages. */
-export function evictionCandidates(db: Db): CachedTarballRow[] {
-  return db
-    .prepare('SELECT t.* FROM cached_tarballs t WHERE t.name NOT IN (SELECT name FROM cache_pins) ORDER BY t.last_used_at ASC')
-    .all() as CachedTarballRow[];
+export async function evictionCandidates(db: Db): Promise<CachedTarballRow[]> {
+  return (await db.all(
+    'SELECT t.* FROM cached_tarballs t WHERE t.name NOT IN (SELECT name FROM cache_pins) ORDER BY t.last_used_at ASC',
+  )) as CachedTarballRow[];
 }
 
-export function cachedBytes(db: Db): number {
-  return (db.prepare('SELECT coalesce(sum(size), 0) AS n FROM cached_tarballs').get() as { n: number }).n;
+export async function cachedBytes(db: Db): Promise<number> {
+  return ((await db.get('SELECT coalesce(sum(size), 0) AS n FROM cached_tarballs')) as { n: number }).n;
 }
 
-export function pinPackage(db: Db, name: string, at: string): void {
-  db.prepare('INSERT OR IGNORE INTO cache_pins (name, pinned_at) VALUES (?, ?)').run(name, at);
+export async function pinPackage(db: Db, name: string, at: string): Promise<void> {
+  await db.run('INSERT INTO cache_pins (name, pinned_at) VALUES (?, ?) ON CONFLICT DO NOTHING', [name, at]);
 }
 
-export function unpinPackage(db: Db, name: string): void {
-  db.prepare('DELETE FROM cache_pins WHERE name = ?').run(name);
+export async function unpinPackage(db: Db, name: string): Promise<void> {
+  await db.run('DELETE FROM cache_pins WHERE name = ?', [name]);
 }
 
-export function isPinned(db: Db, name: string): boolean {
-  return db.prepare('SELECT 1 FROM cache_pins WHERE name = ?').get(name) !== undefined;
+export async function isPinned(db: Db, name: string): Promise<boolean> {
+  return (await db.get('SELECT 1 FROM cache_pins WHERE name = ?', [name])) !== undefined;
 }
 
-export function deleteUpstreamPackument(db: Db, name: string): void {
-  db.prepare('DELETE FROM upstream_packuments WHERE name = ?').run(name);
+export async function deleteUpstreamPackument(db: Db, name: string): Promise<void> {
+  await db.run('DELETE FROM upstream_packuments WHERE name = ?', [name]);
 }
 
 /** Cached upstream documents whose name contains `text` (case-insensitive), by name: search's "cached from upstream" group. */
-export function searchUpstreamPackuments(
+export async function searchUpstreamPackuments(
   db: Db,
   text: string,
   limit: number,
-): Pick<UpstreamPackumentRow, 'name' | 'upstream_url' | 'dist_tags'>[] {
+): Promise<Pick<UpstreamPackumentRow, 'name' | 'upstream_url' | 'dist_tags'>[]> {
   const pattern = `%${text
     .trim()
     .toLowerCase()
     .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return db
-    .prepare("SELECT name, upstream_url, dist_tags FROM upstream_packuments WHERE lower(name) LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?")
-    .all(pattern, limit) as Pick<UpstreamPackumentRow, 'name' | 'upstream_url' | 'dist_tags'>[];
+  return (await db.all(
+    "SELECT name, upstream_url, dist_tags FROM upstream_packuments WHERE lower(name) LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
+    [pattern, limit],
+  )) as Pick<UpstreamPackumentRow, 'name' | 'upstream_url' | 'dist_tags'>[];
 }

@@ -1,14 +1,14 @@
 // The settings table: small facts the registry keeps about itself (such as the hash of the pending setup token).
-import type { Db } from './connection';
+import type { SqlExecutor as Db } from '../sql/port';
 
-export function getSetting(db: Db, key: string): string | undefined {
-  return (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+export async function getSetting(db: Db, key: string): Promise<string | undefined> {
+  return ((await db.get('SELECT value FROM settings WHERE key = ?', [key])) as { value: string } | undefined)?.value;
 }
 
-export function setSetting(db: Db, key: string, value: string): void {
-  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+export async function setSetting(db: Db, key: string, value: string): Promise<void> {
+  await db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
 }
 
-export function deleteSetting(db: Db, key: string): void {
-  db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+export async function deleteSetting(db: Db, key: string): Promise<void> {
+  await db.run('DELETE FROM settings WHERE key = ?', [key]);
 }

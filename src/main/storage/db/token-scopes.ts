@@ -1,17 +1,20 @@
 // The token_api_scopes table: the scope list a token was created with through the API (e.g. ["read", "yank"]).
-import type { Db } from './connection';
+import type { SqlExecutor as Db } from '../sql/port';
 
-export function setTokenScopes(db: Db, tokenId: number, scopes: readonly string[]): void {
-  db.prepare('INSERT OR REPLACE INTO token_api_scopes (token_id, scopes) VALUES (?, ?)').run(tokenId, JSON.stringify(scopes));
+export async function setTokenScopes(db: Db, tokenId: number, scopes: readonly string[]): Promise<void> {
+  await db.run(
+    'INSERT INTO token_api_scopes (token_id, scopes) VALUES (?, ?) ON CONFLICT (token_id) DO UPDATE SET scopes = excluded.scopes',
+    [tokenId, JSON.stringify(scopes)],
+  );
 }
 
 /** The API scopes of a token, by its public key; undefined for tokens made by npm or by login. */
-export function tokenScopesByKey(db: Db, key: string): string[] | undefined {
-  const row = db.prepare('SELECT s.scopes FROM token_api_scopes s JOIN tokens t ON t.id = s.token_id WHERE t.key = ?').get(key) as
+export async function tokenScopesByKey(db: Db, key: string): Promise<string[] | undefined> {
+  const row = (await db.get('SELECT s.scopes FROM token_api_scopes s JOIN tokens t ON t.id = s.token_id WHERE t.key = ?', [key])) as
     { scopes: string } | undefined;
   return row && (JSON.parse(row.scopes) as string[]);
 }
 
-export function tokenIdByKey(db: Db, key: string): number | undefined {
-  return (db.prepare('SELECT id FROM tokens WHERE key = ?').get(key) as { id: number } | undefined)?.id;
+export async function tokenIdByKey(db: Db, key: string): Promise<number | undefined> {
+  return ((await db.get('SELECT id FROM tokens WHERE key = ?', [key])) as { id: number } | undefined)?.id;
 }

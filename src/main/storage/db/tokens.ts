@@ -1,5 +1,5 @@
 // The tokens table: API tokens, stored only as a hash of their secret.
-import type { Db } from './connection';
+import type { SqlExecutor as Db } from '../sql/port';
 
 export type TokenScope = 'read' | 'publish' | 'admin';
 
@@ -19,32 +19,31 @@ export interface TokenRow {
   last_used_at: string | null;
 }
 
-export function insertToken(db: Db, row: Omit<TokenRow, 'id' | 'last_used_at'>): TokenRow {
-  const info = db
-    .prepare(
-      `INSERT INTO tokens (key, user_id, secret_hash, prefix, last4, name, scope, cidr_whitelist, created_at, updated_at, expires_at)
-       VALUES (@key, @user_id, @secret_hash, @prefix, @last4, @name, @scope, @cidr_whitelist, @created_at, @updated_at, @expires_at)`,
-    )
-    .run(row);
-  return db.prepare('SELECT * FROM tokens WHERE id = ?').get(Number(info.lastInsertRowid)) as TokenRow;
+export async function insertToken(db: Db, row: Omit<TokenRow, 'id' | 'last_used_at'>): Promise<TokenRow> {
+  return (await db.get(
+    `INSERT INTO tokens (key, user_id, secret_hash, prefix, last4, name, scope, cidr_whitelist, created_at, updated_at, expires_at)
+       VALUES (@key, @user_id, @secret_hash, @prefix, @last4, @name, @scope, @cidr_whitelist, @created_at, @updated_at, @expires_at)
+       RETURNING *`,
+    row,
+  )) as TokenRow;
 }
 
-export function findTokenByHash(db: Db, secretHash: string): TokenRow | undefined {
-  return db.prepare('SELECT * FROM tokens WHERE secret_hash = ?').get(secretHash) as TokenRow | undefined;
+export async function findTokenByHash(db: Db, secretHash: string): Promise<TokenRow | undefined> {
+  return (await db.get('SELECT * FROM tokens WHERE secret_hash = ?', [secretHash])) as TokenRow | undefined;
 }
 
-export function findTokenByKey(db: Db, key: string): TokenRow | undefined {
-  return db.prepare('SELECT * FROM tokens WHERE key = ?').get(key) as TokenRow | undefined;
+export async function findTokenByKey(db: Db, key: string): Promise<TokenRow | undefined> {
+  return (await db.get('SELECT * FROM tokens WHERE key = ?', [key])) as TokenRow | undefined;
 }
 
-export function listTokensOfUser(db: Db, userId: number): TokenRow[] {
-  return db.prepare('SELECT * FROM tokens WHERE user_id = ? ORDER BY id').all(userId) as TokenRow[];
+export async function listTokensOfUser(db: Db, userId: number): Promise<TokenRow[]> {
+  return (await db.all('SELECT * FROM tokens WHERE user_id = ? ORDER BY id', [userId])) as TokenRow[];
 }
 
-export function deleteToken(db: Db, id: number): void {
-  db.prepare('DELETE FROM tokens WHERE id = ?').run(id);
+export async function deleteToken(db: Db, id: number): Promise<void> {
+  await db.run('DELETE FROM tokens WHERE id = ?', [id]);
 }
 
-export function touchToken(db: Db, id: number, at: string): void {
-  db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(at, id);
+export async function touchToken(db: Db, id: number, at: string): Promise<void> {
+  await db.run('UPDATE tokens SET last_used_at = ? WHERE id = ?', [at, id]);
 }

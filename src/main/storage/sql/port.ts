@@ -1,7 +1,9 @@
 export type SqlDialect = 'sqlite' | 'postgres';
 /** Positional `?` params (array) or named `@name` params (object); adapters translate to their dialect once per SQL text. */
 export type SqlParams = readonly unknown[] | Readonly<Record<string, unknown>>;
-export interface SqlRunResult { changes: number }
+export interface SqlRunResult {
+  changes: number;
+}
 export interface SqlExecutor {
   readonly dialect: SqlDialect;
   get<T>(sql: string, params?: SqlParams): Promise<T | undefined>;
@@ -10,8 +12,16 @@ export interface SqlExecutor {
 }
 export interface MetadataDb extends SqlExecutor {
   /** One transaction; statements made through this MetadataDb inside `fn`'s async context join it (AsyncLocalStorage), nested calls become savepoints. No non-database awaits inside (the SQLite adapter holds the connection). */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  transaction<T>(fn: () => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Synchronous: a value that differs from every earlier one once anything in the store may have changed (any node). SQLite: total_changes()+data_version; PostgreSQL: a counter bumped by LISTEN shelf_changes notifications and own commits. Hot in-memory documents are keyed by it: zero queries per hot request. */
   generation(): string;
   close(): Promise<void>;
+}
+
+/**
+ * `readOnly`: the transaction only reads, for one consistent snapshot (SQLite: a deferred BEGIN, which takes no write lock
+ * and so never holds up writers in WAL mode; PostgreSQL: READ ONLY, REPEATABLE READ).
+ */
+export interface TransactionOptions {
+  readOnly?: boolean;
 }

@@ -7,8 +7,8 @@
 // inside it, and be rolled back with it), while statements made inside it find it through AsyncLocalStorage.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../db/connection';
-import type { MetadataDb, SqlParams, SqlRunResult } from './port';
+import { openDatabase, type Db, type OpenOptions } from '../db/connection';
+import type { MetadataDb, SqlParams, SqlRunResult, TransactionOptions } from './port';
 
 interface OpenTransaction {
   savepoints: number;
@@ -43,7 +43,7 @@ export class SqliteMetadataDb implements MetadataDb {
     return { changes: info.changes };
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const current = this.context.getStore();
     if (current && current === this.open) return this.savepoint(current, fn);
     // Checked again after each wait and claimed in the same step: two transactions never both see the connection free.
@@ -53,8 +53,9 @@ export class SqliteMetadataDb implements MetadataDb {
     this.open = tx;
     this.ended = new Promise<void>((resolve) => (end = resolve));
     try {
-      // IMMEDIATE takes the write lock at once, so a transaction that reads then writes cannot fail half-way on a busy file.
-      this.raw.exec('BEGIN IMMEDIATE');
+      // IMMEDIATE takes the write lock at once, so a transaction that reads then writes cannot fail half-way on a busy file;
+      // a read-only one takes none (WAL readers never block writers).
+      this.raw.exec(options.readOnly ? 'BEGIN' : 'BEGIN IMMEDIATE');
       try {
         const result = await this.context.run(tx, fn);
         this.raw.exec('COMMIT');
@@ -107,4 +108,9 @@ function bind(statement: Statement, method: 'get' | 'all' | 'run', params: SqlPa
   if (params === undefined) return statement[method]();
   if (Array.isArray(params)) return statement[method](...(params as unknown[]));
   return statement[method](params);
+}
+
+/** Opens the SQLite file (pragmas, migrations, statement cache: storage/db/connection.ts) as the metadata port. */
+export function openSqliteMetadata(path: string, options: OpenOptions = {}): SqliteMetadataDb {
+  return new SqliteMetadataDb(openDatabase(path, options));
 }

@@ -1,6 +1,6 @@
 // Owns the rules that keep each package to one ecosystem, and the npm door's answer for a package npm cannot install.
 import { ShelfError } from '../../../errors';
-import type { Db } from '../../../storage/db/connection';
+import type { MetadataDb } from '../../../storage/sql/port';
 import { packageEcosystem, type Ecosystem } from '../../../storage/db/ecosystems';
 import { findPackage } from '../../../storage/db/packages';
 import { ECOSYSTEM_TITLES, type SeedEcosystem } from './seed-manifests';
@@ -19,10 +19,10 @@ export function notAnNpmPackage(name: string, ecosystem: SeedEcosystem, baseUrl:
 }
 
 /** A package keeps to one ecosystem: a version in another format would be a different thing under the same name. */
-export function assertSameEcosystem(db: Db, name: string, ecosystem: Ecosystem): void {
-  const pkg = findPackage(db, name);
+export async function assertSameEcosystem(db: MetadataDb, name: string, ecosystem: Ecosystem): Promise<void> {
+  const pkg = await findPackage(db, name);
   if (!pkg) return;
-  const existing = packageEcosystem(db, pkg.id);
+  const existing = await packageEcosystem(db, pkg.id);
   if (existing === ecosystem) return;
   throw new ShelfError(
     'conflict',
@@ -31,7 +31,12 @@ export function assertSameEcosystem(db: Db, name: string, ecosystem: Ecosystem):
 }
 
 /** The npm door serves npm packages only: a seed package's tarball would be unpacked wrongly (npm strips a folder it does not have). */
-export function assertNpmPackage(db: Db, pkg: { id: number; name: string }, baseUrl: string, version?: string): void {
-  const ecosystem = packageEcosystem(db, pkg.id);
+export async function assertNpmPackage(
+  db: MetadataDb,
+  pkg: { id: number; name: string },
+  baseUrl: string,
+  version?: string,
+): Promise<void> {
+  const ecosystem = await packageEcosystem(db, pkg.id);
   if (ecosystem !== 'npm') throw notAnNpmPackage(pkg.name, ecosystem, baseUrl, version);
 }
