@@ -75,7 +75,9 @@ describe('a mirrored package', () => {
   it('is shown from the cache with the cached versions marked, found by name, and purged after an exact dry run', async () => {
     const db = mirror.app.services.packages.ctx.db;
     // Nothing cached yet: the view says what to do, and search finds nothing.
-    expect(() => cachedPackageView(db, 'express')).toThrow(/neither in this registry nor in its mirror cache; install it through Shelf/);
+    await expect(cachedPackageView(db, 'express')).rejects.toThrow(
+      /neither in this registry nor in its mirror cache; install it through Shelf/,
+    );
     expect(await searchCached(db, 'express', 20)).toEqual([]);
 
     const doc = await mirror.call('GET', '/express');

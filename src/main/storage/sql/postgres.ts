@@ -135,6 +135,8 @@ export class PostgresMetadataDb implements MetadataDb {
   }
 
   async close(): Promise<void> {
+    // Idempotent, as the SQLite adapter's: a test or a shutdown path may close twice.
+    if (this.closed) return;
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.listening = false;
