@@ -57,6 +57,9 @@ const oneSourceMessage = { message: "give either path (a folder on the server) o
 /** Which registry a call acts on: 'local' (this Shelf) or a remote's id from `registries.list`. */
 const registryId = z.string().min(1).max(64).default('local');
 
+/** A sign-in on a remote Shelf: which remote, and who the remote says the user is there. */
+const RemoteSession = z.object({ id: z.string(), url: z.string(), username: z.string(), isAdmin: z.boolean() });
+
 const PolicyView = z.object({ policy: z.record(z.string(), z.unknown()), minReleaseAgeMs: z.number().nullable(), fromFlag: z.boolean() });
 const PolicyItem = z.object({ version: z.string(), held: z.boolean(), rule: z.string(), reason: z.string(), until: z.string().optional() });
 
@@ -216,7 +219,25 @@ export const contract = {
   'graph.compare': call(z.object({ before: graphLockfile, after: graphLockfile }).strict(), GraphComparison),
 
   'activity.summary': call(none, ActivitySummary),
-  'registries.list': call(none, z.object({ registries: z.array(RegistryEntry), activeId: z.string() })),
+  'registries.list': call(
+    none,
+    z.object({
+      registries: z.array(RegistryEntry),
+      /** The registry the other screens act on for this caller: 'local', or a remote Shelf signed in with registries.signIn. */
+      activeId: z.string(),
+      /** The caller's sign-ins on remote Shelfs (kept in the main process's memory; the password is never stored). */
+      remoteSessions: z.array(RemoteSession).optional(),
+    }),
+  ),
+  /** Makes a registry the one every screen acts on for this caller ('local', or a remote Shelf signed in here). */
+  'registries.activate': call(z.object({ id: z.string().min(1).max(64) }).strict(), z.object({ activeId: z.string() })),
+  /** Signs in to a remote Shelf with the user's own account there, through that Shelf's own sign-in call. */
+  'registries.signIn': call(
+    z.object({ id: z.string().min(1).max(64), username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
+    RemoteSession,
+  ),
+  /** Signs out of a remote Shelf (the remote ends its session); the active registry falls back to this Shelf. */
+  'registries.signOut': call(z.object({ id: z.string().min(1).max(64) }).strict(), ok),
   'registries.add': call(
     z
       .object({

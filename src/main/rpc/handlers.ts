@@ -21,6 +21,7 @@ import { RemoteRegistries } from '../services/remotes/registries';
 import { searchForUi } from '../services/search/search-view';
 import { setDataDirOf, type CallContext, type Handlers } from './dispatch';
 import { JobBoard } from './jobs';
+import { remoteForwarding } from './remote-handlers';
 
 export interface HandlerDeps {
   services: Services;
@@ -113,7 +114,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     return remotes.connect(registryId, addressPolicy(ctx));
   };
 
+  // Switching the screens to a remote Shelf: its three calls here, the forwarding wrapped around the table below.
+  const forwarding = remoteForwarding({ services, remotes, jobs, addressPolicy });
   const handlers: Handlers = {
+    ...forwarding.handlers,
     // Counted as the caller sees them; the data folder is the machine's business: its owner's and admins' only.
     'registry.status': async (_args, ctx) => overview.status(optionalPrincipal(ctx), ctx.isLocalOwner),
     'packages.list': async ({ offset, limit }, ctx) => services.packages.list(optionalPrincipal(ctx), offset, limit),
@@ -308,6 +312,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return importVerdaccioFromUi(ctxOf, { ...args, mode: deps.mode, dataDir: config.dataDir });
     },
   };
+  forwarding.install(handlers);
   boards.set(handlers, jobs);
   setDataDirOf(handlers, config.dataDir);
   return handlers;
