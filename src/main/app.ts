@@ -166,6 +166,8 @@ export function createApp(config: Config, options: AppOptions): ShelfApp {
       log,
     }),
   };
+  // Attestations the policy has not kept are asked of the upstream through the mirror's one client.
+  policy.useUpstreams((name) => services.mirror.policyUpstreamFor(name));
   const startedAt = now().toISOString();
   let handlerTable: Promise<Handlers> | undefined;
   const handlers = () =>
