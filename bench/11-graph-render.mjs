@@ -33,11 +33,13 @@ import {
   writeResult,
   stopper,
 } from './lib/common.mjs';
+import { summarizeProfile } from './lib/cpu-profile.mjs';
 
 const ID = '11-graph-render';
 const args = parseArgs();
 const result = newResult(ID, 'Dependency graph screen: open and pan/zoom a ~2,300-node graph in Chromium', args);
 delete result.peers;
+const PROFILE = process.argv.includes('--profile');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -332,6 +334,72 @@ async function interact(page) {
   return { fitted: fitted.frames, near: near.frames };
 }
 
+/**
+ * --profile: one CRA opening, its fitted pans and zooms recorded as a Chromium trace and a CPU profile of the page, so a
+ * missed frame target comes with what a frame costs (written to bench/results/11-graph-profile/, summarised on stdout):
+ * busy time per thread, the trace events that take it, and the page's JavaScript by self time.
+ */
+async function profileOnce(browser, context, url) {
+  const outDir = join(BENCH_DIR, 'results', '11-graph-profile');
+  mkdirSync(outDir, { recursive: true });
+  const r = await openSource(context, url, { lockfile: CRA });
+  const page = r.page;
+  const box = await page.locator('.gv-surface').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForTimeout(300);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await browser.startTracing(page, {
+    categories: [
+      'toplevel',
+      'benchmark',
+      'devtools.timeline',
+      'disabled-by-default-devtools.timeline',
+      'disabled-by-default-devtools.timeline.frame',
+      'blink',
+      'cc',
+      'gpu',
+      'viz',
+      'v8',
+    ],
+  });
+  await cdp.send('Profiler.start');
+  const { frames } = await frameTimes(page, () => panAndZoom(page, box, { pans: 4, zooms: 10 }));
+  const { profile } = await cdp.send('Profiler.stop');
+  const trace = JSON.parse((await browser.stopTracing()).toString('utf8'));
+  await page.close();
+  const profileFile = join(outDir, 'cra-fitted.cpuprofile');
+  writeFileSync(profileFile, JSON.stringify(profile));
+  writeFileSync(join(outDir, 'cra-fitted.trace.json'), JSON.stringify(trace));
+  const events = trace.traceEvents ?? trace;
+  const threadName = new Map();
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') threadName.set(`${e.pid}:${e.tid}`, e.args.name);
+  const busy = new Map();
+  const byName = new Map();
+  for (const e of events) {
+    if (e.ph !== 'X' || !e.dur) continue;
+    const thread = threadName.get(`${e.pid}:${e.tid}`) ?? `${e.pid}:${e.tid}`;
+    const ms = e.dur / 1000;
+    if (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask') busy.set(thread, (busy.get(thread) ?? 0) + ms);
+    const key = `${thread} | ${e.name}`;
+    byName.set(key, (byName.get(key) ?? 0) + ms);
+  }
+  const span = frames.reduce((a, b) => a + b, 0);
+  log(
+    ID,
+    `profile: ${frames.length} frames over ${round(span, 0)} ms, p50 ${round(median(frames), 1)} ms, p95 ${round(percentile(frames, 95), 1)} ms`,
+  );
+  log(ID, 'busy time per thread (top-level tasks, ms):');
+  for (const [t, ms] of [...busy].sort((a, b) => b[1] - a[1]).slice(0, 8)) log(ID, `  ${t}: ${round(ms, 0)}`);
+  log(ID, 'trace events by total time (nested events overlap, ms):');
+  for (const [k, ms] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 30)) log(ID, `  ${k}: ${round(ms, 1)}`);
+  const js = summarizeProfile(profileFile, 20);
+  log(ID, `page JavaScript: ${js.totalMs} ms sampled, ${js.idlePct}% idle; top self time:`);
+  for (const row of js.top) log(ID, `  ${row.fn} (${row.where}) ${row.ms} ms ${row.pct}%`);
+  log(ID, `trace and profile in ${outDir}`);
+}
+
 const dirs = { registry: tempDir('shelf-bench-11-registry-'), shelf: tempDir('shelf-bench-11-data-') };
 let upstream;
 let shelf;
@@ -360,12 +428,13 @@ try {
   const syntheticNodes = warm.nodes;
   log(ID, `warm-up: the synthetic app resolved and drawn, ${syntheticNodes} nodes`);
   await warm.page.close();
+  if (PROFILE) await profileOnce(browser, context, shelf.url);
 
   const scenarios = {
     cra: { label: 'Create React App lockfile', source: { lockfile: CRA }, runs: [] },
     synthetic: { label: `synthetic app (${syntheticNodes} nodes), resolved on a warm mirror`, source: { package: APP }, runs: [] },
   };
-  for (let run = 0; run < args.runs; run++) {
+  for (let run = 0; run < (PROFILE ? 0 : args.runs); run++) {
     for (const [key, scenario] of Object.entries(scenarios)) {
       const r = await openSource(context, shelf.url, scenario.source);
       const frames = await interact(r.page);
@@ -385,6 +454,7 @@ try {
   result.raw = { generated, scenarios };
   for (const [key, scenario] of Object.entries(scenarios)) {
     const runs = scenario.runs;
+    if (!runs.length) continue;
     const s = (f) => summarize(runs.map(f));
     const afterAnswer = s((r) => round(r.drawn - (r.answered ?? 0), 0));
     const fittedP95 = s((r) => round(percentile(r.fitted, 95), 1));
@@ -453,4 +523,4 @@ try {
   await upstream?.stop();
   for (const d of Object.values(dirs)) cleanup(d, args.keep);
 }
-writeResult(result);
+if (!PROFILE) writeResult(result);

@@ -6,6 +6,7 @@ import Graph from 'graphology';
 import Sigma from 'sigma';
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState, type ReactNode } from 'react';
 import { placeLabels, type Drawing, type LabelBox } from './model';
+import { drawAtRest } from './moving-picture';
 
 export interface NodeLook {
   label: string;
@@ -180,10 +181,11 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
           context.fillText(data.label, x, data.y + settings.labelSize / 3);
         },
         defaultEdgeType: 'line',
-        // While the camera moves, labels and edges wait for it to stop: a pan redraws only the node discs, which keeps
-        // frames short when WebGL is software (SwiftShader) and labels would be re-laid out every frame.
-        hideLabelsOnMove: true,
-        hideEdgesOnMove: true,
+        // While the camera moves, the last drawing moves as a picture (moving-picture.ts); when sigma does draw during a
+        // move (the picture drifted too far), it draws everything, as the picture will show it until the camera rests.
+        hideLabelsOnMove: false,
+        hideEdgesOnMove: false,
+        renderEdgeLabels: false,
         nodeReducer: (id, attrs) => {
           const p = latest.current;
           const on = !p.emphasis || p.emphasis.has(id);
@@ -215,9 +217,13 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
       return;
     }
     sigma.current = renderer;
+    const stopPictures = drawAtRest(renderer);
     renderer.setSetting('labelColor', { color: latest.current.labelColour });
     renderer.on('clickNode', ({ node }) => latest.current.onSelect(node));
-    renderer.on('enterNode', ({ node, event }) => latest.current.onHover(node, event.x, event.y));
+    renderer.on('enterNode', ({ node, event }) => {
+      // Mid-drag, sigma's hit-testing reads the last drawing, not the moving picture: no card until the camera rests.
+      if (!renderer.getMouseCaptor().isMouseDown) latest.current.onHover(node, event.x, event.y);
+    });
     renderer.on('leaveNode', () => latest.current.onHover(undefined, 0, 0));
     const camera = renderer.getCamera();
     // The focus view's labels are chosen for the camera where it comes to rest (labels are hidden while it moves).
@@ -260,6 +266,7 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
       clearTimeout(relabelTimer);
       relabelRef.current = undefined;
       resize.disconnect();
+      stopPictures();
       renderer.kill();
       sigma.current = undefined;
     };
