@@ -62,6 +62,21 @@ const RemoteSession = z.object({ id: z.string(), url: z.string(), username: z.st
 
 const PolicyView = z.object({ policy: z.record(z.string(), z.unknown()), minReleaseAgeMs: z.number().nullable(), fromFlag: z.boolean() });
 const PolicyItem = z.object({ version: z.string(), held: z.boolean(), rule: z.string(), reason: z.string(), until: z.string().optional() });
+/** A version's provenance as the policy verified it with sigstore (services/policy/provenance.ts). */
+const ProvenanceItem = z.object({
+  version: z.string(),
+  verifiedAt: z.string(),
+  summary: z.object({
+    predicateTypes: z.array(z.string()),
+    sourceRepository: z.string().optional(),
+    workflow: z.string().optional(),
+    ref: z.string().optional(),
+    identity: z.string().optional(),
+    issuer: z.string().optional(),
+    logIndex: z.string().optional(),
+    integratedTime: z.string().optional(),
+  }),
+});
 
 export const contract = {
   'registry.status': call(none, RegistryStatus, 'public'),
@@ -323,7 +338,10 @@ export const contract = {
   'policy.set': call(z.object({ policy: z.record(z.string(), z.unknown()) }).strict(), PolicyView),
   'policy.held': call(none, z.object({ items: z.array(PolicyItem.extend({ name: z.string() })) })),
   /** Why versions of a mirrored package are held or flagged (the package page); any signed-in user. */
-  'policy.why': call(z.object({ name: packageName }).strict(), z.object({ items: z.array(PolicyItem.extend({ message: z.string() })) })),
+  'policy.why': call(
+    z.object({ name: packageName }).strict(),
+    z.object({ items: z.array(PolicyItem.extend({ message: z.string() })), provenance: z.array(ProvenanceItem).optional() }),
+  ),
   'policy.review': call(z.object({ name: packageName, version, decision: z.enum(['approved', 'denied']) }).strict(), ok),
   'policy.audit': call(
     none,

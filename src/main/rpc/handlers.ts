@@ -231,7 +231,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'policy.why': async ({ name }, ctx) => {
       principalOf(ctx);
-      return { items: policyOf(services).explain(name) };
+      return { items: policyOf(services).explain(name), provenance: policyOf(services).provenance(name) };
     },
     'policy.review': async ({ name, version, decision }, ctx) => {
       policyOf(services).review(name, version, decision, requireAdmin(ctx, 'review held versions').user.name);
