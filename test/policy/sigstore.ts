@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import ssri from 'ssri';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
@@ -32,11 +32,11 @@ export interface TestSigstore {
 
 interface Ca {
   cert: x509.X509Certificate;
-  keys: CryptoKeyPair;
+  keys: webcrypto.CryptoKeyPair;
 }
 
 async function makeCa(commonName: string): Promise<Ca> {
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: `CN=${commonName}, O=shelf-test`,
@@ -116,7 +116,7 @@ export async function createTestSigstore(): Promise<TestSigstore> {
     };
     const payload = Buffer.from(JSON.stringify(statement));
     const issuer = options.untrusted ? rogue : fulcio;
-    const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const now = Date.now();
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: createHash('sha256').update(`${name}@${version}${now}`).digest('hex').slice(0, 16),
