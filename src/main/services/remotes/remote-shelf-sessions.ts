@@ -174,7 +174,7 @@ async function readEvents(
     headers: {
       accept: 'text/event-stream',
       cookie: `${SESSION_COOKIE}=${session.cookie}`,
-      'user-agent': 'shelf-desktop (relaying a remote Shelf’s events)',
+      'user-agent': "shelf-desktop (relaying a remote Shelf's events)",
     },
     signal,
   });
