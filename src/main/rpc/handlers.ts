@@ -66,6 +66,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const graphs = new GraphService(config.dataDir, deps.url, uploadLimits, deps.sqliteBinding);
   // Open pages refresh their package lists when anything changes, whichever door (npm CLI, API, UI) changed it.
   ctxOf.events?.subscribe(() => jobs.broadcast({ type: 'packages' }));
+  // A hold or takedown shows as a toast on every signed-in page (the webhook tells those not looking).
+  services.policy?.subscribe(({ action, name, version, rule, detail }) =>
+    jobs.broadcast({ type: 'policy', action, name, version, rule: rule ?? action, detail }),
+  );
 
   /** The signed-in user; a UI session stands for the account's full rights, as a password does on npm's Basic auth. */
   const userOf = (ctx: CallContext): User => {
