@@ -1,10 +1,10 @@
 // The sigstore trusted root provenance attestations are verified against: sigstore's public-good root, kept up to date
 // through its TUF repository (as npm does) and cached in the data folder so verification works offline; or a
 // trusted_root.json the policy names (a private sigstore deployment, or the tests' own CA and log key).
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { getTrustedRoot } from '@sigstore/tuf';
+import { DEFAULT_MIRROR_URL, getTrustedRoot } from '@sigstore/tuf';
 import { ShelfError } from '../../errors';
 
 /** How often the public-good root is asked of sigstore's TUF repository again (its metadata expires in days). */
@@ -45,15 +45,22 @@ export class TrustedRoots {
     try {
       root = await getTrustedRoot({ cachePath, timeout: 5000, retry: { retries: 1 } });
     } catch (error) {
-      // Offline (or the TUF repository is unreachable): the cached metadata, even expired, and the package's seeds.
+      // Offline (or the TUF repository is unreachable): the metadata cached by the last update, while TUF accepts it.
       this.warn?.(`policy: sigstore's TUF repository could not be reached (${(error as Error).message}); using the cached trusted root`);
       try {
         root = await getTrustedRoot({ cachePath, forceCache: true });
       } catch (cached) {
-        throw new ShelfError(
-          'unavailable',
-          `sigstore's trusted root is neither reachable nor cached in ${cachePath} (${(cached as Error).message})`,
-        );
+        // TUF refuses expired metadata, and a data folder that never reached the repository has none: the last
+        // trusted_root.json TUF verified (or the one @sigstore/tuf ships as its seed) is used rather than none, so
+        // verification keeps working offline; it may lack keys added since, which then fail verification (and hold).
+        const target = join(cachePath, encodeURIComponent(new URL(DEFAULT_MIRROR_URL).host), 'targets', 'trusted_root.json');
+        if (!existsSync(target))
+          throw new ShelfError(
+            'unavailable',
+            `sigstore's trusted root is neither reachable nor cached in ${cachePath} (${(cached as Error).message})`,
+          );
+        this.warn?.(`policy: sigstore's TUF metadata cannot be updated (${(cached as Error).message}); using ${target}, as last verified`);
+        root = readRootFile(target);
       }
     }
     this.memo = { key: 'tuf', at: now, root };
@@ -70,7 +77,7 @@ function readRootFile(path: string): TrustedRoot {
   } catch (error) {
     throw new ShelfError(
       'invalid_request',
-      `the trusted root ${path} named by the policy is not a sigstore trusted_root.json (${(error as Error).message})`,
+      `the trusted root ${path} is not a sigstore trusted_root.json (${(error as Error).message})`,
     );
   }
 }
