@@ -73,7 +73,7 @@ export function verifyAttestations(
     if (subject.digest?.sha512 !== sha512)
       return {
         ok: false,
-        problem: `its ${kind} attestation's subject digest (sha512 ${subject.digest?.sha512 ?? 'missing'}) is not the tarball's integrity (sha512 ${sha512}): the tarball is not the one that was attested`,
+        problem: `its ${kind} attestation's subject digest (sha512 ${short(subject.digest?.sha512)}) is not the tarball's integrity (sha512 ${short(sha512)}): the tarball is not the one that was attested`,
       };
     // npm's publish attestation is signed with the registry's key (keyid set); provenance with a Fulcio certificate.
     const keyid = envelope.signatures[0]?.keyid;
@@ -123,4 +123,9 @@ function sourceOf(statement: Statement): Partial<ProvenanceSummary> {
   if (v02)
     return { sourceRepository: v02.uri?.replace(/^git\+/, '').replace(/@.*$/, ''), workflow: v02.entryPoint, ref: v02.uri?.split('@')[1] };
   return {};
+}
+
+/** A digest's first 16 hex digits: enough to tell two apart in a message that people read (the UI, a 403, a toast). */
+function short(hex: string | undefined): string {
+  return hex ? `${hex.slice(0, 16)}…` : 'missing';
 }

@@ -26,7 +26,8 @@ export function ProvenancePanel({ name }: { name: string }) {
             {failed.map((item) => (
               <tr key={`failed-${item.version}`}>
                 <td className="mono">{item.version}</td>
-                <td colSpan={4}>
+                {/* Reasons carry URLs and digests: long words that must wrap rather than widen the table. */}
+                <td colSpan={4} style={{ overflowWrap: 'anywhere' }}>
                   <span className="badge">not verified</span> {item.reason}
                 </td>
               </tr>
