@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_PATH, RPC_PATH } from '../../src/shared/contract';
 import { couchUserDocument, packageTarball, publishBody } from '../helpers/app-harness';
+import { startFakeUpstream } from '../helpers/fake-upstream';
 import { startShelf, type RunningShelf } from '../helpers/shelf-process';
 
 const ADMIN = { username: 'admin', email: 'admin@example.test', password: 'correct horse battery' };
@@ -210,6 +211,26 @@ describe('a remote Shelf as the active registry', () => {
     // Still the remote's, never this Shelf's data in its place.
     expect((await ui.call('search.query', { text: 'pkg' })).status).toBe(401);
     expect((await ui.call('registries.list')).body.activeId).toBe(remoteId);
+  });
+
+  it('tells another kind of npm registry apart: it has no Shelf sign-in, and the screens stay on this Shelf', async () => {
+    const npmOnly = await startFakeUpstream();
+    try {
+      npmOnly.route('/-/ping', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+      const added = await ui.call('registries.add', { url: npmOnly.url });
+      expect(added.status).toBe(200);
+      const before = snapshot(local.dataDir);
+      const answer = await ui.call('registries.signIn', { id: added.body.id, username: 'dev', password: 'whatever-it-is' });
+      expect(answer.status).toBe(502);
+      expect(answer.body.error).toBe(
+        `${npmOnly.url} did not answer as a Shelf does (404 from /-/shelf/rpc); the screens can act only on another Shelf — for another npm registry, publish to it with a token instead`,
+      );
+      expect(snapshot(local.dataDir)).toEqual(before);
+      expect(npmOnly.requests).toContain('POST /-/shelf/rpc/session.signIn');
+      expect((await ui.call('registries.remove', { id: added.body.id })).status).toBe(200);
+    } finally {
+      await npmOnly.close();
+    }
   });
 
   it('switches back to this Shelf’s own data', async () => {

@@ -99,8 +99,11 @@ export class RemoteShelfClient {
     const response = await this.post('session.signIn', { username, password });
     const body = await readJson(response);
     if (!response.ok) {
-      if (!isShelfAnswer(body)) throw notAShelf(this.remote.url, response.status);
-      throw new ShelfError(codeOf(body, response.status), `signing in to ${remoteName(this.remote.url)} failed: ${messageOf(body)}`);
+      if (!isShelfAnswer(body, response.status)) throw notAShelf(this.remote.url, response.status);
+      throw new ShelfError(
+        codeOf(body, response.status),
+        `signing in to ${remoteName(this.remote.url)} failed: ${messageOf(body)}${originHint(body)}`,
+      );
     }
     const user = body as { username?: unknown; isAdmin?: unknown };
     const cookie = sessionCookieOf(response.headers, this.now());
@@ -127,10 +130,10 @@ export class RemoteShelfClient {
       if (body === undefined) throw notAShelf(this.remote.url, response.status);
       return body;
     }
-    if (!isShelfAnswer(body)) throw notAShelf(this.remote.url, response.status);
+    if (!isShelfAnswer(body, response.status)) throw notAShelf(this.remote.url, response.status);
     if (response.status === 401) throw signInAgain(this.remote.url);
     const retryAfter = Number(response.headers.get('retry-after'));
-    throw new ShelfError(codeOf(body, response.status), `${remoteName(this.remote.url)}: ${messageOf(body)}`, {
+    throw new ShelfError(codeOf(body, response.status), `${remoteName(this.remote.url)}: ${messageOf(body)}${originHint(body)}`, {
       retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
     });
   }
@@ -145,10 +148,14 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-/** Shelf's RPC refusals are `{error, code}`; anything else (an HTML page, a proxy's text) is not a Shelf answering. */
-function isShelfAnswer(body: unknown): body is { error: string; code: string } {
+/**
+ * Shelf's RPC refusals are `{error, code}` (its Origin check answers `{error}` alone); anything else — an HTML page, a
+ * proxy's text, another registry's 404 for a path it does not have — is not a Shelf answering.
+ */
+function isShelfAnswer(body: unknown, status: number): body is { error: string; code?: string } {
   const b = body as { error?: unknown; code?: unknown } | undefined;
-  return typeof b === 'object' && b !== null && typeof b.error === 'string' && typeof b.code === 'string';
+  if (typeof b !== 'object' || b === null || typeof b.error !== 'string') return false;
+  return typeof b.code === 'string' || status === 403;
 }
 
 function notAShelf(url: string, status: number): ShelfError {
@@ -158,9 +165,18 @@ function notAShelf(url: string, status: number): ShelfError {
   );
 }
 
-function codeOf(body: { code: string }, status: number): ShelfErrorCode {
+function codeOf(body: { code?: string }, status: number): ShelfErrorCode {
   if (KNOWN_CODES.has(body.code as ShelfErrorCode)) return body.code as ShelfErrorCode;
+  if (status === 403) return 'permission_denied';
   return status >= 500 ? 'upstream_failed' : 'invalid_request';
+}
+
+/**
+ * The remote's Origin check refused the origin of the address it was added with: behind a proxy its pages live at
+ * another address (its --public-url), which is the one to add.
+ */
+function originHint(body: { code?: string }): string {
+  return body.code === undefined ? '; add the remote by the address its own pages are served from (its --public-url)' : '';
 }
 
 function messageOf(body: { error: string }): string {

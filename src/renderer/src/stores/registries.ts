@@ -33,7 +33,8 @@ interface RegistriesState {
 
 /** Starts every screen afresh on the newly active registry (the route in the address survives). */
 function reloadScreens(): void {
-  if (typeof window !== 'undefined') window.location.reload();
+  // Through globalThis: the stores also run in Node (the store tests), where there is no window to reload.
+  (globalThis as { location?: { reload(): void } }).location?.reload();
 }
 
 export const useRegistriesStore = create<RegistriesState>()((set, get) => ({
