@@ -8,6 +8,7 @@
 // internet. Its checks are made here instead as pacote makes them (the subject's PURL and sha512 against the manifest
 // Shelf serves) and with @sigstore/verify, the library npm's `sigstore.verify` runs, given the test's trusted root.
 import Database from 'better-sqlite3';
+import { createPublicKey } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleFromJSON } from '@sigstore/bundle';
@@ -18,6 +19,7 @@ import ssri from 'ssri';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/clients';
 import { startAttacked, type Attacked } from '../security/support';
+import { NPM_PUBLISH, SLSA_V1 } from './sigstore';
 import { DAY, startPolicyUpstream, type PolicyUpstream } from './upstream';
 
 let upstream: PolicyUpstream;
@@ -33,6 +35,11 @@ beforeAll(async () => {
       tampered: { '1.0.0': { publishedAgoMs: 30 * DAY, provenance: true }, '1.1.0': { publishedAgoMs: 10 * DAY, provenance: 'tampered' } },
       // Signed by a certificate from a CA the trusted root does not list.
       rogue: { '1.0.0': { publishedAgoMs: 30 * DAY, provenance: true }, '1.1.0': { publishedAgoMs: 10 * DAY, provenance: 'untrusted' } },
+      // npm's publish attestation signed with some other key under the registry key's id.
+      forged: {
+        '1.0.0': { publishedAgoMs: 30 * DAY, provenance: true },
+        '1.1.0': { publishedAgoMs: 10 * DAY, provenance: 'forged-publish' },
+      },
     },
     {},
   );
@@ -72,10 +79,25 @@ const doc = async (name: string) => {
   };
 };
 
-/** pacote's checks on the bundles for a manifest, then @sigstore/verify with the test's trusted root (npm's path). */
-function verifyAsNpm(name: string, version: string, integrity: string, answer: { attestations: { bundle: unknown }[] }) {
+/**
+ * pacote's checks on the bundles for a manifest, then @sigstore/verify with the test's trusted root (npm's path): the
+ * publish attestation's key is the one Shelf serves at /-/npm/v1/keys, as npm looks it up.
+ */
+async function verifyAsNpm(
+  name: string,
+  version: string,
+  integrity: string,
+  answer: { attestations: { predicateType: string; bundle: unknown }[] },
+) {
+  const keys = (await shelf.request('GET', '/-/npm/v1/keys')).body.keys as { keyid: string; key: string }[];
   const root = TrustedRoot.fromJSON(upstream.sigstore.trustedRoot);
-  const verifier = new Verifier(toTrustMaterial(root), { ctlogThreshold: 0 });
+  const keyFinder = (hint: string) => {
+    const key = keys.find((k) => k.keyid === hint);
+    if (!key) throw new Error(`no key ${hint}`);
+    return { publicKey: createPublicKey(`-----BEGIN PUBLIC KEY-----\n${key.key}\n-----END PUBLIC KEY-----`), validFor: () => true };
+  };
+  const verifier = new Verifier(toTrustMaterial(root, keyFinder), { ctlogThreshold: 0 });
+  expect(answer.attestations.map((a) => a.predicateType)).toEqual([NPM_PUBLISH, SLSA_V1]);
   for (const { bundle: json } of answer.attestations) {
     const bundle = bundleFromJSON(json);
     if (bundle.content.$case !== 'dsseEnvelope') throw new Error('not a DSSE bundle');
@@ -122,11 +144,12 @@ describe('provenance attestations', () => {
       sourceRepository: 'https://github.com/acme/proven',
       workflow: '.github/workflows/release.yml',
       issuer: 'https://token.actions.githubusercontent.com',
+      predicateTypes: [NPM_PUBLISH, SLSA_V1],
     });
     expect(upstream.sigstore.logIndexes.map(String)).toContain(summary.logIndex);
     const answer = await shelf.request('GET', new URL(dist.attestations!.url).pathname);
     expect(answer.status, answer.text).toBe(200);
-    verifyAsNpm('proven', '1.1.0', dist.integrity, answer.body);
+    await verifyAsNpm('proven', '1.1.0', dist.integrity, answer.body);
   });
 
   it('handles scoped names as npm writes them (@scope%2fname@version)', async () => {
@@ -147,6 +170,14 @@ describe('provenance attestations', () => {
     await expectHeld('rogue', '1.1.0', /does not verify: Failed to verify certificate chain/);
   });
 
+  it("holds a version whose npm publish attestation is not signed by the registry's key", async () => {
+    await expectHeld(
+      'forged',
+      '1.1.0',
+      /its https:\/\/github\.com\/npm\/attestation\/tree\/main\/specs\/publish\/v0\.1 attestation does not verify \(key SHA256:.+\): signature verification failed/,
+    );
+  });
+
   it('the package page hears why: provenance summaries of kept versions, and the held version with its reason', async () => {
     const why = await shelf.rpc('policy.why', { name: 'tampered' }, 'admin');
     expect(why.status, why.text).toBe(200);
@@ -164,7 +195,7 @@ describe('provenance attestations', () => {
     await upstream.close();
     const answer = await shelf.request('GET', '/-/npm/v1/attestations/proven@1.1.0');
     expect(answer.status, answer.text).toBe(200);
-    verifyAsNpm('proven', '1.1.0', integrity, answer.body);
+    await verifyAsNpm('proven', '1.1.0', integrity, answer.body);
     // Not kept (held, never verified) and the upstream cannot be asked: an upstream failure that says so.
     const missing = await shelf.request('GET', '/-/npm/v1/attestations/rogue@1.1.0');
     expect(missing.status).toBe(502);

@@ -13,6 +13,8 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const SLSA_V1 = 'https://slsa.dev/provenance/v1';
+export const NPM_PUBLISH = 'https://github.com/npm/attestation/tree/main/specs/publish/v0.1';
+const BUNDLE_V01 = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 
 export interface AttestOptions {
   /** Sign a statement carrying this sha512 (hex) instead of the tarball's: the tampered case. */
@@ -20,6 +22,8 @@ export interface AttestOptions {
   /** Issue the signing certificate from a CA the trusted root does not list. */
   untrusted?: boolean;
   repository?: string;
+  /** Also npm's publish attestation, signed with the registry's key (the one /-/npm/v1/keys lists under `keyid`). */
+  publishKey?: { keyid: string; privateKey: KeyObject; publicKey: KeyObject };
 }
 
 export interface TestSigstore {
@@ -142,35 +146,11 @@ export async function createTestSigstore(): Promise<TestSigstore> {
     const signature = Buffer.from(await webcrypto.subtle.sign(EC, keys.privateKey, pae(PAYLOAD_TYPE, payload)));
     // WebCrypto signs ECDSA as r||s; sigstore (like Rekor) expects DER.
     const derSignature = toDer(signature);
-    const body = {
-      apiVersion: '0.0.1',
-      kind: 'dsse',
-      spec: {
-        envelopeHash: { algorithm: 'sha256', value: createHash('sha256').update(payload).digest('hex') },
-        payloadHash: { algorithm: 'sha256', value: createHash('sha256').update(payload).digest('hex') },
-        signatures: [{ signature: derSignature.toString('base64'), verifier: b64(Buffer.from(cert.toString('pem'))) }],
-      },
-    };
-    const canonicalizedBody = Buffer.from(canonical(body));
-    const logIndex = nextIndex++;
-    logIndexes.push(logIndex);
-    const integratedTime = Math.floor(now / 1000);
-    const promise = canonical({ body: canonicalizedBody.toString('base64'), integratedTime, logID: logId.toString('hex'), logIndex });
-    const set = sign('sha256', Buffer.from(promise), log.privateKey);
     const bundle = {
-      mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
+      mediaType: BUNDLE_V01,
       verificationMaterial: {
         x509CertificateChain: { certificates: [{ rawBytes: b64(cert.rawData) }] },
-        tlogEntries: [
-          {
-            logIndex: String(logIndex),
-            logId: { keyId: logId.toString('base64') },
-            kindVersion: { kind: 'dsse', version: '0.0.1' },
-            integratedTime: String(integratedTime),
-            inclusionPromise: { signedEntryTimestamp: set.toString('base64') },
-            canonicalizedBody: canonicalizedBody.toString('base64'),
-          },
-        ],
+        tlogEntries: [logEntry(payload, derSignature, Buffer.from(cert.toString('pem')), now)],
         timestampVerificationData: { rfc3161Timestamps: [] },
       },
       dsseEnvelope: {
@@ -179,7 +159,65 @@ export async function createTestSigstore(): Promise<TestSigstore> {
         signatures: [{ sig: derSignature.toString('base64'), keyid: '' }],
       },
     };
-    return { attestations: [{ predicateType: SLSA_V1, bundle }] };
+    const attestations: unknown[] = [{ predicateType: SLSA_V1, bundle }];
+    if (options.publishKey) {
+      // npm's publish attestation: signed with the registry's own key (keyid set), logged like the provenance.
+      const key = options.publishKey;
+      const publishPayload = Buffer.from(
+        JSON.stringify({
+          _type: 'https://in-toto.io/Statement/v1',
+          subject: [{ name: purl, digest: { sha512: digest } }],
+          predicateType: NPM_PUBLISH,
+          predicate: { name, version, registry: 'https://registry.npmjs.org' },
+        }),
+      );
+      const sig = sign('sha256', pae(PAYLOAD_TYPE, publishPayload), key.privateKey);
+      const pem = Buffer.from(key.publicKey.export({ format: 'pem', type: 'spki' }) as string);
+      attestations.unshift({
+        predicateType: NPM_PUBLISH,
+        bundle: {
+          mediaType: BUNDLE_V01,
+          verificationMaterial: {
+            publicKey: { hint: key.keyid },
+            tlogEntries: [logEntry(publishPayload, sig, pem, now)],
+            timestampVerificationData: { rfc3161Timestamps: [] },
+          },
+          dsseEnvelope: {
+            payload: publishPayload.toString('base64'),
+            payloadType: PAYLOAD_TYPE,
+            signatures: [{ sig: sig.toString('base64'), keyid: key.keyid }],
+          },
+        },
+      });
+    }
+    return { attestations };
+  }
+
+  /** A Rekor-style dsse 0.0.1 entry for an envelope, with an inclusion promise signed by the test's log key. */
+  function logEntry(payload: Buffer, signature: Buffer, verifierPem: Buffer, now: number) {
+    const payloadHash = createHash('sha256').update(payload).digest('hex');
+    const body = {
+      apiVersion: '0.0.1',
+      kind: 'dsse',
+      spec: {
+        envelopeHash: { algorithm: 'sha256', value: payloadHash },
+        payloadHash: { algorithm: 'sha256', value: payloadHash },
+        signatures: [{ signature: signature.toString('base64'), verifier: verifierPem.toString('base64') }],
+      },
+    };
+    const canonicalizedBody = Buffer.from(canonical(body));
+    const logIndex = nextIndex++;
+    logIndexes.push(logIndex);
+    const integratedTime = Math.floor(now / 1000);
+    const promise = canonical({ body: canonicalizedBody.toString('base64'), integratedTime, logID: logId.toString('hex'), logIndex });
+    return {
+      logIndex: String(logIndex),
+      logId: { keyId: logId.toString('base64') },
+      kindVersion: { kind: 'dsse', version: '0.0.1' },
+      integratedTime: String(integratedTime),
+      inclusionPromise: { signedEntryTimestamp: sign('sha256', Buffer.from(promise), log.privateKey).toString('base64') },
+      canonicalizedBody: canonicalizedBody.toString('base64'),
+    };
   }
 
   return { trustedRoot, attest, logIndexes };

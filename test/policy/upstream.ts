@@ -17,9 +17,10 @@ export interface VersionSpec {
   /**
    * Published with SLSA provenance: npm's `dist.attestations` pointer is in the manifest and the upstream answers for it
    * with a bundle from the test's sigstore. 'tampered': the statement's digest is not the tarball's; 'untrusted': the
-   * certificate comes from a CA the trusted root does not list.
+   * certificate comes from a CA the trusted root does not list; 'forged-publish': npm's publish attestation is signed
+   * with another key under the registry key's id.
    */
-  provenance?: boolean | 'tampered' | 'untrusted';
+  provenance?: boolean | 'tampered' | 'untrusted' | 'forged-publish';
   license?: string;
   /** 'valid' signs name@version:integrity with the upstream's key; 'forged' signs other bytes with it. */
   signature?: 'valid' | 'forged';
@@ -125,6 +126,10 @@ export async function startPolicyUpstream(
         const answer = await sigstore.attest(name, version, integrity, {
           digest: spec.provenance === 'tampered' ? createHash('sha512').update('other bytes').digest('hex') : undefined,
           untrusted: spec.provenance === 'untrusted',
+          publishKey: {
+            keyid: keyId,
+            ...(spec.provenance === 'forged-publish' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : { privateKey, publicKey }),
+          },
         });
         fake.route(`/-/npm/v1/attestations/${name.replace('/', '%2f')}@${version}`, (_req, res) =>
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)),
