@@ -41,7 +41,13 @@ export function Registries() {
               <h2 className="mono">{x.url}</h2>
               <p>
                 {x.kind === 'local' ? 'This Shelf' : 'Remote'} · {x.online ? 'online' : 'offline'}
-                {x.latencyMs !== null && ` · ${x.latencyMs} ms`} · {x.signedInAs ? `signed in as ${x.signedInAs}` : 'not signed in'}
+                {x.latencyMs !== null && ` · ${x.latencyMs} ms`}
+                {/* A remote Shelf's own sign-in is shown below; this line is then only about the stored token. */}
+                {x.signedInAs
+                  ? ` · signed in as ${x.signedInAs}`
+                  : r.sessions.some((s) => s.id === x.id)
+                    ? ' · no token stored'
+                    : ' · not signed in'}
                 {x.tokenLastFour && ` · token …${x.tokenLastFour} (${x.credentialBackend})`}
               </p>
               {x.error && <p className="alert">{x.error}</p>}
