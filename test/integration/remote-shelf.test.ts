@@ -137,6 +137,29 @@ describe('a remote Shelf as the active registry', () => {
     expect(missing.body.error).toMatch(new RegExp(`^${remote.registry}: `));
   });
 
+  it('answers activity and the dependency graph from the remote, a project folder of this machine included', async () => {
+    const activity = await ui.call('activity.summary');
+    const published = (activity.body.recentPublishes as { name: string }[]).map((p) => p.name);
+    expect(published).toContain('remote-only-pkg');
+    expect(published).not.toContain('local-only-pkg');
+    const graph = await ui.call('graph.resolve', { kind: 'package', name: 'remote-only-pkg' });
+    expect(graph.status).toBe(200);
+    expect((graph.body.nodes as { name: string }[]).map((n) => n.name)).toContain('remote-only-pkg');
+    // A folder here: its package.json goes to the remote, which resolves the dependency from its own packages.
+    const project = join(work, 'project');
+    mkdirSync(join(project, 'node_modules', 'x'), { recursive: true });
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'project', version: '1.0.0', dependencies: { 'remote-only-pkg': '^1.0.0' } }),
+    );
+    writeFileSync(join(project, 'node_modules', 'x', 'package.json'), '{"name":"x","version":"1.0.0"}');
+    const folder = await ui.call('graph.resolve', { kind: 'folder', path: project });
+    expect(folder.status).toBe(200);
+    expect((folder.body.nodes as { name: string; version: string }[]).map((n) => `${n.name}@${n.version}`)).toContain(
+      'remote-only-pkg@1.0.0',
+    );
+  });
+
   it('leaves rights to the remote: a non-admin is refused its admin calls, with its message, and nothing changes there', async () => {
     const refused = await ui.call('mirror.setOffline', { offline: true });
     expect(refused.status).toBe(403);
