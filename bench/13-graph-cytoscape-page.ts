@@ -79,7 +79,14 @@ function draw(graph: GraphResult): void {
   const cy = cytoscape({
     container: surface,
     elements,
-    layout: { name: 'preset', fit: true, padding: PADDING },
+    // Fitted as the screen fits a big graph, to the discs (cytoscape's own fit counts the hidden labels' boxes too):
+    // the positions were scaled for zoom 1, so the pan centres them.
+    layout: { name: 'preset', fit: false },
+    zoom: 1,
+    pan: {
+      x: width / 2 - ((Math.min(...xs) + Math.max(...xs)) / 2) * scale,
+      y: height / 2 - ((Math.min(...ys) + Math.max(...ys)) / 2) * scale,
+    },
     hideEdgesOnViewport: true,
     textureOnViewport: true,
     minZoom: 0.05,

@@ -87,6 +87,21 @@ function fittedCamera(renderer: Sigma): { x: number; y: number; ratio: number; a
   return { x: centre.x, y: centre.y, ratio, angle: 0 };
 }
 
+/** A bigger overview draws no edges until something is selected. */
+const EDGES_HIDDEN_ABOVE = 300;
+
+/**
+ * Sigma's WebGL layers that have nothing to show are taken out of the page (display: none): without a GPU, Chromium
+ * reads every WebGL layer drawn into back to the CPU at each frame sigma draws (tens of ms each on a loaded 2-core
+ * machine, whatever it holds), and sigma clears them all on every render. The edge layer is empty in a big overview
+ * with nothing selected; the hovered-node layer holds something only while a node is hovered.
+ */
+function showLayers(renderer: Sigma, emphasis: ReadonlySet<string> | undefined, hovered: boolean): void {
+  const layers = renderer.getCanvases();
+  if (layers.edges) layers.edges.style.display = emphasis || renderer.getGraph().order <= EDGES_HIDDEN_ABOVE ? '' : 'none';
+  if (layers.hoverNodes) layers.hoverNodes.style.display = hovered ? '' : 'none';
+}
+
 const LABEL_SIZE = 12;
 const LABEL_FONT = 'system-ui, sans-serif';
 let measuring: CanvasRenderingContext2D | null | undefined;
@@ -124,6 +139,7 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
   /** Behind each label, the surface's colour, so text stays readable where it crosses edges. */
   const labelBackground = useRef('rgba(255,255,255,0.85)');
   const relabelRef = useRef<(() => void) | undefined>(undefined);
+  const showLayersRef = useRef<(() => void) | undefined>(undefined);
   const fitted = useRef<ReturnType<typeof fittedCamera> | undefined>(undefined);
   const latest = useRef(props);
   latest.current = props;
@@ -207,7 +223,7 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
           const g = sigma.current?.getGraph();
           // A big overview draws no edges until something is selected (a thousand crossing lines say nothing): its
           // columns are the depths from the root. A small graph keeps them, faint.
-          if (!p.emphasis || !g) return { ...attrs, color: fade(p.edgeColour, 0.6), hidden: (g?.order ?? 0) > 300 };
+          if (!p.emphasis || !g) return { ...attrs, color: fade(p.edgeColour, 0.6), hidden: (g?.order ?? 0) > EDGES_HIDDEN_ABOVE };
           const on = p.emphasis.has(g.source(id)) && p.emphasis.has(g.target(id));
           return { ...attrs, color: on ? p.edgeStrong : p.edgeColour, size: on ? 1.6 : 0.5, zIndex: on ? 1 : 0, hidden: !on };
         },
@@ -220,11 +236,19 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     const stopPictures = drawAtRest(renderer);
     renderer.setSetting('labelColor', { color: latest.current.labelColour });
     renderer.on('clickNode', ({ node }) => latest.current.onSelect(node));
+    let hovered = false;
     renderer.on('enterNode', ({ node, event }) => {
+      hovered = true;
+      showLayers(renderer, latest.current.emphasis, hovered);
       // Mid-drag, sigma's hit-testing reads the last drawing, not the moving picture: no card until the camera rests.
       if (!renderer.getMouseCaptor().isMouseDown) latest.current.onHover(node, event.x, event.y);
     });
-    renderer.on('leaveNode', () => latest.current.onHover(undefined, 0, 0));
+    renderer.on('leaveNode', () => {
+      hovered = false;
+      showLayers(renderer, latest.current.emphasis, hovered);
+      latest.current.onHover(undefined, 0, 0);
+    });
+    showLayersRef.current = () => showLayers(renderer, latest.current.emphasis, hovered);
     const camera = renderer.getCamera();
     // The focus view's labels are chosen for the camera where it comes to rest (labels are hidden while it moves).
     let relabelTimer: ReturnType<typeof setTimeout> | undefined;
@@ -267,6 +291,7 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
       relabelRef.current = undefined;
       resize.disconnect();
       stopPictures();
+      showLayersRef.current = undefined;
       renderer.kill();
       sigma.current = undefined;
     };
@@ -285,6 +310,7 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     for (const [from, to] of props.drawing.edges) if (graph.hasNode(from) && graph.hasNode(to)) graph.mergeEdge(from, to, { size: 0.6 });
     shownLabels.current = props.drawing.labelPriority ? new Set() : undefined;
     renderer.setGraph(graph);
+    showLayersRef.current?.();
     renderer.once('afterRender', () => performance.mark('shelf:graph-drawn', { detail: { nodes: graph.order } }));
     renderer.refresh();
     fitted.current = fittedCamera(renderer);
@@ -303,6 +329,7 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     });
     renderer.setSetting('labelColor', { color: latest.current.labelColour });
     labelBackground.current = surfaceBacking(container.current);
+    showLayersRef.current?.();
     renderer.refresh();
     relabelRef.current?.();
   }, [props.styleKey, props.selected]);

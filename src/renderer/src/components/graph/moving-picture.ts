@@ -7,7 +7,7 @@
 // and labels were already hidden while moving; JavaScript was under 3 %). Moving a finished picture costs the compositor
 // alone. The picture also keeps edges and labels in view while it moves, where hideEdgesOnMove/hideLabelsOnMove blank them.
 import type Sigma from 'sigma';
-import type { CameraState } from 'sigma/types';
+import type { CameraState, MouseCoords } from 'sigma/types';
 
 /** Past these, the moved picture would be too blurred or leave too much of the surface empty: sigma draws anew. */
 const MAX_SCALE = 2;
@@ -26,7 +26,8 @@ export function drawAtRest(renderer: Sigma): () => void {
   const layers = Object.entries(renderer.getCanvases())
     .filter(([name]) => name !== 'mouse')
     .map(([, canvas]) => canvas);
-  for (const layer of layers) layer.style.transformOrigin = '0 0';
+  // Each layer its own compositor layer, so a new transform is applied by the compositor without repainting the page.
+  for (const layer of layers) Object.assign(layer.style, { transformOrigin: '0 0', willChange: 'transform' });
   const schedule = renderer.scheduleRender.bind(renderer);
   let drawn: CameraState | undefined;
   let frame: number | undefined;
@@ -67,6 +68,22 @@ export function drawAtRest(renderer: Sigma): () => void {
     else schedule();
   };
 
+  // No hit-testing during a drag: sigma's hover listener reads a pixel back from the GPU on every mouse move (a wait of
+  // 7–28 ms each on a loaded machine in the profile), to find a node under a pointer that is dragging the whole drawing.
+  type MoveListener = Parameters<typeof mouse.on<'mousemove'>>[1];
+  let paused: MoveListener[] = [];
+  const onDown = (coords: MouseCoords) => {
+    if (!('button' in coords.original) || coords.original.button !== 0 || paused.length) return;
+    paused = mouse.listeners('mousemove');
+    mouse.removeAllListeners('mousemove');
+  };
+  const onUp = () => {
+    for (const listener of paused) mouse.on('mousemove', listener);
+    paused = [];
+  };
+  mouse.on('mousedown', onDown);
+  mouse.on('mouseup', onUp);
+
   renderer.scheduleRender = () => {
     if (!moving() || !drawn) return schedule();
     if (frame === undefined)
@@ -94,6 +111,9 @@ export function drawAtRest(renderer: Sigma): () => void {
     if (frame !== undefined) cancelAnimationFrame(frame);
     clearTimeout(restTimer);
     renderer.off('afterRender', onDrawn);
+    mouse.off('mousedown', onDown);
+    mouse.off('mouseup', onUp);
+    onUp();
     renderer.scheduleRender = schedule;
     setTransform('');
   };
