@@ -116,6 +116,19 @@ describe('a remote Shelf as the active registry', () => {
     expect(snapshot(local.dataDir)).toEqual(before);
   });
 
+  it('lets only those who see the remotes (admins, the desktop app’s user) sign in to one or switch to it', async () => {
+    const other = page(local.url);
+    expect((await other.call('session.signIn', { username: 'someone', password: 'someone-password-1' })).status).toBe(200);
+    const before = snapshot(local.dataDir);
+    const signIn = await other.call('registries.signIn', { id: remoteId, username: DEV.username, password: DEV.password });
+    expect(signIn.status).toBe(403);
+    expect(signIn.body.error).toBe('only an admin may use a remote registry from this Shelf; ask its admin');
+    const activate = await other.call('registries.activate', { id: remoteId });
+    expect(activate.status).toBe(403);
+    expect((await other.call('registries.list')).body).toMatchObject({ activeId: 'local', remoteSessions: [] });
+    expect(snapshot(local.dataDir)).toEqual(before);
+  });
+
   it('signs in as the user’s own account there and shows the remote’s packages, not this Shelf’s', async () => {
     const signedIn = await ui.call('registries.signIn', { id: remoteId, username: DEV.username, password: DEV.password });
     expect(signedIn.body).toEqual({ id: remoteId, url: remote.registry, username: 'dev', isAdmin: false });
