@@ -30,7 +30,7 @@ import {
 } from '../../storage/db/policy';
 import { auditProject, type AuditReport } from './audit';
 import { PolicyNotifier, type PolicyNotice } from './notify';
-import { verifyAttestations, type ProvenanceSummary } from './provenance';
+import { attestationVerifier, verifyAttestations, type ProvenanceSummary } from './provenance';
 import { TrustedRoots } from './trusted-root';
 import {
   dependencyGains,
@@ -476,7 +476,7 @@ export class PolicyService {
       for (const version of due) problems[version] = `its attestations cannot be verified: ${(error as Error).message}`;
       return { problems, verified };
     }
-    const keys = await this.keysOf(upstream);
+    const verifier = attestationVerifier(trust.root, await this.keysOf(upstream));
     for (const version of due) {
       const integrity = manifests[version]?.dist?.integrity;
       let body: unknown;
@@ -487,7 +487,7 @@ export class PolicyService {
         problems[version] = `its attestations could not be fetched from the upstream (${(error as Error).message})`;
         continue;
       }
-      const check = verifyAttestations(name, version, integrity, body, { root: trust.root, keys });
+      const check = verifyAttestations(name, version, integrity, body, verifier);
       if (!check.ok) problems[version] = check.problem;
       else
         verified.push({

@@ -41,7 +41,7 @@ export function verifyAttestations(
   version: string,
   integrity: string | undefined,
   body: unknown,
-  trust: { root: TrustedRoot; keys: readonly RegistryKey[] | undefined },
+  verifier: Verifier,
 ): AttestationsCheck {
   const list = (body as { attestations?: unknown } | null)?.attestations;
   if (!Array.isArray(list) || list.length === 0) return { ok: false, problem: 'the upstream answered for its attestations with no bundle' };
@@ -79,10 +79,7 @@ export function verifyAttestations(
     const keyid = envelope.signatures[0]?.keyid;
     let signer: Signer;
     try {
-      const material = toTrustMaterial(trust.root, (hint) => registryKey(hint, trust.keys));
-      // A root without certificate-transparency logs (a private deployment) cannot check SCTs; the public-good root has
-      // one, and then an SCT is required, as npm requires it.
-      signer = new Verifier(material, { ctlogThreshold: trust.root.ctlogs.length > 0 ? 1 : 0 }).verify(toSignedEntity(bundle));
+      signer = verifier.verify(toSignedEntity(bundle));
     } catch (error) {
       const cause = (error as { cause?: Error }).cause?.message;
       return {
@@ -102,6 +99,17 @@ export function verifyAttestations(
     }
   }
   return { ok: true, summary };
+}
+
+/**
+ * The verifier for a trusted root and the upstream's registry keys: made once per decision (building the trust material
+ * parses every certificate and key of the root, most of a bundle's verification time when made per bundle).
+ */
+export function attestationVerifier(root: TrustedRoot, keys: readonly RegistryKey[] | undefined): Verifier {
+  const material = toTrustMaterial(root, (hint) => registryKey(hint, keys));
+  // A root without certificate-transparency logs (a private deployment) cannot check SCTs; the public-good root has
+  // one, and then an SCT is required, as npm requires it.
+  return new Verifier(material, { ctlogThreshold: root.ctlogs.length > 0 ? 1 : 0 });
 }
 
 function registryKey(hint: string, keys: readonly RegistryKey[] | undefined) {

@@ -75,9 +75,6 @@ function readRootFile(path: string): TrustedRoot {
       throw new Error('it lists no certificate authority and no log');
     return root;
   } catch (error) {
-    throw new ShelfError(
-      'invalid_request',
-      `the trusted root ${path} is not a sigstore trusted_root.json (${(error as Error).message})`,
-    );
+    throw new ShelfError('invalid_request', `the trusted root ${path} is not a sigstore trusted_root.json (${(error as Error).message})`);
   }
 }
