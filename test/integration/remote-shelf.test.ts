@@ -277,4 +277,13 @@ describe('a remote Shelf as the active registry', () => {
     expect((await ui.call('tokens.list')).body.tokens).not.toContainEqual(expect.objectContaining({ name: 'from-desktop' }));
     expect(existsSync(join(local.dataDir, 'registries.json'))).toBe(true);
   });
+
+  it('signing out of this Shelf ends the remote sign-ins with it', async () => {
+    expect((await ui.call('registries.signIn', { id: remoteId, username: DEV.username, password: DEV.password })).status).toBe(200);
+    expect((await ui.call('registries.activate', { id: remoteId })).status).toBe(200);
+    expect((await ui.call('session.signOut')).status).toBe(200);
+    expect((await ui.call('session.signIn', { username: ADMIN.username, password: ADMIN.password })).status).toBe(200);
+    expect((await ui.call('registries.list')).body).toMatchObject({ activeId: 'local', remoteSessions: [] });
+    expect((await ui.call('registries.activate', { id: remoteId })).status).toBe(401);
+  });
 });

@@ -203,7 +203,7 @@ export function remoteForwarding(deps: ForwardingDeps) {
     const signOut = mutable['session.signOut'];
     mutable['session.signOut'] = async (args, ctx) => {
       const user = ctx.session.userId();
-      if (user !== undefined) await sessions.forget(user, network(ctx));
+      if (user !== undefined) sessions.forget(user, network(ctx));
       return signOut(args, ctx);
     };
   }

@@ -105,13 +105,16 @@ export class RemoteShelfSessions {
     await new RemoteShelfClient(session, fetchImpl, this.now).signOut(session);
   }
 
-  /** The local user signed out (or was removed): every remote sign-in of theirs ends with it. */
-  async forget(localUser: number, fetchImpl: FetchLike): Promise<void> {
+  /**
+   * The local user signed out: every remote sign-in of theirs ends with it, here at once; the remotes are told in the
+   * background, so signing out of this Shelf never waits on a remote that does not answer.
+   */
+  forget(localUser: number, fetchImpl: FetchLike): void {
     const caller = this.callers.get(localUser);
     if (!caller) return;
     caller.relay?.abort();
     this.callers.delete(localUser);
-    await Promise.all([...caller.sessions.values()].map((s) => new RemoteShelfClient(s, fetchImpl, this.now).signOut(s)));
+    for (const s of caller.sessions.values()) void new RemoteShelfClient(s, fetchImpl, this.now).signOut(s);
   }
 
   /** A remote was forgotten on the Registries screen: nobody acts on it any more. */

@@ -29,6 +29,7 @@ export interface RemoteShelfSession extends RemoteAddress {
 /** Forwarded calls wait this long; a publish (megabytes uploaded, then verified by the remote) waits longer. */
 const CALL_TIMEOUT_MS = 30_000;
 const SLOW_CALL_TIMEOUT_MS = 120_000;
+const SIGN_OUT_TIMEOUT_MS = 5_000;
 const SLOW_CALLS = new Set(['publish.run', 'publish.inspect', 'graph.resolve', 'graph.compare', 'mirror.verify']);
 /** A remote's message is shown to the user: one line, bounded, so a remote cannot flood the screen. */
 const MAX_MESSAGE = 500;
@@ -72,7 +73,7 @@ export class RemoteShelfClient {
     return new URL(`${RPC_PATH.slice(1)}/${encodeURIComponent(call)}`, registryBase(this.remote.url)).toString();
   }
 
-  private async post(call: string, args: unknown, cookie?: string): Promise<Response> {
+  private async post(call: string, args: unknown, cookie?: string, timeoutMs?: number): Promise<Response> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -85,7 +86,7 @@ export class RemoteShelfClient {
         method: 'POST',
         headers,
         body: JSON.stringify(args ?? {}),
-        signal: AbortSignal.timeout(SLOW_CALLS.has(call) ? SLOW_CALL_TIMEOUT_MS : CALL_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs ?? (SLOW_CALLS.has(call) ? SLOW_CALL_TIMEOUT_MS : CALL_TIMEOUT_MS)),
       });
     } catch (error) {
       // A refused address (private, without permission) keeps its reason; every network failure reads the same.
@@ -112,9 +113,12 @@ export class RemoteShelfClient {
     return { ...this.remote, username: user.username.slice(0, 64), isAdmin: user.isAdmin, ...cookie };
   }
 
-  /** Ends the session on the remote too; a remote that cannot be reached just keeps it until it expires there. */
+  /**
+   * Ends the session on the remote too, waiting a few seconds at most: a remote that cannot be reached just keeps it
+   * until it expires there, and signing out here must not hang on it.
+   */
   async signOut(session: RemoteShelfSession): Promise<void> {
-    const response = await this.post('session.signOut', {}, session.cookie).catch(() => undefined);
+    const response = await this.post('session.signOut', {}, session.cookie, SIGN_OUT_TIMEOUT_MS).catch(() => undefined);
     await response?.arrayBuffer().catch(() => undefined);
   }
 
