@@ -30,8 +30,9 @@ import {
 } from '../../storage/db/policy';
 import { auditProject, type AuditReport } from './audit';
 import { PolicyNotifier, type PolicyNotice } from './notify';
-import { attestationVerifier, verifyAttestations, type ProvenanceSummary } from './provenance';
-import { TrustedRoots } from './trusted-root';
+// Types only: the sigstore libraries (some 30 000 lines) load on the first attestation to verify, not at start-up.
+import type { ProvenanceSummary } from './provenance';
+import type { TrustedRoots } from './trusted-root';
 import {
   dependencyGains,
   describeHold,
@@ -100,14 +101,13 @@ export class PolicyService {
   private readonly notifier: PolicyNotifier;
   /** Held and taken-down versions, for the UI's event stream (a toast). */
   private readonly notices = new EventEmitter();
-  private readonly trustedRoots: TrustedRoots;
+  private trustedRoots?: TrustedRoots;
   /** The mirror's client for a name's upstream (none offline): serving attestations not kept yet. */
   private upstreamOf?: (name: string) => PolicyUpstream | undefined;
 
   constructor(private readonly deps: PolicyDeps) {
     this.notifier = new PolicyNotifier(deps.webhook, deps.warn);
     this.notices.setMaxListeners(0);
-    this.trustedRoots = new TrustedRoots(deps.dataDir, deps.now, deps.warn);
     const { policy, present } = readPolicyFile(deps.dataDir);
     this.policy = policy;
     this.present = present;
@@ -469,6 +469,11 @@ export class PolicyService {
       .filter((version) => getAttestation(this.deps.db, name, version)?.integrity !== manifests[version]?.dist?.integrity)
       .slice(0, ATTESTATION_FETCHES_MAX);
     if (due.length === 0) return { problems, verified };
+    const [{ attestationVerifier, verifyAttestations }, { TrustedRoots }] = await Promise.all([
+      import('./provenance'),
+      import('./trusted-root'),
+    ]);
+    this.trustedRoots ??= new TrustedRoots(this.deps.dataDir, this.deps.now, this.deps.warn);
     let trust: Awaited<ReturnType<TrustedRoots['get']>> | undefined;
     try {
       trust = await this.trustedRoots.get(this.policy.provenanceTrustedRoot);
