@@ -1,6 +1,7 @@
 // The screens acting on a remote Shelf, through the forwarding client: two real `shelf serve` processes on loopback,
 // the local one driven over its browser-mode RPC as its page would (its Origin, its session cookie). What the user may do
 // on the remote is decided by the remote; its session ending, and the remote going away, each read as one clear message.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,6 +221,21 @@ describe('a remote Shelf as the active registry', () => {
     }
     await reader.cancel();
     expect(seen).toContain('event: packages');
+  });
+
+  it('sends a folder over 1 MB as the remote’s large-upload rules require (its own origin, a signed-in session)', async () => {
+    const dir = join(work, 'big');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'big-desktop-pkg', version: '1.0.0', license: 'MIT', description: 'x' }),
+    );
+    // Random bytes do not compress: the request body is over 2 MB, past the remote's 1 MB small-body cap.
+    writeFileSync(join(dir, 'blob.bin'), randomBytes(1536 * 1024));
+    const published = await ui.call('publish.run', { path: dir });
+    expect(published.status).toBe(200);
+    expect(published.body).toMatchObject({ name: 'big-desktop-pkg', verified: true });
+    expect((await fetch(`${remote.url}/big-desktop-pkg`)).status).toBe(200);
   });
 
   it('works for a remote admin: the mirror switch reaches the remote', async () => {
