@@ -27,7 +27,8 @@ export class TrustedRoots {
       const path = isAbsolute(file) ? file : join(this.dataDir, file);
       let key: string;
       try {
-        key = `${path}|${statSync(path).mtimeMs}`;
+        const stat = statSync(path);
+        key = `${path}|${stat.mtimeMs}|${stat.size}`;
       } catch (error) {
         throw new ShelfError(
           'invalid_request',
