@@ -106,6 +106,48 @@ async function expectFitted(page: Page, minHeight = 0.4): Promise<Coverage> {
   return last!;
 }
 
+/**
+ * The centre of the biggest disc drawn, in page coordinates: the drawn pixels' chessboard distance to the background
+ * (two passes), whose maximum is the middle of the widest filled shape — the selected node, drawn 1.8× bigger.
+ */
+async function biggestDisc(page: Page): Promise<{ x: number; y: number }> {
+  const surface = page.locator('.gv-surface');
+  const box = (await surface.boundingBox())!;
+  const png = (await surface.screenshot()).toString('base64');
+  const at = await surface.evaluate(async (el, data) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${data}`;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(image, 0, 0);
+    const probe = document.createElement('canvas').getContext('2d')!;
+    probe.fillStyle = getComputedStyle(el).backgroundColor;
+    probe.fillRect(0, 0, 1, 1);
+    const [br, bg, bb] = probe.getImageData(0, 0, 1, 1).data;
+    const { data: px, width, height } = ctx.getImageData(0, 0, image.width, image.height);
+    const d = new Int32Array(width * height);
+    for (let i = 0; i < width * height; i++)
+      d[i] = Math.abs(px[i * 4]! - br!) + Math.abs(px[i * 4 + 1]! - bg!) + Math.abs(px[i * 4 + 2]! - bb!) < 48 ? 0 : 1e6;
+    const get = (x: number, y: number) => (x < 0 || y < 0 || x >= width || y >= height ? 0 : d[y * width + x]!);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        if (d[y * width + x]) d[y * width + x] = Math.min(get(x - 1, y - 1), get(x, y - 1), get(x + 1, y - 1), get(x - 1, y)) + 1;
+    let best = { x: 0, y: 0, d: 0 };
+    for (let y = height - 1; y >= 0; y--)
+      for (let x = width - 1; x >= 0; x--) {
+        const i = y * width + x;
+        if (!d[i]) continue;
+        d[i] = Math.min(d[i]!, get(x + 1, y + 1) + 1, get(x, y + 1) + 1, get(x - 1, y + 1) + 1, get(x + 1, y) + 1);
+        if (d[i]! > best.d) best = { x, y, d: d[i]! };
+      }
+    return best;
+  }, png);
+  return { x: box.x + at.x, y: box.y + at.y };
+}
+
 const surfaceRatio = (page: Page) =>
   page.locator('.gv-surface').evaluate((el) => Number((el as unknown as { dataset: Record<string, string> }).dataset.cameraRatio));
 
@@ -181,6 +223,14 @@ for (const width of [1280, 900]) {
     await expectFitted(page);
     await page.getByLabel('Depth').selectOption('2');
     await expectFitted(page);
+    // Hovering a node shows its card (the card keeps its own state, apart from the screen's); leaving it hides it.
+    const disc = await biggestDisc(page);
+    await page.mouse.move(disc.x, disc.y);
+    const card = page.getByRole('tooltip');
+    await expect(card).toContainText(/^babel-loader@\S+Licence/);
+    await expect(card).toContainText('Needed by');
+    await page.mouse.move(disc.x, surfaceBox.y + 2);
+    await expect(card).toHaveCount(0);
     // Labelled beyond the root and the focused node: the path between them and neighbours up to two levels away, as
     // many as fit without overlapping (the surface reports how many it chose).
     await expect
