@@ -11,8 +11,10 @@
 /* global document, Image, getComputedStyle -- functions passed to page.evaluate run in the page */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import {
   BENCH_DIR,
@@ -33,11 +35,19 @@ import {
   writeResult,
   stopper,
 } from './lib/common.mjs';
+import { summarizeProfile } from './lib/cpu-profile.mjs';
 
 const ID = '11-graph-render';
 const args = parseArgs();
 const result = newResult(ID, 'Dependency graph screen: open and pan/zoom a ~2,300-node graph in Chromium', args);
 delete result.peers;
+const PROFILE = process.argv.includes('--profile');
+/** --no-peer: sigma (the screen) alone, without the cytoscape.js comparison. */
+const NO_PEER = process.argv.includes('--no-peer');
+/** One 60 Hz refresh. requestAnimationFrame deltas are quantised to ~0.1 ms and jitter around 16.67 by ±0.2 ms. */
+const FRAME_TARGET = '≤ 16.7 ms (one 60 Hz refresh)';
+const onTime = (ms) => ms < 17;
+const cell = (x) => (x ? `${x.median} (${x.min}–${x.max})` : '—');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -215,6 +225,7 @@ async function submitAndWait(page, button) {
   });
   await page.getByRole('button', { name: button, exact: true }).click();
   let seen;
+  let last;
   // Bounded by time: a cold mirror's first resolution of ~2,300 packages can take a minute on a busy machine.
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
@@ -227,6 +238,7 @@ async function submitAndWait(page, button) {
     const drawnMark = await page.evaluate(() => performance.getEntriesByName('shelf:graph-drawn').length > 0);
     if (drawnMark) {
       const c = await coverage(page);
+      last = c;
       if (isFitted(c)) {
         seen = { c, at: await page.evaluate(() => performance.now()) };
         break;
@@ -234,7 +246,7 @@ async function submitAndWait(page, button) {
     }
     await page.waitForTimeout(20);
   }
-  if (!seen) throw new Error('the graph never showed fitted on the surface');
+  if (!seen) throw new Error(`the graph never showed fitted on the surface (last seen: ${JSON.stringify(last)})`);
   const { clickAt, drawnAt, nodes, rpcEnd } = await page.evaluate(() => {
     const mark = performance.getEntriesByName('shelf:graph-drawn')[0];
     const rpc = performance
@@ -320,6 +332,53 @@ async function openSource(context, url, source) {
   return { page, ...measured };
 }
 
+// ---------------------------------------------------------------- the cytoscape.js side
+
+const CYTOSCAPE_VERSION = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'cytoscape', 'package.json'), 'utf8')).version;
+const PEER = `cytoscape.js ${CYTOSCAPE_VERSION} (canvas, hideEdgesOnViewport, textureOnViewport)`;
+
+/**
+ * Serves the cytoscape.js page on Shelf's own origin (so its graph.resolve call carries the session as the screen's
+ * does): bench/13-graph-cytoscape-page.ts bundled by esbuild, in a page whose drawing surface has the screen's size.
+ */
+async function routeCytoscapePage(context, url, surface) {
+  const bundled = await build({
+    entryPoints: [join(BENCH_DIR, '13-graph-cytoscape-page.ts')],
+    bundle: true,
+    format: 'iife',
+    minify: true,
+    target: 'chrome120',
+    write: false,
+    logLevel: 'silent',
+  });
+  const js = bundled.outputFiles[0].text;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Dependency graph (cytoscape.js)</title>
+<style>body{margin:0;padding:16px;font:14px system-ui,sans-serif;background:#fff;color:#1b1f24}
+.gv-surface{position:relative;width:${surface.width}px;height:${surface.height}px;background:#fff;border:1px solid #d5dae1;box-sizing:border-box}</style>
+</head><body><h1>Dependency graph</h1><form><button type="submit">Open</button> <button type="button" aria-label="Zoom in">+</button></form>
+<div class="gv-surface"></div><script src="/-/bench/cytoscape.js"></script></body></html>`;
+  await context.route(`${url}/-/bench/**`, (route) => {
+    const path = new URL(route.request().url()).pathname;
+    if (path === '/-/bench/cytoscape.html') return route.fulfill({ contentType: 'text/html', body: html });
+    if (path === '/-/bench/cytoscape.js') return route.fulfill({ contentType: 'text/javascript', body: js });
+    return route.fulfill({ status: 404, body: 'not found' });
+  });
+}
+
+/** The same source drawn by cytoscape.js: the page is loaded, given the source, and its Open clicked as on the screen. */
+async function openCytoscape(context, url, source) {
+  const page = await context.newPage();
+  await page.setViewportSize(VIEWPORT);
+  page.on('pageerror', (error) => log(ID, 'cytoscape page error:', error));
+  await page.goto(`${url}/-/bench/cytoscape.html`);
+  const rpc = source.lockfile
+    ? { kind: 'lockfile', lockfile: { name: 'package-lock.json', text: readFileSync(source.lockfile, 'utf8') } }
+    : { kind: 'package', name: source.package, range: 'latest' };
+  await page.evaluate((s) => (globalThis.benchSource = s), rpc);
+  const measured = await submitAndWait(page, 'Open');
+  return { page, ...measured };
+}
+
 /** Frame times while panning and zooming at the fitted view, then zoomed in (labels drawn). */
 async function interact(page) {
   const box = await page.locator('.gv-surface').boundingBox();
@@ -330,6 +389,72 @@ async function interact(page) {
   await page.waitForTimeout(400);
   const near = await frameTimes(page, () => panAndZoom(page, box, { pans: args.quick ? 4 : 8, zooms: args.quick ? 6 : 20 }));
   return { fitted: fitted.frames, near: near.frames };
+}
+
+/**
+ * --profile: one CRA opening, its fitted pans and zooms recorded as a Chromium trace and a CPU profile of the page, so a
+ * missed frame target comes with what a frame costs (written to bench/results/tmp/11-graph-profile/, summarised on stdout):
+ * busy time per thread, the trace events that take it, and the page's JavaScript by self time.
+ */
+async function profileOnce(browser, context, url, name, open) {
+  const outDir = join(BENCH_DIR, 'results', 'tmp', '11-graph-profile');
+  mkdirSync(outDir, { recursive: true });
+  const r = await open(context, url, { lockfile: CRA });
+  const page = r.page;
+  const box = await page.locator('.gv-surface').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForTimeout(300);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await browser.startTracing(page, {
+    categories: [
+      'toplevel',
+      'benchmark',
+      'devtools.timeline',
+      'disabled-by-default-devtools.timeline',
+      'disabled-by-default-devtools.timeline.frame',
+      'blink',
+      'cc',
+      'gpu',
+      'viz',
+      'v8',
+    ],
+  });
+  await cdp.send('Profiler.start');
+  const { frames } = await frameTimes(page, () => panAndZoom(page, box, { pans: 4, zooms: 10 }));
+  const { profile } = await cdp.send('Profiler.stop');
+  const trace = JSON.parse((await browser.stopTracing()).toString('utf8'));
+  await page.close();
+  const profileFile = join(outDir, `cra-fitted-${name}.cpuprofile`);
+  writeFileSync(profileFile, JSON.stringify(profile));
+  writeFileSync(join(outDir, `cra-fitted-${name}.trace.json`), JSON.stringify(trace));
+  const events = trace.traceEvents ?? trace;
+  const threadName = new Map();
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') threadName.set(`${e.pid}:${e.tid}`, e.args.name);
+  const busy = new Map();
+  const byName = new Map();
+  for (const e of events) {
+    if (e.ph !== 'X' || !e.dur) continue;
+    const thread = threadName.get(`${e.pid}:${e.tid}`) ?? `${e.pid}:${e.tid}`;
+    const ms = e.dur / 1000;
+    if (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask') busy.set(thread, (busy.get(thread) ?? 0) + ms);
+    const key = `${thread} | ${e.name}`;
+    byName.set(key, (byName.get(key) ?? 0) + ms);
+  }
+  const span = frames.reduce((a, b) => a + b, 0);
+  log(
+    ID,
+    `profile: ${frames.length} frames over ${round(span, 0)} ms, p50 ${round(median(frames), 1)} ms, p95 ${round(percentile(frames, 95), 1)} ms`,
+  );
+  log(ID, 'busy time per thread (top-level tasks, ms):');
+  for (const [t, ms] of [...busy].sort((a, b) => b[1] - a[1]).slice(0, 8)) log(ID, `  ${t}: ${round(ms, 0)}`);
+  log(ID, 'trace events by total time (nested events overlap, ms):');
+  for (const [k, ms] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 30)) log(ID, `  ${k}: ${round(ms, 1)}`);
+  const js = summarizeProfile(profileFile, 20);
+  log(ID, `page JavaScript: ${js.totalMs} ms sampled, ${js.idlePct}% idle; top self time:`);
+  for (const row of js.top) log(ID, `  ${row.fn} (${row.where}) ${row.ms} ms ${row.pct}%`);
+  log(ID, `trace and profile in ${outDir}`);
 }
 
 const dirs = { registry: tempDir('shelf-bench-11-registry-'), shelf: tempDir('shelf-bench-11-data-') };
@@ -359,84 +484,122 @@ try {
   const warm = await openSource(context, shelf.url, { package: APP });
   const syntheticNodes = warm.nodes;
   log(ID, `warm-up: the synthetic app resolved and drawn, ${syntheticNodes} nodes`);
+  // The screen's drawing surface at the bench's viewport, so the cytoscape.js page gets the same size.
+  const box = await warm.page.locator('.gv-surface').boundingBox();
+  const surface = { width: Math.round(box.width), height: Math.round(box.height) };
   await warm.page.close();
 
+  if (!NO_PEER) await routeCytoscapePage(context, shelf.url, surface);
+  if (PROFILE) {
+    await profileOnce(browser, context, shelf.url, 'sigma', openSource);
+    if (!NO_PEER) await profileOnce(browser, context, shelf.url, 'cytoscape', openCytoscape);
+  }
+
   const scenarios = {
-    cra: { label: 'Create React App lockfile', source: { lockfile: CRA }, runs: [] },
-    synthetic: { label: `synthetic app (${syntheticNodes} nodes), resolved on a warm mirror`, source: { package: APP }, runs: [] },
+    cra: { label: 'Create React App lockfile', source: { lockfile: CRA }, runs: [], peerRuns: [] },
+    synthetic: {
+      label: `synthetic app (${syntheticNodes} nodes), resolved on a warm mirror`,
+      source: { package: APP },
+      runs: [],
+      peerRuns: [],
+    },
   };
-  for (let run = 0; run < args.runs; run++) {
+  const sides = [
+    { name: 'sigma (Shelf)', open: openSource, into: 'runs' },
+    ...(NO_PEER ? [] : [{ name: 'cytoscape.js', open: openCytoscape, into: 'peerRuns' }]),
+  ];
+  for (let run = 0; run < (PROFILE ? 0 : args.runs); run++) {
     for (const [key, scenario] of Object.entries(scenarios)) {
-      const r = await openSource(context, shelf.url, scenario.source);
-      const frames = await interact(r.page);
-      await r.page.close();
-      scenario.runs.push({ drawn: r.drawn, seen: r.seen, answered: r.answered, nodes: r.nodes, coverage: r.coverage, ...frames });
-      log(
-        ID,
-        `run ${run + 1} ${key}: ${r.nodes} nodes; click → answer ${round(r.answered ?? NaN, 0)} ms, → drawn ${round(r.drawn, 0)} ms, → fitted on screen (pixels) ≤ ${round(r.seen, 0)} ms; ` +
-          `covers ${round(r.coverage.share * 100, 1)} %, extent ${round((r.coverage.box.right - r.coverage.box.left) * 100, 0)} % × ${round((r.coverage.box.bottom - r.coverage.box.top) * 100, 0)} %; ` +
-          `frames fitted p95 ${round(percentile(frames.fitted, 95), 1)} ms, zoomed in p95 ${round(percentile(frames.near, 95), 1)} ms`,
-      );
+      // The two libraries take turns within each run, and which goes first alternates, so load shifts fall on both.
+      for (const side of run % 2 ? [...sides].reverse() : sides) {
+        const r = await side.open(context, shelf.url, scenario.source);
+        const frames = await interact(r.page);
+        await r.page.close();
+        scenario[side.into].push({ drawn: r.drawn, seen: r.seen, answered: r.answered, nodes: r.nodes, coverage: r.coverage, ...frames });
+        log(
+          ID,
+          `run ${run + 1} ${key} ${side.name}: ${r.nodes} nodes; click → answer ${round(r.answered ?? NaN, 0)} ms, → drawn ${round(r.drawn, 0)} ms, → fitted on screen (pixels) ≤ ${round(r.seen, 0)} ms; ` +
+            `covers ${round(r.coverage.share * 100, 1)} %, extent ${round((r.coverage.box.right - r.coverage.box.left) * 100, 0)} % × ${round((r.coverage.box.bottom - r.coverage.box.top) * 100, 0)} %; ` +
+            `frames fitted p50/p95/p99 ${round(median(frames.fitted), 1)}/${round(percentile(frames.fitted, 95), 1)}/${round(percentile(frames.fitted, 99), 1)} ms, ` +
+            `zoomed in ${round(median(frames.near), 1)}/${round(percentile(frames.near, 95), 1)}/${round(percentile(frames.near, 99), 1)} ms; load ${loadavg()[0].toFixed(2)}`,
+        );
+      }
     }
   }
 
   const chromiumVersion = browser.version();
   result.browser = `Chromium ${chromiumVersion}`;
-  result.raw = { generated, scenarios };
+  result.raw = { generated, scenarios, surface };
+  const printed = [];
   for (const [key, scenario] of Object.entries(scenarios)) {
     const runs = scenario.runs;
-    const s = (f) => summarize(runs.map(f));
-    const afterAnswer = s((r) => round(r.drawn - (r.answered ?? 0), 0));
-    const fittedP95 = s((r) => round(percentile(r.fitted, 95), 1));
-    const nearP95 = s((r) => round(percentile(r.near, 95), 1));
+    if (!runs.length) continue;
+    const both = (f) => {
+      const shelfSide = summarize(runs.map(f));
+      const peerSide = scenario.peerRuns.length ? summarize(scenario.peerRuns.map(f)) : undefined;
+      return { shelf: shelfSide, peer: peerSide, ratio: peerSide?.median ? round(shelfSide.median / peerSide.median, 2) : undefined };
+    };
+    const afterAnswer = both((r) => round(r.drawn - (r.answered ?? 0), 0));
+    const fittedP95 = both((r) => round(percentile(r.fitted, 95), 1));
+    const nearP95 = both((r) => round(percentile(r.near, 95), 1));
+    const extent = (r) => `${round((r.coverage.box.right - r.coverage.box.left) * 100, 0)}`;
+    const rows = [
+      { metric: 'click → answer received', unit: 'ms', ...both((r) => round(r.answered ?? NaN, 0)) },
+      { metric: 'click → fitted graph drawn (frame)', unit: 'ms', ...both((r) => round(r.drawn, 0)) },
+      {
+        metric: 'answer → fitted graph drawn (renderer’s share)',
+        unit: 'ms',
+        ...afterAnswer,
+        target: '< 1000 ms',
+        met: afterAnswer.shelf.median < 1000,
+      },
+      { metric: 'click → fitted graph seen in a screenshot (upper bound)', unit: 'ms', ...both((r) => round(r.seen, 0)) },
+      { metric: 'surface covered by the drawing', unit: '%', ...both((r) => round(r.coverage.share * 100, 1)) },
+      { metric: 'extent of the drawing, width', unit: '% of surface', ...both((r) => Number(extent(r))) },
+      {
+        metric: 'extent of the drawing, height',
+        unit: '% of surface',
+        ...both((r) => round((r.coverage.box.bottom - r.coverage.box.top) * 100, 0)),
+      },
+      { metric: 'pan/zoom at the fitted view: frame time median', unit: 'ms', ...both((r) => round(median(r.fitted), 1)) },
+      {
+        metric: 'pan/zoom at the fitted view: frame time p95',
+        unit: 'ms',
+        ...fittedP95,
+        target: FRAME_TARGET,
+        met: onTime(fittedP95.shelf.median),
+      },
+      { metric: 'pan/zoom at the fitted view: frame time p99', unit: 'ms', ...both((r) => round(percentile(r.fitted, 99), 1)) },
+      { metric: 'pan/zoom zoomed in (labels): frame time median', unit: 'ms', ...both((r) => round(median(r.near), 1)) },
+      {
+        metric: 'pan/zoom zoomed in (labels): frame time p95',
+        unit: 'ms',
+        ...nearP95,
+        target: FRAME_TARGET,
+        met: onTime(nearP95.shelf.median),
+      },
+      { metric: 'pan/zoom zoomed in (labels): frame time p99', unit: 'ms', ...both((r) => round(percentile(r.near, 99), 1)) },
+    ];
     result.tables.push({
       title: `Graph screen, ${scenario.label}: ${runs[0].nodes} nodes, Chromium ${chromiumVersion}, ${VIEWPORT.width}×${VIEWPORT.height}`,
       short: `Graph ${key}`,
       measured:
-        'In the page’s clock: the click on Open/Resolve → graph.resolve answered → the first frame sigma rendered with the graph (user-timing mark) → the first screenshot of the drawing surface whose pixels show a fitted drawing (an upper bound: a screenshot takes tens to hundreds of ms). Coverage: share of the surface’s pixels differing from its background; extent: bounding box of those pixels as % of the surface’s width × height. Frames: requestAnimationFrame deltas during drag pans (30 mouse moves each) and wheel zooms, at the fitted view and after four zoom-ins; per run p95, then median of runs (min–max)',
+        'In the page’s clock: the click on Open/Resolve → graph.resolve answered → the first frame the library rendered with the graph (user-timing mark) → the first screenshot of the drawing surface whose pixels show a fitted drawing (an upper bound: a screenshot takes tens to hundreds of ms). Coverage: share of the surface’s pixels differing from its background; extent: bounding box of those pixels as % of the surface’s width × height. Frames: requestAnimationFrame deltas during drag pans (30 mouse moves each) and wheel zooms, at the fitted view and after four zoom-ins; per run p50/p95/p99, then median of runs (min–max). The two libraries take turns within each run',
       command: `node bench/11-graph-render.mjs${args.quick ? ' --quick' : ''}${args.runs !== 3 ? ` --runs ${args.runs}` : ''}`,
-      peer: '—',
-      rows: [
-        { metric: 'click → answer received', unit: 'ms', shelf: s((r) => round(r.answered ?? NaN, 0)) },
-        { metric: 'click → fitted graph drawn (frame)', unit: 'ms', shelf: s((r) => round(r.drawn, 0)) },
-        {
-          metric: 'answer → fitted graph drawn (renderer’s share)',
-          unit: 'ms',
-          shelf: afterAnswer,
-          target: '< 1000 ms',
-          met: afterAnswer.median < 1000,
-        },
-        { metric: 'click → fitted graph seen in a screenshot (upper bound)', unit: 'ms', shelf: s((r) => round(r.seen, 0)) },
-        { metric: 'surface covered by the drawing', unit: '%', shelf: s((r) => round(r.coverage.share * 100, 1)) },
-        {
-          metric: 'extent of the drawing, width',
-          unit: '% of surface',
-          shelf: s((r) => round((r.coverage.box.right - r.coverage.box.left) * 100, 0)),
-        },
-        {
-          metric: 'extent of the drawing, height',
-          unit: '% of surface',
-          shelf: s((r) => round((r.coverage.box.bottom - r.coverage.box.top) * 100, 0)),
-        },
-        { metric: 'pan/zoom at the fitted view: frame time median', unit: 'ms', shelf: s((r) => round(median(r.fitted), 1)) },
-        {
-          metric: 'pan/zoom at the fitted view: frame time p95',
-          unit: 'ms',
-          shelf: fittedP95,
-          target: '≤ 16.7 ms',
-          met: fittedP95.median <= 16.7,
-        },
-        { metric: 'pan/zoom zoomed in (labels): frame time median', unit: 'ms', shelf: s((r) => round(median(r.near), 1)) },
-        {
-          metric: 'pan/zoom zoomed in (labels): frame time p95',
-          unit: 'ms',
-          shelf: nearP95,
-          target: '≤ 16.7 ms',
-          met: nearP95.median <= 16.7,
-        },
-      ],
+      peer: NO_PEER ? '—' : PEER,
+      rows,
     });
+    for (const row of rows)
+      printed.push(`| ${key} | ${row.metric} | ${cell(row.shelf)} | ${row.peer ? cell(row.peer) : '—'} | ${row.ratio ?? '—'} |`);
   }
+  console.log(
+    `\n| graph | measure | sigma (Shelf) | ${NO_PEER ? '—' : PEER} | ratio |\n| --- | --- | --- | --- | --- |\n${printed.join('\n')}`,
+  );
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')} (${cpus().length} CPUs)\n`,
+  );
   result.notes.push(
     `The synthetic graph: a registry of ${generated.packages} packages served on loopback by bench/lib/fake-upstream.mjs and mirrored by Shelf; the app needs 10 of them, every other package hangs under one parent (depth ~7) and half also need a random later one; ${generated.twoMajors} packages have a 2.x that one package asks for, so they are installed twice. The CRA graph is ../shared/fixtures/trees/cra/package-lock.json read as it is (graph.resolve kind "lockfile": nothing fetched).`,
   );
@@ -453,4 +616,4 @@ try {
   await upstream?.stop();
   for (const d of Object.values(dirs)) cleanup(d, args.keep);
 }
-writeResult(result);
+if (!PROFILE) writeResult(result);

@@ -106,6 +106,48 @@ async function expectFitted(page: Page, minHeight = 0.4): Promise<Coverage> {
   return last!;
 }
 
+/**
+ * The centre of the biggest disc drawn, in page coordinates: the drawn pixels' chessboard distance to the background
+ * (two passes), whose maximum is the middle of the widest filled shape — the selected node, drawn 1.8× bigger.
+ */
+async function biggestDisc(page: Page): Promise<{ x: number; y: number }> {
+  const surface = page.locator('.gv-surface');
+  const box = (await surface.boundingBox())!;
+  const png = (await surface.screenshot()).toString('base64');
+  const at = await surface.evaluate(async (el, data) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${data}`;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(image, 0, 0);
+    const probe = document.createElement('canvas').getContext('2d')!;
+    probe.fillStyle = getComputedStyle(el).backgroundColor;
+    probe.fillRect(0, 0, 1, 1);
+    const [br, bg, bb] = probe.getImageData(0, 0, 1, 1).data;
+    const { data: px, width, height } = ctx.getImageData(0, 0, image.width, image.height);
+    const d = new Int32Array(width * height);
+    for (let i = 0; i < width * height; i++)
+      d[i] = Math.abs(px[i * 4]! - br!) + Math.abs(px[i * 4 + 1]! - bg!) + Math.abs(px[i * 4 + 2]! - bb!) < 48 ? 0 : 1e6;
+    const get = (x: number, y: number) => (x < 0 || y < 0 || x >= width || y >= height ? 0 : d[y * width + x]!);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        if (d[y * width + x]) d[y * width + x] = Math.min(get(x - 1, y - 1), get(x, y - 1), get(x + 1, y - 1), get(x - 1, y)) + 1;
+    let best = { x: 0, y: 0, d: 0 };
+    for (let y = height - 1; y >= 0; y--)
+      for (let x = width - 1; x >= 0; x--) {
+        const i = y * width + x;
+        if (!d[i]) continue;
+        d[i] = Math.min(d[i]!, get(x + 1, y + 1) + 1, get(x, y + 1) + 1, get(x - 1, y + 1) + 1, get(x + 1, y) + 1);
+        if (d[i]! > best.d) best = { x, y, d: d[i]! };
+      }
+    return best;
+  }, png);
+  return { x: box.x + at.x, y: box.y + at.y };
+}
+
 const surfaceRatio = (page: Page) =>
   page.locator('.gv-surface').evaluate((el) => Number((el as unknown as { dataset: Record<string, string> }).dataset.cameraRatio));
 
@@ -139,6 +181,24 @@ for (const width of [1280, 900]) {
     await expectAccessible(page, `graph overview ${width}`);
     await screenshot(page, `graph-cra-${width}`, { dark: true });
 
+    // A drag pans: while it moves the last drawing is moved as a picture (a CSS transform of sigma's layers), and when
+    // the camera rests sigma draws anew, so the drawing ends up shifted by the drag and no layer keeps a transform.
+    const surfaceBox = (await page.locator('.gv-surface').boundingBox())!;
+    const [cx, cy] = [surfaceBox.x + surfaceBox.width / 2, surfaceBox.y + surfaceBox.height / 2];
+    await page.mouse.move(cx - 100, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx + 100, cy, { steps: 20 });
+    await page.mouse.up();
+    const layerTransforms = () =>
+      page
+        .locator('.gv-surface canvas')
+        .evaluateAll((layers) => layers.map((l) => (l as unknown as { style: { transform: string } }).style.transform).join(''));
+    await expect.poll(layerTransforms).toBe('');
+    await expect.poll(async () => (await coverage(page)).box.left).toBeGreaterThan(fitted.box.left + 100 / surfaceBox.width / 2);
+    await page.getByRole('button', { name: 'Fit', exact: true }).click();
+    await expectFitted(page);
+    await expect.poll(layerTransforms).toBe('');
+
     // Find: typing offers a short list, never every node; Enter zooms to the package and opens why it is there.
     const find = page.getByRole('combobox', { name: 'Find a package' });
     await find.fill('babel-loader');
@@ -163,6 +223,14 @@ for (const width of [1280, 900]) {
     await expectFitted(page);
     await page.getByLabel('Depth').selectOption('2');
     await expectFitted(page);
+    // Hovering a node shows its card (the card keeps its own state, apart from the screen's); leaving it hides it.
+    const disc = await biggestDisc(page);
+    await page.mouse.move(disc.x, disc.y);
+    const card = page.getByRole('tooltip');
+    await expect(card).toContainText(/^babel-loader@\S+Licence/);
+    await expect(card).toContainText('Needed by');
+    await page.mouse.move(disc.x, surfaceBox.y + 2);
+    await expect(card).toHaveCount(0);
     // Labelled beyond the root and the focused node: the path between them and neighbours up to two levels away, as
     // many as fit without overlapping (the surface reports how many it chose).
     await expect

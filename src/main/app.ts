@@ -176,6 +176,8 @@ export async function createApp(config: Config, options: AppOptions): Promise<Sh
       log,
     }),
   };
+  // Attestations the policy has not kept are asked of the upstream through the mirror's one client.
+  policy.useUpstreams((name) => services.mirror.policyUpstreamFor(name));
   const startedAt = now().toISOString();
   let handlerTable: Promise<Handlers> | undefined;
   const handlers = () =>

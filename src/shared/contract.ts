@@ -57,8 +57,26 @@ const oneSourceMessage = { message: "give either path (a folder on the server) o
 /** Which registry a call acts on: 'local' (this Shelf) or a remote's id from `registries.list`. */
 const registryId = z.string().min(1).max(64).default('local');
 
+/** A sign-in on a remote Shelf: which remote, and who the remote says the user is there. */
+const RemoteSession = z.object({ id: z.string(), url: z.string(), username: z.string(), isAdmin: z.boolean() });
+
 const PolicyView = z.object({ policy: z.record(z.string(), z.unknown()), minReleaseAgeMs: z.number().nullable(), fromFlag: z.boolean() });
 const PolicyItem = z.object({ version: z.string(), held: z.boolean(), rule: z.string(), reason: z.string(), until: z.string().optional() });
+/** A version's provenance as the policy verified it with sigstore (services/policy/provenance.ts). */
+const ProvenanceItem = z.object({
+  version: z.string(),
+  verifiedAt: z.string(),
+  summary: z.object({
+    predicateTypes: z.array(z.string()),
+    sourceRepository: z.string().optional(),
+    workflow: z.string().optional(),
+    ref: z.string().optional(),
+    identity: z.string().optional(),
+    issuer: z.string().optional(),
+    logIndex: z.string().optional(),
+    integratedTime: z.string().optional(),
+  }),
+});
 
 export const contract = {
   'registry.status': call(none, RegistryStatus, 'public'),
@@ -216,7 +234,25 @@ export const contract = {
   'graph.compare': call(z.object({ before: graphLockfile, after: graphLockfile }).strict(), GraphComparison),
 
   'activity.summary': call(none, ActivitySummary),
-  'registries.list': call(none, z.object({ registries: z.array(RegistryEntry), activeId: z.string() })),
+  'registries.list': call(
+    none,
+    z.object({
+      registries: z.array(RegistryEntry),
+      /** The registry the other screens act on for this caller: 'local', or a remote Shelf signed in with registries.signIn. */
+      activeId: z.string(),
+      /** The caller's sign-ins on remote Shelfs (kept in the main process's memory; the password is never stored). */
+      remoteSessions: z.array(RemoteSession).optional(),
+    }),
+  ),
+  /** Makes a registry the one every screen acts on for this caller ('local', or a remote Shelf signed in here). */
+  'registries.activate': call(z.object({ id: z.string().min(1).max(64) }).strict(), z.object({ activeId: z.string() })),
+  /** Signs in to a remote Shelf with the user's own account there, through that Shelf's own sign-in call. */
+  'registries.signIn': call(
+    z.object({ id: z.string().min(1).max(64), username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict(),
+    RemoteSession,
+  ),
+  /** Signs out of a remote Shelf (the remote ends its session); the active registry falls back to this Shelf. */
+  'registries.signOut': call(z.object({ id: z.string().min(1).max(64) }).strict(), ok),
   'registries.add': call(
     z
       .object({
@@ -302,7 +338,10 @@ export const contract = {
   'policy.set': call(z.object({ policy: z.record(z.string(), z.unknown()) }).strict(), PolicyView),
   'policy.held': call(none, z.object({ items: z.array(PolicyItem.extend({ name: z.string() })) })),
   /** Why versions of a mirrored package are held or flagged (the package page); any signed-in user. */
-  'policy.why': call(z.object({ name: packageName }).strict(), z.object({ items: z.array(PolicyItem.extend({ message: z.string() })) })),
+  'policy.why': call(
+    z.object({ name: packageName }).strict(),
+    z.object({ items: z.array(PolicyItem.extend({ message: z.string() })), provenance: z.array(ProvenanceItem).optional() }),
+  ),
   'policy.review': call(z.object({ name: packageName, version, decision: z.enum(['approved', 'denied']) }).strict(), ok),
   'policy.audit': call(
     none,

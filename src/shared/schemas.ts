@@ -178,6 +178,15 @@ export const ShelfEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job'), job: JobState }),
   /** Something about the packages changed (publish, unpublish, tags, …); no name, as restricted names must not leak. */
   z.object({ type: z.literal('packages') }),
+  /** The supply-chain policy held an upstream version or purged a taken-down one (a toast); upstream names are public. */
+  z.object({
+    type: z.literal('policy'),
+    action: z.enum(['held', 'takedown']),
+    name: z.string(),
+    version: z.string(),
+    rule: z.string(),
+    detail: z.string(),
+  }),
 ]);
 export type ShelfEvent = z.infer<typeof ShelfEvent>;
 

@@ -470,7 +470,9 @@ describe.sequential('renderer stores against a real server', () => {
     expect(added).toMatchObject({ url: `${remote.url}/`, online: true, signedInAs: 'alice', tokenLastFour: token.slice(-4) });
     expect(JSON.stringify(useRegistriesStore.getState())).not.toContain(token);
 
-    useRegistriesStore.getState().setActive(added.id);
+    // A remote reached with a token only (no sign-in there) cannot become the active registry.
+    expect(await useRegistriesStore.getState().activate(added.id)).toBe(false);
+    expect(useRegistriesStore.getState().switchError).toMatch(/^sign in to .* again/);
     await useRegistriesStore.getState().remove(added.id);
     expect(useRegistriesStore.getState().activeId).toBe('local');
     expect(useRegistriesStore.getState().registries.map((r) => r.id)).toEqual(['local']);

@@ -95,6 +95,8 @@ describe.sequential('the Policy screen store', () => {
           message: expect.stringMatching(/^scripted@1\.1\.0 is held by Shelf's policy \(rule: install-scripts\)/),
         }),
       ],
+      // No attestations to verify (the provenance rule is off here): none kept.
+      provenance: [],
     });
     expect(await usePolicyStore.getState().review('scripted', '1.1.0', 'approved')).toBe(true);
     expect((await shelf.call('GET', '/scripted')).body['dist-tags'].latest).toBe('1.1.0');

@@ -76,10 +76,14 @@ beforeAll(async () => {
     '--policy-webhook',
     hookUrl,
   ]);
+  // Attestations are verified against the test's own sigstore root (never sigstore's public-good TUF repository).
+  work = tempDir('shelf-policy-');
+  writeFileSync(join(work, 'trusted_root.json'), JSON.stringify(upstream.sigstore.trustedRoot));
   const set = await shelf.rpc(
     'policy.set',
     {
       policy: {
+        provenanceTrustedRoot: join(work, 'trusted_root.json'),
         exceptions: ['@trusted/*'],
         deny: [{ package: 'banned', range: '>=2.0.0', reason: 'compromised release' }],
         installScripts: 'hold',
@@ -91,7 +95,6 @@ beforeAll(async () => {
     'admin',
   );
   expect(set.status, set.text).toBe(200);
-  work = tempDir('shelf-policy-');
   npmUser = new NpmUser(shelf.shelf.registry);
 }, 60_000);
 

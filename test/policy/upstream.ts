@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import ssri from 'ssri';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { makeTarball } from '../helpers/app-harness';
+import { createTestSigstore, type TestSigstore } from './sigstore';
 
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
@@ -13,8 +14,13 @@ export interface VersionSpec {
   publishedAgoMs: number;
   scripts?: Record<string, string>;
   dependencies?: Record<string, string>;
-  /** Published with SLSA provenance: npm's `dist.attestations` pointer is in the manifest. */
-  provenance?: boolean;
+  /**
+   * Published with SLSA provenance: npm's `dist.attestations` pointer is in the manifest and the upstream answers for it
+   * with a bundle from the test's sigstore. 'tampered': the statement's digest is not the tarball's; 'untrusted': the
+   * certificate comes from a CA the trusted root does not list; 'forged-publish': npm's publish attestation is signed
+   * with another key under the registry key's id.
+   */
+  provenance?: boolean | 'tampered' | 'untrusted' | 'forged-publish';
   license?: string;
   /** 'valid' signs name@version:integrity with the upstream's key; 'forged' signs other bytes with it. */
   signature?: 'valid' | 'forged';
@@ -30,6 +36,8 @@ export interface PolicyUpstream {
   remove(name: string, version: string): void;
   refuseTarball(name: string, version: string, status: number): void;
   advisoryRequests: string[];
+  /** The test's sigstore (its trusted_root.json names the CA and log key the attestations are signed with). */
+  sigstore: TestSigstore;
   close(): Promise<void>;
 }
 
@@ -45,6 +53,7 @@ export async function startPolicyUpstream(
   advisories: Record<string, { id: number; title: string; vulnerable_versions: string; severity: string; url: string }[]>,
 ): Promise<PolicyUpstream> {
   const fake = await startFakeUpstream();
+  const sigstore = await createTestSigstore();
   const now = Date.now();
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = (publicKey as KeyObject).export({ format: 'der', type: 'spki' });
@@ -110,12 +119,28 @@ export async function startPolicyUpstream(
       fake.route(`/${name}`, (_req, res) =>
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(packument(name))),
       );
-    for (const version of Object.keys(packages[name]!))
+    for (const [version, spec] of Object.entries(packages[name]!)) {
+      if (spec.provenance) {
+        const bytes = tarballs.get(`${name}@${version}`)!;
+        const integrity = ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
+        const answer = await sigstore.attest(name, version, integrity, {
+          digest: spec.provenance === 'tampered' ? createHash('sha512').update('other bytes').digest('hex') : undefined,
+          untrusted: spec.provenance === 'untrusted',
+          publishKey: {
+            keyid: keyId,
+            ...(spec.provenance === 'forged-publish' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : { privateKey, publicKey }),
+          },
+        });
+        fake.route(`/-/npm/v1/attestations/${name.replace('/', '%2f')}@${version}`, (_req, res) =>
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)),
+        );
+      }
       fake.route(`/${name}/-/${unscoped(name)}-${version}.tgz`, (_req, res) => {
         const status = refused.get(`${name}@${version}`);
         if (status) return void res.writeHead(status, { 'content-type': 'application/json' }).end('{"error":"gone"}');
         res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(tarballs.get(`${name}@${version}`));
       });
+    }
   }
   fake.route('/-/npm/v1/keys', (_req, res) =>
     res.writeHead(200, { 'content-type': 'application/json' }).end(
@@ -144,6 +169,7 @@ export async function startPolicyUpstream(
     remove: (name, version) => removed.add(`${name}@${version}`),
     refuseTarball: (name, version, status) => refused.set(`${name}@${version}`, status),
     advisoryRequests,
+    sigstore,
     close: () => fake.close(),
   };
 }

@@ -13,6 +13,7 @@ import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, limitConnections } from './conn
 import { npmErrorHandler } from './errors';
 import { allowedHostNames, hostGuard, hostNameOf } from './host-guard';
 import { serveLazily } from './lazy-instance';
+import { registerAttestationRoutes } from './npm/attestation-routes';
 import { registerMiscRoutes } from './npm/misc-routes';
 import { registerPackageMetaRoutes } from './npm/package-meta-routes';
 import { registerPackageRoutes } from './npm/package-routes';
@@ -73,6 +74,7 @@ export function buildServer(deps: ServerDeps): ShelfServer {
   registerTokenRoutes(app, services, deps.now);
   registerSearchRoutes(app, services, deps.now);
   registerPackageMetaRoutes(app, services);
+  registerAttestationRoutes(app, services);
   registerBackupDownload(app, { sessions, services, dataDir: config.dataDir });
   const warmUi = registerUiRoutes(app, {
     sessions,

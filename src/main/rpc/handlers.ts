@@ -21,6 +21,7 @@ import { RemoteRegistries } from '../services/remotes/registries';
 import { searchForUi } from '../services/search/search-view';
 import { setDataDirOf, type CallContext, type Handlers } from './dispatch';
 import { JobBoard } from './jobs';
+import { remoteForwarding } from './remote-handlers';
 
 export interface HandlerDeps {
   services: Services;
@@ -65,6 +66,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const graphs = new GraphService(config.dataDir, deps.url, uploadLimits, deps.sqliteBinding);
   // Open pages refresh their package lists when anything changes, whichever door (npm CLI, API, UI) changed it.
   ctxOf.events?.subscribe(() => jobs.broadcast({ type: 'packages' }));
+  // A hold or takedown shows as a toast on every signed-in page (the webhook tells those not looking).
+  services.policy?.subscribe(({ action, name, version, rule, detail }) =>
+    jobs.broadcast({ type: 'policy', action, name, version, rule: rule ?? action, detail }),
+  );
 
   /** The signed-in user; a UI session stands for the account's full rights, as a password does on npm's Basic auth. */
   const userOf = async (ctx: CallContext): Promise<User> => {
@@ -113,7 +118,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     return remotes.connect(registryId, addressPolicy(ctx));
   };
 
+  // Switching the screens to a remote Shelf: its three calls here, the forwarding wrapped around the table below.
+  const forwarding = remoteForwarding({ services, remotes, jobs, addressPolicy });
   const handlers: Handlers = {
+    ...forwarding.handlers,
     // Counted as the caller sees them; the data folder is the machine's business: its owner's and admins' only.
     'registry.status': async (_args, ctx) => overview.status(await optionalPrincipal(ctx), ctx.isLocalOwner),
     'packages.list': async ({ offset, limit }, ctx) => services.packages.list(await optionalPrincipal(ctx), offset, limit),
@@ -227,7 +235,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'policy.why': async ({ name }, ctx) => {
       await principalOf(ctx);
-      return { items: await policyOf(services).explain(name) };
+      return { items: await policyOf(services).explain(name), provenance: await policyOf(services).provenance(name) };
     },
     'policy.review': async ({ name, version, decision }, ctx) => {
       await policyOf(services).review(name, version, decision, (await requireAdmin(ctx, 'review held versions')).user.name);
@@ -309,6 +317,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return importVerdaccioFromUi(ctxOf, { ...args, mode: deps.mode, dataDir: config.dataDir });
     },
   };
+  forwarding.install(handlers);
   boards.set(handlers, jobs);
   setDataDirOf(handlers, config.dataDir);
   return handlers;

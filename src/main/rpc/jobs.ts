@@ -118,6 +118,11 @@ export class JobBoard {
     this.emitter.emit('event', event, null);
   }
 
+  /** An event for one user's pages only: a remote Shelf's events relayed to the local user acting on it. */
+  relay(event: ShelfEvent, owner: number): void {
+    this.emitter.emit('event', event, owner);
+  }
+
   private prune(): void {
     const finished = [...this.jobs.values()].filter((e) => e.state.state !== 'running');
     for (const entry of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.delete(entry.state.id);

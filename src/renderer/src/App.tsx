@@ -1,6 +1,7 @@
 // Chooses the screen: loading, unreachable, first-run setup, sign in, then the app shell with one screen per route.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { HealthBadge } from './components/HealthBadge';
+import { RegistrySwitcher } from './components/RegistrySwitcher';
 import { Toasts } from './components/Toasts';
 import type { RegistryStatus } from '../../shared/contract';
 import { transport } from './client';
@@ -113,6 +114,7 @@ function Shell({ status }: { status: RegistryStatus }) {
             Menu
           </button>
         </div>
+        <RegistrySwitcher />
         <ul id="shell-menu">
           {NAV.map((item) => (
             <li key={item.label}>

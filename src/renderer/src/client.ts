@@ -113,7 +113,7 @@ export function subscribeEvents(listener: (event: ShelfEvent) => void): () => vo
   if (bridge?.onEvent) return bridge.onEvent(accept);
   if (typeof EventSource === 'undefined') return () => undefined;
   const source = new EventSource(EVENTS_PATH);
-  for (const type of ['job', 'packages'])
+  for (const type of ['job', 'packages', 'policy'])
     source.addEventListener(type, (message) => {
       try {
         accept(JSON.parse((message as unknown as { data: string }).data));

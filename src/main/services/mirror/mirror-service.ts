@@ -113,6 +113,12 @@ export class MirrorService {
     return upstream && this.clientFor(upstream);
   }
 
+  /** The policy's view of a name's upstream client (attestations it has not kept); none while offline. */
+  policyUpstreamFor(name: string): ReturnType<typeof policyUpstream> | undefined {
+    const upstream = this.offlineSwitch ? undefined : this.upstreamFor(name);
+    return upstream && policyUpstream(upstream);
+  }
+
   private clientFor(upstream: UpstreamConfig): UpstreamClient {
     let client = this.clients.get(upstream.url + (upstream.scope ?? ''));
     if (!client) {

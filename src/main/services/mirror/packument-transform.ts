@@ -108,6 +108,13 @@ export function transformPackument(
       ...manifest,
       dist: { ...dist, tarball: `${input.baseToken ?? input.baseUrl}${input.name}/-/${unscoped}-${version}.tgz` },
     };
+    // Attestations are answered by Shelf too (kept by the policy, so offline as well): services/policy/provenance.ts.
+    const attestations = dist.attestations as Json | undefined;
+    if (attestations && typeof attestations === 'object' && typeof attestations.url === 'string')
+      (served.dist as Json).attestations = {
+        ...attestations,
+        url: `${input.baseToken ?? input.baseUrl}-/npm/v1/attestations/${input.name.replace('/', '%2f')}@${version}`,
+      };
     servedVersions[version] = served;
     // The abbreviated version keeps the manifest's own key order, and Shelf adds `license` to npm's field list: npm
     // clients ignore the extra field, and Shelf's resolver can then write a lockfile (which records the license) from

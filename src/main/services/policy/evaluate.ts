@@ -39,6 +39,8 @@ export interface EvaluationInput {
    * (`dependencyScriptGains`): a worm that spreads by adding a scripted dependency changes no script of its own.
    */
   gainedScripts?: Record<string, string[]>;
+  /** Per version, why its provenance attestations failed verification (sigstore; provenance.ts). */
+  attestationProblems?: Record<string, string>;
 }
 
 export interface Manifest {
@@ -170,6 +172,15 @@ export function evaluate(input: EvaluationInput): Decision {
         rule: 'provenance',
         reason: `published without provenance, though ${droppedFrom} before it was published with it (how a stolen token publishes outside the project's CI)`,
       };
+      if (policy.provenance === 'hold') {
+        holds[version] = { ...hold, reason: `held for review: ${hold.reason}` };
+        continue;
+      }
+      flags[version] = hold;
+    }
+    const attestation = input.attestationProblems?.[version];
+    if (attestation && policy.provenance !== 'off' && !approved) {
+      const hold: Hold = { rule: 'provenance', reason: `its provenance does not verify: ${attestation}` };
       if (policy.provenance === 'hold') {
         holds[version] = { ...hold, reason: `held for review: ${hold.reason}` };
         continue;

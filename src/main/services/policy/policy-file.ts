@@ -27,6 +27,11 @@ export const policySchema = z.object({
   signatures: z.enum(['off', 'verify', 'require']).default('off'),
   /** A version published without the provenance attestation the version before it had (a downgrade): held, flagged, or ignored. */
   provenance: z.enum(['hold', 'flag', 'off']).default('off'),
+  /**
+   * The sigstore trusted_root.json provenance attestations are verified against (absolute, or relative to the data
+   * folder); absent, sigstore's public-good root from its TUF repository, cached in the data folder.
+   */
+  provenanceTrustedRoot: z.string().min(1).optional(),
 });
 
 export type Policy = z.infer<typeof policySchema>;

@@ -1,13 +1,15 @@
 // PolicyService: the supply-chain policy at the mirror. Decisions are made when a packument is ingested or re-rendered
 // (and stored with its renderings), never per request: a read only compares the decision's stamp and expiry.
+import { EventEmitter } from 'node:events';
 import { gunzipSync } from 'node:zlib';
 import semver from 'semver';
-import { ShelfError } from '../../errors';
+import { ShelfError, notFound } from '../../errors';
+import { getAttestation, listAttestations, putAttestation, type AttestationRow } from '../../storage/db/attestations';
 import type { BlobStore } from '../../storage/blobs/blob-store';
 import type { MetadataDb } from '../../storage/sql/port';
 import { deleteCachedTarball, findCachedTarball, getUpstreamPackument, listUpstreamVersions } from '../../storage/db/mirror';
 import { offlineDistTags } from '../mirror/offline-view';
-import { isIntegrityReferenced } from '../../storage/db/packages';
+import { isIntegrityReferenced, isLocalName } from '../../storage/db/packages';
 import {
   addAudit,
   anyKeys,
@@ -27,7 +29,10 @@ import {
   type PolicyAuditRow,
 } from '../../storage/db/policy';
 import { auditProject, type AuditReport } from './audit';
-import { PolicyNotifier } from './notify';
+import { PolicyNotifier, type PolicyNotice } from './notify';
+// Types only: the sigstore libraries (some 30 000 lines) load on the first attestation to verify, not at start-up.
+import type { ProvenanceSummary } from './provenance';
+import type { TrustedRoots } from './trusted-root';
 import {
   dependencyGains,
   describeHold,
@@ -78,6 +83,12 @@ export const DEPENDENCY_SCRIPTS_WINDOW_MS = 90 * 86_400_000;
 const DEPENDENCY_SCRIPTS_MAX_AGE_MS = 3_600_000;
 /** At most this many gained dependencies are looked up per decision (each is one document read). */
 const DEPENDENCY_LOOKUPS_MAX = 25;
+/**
+ * Provenance attestations are fetched and verified for versions published within this window (newest first, at most
+ * ATTESTATION_FETCHES_MAX per decision): the rule is about new releases, and each version costs one upstream request.
+ */
+export const ATTESTATION_WINDOW_MS = 90 * 86_400_000;
+const ATTESTATION_FETCHES_MAX = 50;
 
 export class PolicyService {
   private policy: Policy;
@@ -88,9 +99,15 @@ export class PolicyService {
   private readonly dependencyScripts = new Map<string, { at: number; scripts: Record<string, Record<string, string>> }>();
 
   private readonly notifier: PolicyNotifier;
+  /** Held and taken-down versions, for the UI's event stream (a toast). */
+  private readonly notices = new EventEmitter();
+  private trustedRoots?: TrustedRoots;
+  /** The mirror's client for a name's upstream (none offline): serving attestations not kept yet. */
+  private upstreamOf?: (name: string) => PolicyUpstream | undefined;
 
   constructor(private readonly deps: PolicyDeps) {
     this.notifier = new PolicyNotifier(deps.webhook, deps.warn);
+    this.notices.setMaxListeners(0);
     const { policy, present } = readPolicyFile(deps.dataDir);
     this.policy = policy;
     this.present = present;
@@ -99,6 +116,22 @@ export class PolicyService {
 
   private minAgeMs(): number | undefined {
     return this.deps.minReleaseAgeMs ?? parseDurationMs(this.policy.minReleaseAge);
+  }
+
+  /** Connects the mirror's upstream clients (the one HTTP client to upstreams), once both services exist. */
+  useUpstreams(upstreamOf: (name: string) => PolicyUpstream | undefined): void {
+    this.upstreamOf = upstreamOf;
+  }
+
+  /** Hears every hold and takedown as it is decided (the UI's toasts); returns the unsubscribe function. */
+  subscribe(listener: (notice: PolicyNotice) => void): () => void {
+    this.notices.on('notice', listener);
+    return () => this.notices.off('notice', listener);
+  }
+
+  private tell(notice: PolicyNotice): void {
+    this.notifier.notify(notice);
+    this.notices.emit('notice', notice);
   }
 
   get(): { policy: Policy; minReleaseAgeMs: number | null; fromFlag: boolean } {
@@ -160,6 +193,7 @@ export class PolicyService {
       if (this.policy.signatures !== 'off') keys = await this.keysOf(options.upstream);
     }
     const gainedScripts = this.policy.installScripts !== 'off' ? await this.gainedScripts(doc, options.upstream) : undefined;
+    const attestations = active && this.policy.provenance !== 'off' ? await this.checkAttestations(name, doc, options.upstream) : undefined;
     const decision = evaluate({
       name,
       doc,
@@ -171,9 +205,17 @@ export class PolicyService {
       advisories,
       keys,
       gainedScripts,
+      attestationProblems: attestations?.problems,
     });
     const trims = Object.keys(decision.holds).length > 0;
-    return { view: trims ? { keep: decision.keep, distTags: decision.distTags } : undefined, commit: () => this.store(name, decision) };
+    return {
+      view: trims ? { keep: decision.keep, distTags: decision.distTags } : undefined,
+      commit: async () => {
+        // Verified bundles are kept with the renderings that point clients at Shelf for them.
+        for (const row of attestations?.verified ?? []) await putAttestation(this.deps.db, row);
+        await this.store(name, decision);
+      },
+    };
   }
 
   private async store(name: string, decision: Decision | undefined): Promise<void> {
@@ -188,7 +230,7 @@ export class PolicyService {
       const before = this.memo.get(name)?.holds[version];
       if (!before || before.rule !== hold.rule) {
         await this.audit('held', name, version, hold.rule, hold.reason, null);
-        this.notifier.notify({ action: 'held', name, version, rule: hold.rule, detail: hold.reason, at: now });
+        this.tell({ action: 'held', name, version, rule: hold.rule, detail: hold.reason, at: now });
       }
     }
     await putPolicyDecision(this.deps.db, {
@@ -320,7 +362,7 @@ export class PolicyService {
     await this.invalidate(name);
     const detail = `${reason}${cached ? '; the cached tarball was purged' : ''}`;
     await this.audit('takedown', name, version, 'takedown', detail, null);
-    this.notifier.notify({ action: 'takedown', name, version, rule: 'takedown', detail, at: this.deps.now().toISOString() });
+    this.tell({ action: 'takedown', name, version, rule: 'takedown', detail, at: this.deps.now().toISOString() });
     this.deps.warn?.(`policy: ${name}@${version} was taken down upstream (${reason})${cached ? '; its cached tarball was purged' : ''}`);
   }
 
@@ -410,6 +452,93 @@ export class PolicyService {
     return sorted;
   }
 
+  // ── provenance attestations (fetched and verified on ingest, kept for offline use) ──────────────────────────────
+
+  /**
+   * Fetches and verifies the attestations of the recent versions that point at some (`dist.attestations.url`) and are not
+   * kept for their integrity yet: the problems, per version, and the verified answers to keep. A version whose
+   * attestations cannot be fetched or checked has a problem too (held or flagged saying so): failing open is what an
+   * attacker stripping or breaking them would count on.
+   */
+  private async checkAttestations(
+    name: string,
+    doc: Parameters<typeof evaluate>[0]['doc'],
+    upstream: PolicyUpstream | undefined,
+  ): Promise<{ problems: Record<string, string>; verified: AttestationRow[] }> {
+    const problems: Record<string, string> = {};
+    const verified: AttestationRow[] = [];
+    const manifests = doc.versions && typeof doc.versions === 'object' ? doc.versions : {};
+    const since = this.deps.now().getTime() - ATTESTATION_WINDOW_MS;
+    const candidates = Object.keys(manifests)
+      .filter((version) => semver.valid(version) && typeof manifests[version]?.dist?.attestations?.url === 'string')
+      .filter((version) => Date.parse(doc.time?.[version] ?? '') >= since)
+      .sort(semver.rcompare);
+    const due: string[] = [];
+    for (const version of candidates) {
+      if (due.length >= ATTESTATION_FETCHES_MAX) break;
+      if ((await getAttestation(this.deps.db, name, version))?.integrity !== manifests[version]?.dist?.integrity) due.push(version);
+    }
+    if (due.length === 0) return { problems, verified };
+    const [{ attestationVerifier, verifyAttestations }, { TrustedRoots }] = await Promise.all([
+      import('./provenance'),
+      import('./trusted-root'),
+    ]);
+    this.trustedRoots ??= new TrustedRoots(this.deps.dataDir, this.deps.now, this.deps.warn);
+    let trust: Awaited<ReturnType<TrustedRoots['get']>> | undefined;
+    try {
+      trust = await this.trustedRoots.get(this.policy.provenanceTrustedRoot);
+    } catch (error) {
+      for (const version of due) problems[version] = `its attestations cannot be verified: ${(error as Error).message}`;
+      return { problems, verified };
+    }
+    const verifier = attestationVerifier(trust.root, await this.keysOf(upstream));
+    for (const version of due) {
+      const integrity = manifests[version]?.dist?.integrity;
+      let body: unknown;
+      try {
+        if (!upstream) throw new Error('Shelf is offline and has not kept them');
+        body = JSON.parse((await upstream.get(attestationsPath(name, version))).toString('utf8'));
+      } catch (error) {
+        problems[version] = `its attestations could not be fetched from the upstream (${(error as Error).message})`;
+        continue;
+      }
+      const check = verifyAttestations(name, version, integrity, body, verifier);
+      if (!check.ok) problems[version] = check.problem;
+      else
+        verified.push({
+          name,
+          version,
+          integrity: integrity!,
+          bundles: JSON.stringify(body),
+          summary: JSON.stringify(check.summary),
+          verified_at: this.deps.now().toISOString(),
+        });
+    }
+    return { problems, verified };
+  }
+
+  /**
+   * npm's /-/npm/v1/attestations/<name>@<version> as Shelf serves it: the verified bundles it kept (no upstream needed),
+   * else the upstream's answer passed on unverified and not kept (the policy's provenance rule is off, or the version is
+   * older than the window it checks).
+   */
+  async servedAttestations(name: string, version: string): Promise<unknown> {
+    // A package published here is never looked up upstream (local always wins), and Shelf makes no attestations itself.
+    if (await isLocalName(this.deps.db, name)) throw notFound(`${name} is published to this Shelf, which serves no attestations for it`);
+    const kept = await getAttestation(this.deps.db, name, version);
+    if (kept) return JSON.parse(kept.bundles) as unknown;
+    const upstream = this.upstreamOf?.(name);
+    if (!upstream) throw notFound(`Shelf has kept no attestations of ${name}@${version} and cannot ask the upstream now (offline)`);
+    return JSON.parse((await upstream.get(attestationsPath(name, version))).toString('utf8')) as unknown;
+  }
+
+  /** The package page's provenance: each kept version's verified summary. */
+  async provenance(name: string): Promise<{ version: string; verifiedAt: string; summary: ProvenanceSummary }[]> {
+    return (await listAttestations(this.deps.db, name))
+      .map((row) => ({ version: row.version, verifiedAt: row.verified_at, summary: JSON.parse(row.summary) as ProvenanceSummary }))
+      .sort((a, b) => (semver.valid(a.version) && semver.valid(b.version) ? semver.rcompare(a.version, b.version) : 0));
+  }
+
   // ── advisories and keys (fetched on ingest, kept for offline use) ────────────
 
   private async advisoriesFor(name: string, versions: string[], upstream: PolicyUpstream | undefined): Promise<Advisory[]> {
@@ -494,6 +623,11 @@ export class PolicyService {
     const row = await anyKeys(this.deps.db);
     return row ? (JSON.parse(row.keys) as { keys: RegistryKey[] }) : undefined;
   }
+}
+
+/** Where npm's registry answers a version's attestations, relative to the registry's address. */
+export function attestationsPath(name: string, version: string): string {
+  return `-/npm/v1/attestations/${name.replace('/', '%2f')}@${version}`;
 }
 
 /** The policy of a composed app (a harness may compose one without: then a 503 saying so). */

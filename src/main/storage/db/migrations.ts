@@ -422,6 +422,24 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 9,
+    name: "provenance attestations verified on ingest, kept for offline use (the policy's provenance rule)",
+    sql: `
+      -- The upstream's answer for /-/npm/v1/attestations/<name>@<version> as it was verified (sigstore bundles), kept so Shelf
+      -- serves it with the upstream unreachable; integrity is the tarball's the bundles were checked against; summary is
+      -- JSON (source repository, workflow, transparency-log index) for the package page.
+      CREATE TABLE policy_attestations (
+        name        TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        integrity   TEXT NOT NULL,
+        bundles     TEXT NOT NULL,
+        summary     TEXT NOT NULL,
+        verified_at TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

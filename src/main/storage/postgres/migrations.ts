@@ -436,6 +436,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: "provenance attestations verified on ingest, kept for offline use (the policy's provenance rule)",
+    sql: `
+      CREATE TABLE policy_attestations (
+        name        text NOT NULL,
+        version     text NOT NULL,
+        integrity   text NOT NULL,
+        bundles     text NOT NULL,
+        summary     text NOT NULL,
+        verified_at text NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+    `,
+  },
 ];
 
 const VERSION_TABLE = `

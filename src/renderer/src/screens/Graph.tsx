@@ -7,20 +7,11 @@ import type { GraphComparison, GraphNode, GraphResult } from '../../../shared/co
 import { pathsFromRoot } from '../../../shared/graph-paths';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { FindBox } from '../components/graph/FindBox';
+import { HoverCard, type HoverCardHandle } from '../components/graph/HoverCard';
 import { SigmaGraph, type NodeLook, type SigmaHandle } from '../components/graph/SigmaGraph';
 import { legendFor, licenceKey, nodeColour, readPalette, type Palette } from '../components/graph/colours';
 import { download, svgToPng, toSvg } from '../components/graph/export';
-import {
-  EDGE_TYPES,
-  dependents,
-  focusView,
-  formatSize,
-  indexGraph,
-  label,
-  overview,
-  type ColourBy,
-  type Index,
-} from '../components/graph/model';
+import { EDGE_TYPES, focusView, formatSize, indexGraph, label, overview, type ColourBy, type Index } from '../components/graph/model';
 import { keepFile, keptFile, readViewState, writeViewState, type ViewState } from '../components/graph/url-state';
 import '../components/graph/graph.css';
 import { folderPicker, transport } from '../client';
@@ -296,7 +287,7 @@ function GraphView({ graph, comparison, view, setView }: ViewProps) {
   const palette = usePalette();
   const surface = useRef<SigmaHandle>(null);
   const [aspect, setAspect] = useState(2.2);
-  const [hover, setHover] = useState<{ id: string; x: number; y: number }>();
+  const hoverCard = useRef<HoverCardHandle>(null);
   const ids = { colour: useId(), depth: useId(), side: useId() };
   const types = useMemo(() => new Set(view.types), [view.types]);
   const collapsed = useMemo(() => new Set(view.collapsed), [view.collapsed]);
@@ -381,8 +372,6 @@ function GraphView({ graph, comparison, view, setView }: ViewProps) {
     if (format === 'svg') download(new Blob([svg], { type: 'image/svg+xml' }), `${base}.svg`);
     else download(await svgToPng(svg), `${base}.png`);
   };
-  const hovered = hover && index.byId.get(hover.id);
-  const hoveredBy = hovered ? dependents(index, hovered.id) : [];
 
   return (
     <div className="gv">
@@ -475,27 +464,11 @@ function GraphView({ graph, comparison, view, setView }: ViewProps) {
           labelColour={palette.text}
           styleKey={styleKey}
           onSelect={select}
-          onHover={(id, x, y) => setHover(id === undefined ? undefined : { id, x, y })}
+          onHover={(id, x, y) => hoverCard.current?.show(id, x, y)}
           onAspect={(a) => setAspect((old) => (Math.abs(Math.log(a / old)) > 0.15 ? a : old))}
           label={`Drawing of the dependencies of ${graph.title}, ${drawing.nodes.length} packages. Arrow keys pan, plus and minus zoom; use Find to choose a package.`}
         >
-          {hovered && (
-            <div className="gv-card" style={{ left: hover.x + 14, top: hover.y + 14 }} role="tooltip">
-              <strong>{label(hovered)}</strong>
-              <dl>
-                <dt>Licence</dt>
-                <dd>{hovered.license ?? 'unknown'}</dd>
-                <dt>Size</dt>
-                <dd>{formatSize(hovered.size)}</dd>
-                <dt>Needed by</dt>
-                <dd>
-                  {hoveredBy.length === 0
-                    ? 'nothing (the root)'
-                    : `${hoveredBy.slice(0, 4).map(label).join(', ')}${hoveredBy.length > 4 ? ` and ${hoveredBy.length - 4} more` : ''}`}
-                </dd>
-              </dl>
-            </div>
-          )}
+          <HoverCard ref={hoverCard} index={index} />
         </SigmaGraph>
         <aside className="panel gv-side" aria-labelledby={ids.side}>
           <h2 id={ids.side} className="visually-hidden">

@@ -10,6 +10,7 @@ import { DailyChart } from '../components/DailyChart';
 import { Markdown } from '../components/Markdown';
 import { Empty, ErrorState, Loading, Notice, formatBytes, formatDate } from '../components/States';
 import { href, navigate } from '../route';
+import { ProvenancePanel } from '../components/ProvenancePanel';
 import { PolicyNotes } from './Policy';
 import { useSearchStore } from '../stores/search';
 import { usePackageStore, type CachedPackage, type PackageAction } from '../stores/package';
@@ -552,6 +553,7 @@ function CachedPackageScreen({ c }: { c: CachedPackage }) {
         cached on this Shelf (installable offline); the list was fetched {formatDate(c.fetchedAt)}.
       </p>
       <PolicyNotes name={c.name} />
+      <ProvenancePanel name={c.name} />
       <div className="columns">
         <div>
           <section className="panel" aria-labelledby="readme-heading">

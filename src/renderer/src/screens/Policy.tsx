@@ -15,6 +15,7 @@ interface Rules {
   licensesDeny: string;
   signatures: 'off' | 'verify' | 'require';
   provenance: 'hold' | 'flag' | 'off';
+  provenanceTrustedRoot: string;
 }
 
 const list = (text: string) => text.split(/[\s,]+/).filter(Boolean);
@@ -31,6 +32,7 @@ function toRules(policy: Record<string, unknown>): Rules {
     licenses?: { allow?: string[]; deny?: string[] };
     signatures?: Rules['signatures'];
     provenance?: Rules['provenance'];
+    provenanceTrustedRoot?: string;
   };
   return {
     minReleaseAge: p.minReleaseAge === undefined ? '' : String(p.minReleaseAge),
@@ -43,6 +45,7 @@ function toRules(policy: Record<string, unknown>): Rules {
     licensesDeny: (p.licenses?.deny ?? []).join(', '),
     signatures: p.signatures ?? 'off',
     provenance: p.provenance ?? 'off',
+    provenanceTrustedRoot: p.provenanceTrustedRoot ?? '',
   };
 }
 
@@ -65,6 +68,7 @@ function toPolicy(rules: Rules): Record<string, unknown> {
     licenses: { allow: list(rules.licensesAllow), deny: list(rules.licensesDeny) },
     signatures: rules.signatures,
     provenance: rules.provenance,
+    ...(rules.provenanceTrustedRoot.trim() && { provenanceTrustedRoot: rules.provenanceTrustedRoot.trim() }),
   };
 }
 
@@ -83,6 +87,7 @@ export function Policy() {
     ldeny: useId(),
     sig: useId(),
     prov: useId(),
+    root: useId(),
     err: useId(),
   };
   useEffect(() => {
@@ -170,6 +175,17 @@ export function Policy() {
               <option value="flag">flag (served, shown here)</option>
               <option value="hold">hold for review</option>
             </select>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.root}>
+              Provenance trusted root (a sigstore trusted_root.json; empty: sigstore&apos;s public-good root)
+            </label>
+            <input
+              id={ids.root}
+              className="mono"
+              value={rules.provenanceTrustedRoot}
+              onChange={(e) => edit({ provenanceTrustedRoot: e.target.value })}
+            />
           </div>
           {p.saveError && (
             <p id={ids.err} className="field-error" role="alert">

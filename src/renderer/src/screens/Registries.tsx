@@ -1,8 +1,10 @@
 // Registries: the local one and remotes, with status, latency and who is signed in; add a remote (URL, then a token or
-// username and password), test it, remember it; choose which one the other screens act on.
+// username and password), test it, remember it; sign in to a remote Shelf with one's own account there and choose which
+// registry every other screen acts on.
 import { useEffect, useId, useState, type FormEvent } from 'react';
+import type { RegistryEntry } from '../../../shared/contract';
 import { Empty, ErrorState, Loading } from '../components/States';
-import { useRegistriesStore } from '../stores/registries';
+import { registryLabel, useRegistriesStore } from '../stores/registries';
 import { useSessionStore } from '../stores/session';
 
 export function Registries() {
@@ -39,12 +41,24 @@ export function Registries() {
               <h2 className="mono">{x.url}</h2>
               <p>
                 {x.kind === 'local' ? 'This Shelf' : 'Remote'} · {x.online ? 'online' : 'offline'}
-                {x.latencyMs !== null && ` · ${x.latencyMs} ms`} · {x.signedInAs ? `signed in as ${x.signedInAs}` : 'not signed in'}
+                {x.latencyMs !== null && ` · ${x.latencyMs} ms`}
+                {/* A remote Shelf's own sign-in is shown below; this line is then only about the stored token. */}
+                {x.signedInAs
+                  ? ` · signed in as ${x.signedInAs}`
+                  : r.sessions.some((s) => s.id === x.id)
+                    ? ' · no token stored'
+                    : ' · not signed in'}
                 {x.tokenLastFour && ` · token …${x.tokenLastFour} (${x.credentialBackend})`}
               </p>
               {x.error && <p className="alert">{x.error}</p>}
+              {x.kind === 'remote' && <RemoteSignIn entry={x} />}
               <div className="row-actions">
-                <button type="button" aria-pressed={r.activeId === x.id} onClick={() => r.setActive(x.id)} disabled={x.kind === 'remote'}>
+                <button
+                  type="button"
+                  aria-pressed={r.activeId === x.id}
+                  onClick={() => void r.activate(x.id)}
+                  disabled={r.activeId === x.id || (x.kind === 'remote' && !r.sessions.some((s) => s.id === x.id))}
+                >
                   {r.activeId === x.id ? 'Active' : 'Use this registry'}
                 </button>
                 {x.kind === 'remote' && (
@@ -59,7 +73,9 @@ export function Registries() {
       )}
       {r.loaded && r.registries.length === 1 && isAdmin && <Empty>No remote registries yet. Add one below.</Empty>}
       <p className="hint">
-        The Publish screen can publish to a remote added here, with the token stored for it; the other screens act on this Shelf.
+        Sign in to a remote Shelf with your own account there and use it: every screen then acts on it, with the rights that server gives
+        you (the password is sent to it and kept nowhere). The Publish screen can also publish to any remote added here with the token
+        stored for it.
         {isAdmin
           ? ' Addresses on loopback or a private network are refused unless Shelf was started with --allow-private-remotes (the desktop app may always reach its own network).'
           : ' Only an admin can add remote registries.'}
@@ -105,5 +121,64 @@ export function Registries() {
         </form>
       )}
     </section>
+  );
+}
+
+/** A remote Shelf's sign-in: who the user is there, or a form for their own username and password on that server. */
+function RemoteSignIn({ entry }: { entry: RegistryEntry }) {
+  const r = useRegistriesStore();
+  const session = r.sessions.find((s) => s.id === entry.id);
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const ids = { username: useId(), password: useId(), heading: useId() };
+  const name = registryLabel(entry);
+  if (session)
+    return (
+      <div className="inline-form">
+        <p>
+          Signed in to {name} as <strong>{session.username}</strong>
+          {session.isAdmin ? ' (admin there)' : ''}
+        </p>
+        <button type="button" onClick={() => void r.signOut(entry.id)}>
+          Sign out of {name}
+        </button>
+      </div>
+    );
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (await r.signIn(entry.id, username, password)) setPassword('');
+  };
+  const error = r.signInError?.id === entry.id ? r.signInError.message : undefined;
+  return (
+    <form className="form" aria-labelledby={ids.heading} onSubmit={(e) => void submit(e)}>
+      <h3 id={ids.heading}>Sign in to {name} (if it is a Shelf)</h3>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor={ids.username}>Your username on {name}</label>
+          <input id={ids.username} required autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.password}>Password</label>
+          <input
+            id={ids.password}
+            type="password"
+            required
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </div>
+      </div>
+      {error && (
+        <p className="alert" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="form__actions">
+        <button type="submit" disabled={r.signingIn === entry.id}>
+          {r.signingIn === entry.id ? 'Signing in…' : `Sign in to ${name}`}
+        </button>
+      </div>
+    </form>
   );
 }

@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { JobState } from '../../../shared/contract';
 import { call, subscribeEvents } from '../client';
 import { usePackagesStore } from './packages';
+import { policyToast } from './policy-toast';
 import { useToastStore } from './toasts';
 
 interface JobsState {
@@ -26,6 +27,7 @@ export const useJobsStore = create<JobsState>()((set, get) => ({
       if (event.type === 'job') get().track(event.job);
       // A publish or change from anywhere (the npm CLI too): the package list refreshes if it has been shown.
       else if (event.type === 'packages') usePackagesStore.getState().changed();
+      else if (event.type === 'policy') policyToast(event);
     });
     set({ listening: true });
   },

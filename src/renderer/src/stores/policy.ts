@@ -9,6 +9,7 @@ type PolicyView = CallResult<'policy.get'>;
 type HeldItem = CallResult<'policy.held'>['items'][number];
 type AuditEntry = CallResult<'policy.audit'>['entries'][number];
 type WhyItem = CallResult<'policy.why'>['items'][number];
+export type ProvenanceItem = NonNullable<CallResult<'policy.why'>['provenance']>[number];
 
 interface PolicyState {
   view?: PolicyView;
@@ -23,7 +24,7 @@ interface PolicyState {
   save(policy: Record<string, unknown>): Promise<boolean>;
   review(name: string, version: string, decision: 'approved' | 'denied'): Promise<boolean>;
   /** Why versions of one mirrored package are held or flagged (the package page); any signed-in user may ask. */
-  why?: { name: string; items: WhyItem[] };
+  why?: { name: string; items: WhyItem[]; provenance: ProvenanceItem[] };
   loadWhy(name: string): Promise<void>;
 }
 
@@ -54,10 +55,11 @@ export const usePolicyStore = create<PolicyState>()((set, get) => ({
   },
   async loadWhy(name) {
     try {
-      set({ why: { name, items: (await call('policy.why', { name })).items } });
+      const why = await call('policy.why', { name });
+      set({ why: { name, items: why.items, provenance: why.provenance ?? [] } });
     } catch {
       // The package page works without it (signed out, or a Shelf without the policy): the notes are left out.
-      set({ why: { name, items: [] } });
+      set({ why: { name, items: [], provenance: [] } });
     }
   },
   async review(name, version, decision) {

@@ -6,6 +6,7 @@ import Graph from 'graphology';
 import Sigma from 'sigma';
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState, type ReactNode } from 'react';
 import { placeLabels, type Drawing, type LabelBox } from './model';
+import { drawAtRest } from './moving-picture';
 
 export interface NodeLook {
   label: string;
@@ -86,6 +87,21 @@ function fittedCamera(renderer: Sigma): { x: number; y: number; ratio: number; a
   return { x: centre.x, y: centre.y, ratio, angle: 0 };
 }
 
+/** A bigger overview draws no edges until something is selected. */
+const EDGES_HIDDEN_ABOVE = 300;
+
+/**
+ * Sigma's WebGL layers that have nothing to show are taken out of the page (display: none): without a GPU, Chromium
+ * reads every WebGL layer drawn into back to the CPU at each frame sigma draws (tens of ms each on a loaded 2-core
+ * machine, whatever it holds), and sigma clears them all on every render. The edge layer is empty in a big overview
+ * with nothing selected; the hovered-node layer holds something only while a node is hovered.
+ */
+function showLayers(renderer: Sigma, emphasis: ReadonlySet<string> | undefined, hovered: boolean): void {
+  const layers = renderer.getCanvases();
+  if (layers.edges) layers.edges.style.display = emphasis || renderer.getGraph().order <= EDGES_HIDDEN_ABOVE ? '' : 'none';
+  if (layers.hoverNodes) layers.hoverNodes.style.display = hovered ? '' : 'none';
+}
+
 const LABEL_SIZE = 12;
 const LABEL_FONT = 'system-ui, sans-serif';
 let measuring: CanvasRenderingContext2D | null | undefined;
@@ -123,6 +139,7 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
   /** Behind each label, the surface's colour, so text stays readable where it crosses edges. */
   const labelBackground = useRef('rgba(255,255,255,0.85)');
   const relabelRef = useRef<(() => void) | undefined>(undefined);
+  const showLayersRef = useRef<(() => void) | undefined>(undefined);
   const fitted = useRef<ReturnType<typeof fittedCamera> | undefined>(undefined);
   const latest = useRef(props);
   latest.current = props;
@@ -180,10 +197,11 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
           context.fillText(data.label, x, data.y + settings.labelSize / 3);
         },
         defaultEdgeType: 'line',
-        // While the camera moves, labels and edges wait for it to stop: a pan redraws only the node discs, which keeps
-        // frames short when WebGL is software (SwiftShader) and labels would be re-laid out every frame.
-        hideLabelsOnMove: true,
-        hideEdgesOnMove: true,
+        // While the camera moves, the last drawing moves as a picture (moving-picture.ts); when sigma does draw during a
+        // move (the picture drifted too far), it draws everything, as the picture will show it until the camera rests.
+        hideLabelsOnMove: false,
+        hideEdgesOnMove: false,
+        renderEdgeLabels: false,
         nodeReducer: (id, attrs) => {
           const p = latest.current;
           const on = !p.emphasis || p.emphasis.has(id);
@@ -205,7 +223,7 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
           const g = sigma.current?.getGraph();
           // A big overview draws no edges until something is selected (a thousand crossing lines say nothing): its
           // columns are the depths from the root. A small graph keeps them, faint.
-          if (!p.emphasis || !g) return { ...attrs, color: fade(p.edgeColour, 0.6), hidden: (g?.order ?? 0) > 300 };
+          if (!p.emphasis || !g) return { ...attrs, color: fade(p.edgeColour, 0.6), hidden: (g?.order ?? 0) > EDGES_HIDDEN_ABOVE };
           const on = p.emphasis.has(g.source(id)) && p.emphasis.has(g.target(id));
           return { ...attrs, color: on ? p.edgeStrong : p.edgeColour, size: on ? 1.6 : 0.5, zIndex: on ? 1 : 0, hidden: !on };
         },
@@ -215,10 +233,22 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
       return;
     }
     sigma.current = renderer;
+    const stopPictures = drawAtRest(renderer);
     renderer.setSetting('labelColor', { color: latest.current.labelColour });
     renderer.on('clickNode', ({ node }) => latest.current.onSelect(node));
-    renderer.on('enterNode', ({ node, event }) => latest.current.onHover(node, event.x, event.y));
-    renderer.on('leaveNode', () => latest.current.onHover(undefined, 0, 0));
+    let hovered = false;
+    renderer.on('enterNode', ({ node, event }) => {
+      hovered = true;
+      showLayers(renderer, latest.current.emphasis, hovered);
+      // Mid-drag, sigma's hit-testing reads the last drawing, not the moving picture: no card until the camera rests.
+      if (!renderer.getMouseCaptor().isMouseDown) latest.current.onHover(node, event.x, event.y);
+    });
+    renderer.on('leaveNode', () => {
+      hovered = false;
+      showLayers(renderer, latest.current.emphasis, hovered);
+      latest.current.onHover(undefined, 0, 0);
+    });
+    showLayersRef.current = () => showLayers(renderer, latest.current.emphasis, hovered);
     const camera = renderer.getCamera();
     // The focus view's labels are chosen for the camera where it comes to rest (labels are hidden while it moves).
     let relabelTimer: ReturnType<typeof setTimeout> | undefined;
@@ -260,6 +290,8 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
       clearTimeout(relabelTimer);
       relabelRef.current = undefined;
       resize.disconnect();
+      stopPictures();
+      showLayersRef.current = undefined;
       renderer.kill();
       sigma.current = undefined;
     };
@@ -278,6 +310,7 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     for (const [from, to] of props.drawing.edges) if (graph.hasNode(from) && graph.hasNode(to)) graph.mergeEdge(from, to, { size: 0.6 });
     shownLabels.current = props.drawing.labelPriority ? new Set() : undefined;
     renderer.setGraph(graph);
+    showLayersRef.current?.();
     renderer.once('afterRender', () => performance.mark('shelf:graph-drawn', { detail: { nodes: graph.order } }));
     renderer.refresh();
     fitted.current = fittedCamera(renderer);
@@ -296,6 +329,7 @@ export const SigmaGraph = forwardRef<SigmaHandle, Props>(function SigmaGraph(pro
     });
     renderer.setSetting('labelColor', { color: latest.current.labelColour });
     labelBackground.current = surfaceBacking(container.current);
+    showLayersRef.current?.();
     renderer.refresh();
     relabelRef.current?.();
   }, [props.styleKey, props.selected]);
