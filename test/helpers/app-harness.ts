@@ -1,5 +1,5 @@
 // An in-process Shelf on a temp data folder and a free loopback port, with helpers to call it and to see what it stored.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -76,7 +76,10 @@ export async function startHarness(
           else blobs.push(entry);
         }
       };
-      walk(join(dataDir, 'blobs'));
+      // The data folder's blobs (every file, temp files too); on S3 (SHELF_TEST_BLOBS=s3) there is no folder: the
+      // store's own listing, by the same last path part (the sha512 hex).
+      if (existsSync(join(dataDir, 'blobs'))) walk(join(dataDir, 'blobs'));
+      else for await (const entry of app.services.packages.ctx.blobs.entries()) blobs.push(entry.path.split('/').pop()!);
       return {
         users: await count('users'),
         tokens: await count('tokens'),

@@ -108,7 +108,7 @@ describe('a mirrored package', () => {
     // The dry run wrote nothing: same rows, same blobs.
     expect(await mirror.snapshot()).toEqual(before);
     expect(await cachedRows()).toBe(1);
-    expect(() => mirror.app.services.mirror.admin.purgePlan('left-pad')).toThrow("nothing of 'left-pad' is cached");
+    await expect(mirror.app.services.mirror.admin.purgePlan('left-pad')).rejects.toThrow("nothing of 'left-pad' is cached");
 
     expect(await mirror.app.services.mirror.admin.purge('express')).toBe(1);
     expect(await cachedRows()).toBe(0);

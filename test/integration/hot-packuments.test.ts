@@ -2,9 +2,40 @@
 // every kind of write, through this server or through another connection to the same database (another `shelf` process
 // on the data folder), must be seen by the very next GET.
 import Database from 'better-sqlite3';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageTarball, publishBody, startHarness, type Harness } from '../helpers/app-harness';
+
+/**
+ * One statement through a connection of its own to the harness's store: the SQLite file (another process on the data
+ * folder), or on PostgreSQL (SHELF_TEST_DB=postgres, config.json's database) another client, as another node would write.
+ * PostgreSQL tells the server by LISTEN/NOTIFY, so this waits (bounded) until the server's generation has moved.
+ */
+async function writeElsewhere(harness: Harness, sql: string, value: string): Promise<void> {
+  const config = join(harness.dataDir, 'config.json');
+  const database = existsSync(config) ? (JSON.parse(readFileSync(config, 'utf8')) as { database?: string }).database : undefined;
+  if (!database) {
+    const other = new Database(join(harness.dataDir, 'shelf.db'));
+    try {
+      other.prepare(sql).run(value);
+    } finally {
+      other.close();
+    }
+    return;
+  }
+  const db = harness.app.services.packages.ctx.db;
+  const before = db.generation();
+  const other = new pg.Client({ connectionString: database });
+  await other.connect();
+  try {
+    await other.query(sql.replace('?', '$1'), [value]);
+  } finally {
+    await other.end();
+  }
+  for (let i = 0; i < 100 && db.generation() === before; i++) await new Promise((r) => setTimeout(r, 10));
+}
 
 describe('packuments served from memory', () => {
   let h: Harness;
@@ -75,12 +106,7 @@ describe('packuments served from memory', () => {
     ).toBe(201);
     expect((await get('hot-c')).status).toBe(200);
     expect(hot('hot-c')).toBeDefined();
-    const other = new Database(join(h.dataDir, 'shelf.db'));
-    try {
-      other.prepare("UPDATE packages SET access = 'restricted' WHERE name = ?").run('hot-c');
-    } finally {
-      other.close();
-    }
+    await writeElsewhere(h, "UPDATE packages SET access = 'restricted' WHERE name = ?", 'hot-c');
     expect(hot('hot-c')).toBeUndefined();
     expect((await get('hot-c')).status).toBe(404);
   });
@@ -126,12 +152,7 @@ describe('packuments served from memory', () => {
       ).toBe(201);
       expect(Object.keys((await mirror.call('GET', '/hot-e')).body.versions)).toEqual(['1.0.0']);
       // ...until another process removes the cached copy: the next GET must not answer from memory.
-      const other = new Database(join(mirror.dataDir, 'shelf.db'));
-      try {
-        other.prepare('DELETE FROM upstream_packuments WHERE name = ?').run('hot-e');
-      } finally {
-        other.close();
-      }
+      await writeElsewhere(mirror, 'DELETE FROM upstream_packuments WHERE name = ?', 'hot-e');
       const refetched = await mirror.call('GET', '/hot-e');
       expect(refetched.headers.get('x-shelf-cache')).toBe('miss');
       expect(Object.keys(refetched.body.versions)).toEqual(['1.0.0', '1.1.0']);
