@@ -1,7 +1,7 @@
 // The PostgreSQL adapter of the metadata port: the port's two parameter styles, transactions and savepoints, writers
 // serialised across nodes, and a generation that changes on every node when any node writes (LISTEN/NOTIFY).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresMetadataDb, translate } from '../../src/main/storage/postgres/metadata-db';
+import { PostgresMetadataDb, translatePlaceholders as translate } from '../../src/main/storage/sql/postgres';
 import { freshDatabase, type FreshDatabase } from './pg';
 
 let database: FreshDatabase;

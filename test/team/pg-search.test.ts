@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/storage/db/connection';
 import * as lite from '../../src/main/storage/db/search';
-import { PostgresMetadataDb } from '../../src/main/storage/postgres/metadata-db';
+import { PostgresMetadataDb } from '../../src/main/storage/sql/postgres';
 import * as pgs from '../../src/main/storage/postgres/search';
 import { SqliteMetadataDb } from '../../src/main/storage/sql/sqlite';
 import type { SqlExecutor } from '../../src/main/storage/sql/port';

@@ -504,7 +504,7 @@ export async function migratePostgres(pool: pg.Pool, migrations: readonly PgMigr
 
 /**
  * Every table NOTIFYs `shelf_changes` when a statement writes to it (PostgreSQL delivers it at commit, once per
- * transaction), which is how each node's in-memory copies learn that another node wrote (storage/postgres/metadata-db.ts).
+ * transaction), which is how each node's in-memory copies learn that another node wrote (storage/sql/postgres.ts).
  * Installed on every table that lacks it, after the numbered migrations, so a table a later migration adds is covered
  * without that migration knowing.
  */

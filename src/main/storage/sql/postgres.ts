@@ -274,6 +274,8 @@ export function translatePlaceholders(sql: string): Translated {
       i += name.length;
     } else text += c;
   }
+  // One statement, one style: a mix would bind by position and by name over the same $n slots.
+  if (names.length > 0 && positional > 0) throw new Error(`SQL mixes ? and @name placeholders: ${sql.slice(0, 80)}`);
   return names.length > 0 ? { text, names } : { text };
 }
 
