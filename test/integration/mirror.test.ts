@@ -7,6 +7,7 @@ import ssri from 'ssri';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageTarball, publishBody, startHarness, type Harness } from '../helpers/app-harness';
 import { startFakeUpstream } from '../helpers/fake-upstream';
+import { s3Server } from '../team/s3';
 import { findLockfile, readLockfile } from '../../src/main/services/mirror/lockfiles';
 import { prefetchVersions } from '../../src/main/services/mirror/prefetch';
 import { projectPackages } from '../../src/main/services/mirror/project-packages';
@@ -594,7 +595,7 @@ describe('prefetch and cache management', () => {
       expect((await fetch(`${mirror.url}/left/-/left-1.0.0.tgz`)).status).toBe(200);
       expect((await fetch(`${mirror.url}/right/-/right-1.0.0.tgz`)).status).toBe(200);
       const integrity = ssri.fromData(tarballs.get('left@1.0.0')!, { algorithms: ['sha512'] }).toString();
-      writeFileSync(mirror.app.services.packages.ctx.blobs.where(integrity), 'corrupted');
+      await corruptBlob(mirror.app.services.packages.ctx.blobs, integrity, 'corrupted');
       const report = await mirror.app.services.mirror.admin.verify();
       expect(report).toMatchObject({ checked: 2, ok: 1 });
       expect(report.quarantined).toEqual([{ name: 'left', version: '1.0.0', problem: 'its bytes do not match its sha512' }]);
@@ -606,3 +607,25 @@ describe('prefetch and cache management', () => {
     }
   });
 });
+
+/**
+ * Damages a stored blob behind the store's back, as a disk fault (folder) or an object overwritten out of band (S3)
+ * would: the re-verification must notice either way (SHELF_TEST_BLOBS=s3 runs this suite on the bucket).
+ */
+async function corruptBlob(blobs: { kind: string; where(integrity: string): string }, integrity: string, text: string): Promise<void> {
+  if (blobs.kind !== 's3') return writeFileSync(blobs.where(integrity), text);
+  const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const server = s3Server();
+  const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(blobs.where(integrity))!;
+  const client = new S3Client({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
+  });
+  try {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text }));
+  } finally {
+    client.destroy();
+  }
+}

@@ -170,7 +170,12 @@ export class PostgresMetadataDb implements MetadataDb {
     if (params === undefined) return { text: translated.text, values: [] };
     if (Array.isArray(params)) return { text: translated.text, values: (params as unknown[]).map(toPg) };
     const named = params as Record<string, unknown>;
-    return { text: translated.text, values: (translated.names ?? []).map((name) => toPg(named[name])) };
+    // As better-sqlite3 does: a name the statement uses but the caller did not give is a bug, never a silent NULL.
+    const values = (translated.names ?? []).map((name) => {
+      if (!Object.prototype.hasOwnProperty.call(named, name)) throw new Error(`no value for @${name} in: ${sql.slice(0, 80)}`);
+      return toPg(named[name]);
+    });
+    return { text: translated.text, values };
   }
 
   private async savepoint<T>(tx: OpenTransaction, fn: () => Promise<T>): Promise<T> {
