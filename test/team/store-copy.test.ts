@@ -196,6 +196,19 @@ describe('shelf store copy', () => {
     expect(await pgCounts(teamDb, Object.keys(sourceCounts))).toEqual(sourceCounts);
     expect(sourceCounts.versions).toBe(4);
     expect(report.blobs).toEqual({ referenced: 4, copied: 4, alreadyThere: 0, verified: 4 });
+    // BLOB → bytea byte for byte (the stored packuments, gzip included), ids kept.
+    const sqlite = new Database(join(source, 'shelf.db'), { readonly: true });
+    const stored = sqlite.prepare('SELECT package_id, full_json, full_gzip FROM packuments ORDER BY package_id').all();
+    sqlite.close();
+    const client = new pg.Client({ connectionString: teamDb });
+    await client.connect();
+    const copied = (await client.query('SELECT package_id, full_json, full_gzip FROM packuments ORDER BY package_id')).rows.map((r) => ({
+      ...r,
+      package_id: Number(r.package_id),
+    }));
+    await client.end();
+    expect(stored).toHaveLength(3);
+    expect(copied).toEqual(stored);
 
     const team = await startShelf(['--database', teamDb, '--blobs', blobsUrl, '--s3-endpoint', s3Server().endpoint, '--s3-path-style'], {
       dataDir: tempDir('teamnode'),
