@@ -4,12 +4,14 @@
 // refused with nothing written. Every table of the source is compared by row count, read independently of the copier.
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTarball, publishBody } from '../helpers/app-harness';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
 import { NpmUser, makePackage } from '../helpers/clients';
 import { ROOT, cleanEnv, startShelf, type RunningShelf } from '../helpers/shelf-process';
 import { storeSnapshot } from '../helpers/store-snapshot';
@@ -116,6 +118,7 @@ let token: string;
 const prefix = freshPrefix('storecopy');
 let blobsUrl: string;
 let teamDb: string;
+let upstreamTarball: Buffer;
 
 async function publish(shelf: RunningShelf, name: string, version: string, manifest: Record<string, unknown> = {}): Promise<void> {
   const full = { name, version, ...manifest };
@@ -140,6 +143,10 @@ async function installWorks(shelf: RunningShelf): Promise<void> {
 /** What the populated store must still say when served from a copy. */
 async function servesTheSameRegistry(shelf: RunningShelf): Promise<void> {
   await installWorks(shelf);
+  // The mirrored tarball came along: served from the copy with no upstream configured.
+  const mirrored = await fetch(`${shelf.url}/from-upstream/-/from-upstream-2.0.0.tgz`);
+  expect(mirrored.status).toBe(200);
+  expect(Buffer.from(await mirrored.arrayBuffer())).toEqual(upstreamTarball);
   const a = (await (await fetch(`${shelf.url}/pkg-a`)).json()) as { 'dist-tags': Record<string, string> };
   expect(a['dist-tags']).toEqual({ latest: '1.1.0', beta: '1.0.0' });
   const b = (await (await fetch(`${shelf.url}/pkg-b`)).json()) as { versions: Record<string, { deprecated?: string }> };
@@ -155,7 +162,31 @@ async function servesTheSameRegistry(shelf: RunningShelf): Promise<void> {
 beforeAll(async () => {
   blobsUrl = `s3://${s3Server().bucket}/${prefix}`;
   source = tempDir('source');
-  const shelf = await startShelf([], { dataDir: source });
+  // A loopback upstream, so that the store also holds a mirrored package (upstream rows and a cached tarball).
+  const upstream: FakeUpstream = await startFakeUpstream();
+  cleanup.push(() => upstream.close());
+  upstreamTarball = await makeTarball({ 'package.json': JSON.stringify({ name: 'from-upstream', version: '2.0.0' }) });
+  const upstreamIntegrity = `sha512-${createHash('sha512').update(upstreamTarball).digest('base64')}`;
+  upstream.route('/from-upstream', (_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        name: 'from-upstream',
+        'dist-tags': { latest: '2.0.0' },
+        versions: {
+          '2.0.0': {
+            name: 'from-upstream',
+            version: '2.0.0',
+            dist: { tarball: `${upstream.url}from-upstream/-/from-upstream-2.0.0.tgz`, integrity: upstreamIntegrity },
+          },
+        },
+        time: { modified: '2026-01-01T00:00:00.000Z' },
+      }),
+    ),
+  );
+  upstream.route('/from-upstream/-/from-upstream-2.0.0.tgz', (_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(upstreamTarball),
+  );
+  const shelf = await startShelf(['--upstream', upstream.url], { dataDir: source });
   try {
     const login = await fetch(`${shelf.url}/-/user/org.couchdb.user:alice`, {
       method: 'PUT',
@@ -175,11 +206,15 @@ beforeAll(async () => {
     expect(tag.code, tag.stderr).toBe(0);
     const deprecate = await user.npm(['deprecate', 'pkg-b@1.0.0', 'use pkg-a'], work);
     expect(deprecate.code, deprecate.stderr).toBe(0);
+    expect((await fetch(`${shelf.url}/from-upstream`)).status).toBe(200);
+    const mirrored = await fetch(`${shelf.url}/from-upstream/-/from-upstream-2.0.0.tgz`);
+    expect(Buffer.from(await mirrored.arrayBuffer())).toEqual(upstreamTarball);
   } finally {
     // Stopped before copying: the copy is then exact (a copy of a served store is one as of its start).
     await shelf.stop();
   }
   sourceCounts = sqliteCounts(source);
+  expect(sourceCounts.cached_tarballs).toBe(1);
   teamDb = await freshDatabaseUrl('storecopy');
   cleanup.push(() => dropDatabase(teamDb));
 }, 180_000);
@@ -195,7 +230,7 @@ describe('shelf store copy', () => {
     expect(report.tables.map((t) => t.table).sort()).toEqual(Object.keys(sourceCounts).sort());
     expect(await pgCounts(teamDb, Object.keys(sourceCounts))).toEqual(sourceCounts);
     expect(sourceCounts.versions).toBe(4);
-    expect(report.blobs).toEqual({ referenced: 4, copied: 4, alreadyThere: 0, verified: 4 });
+    expect(report.blobs).toEqual({ referenced: 5, copied: 5, alreadyThere: 0, verified: 5 });
     // BLOB → bytea byte for byte (the stored packuments, gzip included), ids kept.
     const sqlite = new Database(join(source, 'shelf.db'), { readonly: true });
     const stored = sqlite.prepare('SELECT package_id, full_json, full_gzip FROM packuments ORDER BY package_id').all();
@@ -229,8 +264,8 @@ describe('shelf store copy', () => {
     const report = JSON.parse(run.stdout) as Report;
     expect(report.ok).toBe(true);
     expect(sqliteCounts(back)).toEqual(before);
-    // The first test published one more package on the team store: 5 tarballs, all copied into the folder.
-    expect(report.blobs).toEqual({ referenced: 5, copied: 5, alreadyThere: 0, verified: 5 });
+    // The first test published one more package on the team store: 6 tarballs, all copied into the folder.
+    expect(report.blobs).toEqual({ referenced: 6, copied: 6, alreadyThere: 0, verified: 6 });
     const single = await startShelf([], { dataDir: back });
     try {
       await servesTheSameRegistry(single);
@@ -258,7 +293,7 @@ describe('shelf store copy', () => {
     // Run once more: nothing left to do, still verified, nothing doubled.
     const again = await storeCopy(['--from', source, '--to', target, '--blobs', resumePrefix, '--json']);
     expect(again.code, again.stderr).toBe(0);
-    expect((JSON.parse(again.stdout) as Report).blobs.alreadyThere).toBe(4);
+    expect((JSON.parse(again.stdout) as Report).blobs.alreadyThere).toBe(5);
     expect(await pgCounts(target, Object.keys(sourceCounts))).toEqual(sourceCounts);
   }, 240_000);
 
