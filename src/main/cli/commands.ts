@@ -121,6 +121,11 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     help: [['restore [options] <file>', 'verify a backup made by `shelf backup` and restore it into a new data folder']],
     load: async () => (await import('./restore')).registerRestore,
   },
+  {
+    names: ['store'],
+    help: [['store', 'move a whole store between a data folder and PostgreSQL + S3']],
+    load: async () => (await import('./store')).registerStore,
+  },
 ];
 
 /** The descriptor whose module runs this command line, if it names one (`shelf NAME …` or `shelf help NAME`). */
