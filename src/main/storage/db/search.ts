@@ -1,36 +1,28 @@
 // The search tables (migration 5): search_index holds each package's text; search_fts, a contentless FTS5 index of it, is
 // keyed by a rank key that triggers keep in step with the package's visibility, popularity and last change.
 import type { SqlExecutor as Db } from '../sql/port';
+import {
+  BOOST,
+  BUCKETS_PER_UNIT,
+  PUBLIC_END,
+  bucketOf,
+  dayOf,
+  idOf,
+  type KeyRange,
+  type MatchScope,
+  type RankingRow,
+  type ScoredMatch,
+} from './search-key';
 
-/*
- * Rank key layout (the search_rank_keys view in migration 5 writes it; keep the two in step). Ascending key order is
- * "most popular first, then most recently changed, then newest package", so `ORDER BY rowid LIMIT n` over a match
- * reads its n most popular rows without scoring the rest.
- *   bits 60–61  visibility class: 0 public, 1 restricted, 2 unlisted (every version yanked; never searched)
- *   bits 50–59  1023 − popularity bucket: 0 for no downloads, else 1 + floor(16 × popularity), where
- *               popularity = ln(downloads + 1); bucket b > 0 holds popularity in [(b − 1) / 16, b / 16)
- *   bits 32–47  65535 − day of the last change (days since 1970-01-01)
- *   bits  0–31  2^32 − 1 − package id
- * Keys pass between queries inside SQL only: above 2^53 they would lose precision as JavaScript numbers.
- */
-const PUBLIC_END = '1152921504606846976'; // 1 << 60
-const RESTRICTED_END = '2305843009213693952'; // 2 << 60
-const idOf = (key: string) => `(4294967295 - (${key} & 4294967295))`;
-const bucketOf = (key: string) => `(1023 - ((${key} >> 50) & 1023))`;
-const dayOf = (key: string) => `(65535 - ((${key} >> 32) & 65535))`;
+export { BOOST, keyRanges, type KeyRange, type MatchScope, type RankingRow, type ScoredMatch } from './search-key';
+
 const ID = idOf('rowid');
 
 /** Package ids matching an FTS5 expression bound as @match, as a subquery. */
 export const MATCHING_PACKAGE_IDS = `SELECT ${ID} FROM search_fts WHERE search_fts MATCH @match`;
 
-/** Popularity buckets per unit of popularity (ln of downloads + 1). */
-const BUCKETS_PER_UNIT = 16;
-
 // bm25 weights per column: name, description, keywords, author, maintainers, readme. Lower (more negative) is better.
 const BM25 = 'bm25(search_fts, 10.0, 3.0, 5.0, 1.0, 1.0, 0.5)';
-
-/** How a combined score is formed from bm25: popularity (log of downloads) and recency scale relevance. */
-export const BOOST = { popularity: 0.3, recency: 0.2, recencyDays: 30 } as const;
 
 /** The popularity a key's bucket vouches for (its lower bound) and the age in days its day gives (an upper bound). */
 const keyPopularity = (key: string) => `(max(0, ${bucketOf(key)} - 1) / ${BUCKETS_PER_UNIT}.0)`;
@@ -48,29 +40,6 @@ const keyScore = (relevance: string, key: string) =>
 const keyScoreSlack = (key: string) =>
   `(CASE WHEN ${bucketOf(key)} = 0 THEN 1.0 ELSE (1.0 + ${BOOST.popularity} * ${bucketOf(key)} / ${BUCKETS_PER_UNIT}.0) / (1.0 + ${BOOST.popularity} * ${keyPopularity(key)}) END)` +
   ` * ${recency(`max(0.0, ${keyAge(key)} - 1.0)`)} / ${recency(keyAge(key))} * (1.0 + 1e-9)`;
-
-/** What a query may see: the FTS5 expression, whose restricted packages, and the filters on package ids. */
-export interface MatchScope {
-  match: string;
-  /** Restricted packages in the results: none (anonymous), all (admin) or those a user maintains. */
-  restricted: 'none' | 'all' | { maintainedBy: number };
-  /** Only names starting with this (lower case), e.g. `@scope/`. */
-  namePrefix?: string;
-  category?: string;
-}
-
-/** One visibility class's slice of the index: its own key range, so its most popular rows come first in it. */
-export interface KeyRange {
-  lo: string;
-  hi: string;
-  maintainersOnly: boolean;
-}
-
-export function keyRanges(scope: MatchScope): KeyRange[] {
-  const ranges: KeyRange[] = [{ lo: '0', hi: PUBLIC_END, maintainersOnly: false }];
-  if (scope.restricted !== 'none') ranges.push({ lo: PUBLIC_END, hi: RESTRICTED_END, maintainersOnly: scope.restricted !== 'all' });
-  return ranges;
-}
 
 function params(scope: MatchScope, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const p: Record<string, unknown> = { match: scope.match, ...extra };
@@ -120,12 +89,6 @@ export async function countMatches(db: Db, scope: MatchScope, ranges: KeyRange[]
       counts.push(((await db.get(`SELECT count(*) AS n FROM search_fts WHERE ${where(scope, range)}`, params(scope))) as { n: number }).n);
   }
   return counts;
-}
-
-export interface ScoredMatch {
-  id: number;
-  /** bm25 (negative; lower is better). */
-  relevance: number;
 }
 
 /**
@@ -294,14 +257,6 @@ export async function countNotPublic(db: Db, match: string): Promise<number> {
       n: number;
     }
   ).n;
-}
-
-export interface RankingRow {
-  id: number;
-  name: string;
-  modified_at: string;
-  popularity: number;
-  downloads: number;
 }
 
 /** What the exact score and the sort orders need of each package. */

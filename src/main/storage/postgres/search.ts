@@ -12,20 +12,24 @@
 //     bound the service relies on (exact score within the key score × slack) holds unchanged.
 //   - fts5vocab becomes ts_stat over the rows that hold the prefix.
 //   - Names compare and sort in code-point order (COLLATE "C"), as SQLite's BINARY does, whatever the database's locale.
+import {
+  BOOST,
+  BUCKETS_PER_UNIT,
+  PUBLIC_END,
+  bucketOf,
+  dayOf,
+  idOf,
+  type KeyRange,
+  type MatchScope,
+  type RankingRow,
+  type ScoredMatch,
+} from '../db/search-key';
 import type { SqlExecutor as Db } from '../sql/port';
 
-/* Rank key layout: see storage/db/search.ts (the two must stay identical; migration 5 of both dialects writes it). */
-const PUBLIC_END = '1152921504606846976'; // 1 << 60
-const RESTRICTED_END = '2305843009213693952'; // 2 << 60
-const idOf = (key: string) => `(4294967295 - (${key} & 4294967295))`;
-const bucketOf = (key: string) => `(1023 - ((${key} >> 50) & 1023))`;
-const dayOf = (key: string) => `(65535 - ((${key} >> 32) & 65535))`;
+export { BOOST, keyRanges, type KeyRange, type MatchScope, type RankingRow, type ScoredMatch } from '../db/search-key';
 
-const BUCKETS_PER_UNIT = 16;
 /** ts_rank's weights are listed {D, C, B, A}. */
 const RANK = (query: string) => `(-ts_rank('{0.1, 0.3, 0.5, 1.0}', s.document, ${query}))::float8`;
-
-export const BOOST = { popularity: 0.3, recency: 0.2, recencyDays: 30 } as const;
 
 const keyPopularity = (key: string) => `(greatest(0, ${bucketOf(key)} - 1) / ${BUCKETS_PER_UNIT}.0)`;
 const keyAge = (key: string) => `greatest(0.0, @nowDays::float8 - ${dayOf(key)})`;
@@ -35,25 +39,6 @@ const keyScore = (relevance: string, key: string) =>
 const keyScoreSlack = (key: string) =>
   `(CASE WHEN ${bucketOf(key)} = 0 THEN 1.0 ELSE (1.0 + ${BOOST.popularity} * ${bucketOf(key)} / ${BUCKETS_PER_UNIT}.0) / (1.0 + ${BOOST.popularity} * ${keyPopularity(key)}) END)` +
   ` * ${recency(`greatest(0.0, ${keyAge(key)} - 1.0)`)} / ${recency(keyAge(key))} * (1.0 + 1e-9)`;
-
-export interface MatchScope {
-  match: string;
-  restricted: 'none' | 'all' | { maintainedBy: number };
-  namePrefix?: string;
-  category?: string;
-}
-
-export interface KeyRange {
-  lo: string;
-  hi: string;
-  maintainersOnly: boolean;
-}
-
-export function keyRanges(scope: MatchScope): KeyRange[] {
-  const ranges: KeyRange[] = [{ lo: '0', hi: PUBLIC_END, maintainersOnly: false }];
-  if (scope.restricted !== 'none') ranges.push({ lo: PUBLIC_END, hi: RESTRICTED_END, maintainersOnly: scope.restricted !== 'all' });
-  return ranges;
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // FTS5 expressions → PostgreSQL conditions
@@ -249,11 +234,6 @@ export async function countMatches(db: Db, scope: MatchScope, ranges: KeyRange[]
   return counts;
 }
 
-export interface ScoredMatch {
-  id: number;
-  relevance: number;
-}
-
 /** See storage/db/search.ts: every match that can be among the `need` best by exact score, within the windows. */
 export async function contenders(
   db: Db,
@@ -411,14 +391,6 @@ export async function countNotPublic(db: Db, match: string): Promise<number> {
     translated.params,
   );
   return num(row?.n ?? 0);
-}
-
-export interface RankingRow {
-  id: number;
-  name: string;
-  modified_at: string;
-  popularity: number;
-  downloads: number;
 }
 
 export async function rankingRows(db: Db, ids: number[]): Promise<RankingRow[]> {
