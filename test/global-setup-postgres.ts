@@ -4,26 +4,18 @@
 //
 // It starts when the run needs it: a full run (no file filters), a filter naming test/team/, or SHELF_TEST_DB=postgres.
 // When it cannot start the run fails here, loudly; nothing is skipped.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { runNeedsTeamServers, serviceScript } from './helpers/shared-services';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The run's PostgreSQL server as a URL of its `shelf` database (its role may create databases), or null. */
     postgres: string | null;
   }
-}
-
-const SCRIPTS = resolve(__dirname, '..', '..', 'shared', 'services', 'postgres');
-
-function needsPostgres(): boolean {
-  if (process.env.SHELF_TEST_DB === 'postgres') return true;
-  const filters = process.argv.slice(2).filter((arg) => !arg.startsWith('-') && arg !== 'run' && /[/.]/.test(arg));
-  return filters.length === 0 || filters.some((filter) => filter.includes('team'));
 }
 
 /** A port the kernel just handed out, so free at that moment (start-postgres.sh binds it a second later). */
@@ -38,24 +30,15 @@ function freePort(): Promise<number> {
   });
 }
 
-function script(name: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    execFile(join(SCRIPTS, name), args, { timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) fail(new Error(`${name} ${args.join(' ')} failed (${error.message}):\n${stderr.slice(-4000)}`));
-      else done({ stdout, stderr });
-    });
-  });
-}
-
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
-  if (!needsPostgres()) {
+  if (!runNeedsTeamServers(process.env.SHELF_TEST_DB === 'postgres')) {
     project.provide('postgres', null);
     return undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), 'shelf-pg-'));
   let started;
   try {
-    started = await script('start-postgres.sh', [dir, String(await freePort())], 180_000);
+    started = await serviceScript('postgres', 'start-postgres.sh', [dir, String(await freePort())], 180_000);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(
@@ -67,7 +50,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (!url) throw new Error(`start-postgres.sh printed no DATABASE_URL line:\n${started.stdout}`);
   project.provide('postgres', url);
   return async () => {
-    await script('stop-postgres.sh', [dir, '--purge'], 60_000).catch(() => undefined);
+    await serviceScript('postgres', 'stop-postgres.sh', [dir, '--purge'], 60_000).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   };
 }

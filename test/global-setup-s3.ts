@@ -4,12 +4,12 @@
 //
 // It starts when the run needs it: a full run (no file filters), a filter naming test/team/, or SHELF_TEST_BLOBS=s3.
 // When it cannot start (no ceph packages: .ci/run installs them) the run fails here, loudly; nothing is skipped.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { runNeedsTeamServers, serviceScript } from './helpers/shared-services';
 
 export interface S3TestServer {
   endpoint: string;
@@ -25,15 +25,8 @@ declare module 'vitest' {
   }
 }
 
-const SCRIPTS = resolve(__dirname, '..', '..', 'shared', 'services', 's3');
 /** start-s3.sh needs PORT..PORT+9 free (rgw, mon, osd). */
 const PORTS_PER_SERVER = 10;
-
-function needsS3(): boolean {
-  if (process.env.SHELF_TEST_BLOBS === 's3') return true;
-  const filters = process.argv.slice(2).filter((arg) => !arg.startsWith('-') && arg !== 'run' && /[/.]/.test(arg));
-  return filters.length === 0 || filters.some((filter) => filter.includes('team'));
-}
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -54,24 +47,15 @@ async function freePortRange(): Promise<number> {
   throw new Error('no free range of 10 loopback ports for the S3 test server');
 }
 
-function script(name: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    execFile(join(SCRIPTS, name), args, { timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) fail(new Error(`${name} ${args.join(' ')} failed (${error.message}):\n${stderr.slice(-4000)}`));
-      else done({ stdout, stderr });
-    });
-  });
-}
-
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
-  if (!needsS3()) {
+  if (!runNeedsTeamServers(process.env.SHELF_TEST_BLOBS === 's3')) {
     project.provide('s3', null);
     return undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), 'shelf-s3-'));
   let started;
   try {
-    started = await script('start-s3.sh', [dir, String(await freePortRange())], 150_000);
+    started = await serviceScript('s3', 'start-s3.sh', [dir, String(await freePortRange())], 150_000);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(
@@ -91,7 +75,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (!server.endpoint || !server.bucket) throw new Error(`start-s3.sh printed no S3_ENDPOINT line:\n${started.stdout}`);
   project.provide('s3', server);
   return async () => {
-    await script('stop-s3.sh', [dir, '--purge'], 60_000).catch(() => undefined);
+    await serviceScript('s3', 'stop-s3.sh', [dir, '--purge'], 60_000).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   };
 }
