@@ -7,8 +7,9 @@
 //   Write transactions take one transaction-level advisory lock first: the same one-writer-at-a-time SQLite's
 //   BEGIN IMMEDIATE gives, across every node, so what a publish re-checks inside its transaction still holds when it
 //   commits (a unique version has exactly one winner; the losers get the same 409 as on one node).
-// - Every committed write sends NOTIFY shelf_changes; each node LISTENs on a dedicated connection and bumps its
-//   generation, which the in-memory copies of hot documents are keyed by. While that connection is down the generation
+// - Every committed write is heard as NOTIFY shelf_changes, sent by the statement trigger migratePostgres installs on
+//   every table (so no extra round trip here, and writes from outside Shelf count too); each node LISTENs on a dedicated
+//   connection and bumps its generation, which the in-memory copies of hot documents are keyed by. While that connection is down the generation
 //   changes on every look, so nothing is served from memory that another node may have changed.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
@@ -111,8 +112,8 @@ export class PostgresMetadataDb implements MetadataDb {
       }
       try {
         const result = await this.context.run(tx, fn);
-        // NOTIFY is transactional: the other nodes hear it exactly when the changes become visible to them.
-        if (tx.wrote) await client.query(`NOTIFY ${CHANGES_CHANNEL}`);
+        // The tables' triggers have queued NOTIFY shelf_changes; PostgreSQL delivers it at this commit, exactly when
+        // the changes become visible to the other nodes.
         await client.query('COMMIT');
         if (tx.wrote) this.counter++;
         return result;
@@ -153,10 +154,8 @@ export class PostgresMetadataDb implements MetadataDb {
       return fromPg(result);
     }
     const result = await this.pool.query(text, values);
-    if (isWrite(result)) {
-      this.counter++;
-      await this.pool.query(`NOTIFY ${CHANGES_CHANNEL}`);
-    }
+    // Own writes count at once; the other nodes hear the trigger's notification.
+    if (isWrite(result)) this.counter++;
     return fromPg(result);
   }
 
