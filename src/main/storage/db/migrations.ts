@@ -440,6 +440,42 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 10,
+    name: 'browser sessions and login/sign-up/API counters shared by every node (team mode)',
+    sql: `
+      -- A browser-mode sign-in: the SHA-256 of the cookie value (never the value itself, so a copy of the database signs no
+      -- one in), the user, and epoch-millisecond times (compared on every UI request; integers keep that an index probe).
+      CREATE TABLE ui_sessions (
+        id_hash    TEXT PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX ui_sessions_by_expiry ON ui_sessions(expires_at);
+      CREATE INDEX ui_sessions_by_user ON ui_sessions(user_id, created_at);
+      -- Fixed-window request counters (/api/v1 rate limits), one row per budget key. Written only on PostgreSQL (several
+      -- nodes); a single SQLite process counts in memory. The table exists in both so the schemas stay twins.
+      CREATE TABLE rate_windows (
+        key      TEXT PRIMARY KEY,
+        count    INTEGER NOT NULL,
+        reset_at INTEGER NOT NULL
+      );
+      CREATE INDEX rate_windows_by_reset ON rate_windows(reset_at);
+      -- Timed events of the sliding-window limits (failed or in-progress sign-ins, sign-ups, addresses an account signed in
+      -- from), shared by every node on PostgreSQL; as above, SQLite keeps these in memory.
+      CREATE TABLE throttle_events (
+        id      INTEGER PRIMARY KEY,
+        kind    TEXT NOT NULL,
+        address TEXT NOT NULL,
+        account TEXT NOT NULL DEFAULT '',
+        at      INTEGER NOT NULL
+      );
+      CREATE INDEX throttle_events_by_address ON throttle_events(kind, address, at);
+      CREATE INDEX throttle_events_by_account ON throttle_events(kind, account, at);
+      CREATE INDEX throttle_events_by_age ON throttle_events(at);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {
