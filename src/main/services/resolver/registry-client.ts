@@ -146,12 +146,17 @@ export class RegistryClient {
     return { ...((await this.fetchDocument(name, url, 'application/json')) as FetchedDocument), complete: true };
   }
 
-  /** Stores a fetched document in the metadata cache (unless the registry said no-store) and returns it. */
+  /**
+   * Stores a fetched document in the metadata cache (unless the registry said no-store) and returns it, as the cache
+   * gives it back: the parsed manifests are let go (a run holds a thousand documents, and picks one manifest of fifty).
+   */
   private keep(name: string, fetched: FetchedDocument & { complete: boolean }): Packument {
     const cache = this.options.cache;
     if (cache && fetched.maxAge !== undefined) {
       const { etag, accept, maxAge, complete } = fetched;
       cache.db.store(this.registry, name, { etag, accept, fetchedAt: Date.now(), maxAge, complete, ...toCacheRows(fetched.doc) });
+      const stored = cache.db.document(this.registry, name);
+      if (stored) return fromCacheRows(stored);
     }
     return fetched.doc;
   }
