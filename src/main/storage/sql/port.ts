@@ -15,6 +15,18 @@ export interface MetadataDb extends SqlExecutor {
   transaction<T>(fn: () => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Synchronous: a value that differs from every earlier one once anything in the store may have changed (any node). SQLite: total_changes()+data_version; PostgreSQL: a counter bumped by LISTEN shelf_changes notifications and own commits. Hot in-memory documents are keyed by it: zero queries per hot request. */
   generation(): string;
+  /**
+   * Runs `work` while no other node runs work under the same key (the mirror's single flight across nodes). SQLite: one
+   * process, so `work` runs at once (the caller's in-process coalescing already stands in front). PostgreSQL: a
+   * session-level advisory lock on a connection of its own, held for `work` and released after it, also when it throws;
+   * the wait is bounded (a stuck holder never blocks the others for longer), and a holder that dies loses the lock with
+   * its connection. No transaction is held open meanwhile: `work` makes its own statements.
+   */
+  exclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
+  /** Tells the other nodes on this store (PostgreSQL: NOTIFY; SQLite: none, one process); never heard by this node itself. */
+  broadcast(channel: string, payload: string): Promise<void>;
+  /** Hears what other nodes broadcast; returns the unsubscribe function. */
+  onBroadcast(listener: (channel: string, payload: string) => void): () => void;
   close(): Promise<void>;
 }
 

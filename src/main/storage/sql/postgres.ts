@@ -11,13 +11,35 @@
 //   every table (so no extra round trip here, and writes from outside Shelf count too); each node LISTENs on a dedicated
 //   connection and bumps its generation, which the in-memory copies of hot documents are keyed by. While that connection is down the generation
 //   changes on every look, so nothing is served from memory that another node may have changed.
+// - The same connection hears shelf_events: what other nodes broadcast (UI events), tagged with the sender's node id so
+//   a node never hears itself. A broadcast made inside a transaction is sent after its COMMIT, when it is true.
+// - exclusive(): session-level advisory locks on a small pool of their own, so a mirror fetch waiting for another node
+//   never takes a connection its own statements need.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { migratePostgres } from '../postgres/migrations';
 import type { MetadataDb, SqlParams, SqlRunResult, TransactionOptions } from './port';
 
 /** The channel every node listens on; the payload is empty (any change drops every copy). */
 export const CHANGES_CHANNEL = 'shelf_changes';
+/** The channel of broadcast(): `{ node, channel, payload }` as JSON. */
+export const EVENTS_CHANNEL = 'shelf_events';
+/** NOTIFY refuses payloads of 8000 bytes or more. */
+const BROADCAST_MAX_BYTES = 7900;
+/**
+ * How long exclusive() waits for another node's work under the same key before running its own anyway: a holder that
+ * is alive but stuck (an upstream that trickles) must not stall every node; a holder that died has already lost its
+ * lock with its connection. Past this bound two nodes may fetch the same item, which costs a request, never correctness
+ * (blobs are content-addressed, cache rows are upserts).
+ */
+export const EXCLUSIVE_WAIT_MS = 30_000;
+/**
+ * Connections for exclusive() per node, opened only as distinct items are fetched at once (one per key held or waited
+ * for) and closed when idle. Past it a fetch waits for one, within the same bound; a nested lock (a tarball whose
+ * version needs the packument first) always goes tarball then packument, so waits never form a cycle.
+ */
+const LOCK_POOL_MAX = 32;
 /** The advisory lock write transactions take (an arbitrary constant, different from the migrations' lock). */
 const WRITE_LOCK_KEY = 0x7368656c6677;
 /** Distinct SQL texts kept translated. */
@@ -36,6 +58,8 @@ interface OpenTransaction {
   client: pg.PoolClient;
   savepoints: number;
   wrote: boolean;
+  /** Broadcasts made inside the transaction, sent once it has committed. */
+  afterCommit: (() => void)[];
 }
 
 /** int8 (counts, ids) and numeric (sums) as JavaScript numbers, as better-sqlite3 returns them. */
@@ -51,6 +75,8 @@ export interface PostgresOptions {
   warn?: (message: string) => void;
   /** Pool size per node. */
   max?: number;
+  /** exclusive()'s bound on waiting for another node (EXCLUSIVE_WAIT_MS). */
+  exclusiveWaitMs?: number;
 }
 
 export class PostgresMetadataDb implements MetadataDb {
@@ -63,12 +89,27 @@ export class PostgresMetadataDb implements MetadataDb {
   private closed = false;
   private retryMs = LISTEN_RETRY_MIN_MS;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Tags this node's broadcasts, so that its own listener drops them. */
+  private readonly nodeId = randomUUID();
+  private readonly broadcastListeners = new Set<(channel: string, payload: string) => void>();
+  private readonly lockPool: pg.Pool;
 
   private constructor(
     readonly pool: pg.Pool,
     private readonly url: string,
     private readonly warn: (message: string) => void,
-  ) {}
+    private readonly exclusiveWaitMs: number,
+  ) {
+    // lock_timeout bounds the wait inside pg_advisory_lock; connectionTimeoutMillis the wait for one of these connections.
+    this.lockPool = new pg.Pool({
+      connectionString: url,
+      max: LOCK_POOL_MAX,
+      types,
+      lock_timeout: exclusiveWaitMs,
+      connectionTimeoutMillis: exclusiveWaitMs,
+    });
+    this.lockPool.on('error', () => undefined);
+  }
 
   /** Connects, brings the schema up to date (once across nodes, under the migrations' advisory lock) and starts listening. */
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresMetadataDb> {
@@ -77,7 +118,7 @@ export class PostgresMetadataDb implements MetadataDb {
     pool.on('error', () => undefined);
     try {
       await migratePostgres(pool);
-      const db = new PostgresMetadataDb(pool, url, options.warn ?? (() => undefined));
+      const db = new PostgresMetadataDb(pool, url, options.warn ?? (() => undefined), options.exclusiveWaitMs ?? EXCLUSIVE_WAIT_MS);
       await db.listen();
       return db;
     } catch (error) {
@@ -102,7 +143,7 @@ export class PostgresMetadataDb implements MetadataDb {
     const current = this.context.getStore();
     if (current) return this.savepoint(current, fn);
     const client = await this.pool.connect();
-    const tx: OpenTransaction = { client, savepoints: 0, wrote: false };
+    const tx: OpenTransaction = { client, savepoints: 0, wrote: false, afterCommit: [] };
     let broken = false;
     try {
       if (options.readOnly) await client.query('BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ');
@@ -116,6 +157,7 @@ export class PostgresMetadataDb implements MetadataDb {
         // the changes become visible to the other nodes.
         await client.query('COMMIT');
         if (tx.wrote) this.counter++;
+        for (const send of tx.afterCommit) send();
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => (broken = true));
@@ -135,14 +177,76 @@ export class PostgresMetadataDb implements MetadataDb {
     return `pg:${this.counter}`;
   }
 
+  async exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const lock = advisoryKey(key);
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.lockPool.connect();
+      // Blocks while another node's session holds the key; PostgreSQL ends that hold when the holder's connection ends
+      // (a node killed mid-fetch), and lock_timeout ends the wait for a holder that lives but does not finish.
+      await client.query('SELECT pg_advisory_lock($1)', [lock]);
+    } catch (error) {
+      client?.release(isConnectionError(error));
+      // Waiting longer would stall this request on another node's trouble; fetching again only costs a request.
+      this.warn(`waited ${this.exclusiveWaitMs} ms for another node's work on ${key} (${(error as Error).message}); doing it here too`);
+      return work();
+    }
+    try {
+      return await work();
+    } finally {
+      // Also after a failed fetch, so the next request (any node) tries again. A lost connection released the lock already.
+      await client.query('SELECT pg_advisory_unlock($1)', [lock]).then(
+        () => client.release(),
+        () => client.release(true),
+      );
+    }
+  }
+
+  async broadcast(channel: string, payload: string): Promise<void> {
+    const message = JSON.stringify({ node: this.nodeId, channel, payload });
+    if (Buffer.byteLength(message) > BROADCAST_MAX_BYTES)
+      throw new Error(`a broadcast on ${channel} of ${Buffer.byteLength(message)} bytes is over NOTIFY's limit of ${BROADCAST_MAX_BYTES}`);
+    const send = () => this.pool.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, message]);
+    const tx = this.context.getStore();
+    // Inside a transaction: the other nodes hear it only once what it announces is visible to them (and not at all if it
+    // rolls back). Sent on a pooled connection, never the transaction's: a failed NOTIFY must not abort the write.
+    if (tx) tx.afterCommit.push(() => void send().catch((error: Error) => this.warn(`broadcast on ${channel} failed: ${error.message}`)));
+    else await send();
+  }
+
+  onBroadcast(listener: (channel: string, payload: string) => void): () => void {
+    this.broadcastListeners.add(listener);
+    return () => this.broadcastListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     // Idempotent, as the SQLite adapter's: a test or a shutdown path may close twice.
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.listening = false;
+    this.broadcastListeners.clear();
     await this.listener?.end().catch(() => undefined);
+    await this.lockPool.end().catch(() => undefined);
     await this.pool.end();
+  }
+
+  /** Another node's broadcast, to this node's listeners; a listener's failure is its own. */
+  private heard(raw: string | undefined): void {
+    let message: { node?: unknown; channel?: unknown; payload?: unknown };
+    try {
+      message = JSON.parse(raw ?? '') as typeof message;
+    } catch {
+      return;
+    }
+    if (message.node === this.nodeId || typeof message.channel !== 'string' || typeof message.payload !== 'string') return;
+    for (const listener of [...this.broadcastListeners]) {
+      try {
+        listener(message.channel, message.payload);
+      } catch (error) {
+        this.warn(`a listener of ${message.channel} failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   private async query(sql: string, params: SqlParams | undefined): Promise<pg.QueryResult> {
@@ -193,11 +297,15 @@ export class PostgresMetadataDb implements MetadataDb {
   /** Opens the dedicated LISTEN connection; on its loss, bumps the generation and connects again (bounded backoff). */
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
-    client.on('notification', () => this.counter++);
+    client.on('notification', (message) => {
+      if (message.channel === EVENTS_CHANNEL) this.heard(message.payload);
+      else this.counter++;
+    });
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     await client.connect();
     await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    await client.query(`LISTEN ${EVENTS_CHANNEL}`);
     this.listener = client;
     this.listening = true;
     // Whatever changed while no one listened is unknown: a new generation drops every copy.
@@ -221,6 +329,11 @@ export class PostgresMetadataDb implements MetadataDb {
     };
     this.retryTimer = setTimeout(retry, this.retryMs).unref();
   }
+}
+
+/** A 64-bit advisory lock key for a string, in a namespace of its own (the write and migration locks are small constants). */
+export function advisoryKey(key: string): string {
+  return createHash('sha256').update(`shelf:exclusive:${key}`).digest().readBigInt64BE(0).toString();
 }
 
 const isWrite = (result: pg.QueryResult): boolean =>

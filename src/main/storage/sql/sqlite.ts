@@ -80,6 +80,18 @@ export class SqliteMetadataDb implements MetadataDb {
     return `${this.generationStatements.own.get() as number}:${this.generationStatements.others.get() as number}`;
   }
 
+  /** One process owns the file: the caller's in-process coalescing is the whole single flight. */
+  exclusive<T>(_key: string, work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+
+  /** No other node shares this store, so there is no one to tell. */
+  async broadcast(): Promise<void> {}
+
+  onBroadcast(): () => void {
+    return () => undefined;
+  }
+
   async close(): Promise<void> {
     if (this.raw.open) this.raw.close();
   }
