@@ -119,11 +119,15 @@ export async function createApp(config: Config, options: AppOptions): Promise<Sh
   let port = config.port;
   const url = () => config.publicUrl ?? listenUrl(config.host, port);
 
-  const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes, events: new PackageEvents() };
+  // Package events also reach the UI streams of the other nodes on the same PostgreSQL (services/events.ts).
+  const events = new PackageEvents(db, log.warn);
+  const ctx: PackageContext = { db, blobs, limits: config.limits, now, baseUrl: url, randomBytes, events };
   const auth = new AuthService(db, {
     signup: config.signup,
     loginThrottle: config.loginThrottle,
     signupLimit: config.signupLimit,
+    // Several nodes share one PostgreSQL: the limits count there, for the whole cluster.
+    sharedCounters: config.database ? await pgCounters(db) : undefined,
     now,
     randomBytes,
   });
@@ -227,6 +231,16 @@ export async function createApp(config: Config, options: AppOptions): Promise<Sh
       await blobs.close();
     },
   };
+}
+
+/** The shared counters' SQL on the PostgreSQL adapter's pool (loaded only in team mode, as the adapter is). */
+async function pgCounters(db: MetadataDb) {
+  const [{ pgCounterSql }, { PostgresMetadataDb }] = await Promise.all([
+    import('./storage/sql/pg-counters'),
+    import('./storage/sql/postgres'),
+  ]);
+  if (!(db instanceof PostgresMetadataDb)) throw new Error('team-mode counters need the PostgreSQL adapter');
+  return pgCounterSql(db);
 }
 
 /** Opens PostgreSQL, turning a refusal into what to fix (the URL shown without its password). */

@@ -3,8 +3,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services';
-import { SESSION_COOKIE } from './ui-paths';
-import { readCookie, type UiSessionStore } from './ui-session';
+import type { UiSessionStore } from './ui-session';
 
 /** Must match BACKUP_DOWNLOAD_PATH in src/shared/contract.ts (not imported: the contract builds every zod schema). */
 export const BACKUP_DOWNLOAD_PATH = '/-/shelf/backups';
@@ -15,7 +14,7 @@ export function registerBackupDownload(
 ): void {
   app.get<{ Params: { name: string } }>(`${BACKUP_DOWNLOAD_PATH}/:name`, async (request, reply) => {
     reply.header('Cache-Control', 'no-store');
-    const userId = deps.sessions.userOf(readCookie(request.headers.cookie, SESSION_COOKIE));
+    const userId = await deps.sessions.userOf(request);
     const user = userId === undefined ? undefined : await deps.services.auth.getUser(userId);
     if (!user) return reply.code(401).send({ error: 'sign in to Shelf as an admin to download a backup' });
     if (!user.isAdmin) return reply.code(403).send({ error: "only an admin may download backups; ask the registry's admin" });

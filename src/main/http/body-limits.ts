@@ -43,8 +43,8 @@ export interface BodyLimitOptions {
   authenticate(request: FastifyRequest): Promise<unknown>;
   /** True for an Origin that is one of Shelf's own pages (browser-mode UI uploads). */
   isOwnOrigin(origin: string, request: FastifyRequest): boolean;
-  /** True when the request carries a live browser-mode session. */
-  signedInUi(request: FastifyRequest): boolean;
+  /** True when the request carries a live browser-mode session (asked of the database, only for a large upload). */
+  signedInUi(request: FastifyRequest): Promise<boolean>;
   /** Requests another instance answers with these same rules (the lazily built REST API): left alone here. */
   handsOff?(path: string): boolean;
   log(message: string): void;
@@ -129,7 +129,7 @@ export function bodyAdmission(options: BodyLimitOptions) {
     if (route === 'upload') {
       // Before reading megabytes: a page of ours, signed in (the handler then checks what the user may do).
       const origin = request.headers.origin;
-      if (!origin || !options.isOwnOrigin(origin, request) || !options.signedInUi(request)) {
+      if (!origin || !options.isOwnOrigin(origin, request) || !(await options.signedInUi(request))) {
         throw unauthorized(`sign in to Shelf's UI before uploading more than ${formatBytes(SMALL_BODY_BYTES)}`);
       }
     }

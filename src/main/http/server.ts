@@ -6,12 +6,14 @@ import type { Config } from '../config/config';
 import type { Logger } from '../logger';
 import type { Handlers } from '../rpc/dispatch';
 import type { Services } from '../services';
+import { hotPackument } from '../services/packages/read';
 import { SHELF_VERSION } from '../version';
 import { registerBackupDownload } from './backup-download';
 import { bodyAdmission, bodyStream } from './body-limits';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, limitConnections } from './connection-limits';
 import { npmErrorHandler } from './errors';
 import { allowedHostNames, hostGuard, hostNameOf } from './host-guard';
+import { fastPath, fastPathEnabled, serveHotFirst, type FastPath } from './fast-path';
 import { serveLazily } from './lazy-instance';
 import { registerAttestationRoutes } from './npm/attestation-routes';
 import { registerMiscRoutes } from './npm/misc-routes';
@@ -23,9 +25,9 @@ import { registerUserRoutes } from './npm/user-routes';
 import { originGuard, isSameOrigin } from './origin-guard';
 import { principalOf } from './request-auth';
 import { trustedProxies } from './trust-proxy';
-import { RPC_PATH, SESSION_COOKIE } from './ui-paths';
+import { RPC_PATH } from './ui-paths';
 import { registerUiRoutes } from './ui-routes';
-import { UiSessionStore, readCookie } from './ui-session';
+import { UiSessionStore } from './ui-session';
 
 export interface ServerDeps {
   config: Config;
@@ -54,11 +56,23 @@ export function buildServer(deps: ServerDeps): ShelfServer {
   // applies the same edge rules itself (in its own error shape).
   // One sign-in store for the UI's calls, its backup downloads (an admin's session is checked by both) and the edge's
   // check that a large UI upload comes from a signed-in page.
-  const sessions = new UiSessionStore();
+  const sessions = new UiSessionStore(services.auth.uiSessions);
+  const baseUrlRules = { publicUrl: config.publicUrl, allowed: hostNames(config), fallback: () => services.packages.ctx.baseUrl() };
   const app = baseServer(deps, {
     listens: true,
+    // Hot packument GETs are answered before fastify sees them (http/fast-path.ts); the package route answers the rest.
+    fastPath: fastPathEnabled()
+      ? fastPath({
+          generation: () => services.packages.ctx.db.generation(),
+          published: (name, abbreviated, generation) => hotPackument(services.packages.ctx, name, abbreviated, generation),
+          mirrored: (name, abbreviated, generation) => services.mirror.peekPackument(name, abbreviated, generation),
+          rules: baseUrlRules,
+          trustsProxies: (config.trustProxy?.length ?? 0) > 0,
+          debug: config.logLevel === 'debug' ? deps.log.debug : undefined,
+        })
+      : undefined,
     handsOff: (url) => url.startsWith(`${API_PREFIX}/`),
-    signedInUi: (request) => sessions.userOf(readCookie(request.headers.cookie, SESSION_COOKIE)) !== undefined,
+    signedInUi: async (request) => (await sessions.userOf(request)) !== undefined,
   });
 
   // Liveness for monitors and load balancers: answers from memory, never waits on the database or the mirror. It takes
@@ -90,11 +104,7 @@ export function buildServer(deps: ServerDeps): ShelfServer {
     await api.register(apiPlugin({ config, services, now: deps.now, log: deps.log }), { prefix: API_PREFIX });
     return api;
   });
-  registerPackageRoutes(app, services, {
-    publicUrl: config.publicUrl,
-    allowed: hostNames(config),
-    fallback: () => services.packages.ctx.baseUrl(),
-  });
+  registerPackageRoutes(app, services, baseUrlRules);
   return {
     app,
     async warm() {
@@ -112,8 +122,10 @@ interface EdgeOptions {
   listens: boolean;
   /** Requests another instance answers and checks: left to it. */
   handsOff?: (url: string) => boolean;
+  /** Answers hot GETs ahead of fastify on the listening server (http/fast-path.ts). */
+  fastPath?: FastPath;
   /** True when the request carries a live browser-mode session (the UI's uploads are read only then). */
-  signedInUi?: (request: FastifyRequest) => boolean;
+  signedInUi?: (request: FastifyRequest) => Promise<boolean>;
 }
 
 /** A fastify instance with Shelf's edge checks, body parsing, npm-style errors and request log, and no routes yet. */
@@ -144,6 +156,14 @@ function baseServer(deps: ServerDeps, edge: EdgeOptions): FastifyInstance {
     app.addHook('onRequest', async (request, reply) => {
       if (connections.refused(request.raw.socket)) reply.hijack();
     });
+    if (edge.fastPath) {
+      // A closing server answers 503 from fastify (return503OnClosing); a refused socket gets nothing more from either.
+      let closing = false;
+      app.addHook('preClose', async () => {
+        closing = true;
+      });
+      serveHotFirst(app.server, edge.fastPath, (request) => !closing && !connections.refused(request.socket));
+    }
   }
 
   const handsOff = (url: string) => edge.handsOff?.(url) ?? false;
@@ -158,7 +178,7 @@ function baseServer(deps: ServerDeps, edge: EdgeOptions): FastifyInstance {
       publishBytes: bodyLimit,
       authenticate: (request) => principalOf(services.auth, request),
       isOwnOrigin: ownOrigin,
-      signedInUi: edge.signedInUi ?? (() => false),
+      signedInUi: edge.signedInUi ?? (async () => false),
       handsOff,
       log: deps.log.warn,
     }),

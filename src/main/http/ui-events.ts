@@ -1,8 +1,8 @@
 // Browser mode's event stream: server-sent events carrying job progress to the signed-in user's open pages.
 import type { FastifyInstance } from 'fastify';
 import type { JobBoard } from '../rpc/jobs';
-import { EVENTS_PATH, SESSION_COOKIE } from './ui-paths';
-import { readCookie, type UiSessionStore } from './ui-session';
+import { EVENTS_PATH } from './ui-paths';
+import type { UiSessionStore } from './ui-session';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -15,7 +15,7 @@ export function registerEventStream(app: FastifyInstance, sessions: UiSessionSto
   });
   app.get(EVENTS_PATH, async (request, reply) => {
     // The cookie is SameSite=Strict, so another site's page cannot open this stream with it.
-    const userId = sessions.userOf(readCookie(request.headers.cookie, SESSION_COOKIE));
+    const userId = await sessions.userOf(request);
     if (userId === undefined) return reply.code(401).send({ error: 'sign in to Shelf to receive progress events' });
     const board = await jobs();
     if (!board) return reply.code(404).send({ error: 'not found' });

@@ -9,7 +9,7 @@ import type { Handlers } from '../rpc/dispatch';
 import { serveLazily } from './lazy-instance';
 import { registerEventStream } from './ui-events';
 import { RPC_PATH } from './ui-paths';
-import { UiSessionStore } from './ui-session';
+import type { UiSessionStore } from './ui-session';
 
 /**
  * Where the page lives. Everything outside '/-/' is a package name, so the UI sits under it; the renderer is built with
@@ -39,13 +39,13 @@ export interface UiRoutesOptions {
   isOwnOrigin(origin: string): boolean;
   /** Where unexpected (non-ShelfError) failures are reported; the caller only sees a generic message. */
   log?: (message: string) => void;
-  /** Sign-in sessions; one is made when not given. */
-  sessions?: UiSessionStore;
+  /** Sign-in sessions (kept in the metadata database, shared by every node). */
+  sessions: UiSessionStore;
 }
 
 /** Returns a function that loads now what the first UI requests would load. */
 export function registerUiRoutes(app: FastifyInstance, opts: UiRoutesOptions): () => Promise<void> {
-  const sessions = opts.sessions ?? new UiSessionStore();
+  const sessions = opts.sessions;
   registerRpc(app, opts, sessions);
   const jobs = async () => {
     const [handlers, { jobBoardOf }] = await Promise.all([opts.handlers(), import('../rpc/handlers')]);
@@ -70,7 +70,7 @@ function registerRpc(app: FastifyInstance, opts: UiRoutesOptions, sessions: UiSe
     reply.header('Cache-Control', 'no-store');
     const { dispatch, toCallFailure } = await import('../rpc/dispatch');
     try {
-      const session = sessions.forRequest(request, reply, request.protocol === 'https');
+      const session = await sessions.forRequest(request, reply, request.protocol === 'https');
       const result = await dispatch(await opts.handlers(), request.params.call, request.body ?? {}, {
         transport: 'http',
         isLocalOwner: false,

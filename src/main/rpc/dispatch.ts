@@ -4,11 +4,15 @@
 import { contract, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract';
 import { ShelfError, badRequest, notFound, storageError } from '../errors';
 
-/** The UI session of one caller: a browser's cookie session, or the desktop window's single in-memory session. */
+/**
+ * The UI session of one caller: a browser's cookie session, or the desktop window's single in-memory session. The user is
+ * resolved before the call is dispatched (a browser session's once per request, from the database), so userId() is
+ * synchronous; signing in or out may write (a browser session's row), so callers await it before answering.
+ */
 export interface UiSession {
   userId(): number | undefined;
-  signIn(userId: number): void;
-  signOut(): void;
+  signIn(userId: number): Promise<void> | void;
+  signOut(): Promise<void> | void;
 }
 
 export interface CallContext {

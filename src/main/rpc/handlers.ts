@@ -76,7 +76,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     const id = ctx.session.userId();
     const user = id === undefined ? undefined : await services.auth.getUser(id);
     if (!user) {
-      ctx.session.signOut();
+      await ctx.session.signOut();
       throw unauthorized('your session has ended (signed out, or the account was removed); sign in again');
     }
     return user;
@@ -128,7 +128,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'setup.createAdmin': async (args, ctx) => {
       const user = await services.auth.createAdmin({ ...args, isLocalOwner: ctx.isLocalOwner });
       // Whoever just proved they own the registry is signed in as its admin.
-      ctx.session.signIn(user.id);
+      await ctx.session.signIn(user.id);
       return { username: user.name };
     },
 
@@ -139,11 +139,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'session.signIn': async ({ username, password }, ctx) => {
       const user = await services.auth.checkPassword(username, password, ctx.client);
-      ctx.session.signIn(user.id);
+      await ctx.session.signIn(user.id);
       return { username: user.name, isAdmin: user.isAdmin };
     },
     'session.signOut': async (_args, ctx) => {
-      ctx.session.signOut();
+      await ctx.session.signOut();
       return ok;
     },
 

@@ -95,7 +95,7 @@ describe('login', () => {
       'rate_limit_exceeded',
     );
     expect(throttled.body.retry_after).toBeGreaterThan(0);
-    a.h.app.services.auth.throttle.clearAddress('127.0.0.1');
+    await a.h.app.services.auth.throttle.clearAddress('127.0.0.1');
   });
 
   it('refuses a login without a name or email with 400', async () => {

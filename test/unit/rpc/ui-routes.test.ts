@@ -6,6 +6,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { conflict } from '../../../src/main/errors';
 import { UI_CONTENT_SECURITY_POLICY, registerUiRoutes } from '../../../src/main/http/ui-routes';
+import { UiSessionStore } from '../../../src/main/http/ui-session';
+import { UiSessionRecords } from '../../../src/main/services/auth/ui-sessions';
+import { openSqliteMetadata } from '../../../src/main/storage/sql/sqlite';
 import type { Handlers } from '../../../src/main/rpc/dispatch';
 import { CallError, httpClient } from '../../../src/renderer/src/client';
 import { RPC_PATH, type RegistryStatus } from '../../../src/shared/contract';
@@ -41,7 +44,15 @@ interface Server {
 async function startServer(rendererDir?: string, log?: (message: string) => void): Promise<Server> {
   const app = Fastify({ logger: false });
   let base = '';
-  registerUiRoutes(app, { rendererDir, handlers: async () => handlers, isOwnOrigin: (origin) => origin === base, log });
+  // Sessions live in the metadata database: a throwaway SQLite file per server.
+  const dbDir = mkdtempSync(join(tmpdir(), 'shelf-ui-sessions-'));
+  const db = openSqliteMetadata(join(dbDir, 'shelf.db'));
+  app.addHook('onClose', async () => {
+    await db.close();
+    rmSync(dbDir, { recursive: true, force: true });
+  });
+  const sessions = new UiSessionStore(new UiSessionRecords(db, Date.now));
+  registerUiRoutes(app, { rendererDir, handlers: async () => handlers, isOwnOrigin: (origin) => origin === base, log, sessions });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

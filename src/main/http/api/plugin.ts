@@ -38,6 +38,7 @@ export function apiPlugin(deps: ApiPluginDeps): FastifyPluginAsync {
         config.apiRateLimit,
         () => now().getTime(),
         (request) => principalOf(services.auth, request),
+        services.auth.rateWindows,
       ),
     );
     app.addHook('onSend', async (_request, reply, payload) => {

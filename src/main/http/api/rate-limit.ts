@@ -1,4 +1,6 @@
-// Rate limits for /api/v1: fixed-window budgets per client address and per token, by kind of request.
+// Rate limits for /api/v1: fixed-window budgets per client address and per token, by kind of request. Counted in memory
+// on one process (SQLite), or in the shared database on several nodes (services/auth/rate-windows.ts), so a budget is
+// the cluster's, not each node's.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_API_RATE_LIMIT, type ApiRateLimit } from '../../config/config';
@@ -7,13 +9,18 @@ import type { Principal } from '../../services/auth/principal';
 
 export type Budget = 'anonymous' | 'authenticated' | 'login' | 'publish';
 
-interface Window {
+export interface Window {
   count: number;
   resetAt: number;
 }
 
+/** Counts one request against each key (in one round trip where that costs one); the windows after counting, in order. */
+export interface WindowCounter {
+  hitAll(keys: string[], windowMs: number): Window[] | Promise<Window[]>;
+}
+
 /** Counts requests per key in fixed windows; memory stays bounded by dropping finished windows. */
-export class FixedWindowCounter {
+export class FixedWindowCounter implements WindowCounter {
   private readonly windows = new Map<string, Window>();
 
   constructor(private readonly now: () => number) {}
@@ -29,6 +36,10 @@ export class FixedWindowCounter {
     }
     window.count += 1;
     return window;
+  }
+
+  hitAll(keys: string[], windowMs: number): Window[] {
+    return keys.map((key) => this.hit(key, windowMs));
   }
 
   private sweep(at: number): void {
@@ -69,19 +80,20 @@ export function rateLimitHook(
   config: ApiRateLimit | undefined,
   now: () => number,
   authenticate: (request: FastifyRequest) => Promise<Principal | undefined>,
+  shared?: WindowCounter,
 ) {
   const limits = config ?? DEFAULT_API_RATE_LIMIT;
-  const counter = new FixedWindowCounter(now);
+  const counter = shared ?? new FixedWindowCounter(now);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!limits.enabled) return;
     const budget = await budgetOf(request, authenticate);
     const limit = limits[budget];
     const keys = [`${budget}|ip|${request.ip}`];
     const credential = request.headers.authorization;
-    // Only a digest of the credential is kept in memory. An anonymous-budget request (no credential, or one that is
+    // Only a digest of the credential is kept (in memory or in the database). An anonymous-budget request (no credential, or one that is
     // not valid) counts per address only, so rotating made-up credentials cannot open fresh budgets either.
     if (credential && budget !== 'anonymous') keys.push(`${budget}|cred|${createHash('sha256').update(credential).digest('base64url')}`);
-    const windows = keys.map((key) => counter.hit(key, limits.windowMs));
+    const windows = await counter.hitAll(keys, limits.windowMs);
     const tightest = windows.reduce((a, b) => (b.count > a.count || (b.count === a.count && b.resetAt > a.resetAt) ? b : a));
     const remaining = Math.max(0, limit - tightest.count);
     void reply.header('X-RateLimit-Limit', String(limit));

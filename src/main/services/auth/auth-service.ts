@@ -16,10 +16,13 @@ import {
 import { setTokenScopes, tokenScopesByKey } from '../../storage/db/token-scopes';
 import { countUsers, findUserById, findUserByName, hasAdmin, insertUser, replacePasswordHash, type UserRow } from '../../storage/db/users';
 import { addressAllowed, parseCidrList } from './cidr';
-import { LoginThrottle, type LoginThrottleSettings } from './login-throttle';
+import { LoginThrottle, SharedLoginThrottle, type LoginGate, type LoginThrottleSettings } from './login-throttle';
 import { CURRENT_PARAMS, hashPassword, needsRehash, passwordProblem, verifyPassword, type ScryptParams } from './passwords';
 import type { Principal, User } from './principal';
-import { DEFAULT_SIGNUP_LIMIT, SignupLimit, type SignupLimitSettings } from './signup-limit';
+import { DEFAULT_SIGNUP_LIMIT, SharedSignupLimit, SignupLimit, type SignupGate, type SignupLimitSettings } from './signup-limit';
+import { SharedWindowCounter } from './rate-windows';
+import { UiSessionRecords } from './ui-sessions';
+import type { CounterSql } from '../../storage/db/counters';
 import { PASSWORD_CEILING, defaultApiScopes, fitUnder, type TokenGrant, type TokenRequest } from './token-grant';
 import { isUniqueViolation } from '../../storage/sql/errors';
 
@@ -48,6 +51,11 @@ export interface AuthServiceOptions {
   loginThrottle: LoginThrottleSettings;
   /** Accounts one address may create per window; DEFAULT_SIGNUP_LIMIT when unset. */
   signupLimit?: SignupLimitSettings;
+  /**
+   * Where the login throttle, sign-up limit and /api/v1 rate limits count when several nodes share the database
+   * (PostgreSQL); unset, they count in this process's memory (SQLite: one process).
+   */
+  sharedCounters?: CounterSql;
   now: () => Date;
   randomBytes?: (size: number) => Buffer;
   /** scrypt cost of new hashes; only unit tests of the hashing itself pass anything but the default. */
@@ -88,8 +96,12 @@ function toTokenInfo(row: TokenRow): TokenInfo {
 }
 
 export class AuthService {
-  readonly throttle: LoginThrottle;
-  readonly signups: SignupLimit;
+  readonly throttle: LoginGate;
+  readonly signups: SignupGate;
+  /** /api/v1's shared request counters; unset on one process (the API counts in memory). */
+  readonly rateWindows: SharedWindowCounter | undefined;
+  /** Browser-mode sign-in sessions, in the database (every node sees them). */
+  readonly uiSessions: UiSessionRecords;
   private readonly now: () => Date;
   private readonly randomBytes: (size: number) => Buffer;
   private readonly passwordParams: ScryptParams;
@@ -104,8 +116,14 @@ export class AuthService {
   ) {
     this.now = options.now;
     this.randomBytes = options.randomBytes ?? nodeRandomBytes;
-    this.throttle = new LoginThrottle(options.loginThrottle, this.now);
-    this.signups = new SignupLimit(options.signupLimit ?? DEFAULT_SIGNUP_LIMIT, this.now);
+    const shared = options.sharedCounters;
+    const signupLimit = options.signupLimit ?? DEFAULT_SIGNUP_LIMIT;
+    this.throttle = shared
+      ? new SharedLoginThrottle(shared, options.loginThrottle, this.now)
+      : new LoginThrottle(options.loginThrottle, this.now);
+    this.signups = shared ? new SharedSignupLimit(shared, signupLimit, this.now) : new SignupLimit(signupLimit, this.now);
+    this.rateWindows = shared ? new SharedWindowCounter(shared, () => this.now().getTime()) : undefined;
+    this.uiSessions = new UiSessionRecords(db, () => this.now().getTime());
     this.passwordParams = options.passwordParams ?? CURRENT_PARAMS;
   }
 
@@ -139,7 +157,7 @@ export class AuthService {
     const problem = passwordProblem(input.password);
     if (problem) throw badRequest(problem);
     if (await findUserByName(this.db, input.name)) throw conflict(`the username '${input.name}' is already taken`);
-    if (input.client !== undefined) this.signups.take(input.client);
+    if (input.client !== undefined) await this.signups.take(input.client);
     const passwordHash = await hashPassword(input.password, this.randomBytes, this.passwordParams);
     // Re-check after the slow hash: another request may have taken the name meanwhile; the UNIQUE index decides.
     try {
@@ -164,22 +182,22 @@ export class AuthService {
    * exists. A hash made at older scrypt parameters is replaced by one at today's on success.
    */
   async checkPassword(name: string, password: string, client: string, account: string = name): Promise<User> {
-    const attempt = this.throttle.begin(client, account);
+    const attempt = await this.throttle.begin(client, account);
     try {
       const row = await findUserByName(this.db, name);
       const ok = row ? await verifyPassword(password, row.password_hash) : await verifyPassword(password, this.dummyHash);
       if (!row || !ok) {
-        attempt.failed();
+        await attempt.failed();
         throw unauthorized('incorrect username or password');
       }
-      attempt.succeeded();
+      await attempt.succeeded();
       if (needsRehash(row.password_hash, this.passwordParams)) {
         await replacePasswordHash(this.db, row.id, row.password_hash, await hashPassword(password, this.randomBytes, this.passwordParams));
       }
       return toUser(row);
     } finally {
       // A throw before either outcome (a database error) still releases the reservation, as a failure.
-      attempt.failed();
+      await attempt.failed();
     }
   }
 

@@ -11,8 +11,24 @@
 //   cannot keep the owner out; a new address waits at most `windowMs` for its next try.
 // Attempts still being checked count as failures, so a burst of parallel guesses cannot slip in before the first
 // failure is recorded. Failures of unknown account names are counted the same way, so a 429 says nothing about whether
-// an account exists. State is in memory: a restart forgets it, and every map is bounded.
+// an account exists.
+//
+// Two implementations of the same rules: LoginThrottle keeps its state in memory (one process: SQLite; a restart forgets
+// it, and every map is bounded), SharedLoginThrottle in the database's throttle_events (several nodes on PostgreSQL: the
+// limits hold for the whole cluster, not per node; each check-and-reserve runs under a lock on its address and account).
 import { ShelfError } from '../../errors';
+import {
+  clearAddressFailures,
+  deleteEvent,
+  eventsByAddress,
+  failuresOfAccount,
+  insertEvent,
+  lastKnown,
+  moveEvent,
+  rememberAddress,
+  sweepEvents,
+  type CounterSql,
+} from '../../storage/db/counters';
 
 export interface LoginThrottleSettings {
   maxFailures: number;
@@ -25,10 +41,16 @@ export interface LoginThrottleSettings {
   backoffMs?: number;
 }
 
-/** One attempt in progress: report how it ended exactly once. */
+/** One attempt in progress: report how it ended exactly once (later reports are ignored). */
 export interface LoginAttempt {
-  succeeded(): void;
-  failed(): void;
+  succeeded(): void | Promise<void>;
+  failed(): void | Promise<void>;
+}
+
+/** What AuthService asks of either implementation. */
+export interface LoginGate {
+  begin(client: string, account: string): LoginAttempt | Promise<LoginAttempt>;
+  clearAddress(client: string): void | Promise<void>;
 }
 
 const MAX_KEYS = 10_000;
@@ -48,7 +70,7 @@ function bump(map: Map<string, number>, key: string, by: number): void {
   else map.set(key, n);
 }
 
-export class LoginThrottle {
+export class LoginThrottle implements LoginGate {
   /** Failures per address, each remembering the account it was against. */
   private readonly byAddress = new Map<string, Array<{ at: number; account: string }>>();
   private readonly byAccount = new Map<string, number[]>();
@@ -158,5 +180,94 @@ export class LoginThrottle {
   private accountFailures(account: string, at: number): number[] {
     const cutoff = at - this.accountWindowMs;
     return (this.byAccount.get(account) ?? []).filter((t) => t > cutoff);
+  }
+}
+
+function addressRefusal(retryAfter: number): ShelfError {
+  return new ShelfError('rate_limit_exceeded', `too many failed sign-in attempts from this client; try again in ${retryAfter} seconds`, {
+    retryAfter,
+  });
+}
+
+/** How often (at most) one node deletes aged events while checking a sign-in. */
+const SWEEP_EVERY_MS = 60_000;
+
+/**
+ * LoginThrottle's rules over the shared throttle_events table, for several nodes on one database. An attempt is recorded
+ * as a failure when it begins (so attempts in progress on any node count), moved to the time it failed, or deleted when
+ * it succeeds. The messages and Retry-After are the same as LoginThrottle's.
+ */
+export class SharedLoginThrottle implements LoginGate {
+  private readonly accountMaxFailures: number;
+  private readonly accountWindowMs: number;
+  private readonly backoffMs: number;
+  private lastSweep = 0;
+
+  constructor(
+    private readonly sql: CounterSql,
+    private readonly settings: LoginThrottleSettings,
+    private readonly now: () => Date,
+  ) {
+    this.accountMaxFailures = settings.accountMaxFailures ?? settings.maxFailures * 2;
+    this.accountWindowMs = settings.accountWindowMs ?? 24 * 60 * 60 * 1000;
+    this.backoffMs = settings.backoffMs ?? 60_000;
+  }
+
+  async begin(client: string, account: string): Promise<LoginAttempt> {
+    const at = this.now().getTime();
+    account = account.toLowerCase();
+    await this.sweep(at);
+    const id = await this.sql.locked([`login-address|${client}`, `login-account|${account}`], async (sql) => {
+      const recent = await eventsByAddress(sql, 'fail', client, at - this.settings.windowMs);
+      if (recent.length >= this.settings.maxFailures) {
+        throw addressRefusal(Math.max(1, Math.ceil((recent[0]!.at + this.settings.windowMs - at) / 1000)));
+      }
+      const known = await lastKnown(sql, account, client);
+      if (known === undefined || known + KNOWN_ADDRESS_MS <= at) {
+        const failures = await failuresOfAccount(sql, account, at - this.accountWindowMs);
+        if (failures.length >= this.accountMaxFailures) {
+          const excess = Math.min(30, failures.length - this.accountMaxFailures);
+          const wait = Math.min(this.backoffMs * 2 ** excess, this.settings.windowMs);
+          const last = failures[failures.length - 1]!.at;
+          if (at < last + wait) {
+            const retryAfter = Math.max(1, Math.ceil((last + wait - at) / 1000));
+            throw new ShelfError(
+              'rate_limit_exceeded',
+              `too many failed sign-in attempts for this account; try again in ${retryAfter} seconds, or from an address you signed in from before`,
+              { retryAfter },
+            );
+          }
+        }
+      }
+      return insertEvent(sql, 'fail', client, account, at);
+    });
+    let settled = false;
+    const settle = async (failed: boolean) => {
+      if (settled) return;
+      settled = true;
+      const when = this.now().getTime();
+      if (failed) {
+        await moveEvent(this.sql, id, when);
+        return;
+      }
+      await this.sql.locked([`login-address|${client}`, `login-account|${account}`], async (sql) => {
+        await deleteEvent(sql, id);
+        await clearAddressFailures(sql, client, account);
+        await rememberAddress(sql, account, client, when, KNOWN_ADDRESSES_PER_ACCOUNT);
+      });
+    };
+    return { succeeded: () => settle(false), failed: () => settle(true) };
+  }
+
+  async clearAddress(client: string): Promise<void> {
+    await clearAddressFailures(this.sql, client);
+  }
+
+  /** Now and then, deletes events no check can see any more (bounded batches; every node may do it). */
+  private async sweep(at: number): Promise<void> {
+    if (at - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = at;
+    await sweepEvents(this.sql, ['fail', 'fail_account'], at - Math.max(this.settings.windowMs, this.accountWindowMs));
+    await sweepEvents(this.sql, ['known'], at - KNOWN_ADDRESS_MS);
   }
 }
