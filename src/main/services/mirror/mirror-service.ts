@@ -189,7 +189,7 @@ export class MirrorService {
       // attempt at once, where a 503 would make npm retry for a minute or more.
       throw notFound(`Shelf is offline and has no cached tarball of ${name}@${version}; prefetch it while online (shelf mirror)`);
     }
-    const integrity = await this.coalesce(`t:${name}@${version}`, () => this.download(upstream, name, version));
+    const integrity = await this.fetchTarball(upstream, name, version);
     const fetched = await this.deps.blobs.open(integrity);
     // Stored a moment ago; gone only if an eviction or `cache purge` took it in between: the client may simply retry.
     if (!fetched)
@@ -205,7 +205,7 @@ export class MirrorService {
     if (cached && (await this.deps.blobs.has(cached.integrity))) return false;
     const upstream = this.upstreamFor(name);
     if (this.offlineSwitch || !upstream) throw new ShelfError('unavailable', `Shelf is offline, so ${name}@${version} cannot be fetched`);
-    await this.coalesce(`t:${name}@${version}`, () => this.download(upstream, name, version));
+    await this.fetchTarball(upstream, name, version);
     return true;
   }
 
@@ -264,7 +264,12 @@ export class MirrorService {
     }
     if (row && this.deps.now().getTime() - Date.parse(row.fetched_at) < this.deps.config.maxAgeMs) return { row, state: 'hit' };
     try {
-      return await this.coalesce(`p:${name}`, () => this.refresh(upstream, name, row));
+      return await this.coalesce(`p:${name}`, async () => {
+        // Another node may have fetched it while this one waited for the lock: then its copy answers, no upstream request.
+        const stored = await this.transforms.readRow(name);
+        if (stored && stored.fetched_at !== row?.fetched_at) return { row: stored, state: 'hit' as CacheState };
+        return this.refresh(upstream, name, stored);
+      });
     } catch (error) {
       // The upstream failed (no answer, or a bad one: nothing of it was stored); the cached copy still answers, trimmed to
       // what can actually be installed when tarballs are cached, else as it was last fetched.
@@ -409,6 +414,15 @@ export class MirrorService {
 
   // ── tarballs ────────────────────────────────────────────────────────────────
 
+  /** The tarball fetched once across nodes: one that another node cached while this one waited is taken from the store. */
+  private fetchTarball(upstream: UpstreamClient, name: string, version: string): Promise<string> {
+    return this.coalesce(`t:${name}@${version}`, async () => {
+      const cached = await findCachedTarball(this.deps.db, name, version);
+      if (cached && (await this.deps.blobs.has(cached.integrity))) return cached.integrity;
+      return this.download(upstream, name, version);
+    });
+  }
+
   private async download(upstream: UpstreamClient, name: string, version: string): Promise<string> {
     let source = await findUpstreamVersion(this.deps.db, name, version);
     if (!source) {
@@ -480,11 +494,15 @@ export class MirrorService {
     await policy.assertServable(name, version);
   }
 
-  /** Concurrent requests for the same missing item share one upstream fetch. */
+  /**
+   * Concurrent requests for the same missing item share one upstream fetch: in this process through `inflight`, across
+   * nodes on one PostgreSQL through the store's exclusive() (an advisory lock per key), so `work` must look in the store
+   * first — after waiting, another node's copy may be there.
+   */
   private coalesce<T>(key: string, work: () => Promise<T>): Promise<T> {
     const running = this.inflight.get(key) as Promise<T> | undefined;
     if (running) return running;
-    const started = work().finally(() => this.inflight.delete(key));
+    const started = this.deps.db.exclusive(`mirror:${key}`, work).finally(() => this.inflight.delete(key));
     this.inflight.set(key, started);
     return started;
   }
