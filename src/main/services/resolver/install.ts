@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symli
 import { dirname, join, relative } from 'node:path';
 import { checkPlatform } from 'npm-install-checks';
 import { ShelfError } from '../../errors';
+import { createLimiter } from './limit';
 import { UnpackedStore } from './unpacked-store';
 import type { Lockfile } from './lockfile-write';
 import type { RegistryClient } from './registry-client';
@@ -33,6 +34,12 @@ export interface InstallReport {
   filesCopied: number;
   copyReason?: string;
 }
+
+/**
+ * Packages fetched and unpacked at once on a cold install: enough to keep the registry connection pool (16 sockets)
+ * busy while others are being unpacked, few enough that memory stays bounded by a handful of tarballs.
+ */
+const COLD_CONCURRENCY = 24;
 
 type Entry = Record<string, unknown> & { version?: string; resolved?: string; integrity?: string; link?: boolean; name?: string };
 
@@ -71,6 +78,7 @@ export async function installFromLockfile(dir: string, lock: Lockfile, options: 
   let done = 0;
   const hitsBefore = options.cache.hits;
   const store = new UnpackedStore(options.cache.dir);
+  const cold = createLimiter(COLD_CONCURRENCY);
   await Promise.all(
     toFetch.map(async ([location, entry]) => {
       const name = entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 13);
@@ -88,8 +96,11 @@ export async function installFromLockfile(dir: string, lock: Lockfile, options: 
       // A package whose install script will run gets its own copies: the script may rewrite its files in place.
       const link = !(options.scripts && entry.hasInstallScript);
       if (!(await store.copyTo(entry.integrity, dest, { link }))) {
-        const { bytes } = await options.cache.get(label, entry.integrity, () => options.client.tarball(url));
-        await store.add(bytes, entry.integrity, dest, label, { link });
+        // Bounded from download to unpacked: only this many tarballs (and their unpacked bodies) are in memory at once.
+        await cold(async () => {
+          const { bytes } = await options.cache.get(label, entry.integrity, () => options.client.tarball(url));
+          await store.add(bytes, entry.integrity, dest, label, { link });
+        });
       }
       report.installed += 1;
       options.onProgress?.(++done, toFetch.length);

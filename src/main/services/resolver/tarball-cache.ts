@@ -1,6 +1,7 @@
 // Owns the install cache: tarballs stored by their sha512 integrity, verified on the way in, written atomically.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import ssri from 'ssri';
 import { ShelfError } from '../../errors';
@@ -31,12 +32,14 @@ export class TarballCache {
         `the tarball of ${name} does not match its integrity (expected ${integrity}, got ${actual}); the registry copy or the lockfile is wrong — do not use it until that is explained`,
       );
     }
-    const sha512 = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
-    const stored = this.keyOf(sha512)!;
+    // The sha512 just checked names the file; it is computed again only when the lockfile pinned a weaker hash.
+    const sha512 = key ? integrity! : `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
+    const stored = key ?? this.keyOf(sha512)!;
     if (!existsSync(stored.path)) {
       mkdirSync(dirname(stored.path), { recursive: true });
       const temp = `${stored.path}.${randomBytes(6).toString('hex')}.tmp`;
-      writeFileSync(temp, bytes);
+      // On the thread pool: the install is unpacking other packages meanwhile.
+      await writeFile(temp, bytes);
       renameSync(temp, stored.path);
     }
     return { bytes, integrity: integrity ?? sha512 };

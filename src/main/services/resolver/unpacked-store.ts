@@ -8,32 +8,13 @@
 // A store entry is complete only once its file list is written (temp folder + rename), so a crash leaves no half entry.
 import { randomBytes } from 'node:crypto';
 import { copyFile } from 'node:fs/promises';
-import {
-  chmodSync,
-  constants,
-  linkSync,
-  statSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { constants, linkSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssri from 'ssri';
-import { extractPackage } from './extract';
+import { extractPackage, unpackInspected, type UnpackedFile } from './extract';
 
-interface StoredFile {
-  /** Path inside the package, forward slashes. */
-  p: string;
-  /** 'f' file, 'l' symbolic link (target in `t`). */
-  k: 'f' | 'l';
-  t?: string;
-}
+/** Path inside the package (forward slashes), 'f' file or 'l' symbolic link (target in `t`). */
+type StoredFile = UnpackedFile;
 
 const LIST = '.shelf-files.json';
 
@@ -59,8 +40,10 @@ export class UnpackedStore {
   }
 
   /**
-   * Copies a stored package into `dest`; false when it is not stored yet. Folders are made in order, then the files are
-   * copied concurrently (libuv's thread pool does the copying while JavaScript moves on to the next package).
+   * Links (or copies) a stored package into `dest`; false when it is not stored yet. Each folder is made once, parents
+   * first, without a recursive walk; then each file is one link(2) from this thread (libuv's thread pool measured slower
+   * for a syscall this cheap: the hand-off costs more than the call). Copies, where linking fails or is not wanted, go to
+   * the thread pool and are awaited together.
    */
   async copyTo(integrity: string | undefined, dest: string, options: { link?: boolean } = {}): Promise<boolean> {
     const folder = this.folderOf(integrity);
@@ -71,20 +54,14 @@ export class UnpackedStore {
     } catch {
       return false;
     }
-    // Folders synchronously, in order (a thread-pool mkdir per folder measured slower); then every file concurrently.
-    const made = new Set<string>();
-    const ensure = (path: string) => {
-      if (made.has(path)) return;
-      mkdirSync(path, { recursive: true });
-      made.add(path);
-    };
-    ensure(dest);
+    makeFolders(dest, files);
     const copies: Promise<void>[] = [];
+    // Paths in the list are clean (written by this store), so plain concatenation replaces path.join's normalizing.
+    const from = `${join(folder, 'package')}/`;
+    const to = `${dest}/`;
     for (const file of files) {
-      const slash = file.p.lastIndexOf('/');
-      if (slash > 0) ensure(join(dest, file.p.slice(0, slash)));
-      const target = join(dest, file.p);
-      const source = join(folder, 'package', file.p);
+      const target = to + file.p;
+      const source = from + file.p;
       if (file.k === 'l') symlinkSync(file.t!, target);
       else if (options.link !== false && this.linking) {
         try {
@@ -110,7 +87,11 @@ export class UnpackedStore {
     return true;
   }
 
-  /** Unpacks verified bytes (inspected by extractPackage) into the store, then copies them to `dest`. */
+  /**
+   * Unpacks verified bytes into the store in one pass (inspected first, files written read-only as they are parsed, the
+   * list taken from the parse), then links them into `dest`. The entry appears only when complete: it is built in a
+   * temporary folder beside its final place and renamed; on any failure the temporary folder is removed.
+   */
   async add(bytes: Buffer, integrity: string | undefined, dest: string, label: string, options: { link?: boolean } = {}): Promise<void> {
     const folder = this.folderOf(integrity);
     if (!folder) {
@@ -119,17 +100,19 @@ export class UnpackedStore {
     }
     if (!existsSync(join(folder, LIST))) {
       const temp = `${folder}.${randomBytes(6).toString('hex')}.tmp`;
-      await extractPackage(bytes, join(temp, 'package'), label);
-      const listed = listFiles(join(temp, 'package'));
-      // Read-only, so an in-place edit of a linked file in node_modules cannot change the store.
-      for (const file of listed) if (file.k === 'f') makeReadOnly(join(temp, 'package', file.p));
-      writeFileSync(join(temp, LIST), JSON.stringify(listed));
-      mkdirSync(join(folder, '..'), { recursive: true });
       try {
-        renameSync(temp, folder);
-      } catch {
-        // Another install stored it first; theirs is as good as ours.
+        const listed = await unpackInspected(bytes, join(temp, 'package'), label);
+        writeFileSync(join(temp, LIST), JSON.stringify(listed));
+        mkdirSync(join(folder, '..'), { recursive: true });
+        try {
+          renameSync(temp, folder);
+        } catch {
+          // Another install stored it first; theirs is as good as ours.
+          rmSync(temp, { recursive: true, force: true });
+        }
+      } catch (error) {
         rmSync(temp, { recursive: true, force: true });
+        throw error;
       }
     }
     if (!(await this.copyTo(integrity, dest, options))) await extractPackage(bytes, dest, label);
@@ -137,20 +120,25 @@ export class UnpackedStore {
   }
 }
 
-function makeReadOnly(path: string): void {
-  chmodSync(path, statSync(path).mode & 0o555);
-}
-
-function listFiles(root: string): StoredFile[] {
-  const out: StoredFile[] = [];
-  const walk = (rel: string) => {
-    for (const entry of readdirSync(join(root, rel), { withFileTypes: true })) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isSymbolicLink()) out.push({ p: path, k: 'l', t: readlinkSync(join(root, path)) });
-      else if (entry.isFile()) out.push({ p: path, k: 'f' });
+/** Makes `dest` and every folder under it that the list needs; a parent sorts before its children (it is their prefix). */
+function makeFolders(dest: string, files: StoredFile[]): void {
+  const folders = new Set<string>();
+  for (const file of files) {
+    let slash = file.p.lastIndexOf('/');
+    while (slash > 0) {
+      const folder = file.p.slice(0, slash);
+      if (folders.has(folder)) break;
+      folders.add(folder);
+      slash = folder.lastIndexOf('/');
     }
-  };
-  walk('');
-  return out;
+  }
+  mkdirSync(dest, { recursive: true });
+  for (const folder of [...folders].sort()) {
+    try {
+      mkdirSync(`${dest}/${folder}`);
+    } catch (error) {
+      // A folder a nested package or a bundled node_modules already made.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
 }
