@@ -129,6 +129,14 @@ export class PolicyService {
     return () => this.notices.off('notice', listener);
   }
 
+  /**
+   * A notice another node decided (team mode, carried by services/events.ts): told to this node's listeners (its open
+   * pages' toasts) only; the deciding node has sent the webhook already.
+   */
+  hear(notice: PolicyNotice): void {
+    this.notices.emit('notice', notice);
+  }
+
   private tell(notice: PolicyNotice): void {
     this.notifier.notify(notice);
     this.notices.emit('notice', notice);
