@@ -21,10 +21,15 @@ const HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i;
  * falls back to its own address, so a forged header cannot put a foreign link into a document.
  */
 export function requestBaseUrl(request: FastifyRequest, rules: BaseUrlRules): string {
+  return baseUrlFor(String(request.host ?? ''), request.protocol, rules);
+}
+
+/** requestBaseUrl from the host and protocol fastify would report (the fast path, http/fast-path.ts, has no FastifyRequest). */
+export function baseUrlFor(hostHeader: string, protocol: string, rules: BaseUrlRules): string {
   if (rules.publicUrl) return rules.fallback();
-  const host = String(request.host ?? '').trim();
+  const host = hostHeader.trim();
   if (!HOST.test(host)) return rules.fallback();
   const name = hostNameOf(host);
   if (!rules.allowed.has(name) && !isLoopbackHost(name)) return rules.fallback();
-  return `${request.protocol === 'https' ? 'https' : 'http'}://${host.toLowerCase()}/`;
+  return `${protocol === 'https' ? 'https' : 'http'}://${host.toLowerCase()}/`;
 }

@@ -21,7 +21,11 @@ const ACCEPT_ANSWERS_LIMIT = 256;
 /** True when the client prefers npm's abbreviated document (and did not ask for the writable full one). */
 export function wantsAbbreviated(request: FastifyRequest): boolean {
   if ((request.query as Record<string, string | undefined>).write === 'true') return false;
-  const accept = request.headers.accept;
+  return acceptsAbbreviated(request.headers.accept);
+}
+
+/** The Accept header's half of wantsAbbreviated (the fast path, http/fast-path.ts, serves only URLs without a query). */
+export function acceptsAbbreviated(accept: string | undefined): boolean {
   if (!accept) return false;
   let answer = acceptAnswers.get(accept);
   if (answer === undefined) {
@@ -50,10 +54,17 @@ function prefersAbbreviated(accept: string): boolean {
   return corgi > 0 && corgi >= json;
 }
 
-function notModified(request: FastifyRequest, etag: string, lastModified: string): boolean {
-  const inm = request.headers['if-none-match'];
+/** The request headers a stored document's answer depends on (besides Accept and the address, decided before). */
+export interface DocumentRequest {
+  'if-none-match'?: string;
+  'if-modified-since'?: string;
+  'accept-encoding'?: string;
+}
+
+function notModified(headers: DocumentRequest, etag: string, lastModified: string): boolean {
+  const inm = headers['if-none-match'];
   if (inm) return inm.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-  const ims = request.headers['if-modified-since'];
+  const ims = headers['if-modified-since'];
   if (ims) {
     const since = Date.parse(ims);
     // HTTP dates have one-second resolution; compare at that grain.
@@ -123,15 +134,62 @@ function httpDate(iso: string): string {
   return lastModifiedHttp;
 }
 
-async function bodyFor(doc: StoredDocument, baseUrl: string, gzipped: boolean): Promise<Buffer> {
+/** The body when it is already in memory (the stored gzip copy, a copy made before, or a splice made now); else undefined. */
+function bodyInMemory(doc: StoredDocument, baseUrl: string, gzipped: boolean): Buffer | undefined {
   if (gzipped && baseUrl === doc.gzipBase) return doc.gzip;
   const key = `${doc.etag}\n${baseUrl}\n${gzipped ? 'gzip' : 'identity'}`;
   const hit = spliced.get(key);
-  if (hit) return hit;
+  if (hit || gzipped) return hit;
+  // A splice is one scan and one copy, no JSON parsing: done at once.
   const json = spliceBaseUrl(doc.json, baseUrl);
-  const body = gzipped ? await gzip(json) : json;
-  spliced.set(key, body);
+  spliced.set(key, json);
+  return json;
+}
+
+async function bodyFor(doc: StoredDocument, baseUrl: string, gzipped: boolean): Promise<Buffer> {
+  const ready = bodyInMemory(doc, baseUrl, gzipped);
+  if (ready) return ready;
+  // Only a gzip copy for another address is missing: made once (off the event loop), then kept.
+  const body = await gzip(spliceBaseUrl(doc.json, baseUrl));
+  spliced.set(`${doc.etag}\n${baseUrl}\ngzip`, body);
   return body;
+}
+
+/**
+ * The answer to a GET of a stored document, as header pairs (lower-case names, in the order they are sent), status and
+ * body; both the fastify route and the fast path (http/fast-path.ts) send exactly this, so they cannot drift apart.
+ * `body` is undefined for a 304, and also when the body is not in memory yet (`ready: false`: a gzip copy for another
+ * address, made by bodyFor).
+ */
+export interface DocumentAnswer {
+  status: 200 | 304;
+  headers: [string, string][];
+  body: Buffer | undefined;
+  ready: boolean;
+}
+
+export function documentAnswer(
+  request: DocumentRequest,
+  doc: StoredDocument,
+  abbreviated: boolean,
+  baseUrl: string,
+  /** Headers sent before the document's own (the mirror's cache state, the policy's holds). */
+  leading: [string, string][] = [],
+): DocumentAnswer {
+  const etag = etagFor(doc, baseUrl);
+  const headers: [string, string][] = [
+    ...leading,
+    ['content-type', abbreviated ? ABBREVIATED_TYPE : 'application/json'],
+    ['etag', etag],
+    ['last-modified', httpDate(doc.lastModified)],
+    ['vary', 'Accept, Accept-Encoding, Authorization'],
+    ['cache-control', `${doc.isPublic ? 'public' : 'private'}, no-cache`],
+  ];
+  if (notModified(request, etag, doc.lastModified)) return { status: 304, headers, body: undefined, ready: true };
+  const gzipped = /\bgzip\b/.test(request['accept-encoding'] ?? '');
+  if (gzipped) headers.push(['content-encoding', 'gzip']);
+  const body = bodyInMemory(doc, baseUrl, gzipped);
+  return { status: 200, headers, body, ready: body !== undefined };
 }
 
 export async function sendStoredDocument(
@@ -141,16 +199,9 @@ export async function sendStoredDocument(
   abbreviated: boolean,
   baseUrl: string,
 ): Promise<FastifyReply> {
-  const etag = etagFor(doc, baseUrl);
-  reply
-    .header('Content-Type', abbreviated ? ABBREVIATED_TYPE : 'application/json')
-    .header('ETag', etag)
-    .header('Last-Modified', httpDate(doc.lastModified))
-    .header('Vary', 'Accept, Accept-Encoding, Authorization')
-    .header('Cache-Control', `${doc.isPublic ? 'public' : 'private'}, no-cache`);
-  if (notModified(request, etag, doc.lastModified)) return reply.code(304).send();
-  if (/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
-    return reply.header('Content-Encoding', 'gzip').send(await bodyFor(doc, baseUrl, true));
-  }
-  return reply.send(await bodyFor(doc, baseUrl, false));
+  const answer = documentAnswer(request.headers as DocumentRequest, doc, abbreviated, baseUrl);
+  for (const [name, value] of answer.headers) reply.header(name, value);
+  if (answer.status === 304) return reply.code(304).send();
+  const gzipped = answer.headers.at(-1)![0] === 'content-encoding';
+  return reply.send(answer.body ?? (await bodyFor(doc, baseUrl, gzipped)));
 }

@@ -70,6 +70,8 @@ export class MirrorService {
   private readonly offlineViews = new OfflineViewCache();
   /** Small cached rows served lately, kept while the database is unchanged (a write anywhere drops them): issue 16. */
   private readonly hotRows = new HotDocuments<UpstreamPackumentRow>(32 * 1024 * 1024, 1024 * 1024);
+  /** Names handles() gave to the mirror since the last write (none is local): the fast path's check, from memory. */
+  private readonly mirrored = new HotDocuments<true>(1024 * 1024, 1024);
   readonly eviction: CacheEviction;
   readonly admin: CacheAdmin;
 
@@ -141,8 +143,36 @@ export class MirrorService {
    * a name that was ever published here — after an unpublish, an upstream package of that name is not let in.
    */
   async handles(name: string): Promise<boolean> {
+    // Read before the lookups: a write landing between them only makes the answer look older (dropped), never newer.
+    const generation = this.mirrored.checkAt(this.hotRows.check(this.deps.db));
     if (await isLocalName(this.deps.db, name)) return false;
-    return this.upstreamFor(name) !== undefined || (await upstreamPackumentSize(this.deps.db, name)) !== undefined;
+    const handled = this.upstreamFor(name) !== undefined || (await upstreamPackumentSize(this.deps.db, name)) !== undefined;
+    if (handled) this.mirrored.set(name, generation, true, name.length);
+    return handled;
+  }
+
+  /**
+   * The HTTP fast path's read (http/fast-path.ts): a fresh cached packument answered from memory alone, with the policy's
+   * header, or undefined (then the request takes the full path, which fetches, revalidates or re-renders as needed).
+   * Only what the full path would answer as a 'hit': a name it was asked about and handed to the mirror since the last
+   * write (so never a local name), online with an upstream, fresh by timestamp, rendered under the current policy.
+   */
+  peekPackument(
+    name: string,
+    abbreviated: boolean,
+    /** The database's generation when the caller already read it. */
+    current: string = this.deps.db.generation(),
+  ): { doc: StoredDocument; held: string | undefined } | undefined {
+    if (this.offlineSwitch) return undefined;
+    const generation = this.mirrored.checkAt(this.hotRows.checkAt(current));
+    if (!this.mirrored.get(name, generation)) return undefined;
+    const row = this.hotRows.get(name, generation);
+    if (!row || gzipBaseOf(row.base_url) === undefined) return undefined;
+    if (this.deps.now().getTime() - Date.parse(row.fetched_at) >= this.deps.config.maxAgeMs) return undefined;
+    if (!this.upstreamFor(name)) return undefined;
+    const policy = this.deps.policy ? this.deps.policy.peek(name) : { header: undefined };
+    if (!policy) return undefined;
+    return { doc: storedDocument(row, abbreviated), held: policy.header };
   }
 
   async packument(name: string, abbreviated: boolean): Promise<{ doc: StoredDocument; state: CacheState }> {

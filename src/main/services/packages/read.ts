@@ -41,9 +41,15 @@ const hotKey = (name: string, abbreviated: boolean) => `${abbreviated ? 'a' : 'f
  * ask readPackument). Only public documents are kept, so a hit needs no reader check, and a hit means the name is
  * published here (local names always win over the mirror, so the caller may skip asking the mirror).
  */
-export function hotPackument(ctx: PackageContext, name: string, abbreviated: boolean): StoredDocument | undefined {
+export function hotPackument(
+  ctx: PackageContext,
+  name: string,
+  abbreviated: boolean,
+  /** The database's generation when the caller already read it (the fast path reads it once for both its caches). */
+  generation: string = ctx.db.generation(),
+): StoredDocument | undefined {
   const hot = hotOf(ctx);
-  return hot.get(hotKey(name, abbreviated), hot.check(ctx.db));
+  return hot.get(hotKey(name, abbreviated), hot.checkAt(generation));
 }
 
 export async function readPackument(

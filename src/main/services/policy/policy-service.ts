@@ -282,6 +282,16 @@ export class PolicyService {
     return memo.stamp === this.stamp && this.deps.now().getTime() < memo.validUntil;
   }
 
+  /**
+   * isCurrent and header together, from memory only, for the HTTP fast path (http/fast-path.ts): undefined when the
+   * decision is not in memory or not current (the caller then takes the full path, which reads or re-renders it).
+   */
+  peek(name: string): { header: string | undefined } | undefined {
+    const memo = this.memo.get(name);
+    if (!memo || memo.stamp !== this.stamp || this.deps.now().getTime() >= memo.validUntil || memo.header === undefined) return undefined;
+    return { header: memo.header ?? undefined };
+  }
+
   async holdOf(name: string, version: string): Promise<Hold | undefined> {
     return (await this.memoOf(name)).holds[version];
   }
