@@ -14,6 +14,7 @@ import type { PackageContext } from './services/packages/context';
 import { PackageService } from './services/packages/package-service';
 import { MirrorService } from './services/mirror/mirror-service';
 import { PolicyService } from './services/policy/policy-service';
+import type { PolicyNotice } from './services/policy/notify';
 import type { FetchLike } from './services/mirror/upstream-client';
 import { SearchService } from './services/search/search-service';
 import { ApiService } from './services/api/api-service';
@@ -182,6 +183,12 @@ export async function createApp(config: Config, options: AppOptions): Promise<Sh
   };
   // Attestations the policy has not kept are asked of the upstream through the mirror's one client.
   policy.useUpstreams((name) => services.mirror.policyUpstreamFor(name));
+  // A hold or takedown decided on one node shows as a toast on the pages open on every node.
+  events.share<PolicyNotice>(
+    'policy.notice',
+    (listener) => policy.subscribe(listener),
+    (notice) => policy.hear(notice),
+  );
   const startedAt = now().toISOString();
   let handlerTable: Promise<Handlers> | undefined;
   const handlers = () =>
