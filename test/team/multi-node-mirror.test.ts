@@ -35,6 +35,9 @@ let token: string;
 
 /** Upstream packages: name → version → tarball bytes. */
 const tarballs = new Map<string, Map<string, Buffer>>();
+/** When an upstream package's versions were published (the nodes hold versions younger than MIN_RELEASE_AGE). */
+const publishedAt = new Map<string, string>();
+const MIN_RELEASE_AGE = '3d';
 
 function packumentOf(name: string): Record<string, unknown> {
   const versions: Record<string, unknown> = {};
@@ -49,7 +52,7 @@ function packumentOf(name: string): Record<string, unknown> {
         shasum: createHash('sha1').update(bytes).digest('hex'),
       },
     };
-    time[version] = '2020-01-01T00:00:00.000Z';
+    time[version] = publishedAt.get(name) ?? '2020-01-01T00:00:00.000Z';
   }
   const latest = [...tarballs.get(name)!.keys()].at(-1)!;
   return { name, 'dist-tags': { latest }, versions, time };
@@ -59,7 +62,12 @@ const answerLater = (response: ServerResponse, status: number, body: Buffer | st
   setTimeout(() => response.writeHead(status, { 'content-type': type }).end(body), UPSTREAM_DELAY_MS);
 
 /** An upstream package served slowly; its packument's requests can be made to fail (403: no retry) while `failing` says so. */
-async function addUpstreamPackage(name: string, versions: string[], options: { failing?: () => boolean } = {}): Promise<void> {
+async function addUpstreamPackage(
+  name: string,
+  versions: string[],
+  options: { failing?: () => boolean; publishedAt?: string } = {},
+): Promise<void> {
+  if (options.publishedAt) publishedAt.set(name, options.publishedAt);
   const byVersion = new Map<string, Buffer>();
   for (const version of versions) byVersion.set(version, await packageTarball(name, version));
   tarballs.set(name, byVersion);
@@ -104,6 +112,8 @@ async function startNode(): Promise<RunningShelf> {
       `http://127.0.0.1:${proxyPort}/`,
       '--trust-proxy',
       '127.0.0.1',
+      '--min-release-age',
+      MIN_RELEASE_AGE,
       '--port',
       String(port),
     ],
@@ -294,6 +304,23 @@ describe('changes made through one node reach the UI event streams open on the o
       });
       expect(tagged.status).toBe(201);
       expect(await stream.next('packages', PROPAGATION_BOUND_MS)).toEqual({ type: 'packages' });
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('a version the policy holds on node A shows as a toast on node B’s page', async () => {
+    await addUpstreamPackage('too-fresh', ['1.0.0'], { publishedAt: new Date().toISOString() });
+    const stream = await openEventStream(nodes[1]!);
+    try {
+      // Whatever the answer (the only version is held), the decision was made on node A.
+      await get(`${nodes[0]!.url}/too-fresh`);
+      expect(await stream.next('policy', PROPAGATION_BOUND_MS)).toMatchObject({
+        type: 'policy',
+        action: 'held',
+        name: 'too-fresh',
+        version: '1.0.0',
+      });
     } finally {
       stream.close();
     }
