@@ -1,7 +1,9 @@
 // The PostgreSQL adapter of the metadata port: the port's two parameter styles, transactions and savepoints, writers
-// serialised across nodes, and a generation that changes on every node when any node writes (LISTEN/NOTIFY).
+// serialised across nodes, and a generation that changes on every node when any node writes (LISTEN/NOTIFY); exclusive()
+// (one node at a time per key, released on failure, a bounded wait) and broadcast() between nodes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresMetadataDb, translatePlaceholders as translate } from '../../src/main/storage/sql/postgres';
+import pg from 'pg';
+import { PostgresMetadataDb, advisoryKey, translatePlaceholders as translate } from '../../src/main/storage/sql/postgres';
 import { freshDatabase, type FreshDatabase } from './pg';
 
 let database: FreshDatabase;
@@ -105,4 +107,110 @@ describe('PostgreSQL metadata adapter', () => {
     });
     expect(await within(1000, () => b.generation() !== beforeTx)).toBe(true);
   });
+
+  it('exclusive(): one node at a time per key, keys apart run together, and a failed work releases its lock', async () => {
+    const log: string[] = [];
+    const work = (who: string, ms: number) => async () => {
+      log.push(`${who} in`);
+      await sleep(ms);
+      log.push(`${who} out`);
+      return who;
+    };
+    // a starts first (it holds the key when b asks); b waits for it however long a's work takes.
+    const first = a.exclusive('k:same', work('a', 150));
+    await within(1000, () => log.includes('a in'));
+    const second = b.exclusive('k:same', work('b', 10));
+    expect(await Promise.all([first, second])).toEqual(['a', 'b']);
+    expect(log).toEqual(['a in', 'a out', 'b in', 'b out']);
+
+    log.length = 0;
+    await Promise.all([a.exclusive('k:one', work('one', 100)), b.exclusive('k:two', work('two', 100))]);
+    expect(log.slice(0, 2).sort()).toEqual(['one in', 'two in']);
+
+    await expect(
+      a.exclusive('k:fails', async () => {
+        throw new Error('upstream refused');
+      }),
+    ).rejects.toThrow('upstream refused');
+    expect(await heldLocks('k:fails')).toBe(0);
+    expect(await b.exclusive('k:fails', async () => 'after')).toBe('after');
+  });
+
+  it('exclusive(): a holder that never finishes holds the others up for the bound only, then they do the work too', async () => {
+    const warnings: string[] = [];
+    const c = await PostgresMetadataDb.open(database.url, { exclusiveWaitMs: 300, warn: (m) => warnings.push(m) });
+    try {
+      let release!: () => void;
+      const held = a.exclusive('k:stuck', () => new Promise<void>((r) => (release = r)));
+      await within(1000, () => release !== undefined);
+      let ran = false;
+      await c.exclusive('k:stuck', async () => {
+        ran = true;
+      });
+      // c went ahead while a still held the key, and said why.
+      expect(ran).toBe(true);
+      expect(await heldLocks('k:stuck')).toBe(1);
+      expect(warnings.join('\n')).toMatch(/k:stuck.*doing it here too/);
+      release();
+      await held;
+      expect(await heldLocks('k:stuck')).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('broadcast(): the other nodes hear it, the sender does not; inside a transaction only once it commits', async () => {
+    const heardByA: string[] = [];
+    const heardByB: string[] = [];
+    const stopA = a.onBroadcast((channel, payload) => heardByA.push(`${channel}:${payload}`));
+    const stopB = b.onBroadcast((channel, payload) => heardByB.push(`${channel}:${payload}`));
+    try {
+      await a.broadcast('test', 'one');
+      expect(await within(1000, () => heardByB.includes('test:one'))).toBe(true);
+
+      let seenInside: string[] | undefined;
+      await a.transaction(async () => {
+        await a.run("INSERT INTO settings (key, value) VALUES ('announced', 'yes') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        await a.broadcast('test', 'committed');
+        await sleep(100);
+        seenInside = [...heardByB];
+      });
+      expect(seenInside).not.toContain('test:committed');
+      expect(await within(1000, () => heardByB.includes('test:committed'))).toBe(true);
+
+      await expect(
+        a.transaction(async () => {
+          await a.broadcast('test', 'rolled-back');
+          throw new Error('refused');
+        }),
+      ).rejects.toThrow('refused');
+      // Notifications arrive in commit order: once the marker sent after the rollback is heard, the other would have been.
+      await a.broadcast('test', 'marker');
+      expect(await within(1000, () => heardByB.includes('test:marker'))).toBe(true);
+      expect(heardByB).toEqual(['test:one', 'test:committed', 'test:marker']);
+      expect(heardByA).toEqual([]);
+
+      await expect(a.broadcast('test', 'x'.repeat(8000))).rejects.toThrow(/over NOTIFY's limit/);
+    } finally {
+      stopA();
+      stopB();
+    }
+  });
 });
+
+/** Sessions holding the advisory lock of an exclusive() key (pg_locks shows a bigint key as classid/objid halves). */
+async function heldLocks(key: string): Promise<number> {
+  const k = BigInt.asUintN(64, BigInt(advisoryKey(key)));
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2 AND objsubid = 1
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [String(k >> 32n), String(k & 0xffffffffn)],
+    );
+    return rows[0]!.n;
+  } finally {
+    await client.end();
+  }
+}
