@@ -26,6 +26,13 @@ export interface TarballStoreOptions {
   keepTempFiles?: boolean;
 }
 
+/**
+ * Read size of a streamed (large) tarball: fs's default 64 KB made a 20 MB GET 320 reads and 320 socket writes, each a
+ * trip through libuv's thread pool and the event loop; 1 MB makes 20 (issue 16, bench/16-tarball-ceiling.mjs). Memory
+ * per concurrent large download stays about two reads' worth (the stream's buffer and the socket's).
+ */
+const STREAM_READ_BYTES = 1024 * 1024;
+
 export class TarballStore implements BlobStore {
   readonly kind = 'folder';
   readonly location: string;
@@ -163,7 +170,10 @@ export class TarballStore implements BlobStore {
   async open(integrity: string): Promise<BlobBody | undefined> {
     const size = this.sizeOf(integrity);
     if (size === undefined) return undefined;
-    const body = size <= WHOLE_READ_MAX_BYTES ? await readFile(this.pathFor(integrity)) : createReadStream(this.pathFor(integrity));
+    const body =
+      size <= WHOLE_READ_MAX_BYTES
+        ? await readFile(this.pathFor(integrity))
+        : createReadStream(this.pathFor(integrity), { highWaterMark: STREAM_READ_BYTES });
     return { body, size };
   }
 
