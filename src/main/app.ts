@@ -129,6 +129,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Sh
     signupLimit: config.signupLimit,
     // Several nodes share one PostgreSQL: the limits count there, for the whole cluster.
     sharedCounters: config.database ? await pgCounters(db) : undefined,
+    sessionsInMemory: readOnly,
     now,
     randomBytes,
   });

@@ -107,3 +107,20 @@ describe('UiSessionRecords', () => {
     expect(await records().userOf(id)).toBe(alice);
   });
 });
+
+describe('UiSessionRecords in memory (a read-only start on a full disk)', () => {
+  it('keeps the same rules without writing the database', async () => {
+    const before = await db.all('SELECT * FROM ui_sessions');
+    const memory = new UiSessionRecords(undefined, () => now, 60_000, 2);
+    const ids = [await memory.start(alice), await memory.start(alice), await memory.start(alice)];
+    const bobs = await memory.start(bob);
+    expect(await memory.userOf(ids[0])).toBeUndefined();
+    expect(await memory.userOf(ids[2])).toBe(alice);
+    expect(await memory.count()).toBe(3);
+    await memory.end(ids[2]);
+    expect(await memory.userOf(ids[2])).toBeUndefined();
+    now += 60_000;
+    expect(await memory.userOf(bobs)).toBeUndefined();
+    expect(await db.all('SELECT * FROM ui_sessions')).toEqual(before);
+  });
+});

@@ -56,6 +56,8 @@ export interface AuthServiceOptions {
    * (PostgreSQL); unset, they count in this process's memory (SQLite: one process).
    */
   sharedCounters?: CounterSql;
+  /** Browser sessions in memory instead of the database (a read-only start on a full disk cannot write them). */
+  sessionsInMemory?: boolean;
   now: () => Date;
   randomBytes?: (size: number) => Buffer;
   /** scrypt cost of new hashes; only unit tests of the hashing itself pass anything but the default. */
@@ -123,7 +125,7 @@ export class AuthService {
       : new LoginThrottle(options.loginThrottle, this.now);
     this.signups = shared ? new SharedSignupLimit(shared, signupLimit, this.now) : new SignupLimit(signupLimit, this.now);
     this.rateWindows = shared ? new SharedWindowCounter(shared, () => this.now().getTime()) : undefined;
-    this.uiSessions = new UiSessionRecords(db, () => this.now().getTime());
+    this.uiSessions = new UiSessionRecords(options.sessionsInMemory ? undefined : db, () => this.now().getTime());
     this.passwordParams = options.passwordParams ?? CURRENT_PARAMS;
   }
 
