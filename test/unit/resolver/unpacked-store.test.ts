@@ -1,0 +1,124 @@
+// The unpacked store's one-pass writer against tar.x (the extractor it replaced), and what a refused or mismatching tarball leaves behind: nothing.
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import ssri from 'ssri';
+import { describe, expect, it } from 'vitest';
+import { extractPackage } from '../../../src/main/services/resolver/extract';
+import { TarballCache } from '../../../src/main/services/resolver/tarball-cache';
+import { UnpackedStore } from '../../../src/main/services/resolver/unpacked-store';
+import { tempDir } from '../../helpers/clients';
+import { manifestEntry, rawTarball } from '../../helpers/tar-fixtures';
+
+const integrityOf = (bytes: Buffer): string => ssri.fromData(bytes, { algorithms: ['sha512'] }).toString();
+
+/** Every path under `root` with what it is: a file's bytes and mode, a link's target, a folder. */
+function tree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const rel = relative(root, path);
+      const stat = lstatSync(path);
+      if (stat.isSymbolicLink()) out[rel] = `link -> ${readlinkSync(path)}`;
+      else if (stat.isDirectory()) {
+        out[`${rel}/`] = 'folder';
+        walk(path);
+      } else out[rel] = `file ${(stat.mode & 0o777).toString(8)} ${readFileSync(path).toString('base64')}`;
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** All files and folders under a store, for before/after comparisons. */
+function listing(root: string): string[] {
+  return existsSync(root) ? Object.keys(tree(root)).sort() : [];
+}
+
+// Shapes that trip a writer: nested folders with no folder entries, a file and a folder sharing a prefix ("lib.js",
+// "lib/", "lib-extra/"), execute bits, a symbolic link and a hard link inside the package, a path written twice (the
+// later wins), an empty folder, and an entry at the archive root (npm drops it on install).
+const tricky = rawTarball([
+  manifestEntry(),
+  { path: 'package/lib.js', body: 'top' },
+  { path: 'package/lib/index.js', body: 'index' },
+  { path: 'package/lib/deep/er/still.js', body: 'deep' },
+  { path: 'package/lib-extra/x.js', body: 'extra' },
+  { path: 'package/bin/cli.js', body: '#!/usr/bin/env node\n', mode: 0o755 },
+  { path: 'package/alias.js', type: '2', linkpath: 'lib/index.js' },
+  { path: 'package/same.js', type: '1', linkpath: 'package/lib.js' },
+  { path: 'package/twice.js', body: 'first' },
+  { path: 'package/twice.js', body: 'second' },
+  { path: 'package/empty/', type: '5' },
+  { path: 'root-file.txt', body: 'dropped' },
+]);
+
+describe('the unpacked store', () => {
+  it('stores and links the same files, bytes and modes as tar.x extracts, read-only, with no symlink outside the list', async () => {
+    const work = tempDir();
+    const viaTar = join(work, 'tar');
+    await extractPackage(tricky, viaTar, 'demo@1.0.0');
+    const store = new UnpackedStore(join(work, 'cache'));
+    const dest = join(work, 'project', 'node_modules', 'demo');
+    await store.add(tricky, integrityOf(tricky), dest, 'demo@1.0.0');
+
+    const hex = Buffer.from(ssri.parse(integrityOf(tricky)).sha512![0]!.digest, 'base64').toString('hex');
+    const stored = join(work, 'cache', 'unpacked', hex.slice(0, 2), hex, 'package');
+    const expected = tree(viaTar);
+    // The store holds what tar.x wrote, made read-only (execute bits kept).
+    const readOnly = Object.fromEntries(
+      Object.entries(expected).map(([k, v]) => [
+        k,
+        v.replace(/^file (\d+)/, (_, m: string) => `file ${(parseInt(m, 8) & 0o555).toString(8)}`),
+      ]),
+    );
+    expect(tree(stored)).toEqual(readOnly);
+    expect(readFileSync(join(stored, 'twice.js'), 'utf8')).toBe('second');
+    expect(statSync(join(stored, 'bin', 'cli.js')).mode & 0o777).toBe(0o555);
+    expect(existsSync(join(stored, '..', '..', 'root-file.txt'))).toBe(false);
+
+    // node_modules gets every file (hard links to the store) and the symbolic link; empty folders are not listed.
+    const { 'empty/': emptyFolder, ...withoutEmpty } = readOnly;
+    expect(emptyFolder).toBe('folder');
+    expect(tree(dest)).toEqual(withoutEmpty);
+    expect(statSync(join(dest, 'lib', 'deep', 'er', 'still.js')).ino).toBe(statSync(join(stored, 'lib', 'deep', 'er', 'still.js')).ino);
+    expect(readlinkSync(join(dest, 'alias.js'))).toBe('lib/index.js');
+    expect(store.filesLinked).toBe(8);
+
+    // Warm: a second project gets the same tree from the list alone.
+    const again = join(work, 'other', 'node_modules', 'demo');
+    expect(await store.copyTo(integrityOf(tricky), again)).toBe(true);
+    expect(tree(again)).toEqual(withoutEmpty);
+  });
+
+  it('refuses a hostile tarball and leaves no store entry, temporary folder or node_modules folder behind', async () => {
+    const work = tempDir();
+    const hostile = rawTarball([manifestEntry(), { path: 'package/ok.js', body: 'x' }, { path: 'package/../../escape.js', body: 'x' }]);
+    const store = new UnpackedStore(join(work, 'cache'));
+    const dest = join(work, 'project', 'node_modules', 'demo');
+    const before = listing(join(work, 'cache'));
+    await expect(store.add(hostile, integrityOf(hostile), dest, 'demo@1.0.0')).rejects.toThrow(
+      /refusing to unpack demo@1\.0\.0: .*"\.\." path segment/,
+    );
+    expect(listing(join(work, 'cache')).filter((p) => !p.endsWith('/'))).toEqual(before);
+    expect(existsSync(dest)).toBe(false);
+    expect(existsSync(join(work, 'escape.js'))).toBe(false);
+    expect(await store.copyTo(integrityOf(hostile), dest)).toBe(false);
+  });
+
+  it('refuses a tarball that does not match its integrity before writing anything, in the tarball cache or the store', async () => {
+    const work = tempDir();
+    const good = rawTarball([manifestEntry(), { path: 'package/a.js', body: 'good' }]);
+    const evil = rawTarball([manifestEntry(), { path: 'package/a.js', body: 'evil' }]);
+    const cache = new TarballCache(join(work, 'cache'));
+    await expect(cache.get('demo@1.0.0', integrityOf(good), async () => evil)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/the tarball of demo@1\.0\.0 does not match its integrity \(expected sha512-/),
+    });
+    expect(listing(join(work, 'cache'))).toEqual([]);
+    // The good bytes are then stored under their own hash, once.
+    const { bytes } = await cache.get('demo@1.0.0', integrityOf(good), async () => good);
+    expect(bytes.equals(good)).toBe(true);
+    expect(listing(join(work, 'cache')).filter((p) => !p.endsWith('/'))).toHaveLength(1);
+  });
+});
