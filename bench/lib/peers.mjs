@@ -33,10 +33,23 @@ export function peerPaths() {
   };
 }
 
+/**
+ * Whether a binary answers --version. bun's npm package puts a placeholder at .bin/bun that its install script replaces
+ * with the platform binary: a folder installed with scripts off has every file and no working bun, and is reinstalled.
+ */
+function runs(bin) {
+  try {
+    execFileSync(bin, ['--version'], { stdio: 'ignore', timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function ensurePeers({ log = console.error } = {}) {
   const p = peerPaths();
   const stamp = join(PEERS_DIR, '.installed');
-  if ([stamp, p.node22, p.verdaccio, p.autocannon, p.bun, p.pnpm].every((f) => existsSync(f))) return p;
+  if ([stamp, p.node22, p.verdaccio, p.autocannon, p.bun, p.pnpm].every((f) => existsSync(f)) && runs(p.bun)) return p;
   mkdirSync(PEERS_DIR, { recursive: true });
   writeFileSync(join(PEERS_DIR, 'package.json'), JSON.stringify(MANIFEST, null, 2));
   log(
