@@ -247,7 +247,7 @@ async function openEventStream(node: RunningShelf) {
     headers: { 'content-type': 'application/json', origin: node.url },
     body: JSON.stringify({ username: 'alice', password: PASSWORD }),
   });
-  expect(signIn.status).toBe(200);
+  expect(signIn.status, await signIn.clone().text()).toBe(200);
   for (const line of signIn.headers.getSetCookie()) cookie = line.split(';')[0];
   const controller = new AbortController();
   const stream = await fetch(`${node.url}${EVENTS_PATH}`, { headers: { cookie: cookie! }, signal: controller.signal });

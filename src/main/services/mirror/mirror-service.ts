@@ -296,7 +296,10 @@ export class MirrorService {
     try {
       return await this.coalesce(`p:${name}`, async () => {
         // Another node may have fetched it while this one waited for the lock: then its copy answers, no upstream request.
-        const stored = await this.transforms.readRow(name);
+        // On SQLite (one process) an unchanged generation proves nothing was stored meanwhile, sparing a large document a
+        // second read; PostgreSQL hears other nodes' commits a moment late, so there the store is always read again.
+        const unchanged = this.deps.db.dialect === 'sqlite' && this.deps.db.generation() === generation;
+        const stored = unchanged ? row : await this.transforms.readRow(name);
         if (stored && stored.fetched_at !== row?.fetched_at) return { row: stored, state: 'hit' as CacheState };
         return this.refresh(upstream, name, stored);
       });
