@@ -1,5 +1,6 @@
 // `shelf lock [folder]`: resolve the project and write package-lock.json, or with --check say whether the lock still fits.
 import { writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -41,9 +42,26 @@ export function registerLock(program: Command): void {
     .option('--check', 'only say whether the existing lockfile still satisfies package.json (exit 1 if not)')
     .option('--strict-peer-deps', 'fail on any peer dependency conflict')
     .option('--legacy-peer-deps', 'ignore peer dependencies, as npm 6 did');
-  addCacheOptions(addRegistryOptions(command)).action((folder: string | undefined, flags: LockFlags) =>
-    exitWith(lockCommand(folder, flags, processIO())),
-  );
+  addCacheOptions(addRegistryOptions(command)).action((folder: string | undefined, flags: LockFlags) => {
+    ownProcess = true;
+    return exitWith(lockCommand(folder, flags, processIO()));
+  });
+}
+
+/** Whether this process runs `shelf lock` alone (the CLI), so that process-wide V8 settings are this command's to make. */
+let ownProcess = false;
+
+/**
+ * A warm resolution allocates many short-lived objects while it holds a thousand documents: V8 grows its young
+ * generation to 2 × 16 MB for that, a third of `shelf lock`'s peak memory on the cra tree (135 MB). Not growing it
+ * keeps the peak under 100 MB for the same CPU time (more, cheaper scavenges). Only when the documents come from the
+ * metadata cache: parsing fetched ones in a small young generation promotes them all (GC went from 9 to 21 % of an
+ * empty-cache run). Only in the CLI's own process: the flag is the process's, and a long-lived one (serve, the
+ * desktop app, a test runner) is better off with V8's default.
+ */
+function keepYoungGenerationSmall(cache: RegistryClientOptions['cache'], registry: string): void {
+  if (ownProcess && cache && cache.policy !== 'prefer-online' && cache.db.holds(registry))
+    v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 export function resolveOptionsFrom(flags: LockFlags): ResolveOptions {
@@ -103,6 +121,7 @@ async function resolveWithClient(
   const project = loadProject(dir);
   // Full documents, as npm 11 fetches for its lockfile: abbreviated ones lack `license`, which the lockfile records.
   const client = registryClient(io, flags, { fullMetadata: true, cache });
+  keepYoungGenerationSmall(cache, client.registry);
   const options: ResolveOptions = { ...resolveOptionsFrom(flags), lockfile };
   const bar = progress(io);
   const timer = setInterval(() => bar.update(`resolving… ${client.fetched} documents fetched, ${client.fromCache} cached`), 100);

@@ -20,7 +20,7 @@ export interface CachedDocumentHead {
   complete: boolean;
   /** JSON: name, dist-tags and the few top-level fields resolution reads. */
   head: string;
-  /** JSON: the per-version facts that choosing a version reads, newest first, and each version's manifest ordinal. */
+  /** JSON: the per-version facts that choosing a version reads, newest first (cached-packument.ts says how they map to manifest ordinals). */
   facts: string;
 }
 
@@ -41,7 +41,7 @@ export interface CachedDocument extends CachedDocumentHead {
 /** The cache's file name inside a data folder. */
 export const METADATA_CACHE_FILE = 'metadata-cache.db';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 /** A manifest's key is its document's id times this, plus its ordinal: the manifests of one document lie side by side. */
 const ORDINALS = 2 ** 20;
 /** Stored documents are written together once this many characters wait (and on close): a commit per document cost a checkpoint's fsync every few. */
@@ -52,6 +52,7 @@ export class MetadataCacheDb {
   private readonly selectDocument;
   private readonly selectManifest;
   private readonly selectId;
+  private readonly selectAny;
   private readonly deleteDocument;
   private readonly deleteManifests;
   private readonly insertDocument;
@@ -66,6 +67,7 @@ export class MetadataCacheDb {
       'SELECT id, etag, accept, fetched_at AS fetchedAt, max_age AS maxAge, complete, head, facts FROM documents WHERE registry = ? AND name = ?',
     );
     this.selectManifest = db.prepare('SELECT json FROM manifests WHERE key = ?').pluck();
+    this.selectAny = db.prepare('SELECT 1 FROM documents WHERE registry = ? LIMIT 1').pluck();
     this.selectId = db.prepare('SELECT id FROM documents WHERE registry = ? AND name = ?').pluck();
     this.deleteDocument = db.prepare('DELETE FROM documents WHERE id = ?');
     this.deleteManifests = db.prepare('DELETE FROM manifests WHERE key >= ? AND key < ?');
@@ -99,6 +101,11 @@ export class MetadataCacheDb {
       `);
     }
     return new MetadataCacheDb(db);
+  }
+
+  /** Whether any document of `registry` is cached (a warm run ahead). */
+  holds(registry: string): boolean {
+    return this.selectAny.get(registry) !== undefined;
   }
 
   document(registry: string, name: string): CachedDocument | undefined {

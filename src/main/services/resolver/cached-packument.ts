@@ -4,39 +4,42 @@
 import { ShelfError } from '../../errors';
 import type { CachedDocument, DocumentToStore } from '../../storage/metadata-cache-db';
 import type { Manifest, Packument } from './types';
-import { IndexedVersion, setVersionIndex, versionIndex, type VersionFacts } from './version-index';
+import { IndexedVersion, setVersionIndex, versionIndex, type FactsColumns } from './version-index';
 
 /** The top-level fields kept besides the versions (npm-pick-manifest honours the last two when a registry sends them). */
 const HEAD_FIELDS = ['name', 'dist-tags', 'policyRestrictions', 'stagedVersions', '_shelfHeld'] as const;
 
-/** Facts as stored: version, deprecated or 0, engines.node or 0, yanked 1/0, the manifest's ordinal; per valid version, newest first. */
-type FactsRow = [string, string | 0, unknown, 0 | 1, number];
-interface StoredFacts {
-  newest: FactsRow[];
+interface StoredFacts extends FactsColumns {
   /** Versions that are not valid semver, kept so the document lists every version it had. */
-  others: [string, number][];
+  others?: string[];
 }
 
 export type CacheRows = Pick<DocumentToStore, 'head' | 'facts' | 'manifests'>;
 
-/** The head, the facts and the manifests of a packument, as the metadata cache stores them. */
+/**
+ * The head, the facts and the manifests of a packument, as the metadata cache stores them. The manifests go in the
+ * facts' order (the valid versions newest first, then the others), so a version's position is its manifest's ordinal.
+ */
 export function toCacheRows(doc: Packument): CacheRows {
   const source = doc as unknown as Record<string, unknown>;
   const head: Record<string, unknown> = {};
   for (const field of HEAD_FIELDS) if (source[field] !== undefined) head[field] = source[field];
-  const ordinals = new Map<string, number>();
+  const facts: StoredFacts = { v: [] };
   const manifests: string[] = [];
+  const valid = new Set<string>();
+  for (const [at, { version, facts: f }] of versionIndex(doc).entries()) {
+    valid.add(version);
+    facts.v.push(version);
+    manifests.push(JSON.stringify(doc.versions[version]));
+    if (f.deprecated) (facts.d ??= {})[at] = f.deprecated;
+    if (f.engineNode !== undefined) (facts.e ??= {})[at] = f.engineNode;
+    if (f.yanked) (facts.y ??= {})[at] = 1;
+  }
   for (const [version, manifest] of Object.entries(doc.versions)) {
-    ordinals.set(version, manifests.length);
+    if (valid.has(version)) continue;
+    (facts.others ??= []).push(version);
     manifests.push(JSON.stringify(manifest));
   }
-  const index = versionIndex(doc);
-  const facts: StoredFacts = {
-    newest: index.map(({ facts: f }) => [f.version, f.deprecated ?? 0, f.engineNode ?? 0, f.yanked ? 1 : 0, ordinals.get(f.version)!]),
-    others: [],
-  };
-  for (const entry of index) ordinals.delete(entry.version);
-  for (const [version, ordinal] of ordinals) facts.others.push([version, ordinal]);
   return { head: JSON.stringify(head), facts: JSON.stringify(facts), manifests };
 }
 
@@ -48,21 +51,34 @@ export function toCacheRows(doc: Packument): CacheRows {
 export function fromCacheRows(entry: Pick<CachedDocument, 'head' | 'facts' | 'manifest'> | CacheRows): Packument {
   const head = JSON.parse(entry.head) as Packument;
   const stored = JSON.parse(entry.facts) as StoredFacts;
-  const manifestAt = 'manifest' in entry ? entry.manifest : (ordinal: number) => entry.manifests[ordinal];
-  const ordinals = new Map<string, number>();
-  const index = stored.newest.map(([version, deprecated, engineNode, yanked, ordinal]) => {
-    const facts: VersionFacts = { version, yanked: yanked === 1 };
-    if (deprecated) facts.deprecated = deprecated;
-    if (engineNode) facts.engineNode = engineNode;
-    ordinals.set(version, ordinal);
-    return new IndexedVersion(facts);
-  });
-  for (const [version, ordinal] of stored.others) ordinals.set(version, ordinal);
-  const keys = [...ordinals.keys()];
+  return lazyPackument(head, stored, 'manifest' in entry ? entry.manifest : arrayReader(entry.manifests));
+}
+
+const arrayReader =
+  (manifests: string[]) =>
+  (ordinal: number): string | undefined =>
+    manifests[ordinal];
+
+/** Apart from fromCacheRows so that its closures hold the parsed facts, never the entry's text. */
+function lazyPackument(head: Packument, stored: StoredFacts, manifestAt: (ordinal: number) => string | undefined): Packument {
+  const valid = stored.v;
+  const others = stored.others ?? [];
+  const index = valid.map((_version, at) => IndexedVersion.stored(stored, at));
+  // A version's ordinal is found by a walk of the facts (newest first, where picks land) instead of a map of every
+  // version: a run reads a manifest or two per document, and a map per document of all of them cost memory.
+  const ordinalOf = (version: string): number | undefined => {
+    const at = valid.indexOf(version);
+    if (at >= 0) return at;
+    const other = others.indexOf(version);
+    return other >= 0 ? valid.length + other : undefined;
+  };
+  let keys: string[] | undefined;
+  // Listing the keys (pickManifest's walk of every version) asks about each: a set then, not a walk per key.
+  let keySet: Set<string> | undefined;
   const loaded = new Map<string, Manifest>();
   const read = (version: string): Manifest | undefined => {
     let manifest = loaded.get(version);
-    const ordinal = manifest === undefined ? ordinals.get(version) : undefined;
+    const ordinal = manifest === undefined ? ordinalOf(version) : undefined;
     if (ordinal !== undefined) {
       const json = manifestAt(ordinal);
       if (json === undefined)
@@ -74,13 +90,18 @@ export function fromCacheRows(entry: Pick<CachedDocument, 'head' | 'facts' | 'ma
     }
     return manifest;
   };
+  const has = (version: string): boolean => (keySet ? keySet.has(version) : loaded.has(version) || ordinalOf(version) !== undefined);
   const versions = new Proxy(Object.create(null) as Record<string, Manifest>, {
     get: (_target, key) => (typeof key === 'string' ? read(key) : undefined),
-    has: (_target, key) => typeof key === 'string' && ordinals.has(key),
-    ownKeys: () => keys,
+    has: (_target, key) => typeof key === 'string' && has(key),
+    ownKeys: () => {
+      keys ??= [...valid, ...others];
+      keySet ??= new Set(keys);
+      return keys;
+    },
     // An accessor, so that listing the keys (Object.keys asks whether each is enumerable) parses nothing.
     getOwnPropertyDescriptor: (_target, key) =>
-      typeof key === 'string' && ordinals.has(key) ? { configurable: true, enumerable: true, get: () => read(key) } : undefined,
+      typeof key === 'string' && has(key) ? { configurable: true, enumerable: true, get: () => read(key) } : undefined,
   });
   const packument: Packument = { ...head, 'dist-tags': head['dist-tags'] ?? {}, versions };
   setVersionIndex(packument, index);

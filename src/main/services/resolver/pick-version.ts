@@ -4,7 +4,7 @@ import pickManifest from 'npm-pick-manifest';
 import semver from 'semver';
 import { ShelfError } from '../../errors';
 import type { Choice, Manifest, Packument } from './types';
-import type { Requested } from './spec';
+import { looseRange, type Requested } from './spec';
 import { choosablePackument, versionIndex, type IndexedVersion, type VersionFacts } from './version-index';
 
 export interface Picked {
@@ -65,7 +65,7 @@ function pickUncached(
     const code = (error as { code?: string }).code;
     if (code === 'ETARGET' || code === 'ENOVERSIONS') {
       const yanked = versionIndex(packument)
-        .filter((entry) => entry.facts.yanked)
+        .filter((entry) => entry.yanked)
         .map((entry) => entry.version)
         .reverse();
       const held = heldMatching(packument, requested.kind === 'range' ? wanted : undefined).map(
@@ -99,12 +99,8 @@ const engineOk = (facts: VersionFacts, nodeVersion: string): boolean => {
 function fastRangePick(packument: Packument, wanted: string, nodeVersion: string): string | undefined {
   const unusual = packument as { policyRestrictions?: unknown; stagedVersions?: unknown };
   if (!wanted || unusual.policyRestrictions || unusual.stagedVersions || semver.valid(wanted, true)) return undefined;
-  let range: semver.Range;
-  try {
-    range = new semver.Range(wanted, { loose: true });
-  } catch {
-    return undefined;
-  }
+  const range = looseRange(wanted);
+  if (!range) return undefined;
   const latest = packument['dist-tags']?.latest;
   const latestFacts = latest ? versionIndex(packument).find((entry) => entry.version === latest)?.facts : undefined;
   if (latest && latestFacts && (wanted === '*' || semver.satisfies(latest, range, { loose: true }))) {
@@ -141,12 +137,7 @@ function describeChoice(
   const range = requested.range;
   const latest = packument['dist-tags'].latest;
   const chosenParsed = semver.parse(chosen, true);
-  let parsedRange: semver.Range | undefined;
-  try {
-    parsedRange = new semver.Range(range, { loose: true });
-  } catch {
-    parsedRange = undefined;
-  }
+  const parsedRange = looseRange(range) ?? undefined;
   const skipped: Choice['skipped'] = [];
   let newest: IndexedVersion | undefined;
   // Newest first: the versions above the chosen one come first, so the walk stops at it.

@@ -52,6 +52,38 @@ function fromRegistrySpec(parsed: npa.Result, where: string, name: string, spec:
   );
 }
 
+/** Loose ranges and versions by their text: a run tests the same few thousand of each against each other many times over. */
+const looseRanges = new Map<string, semver.Range | null>();
+const looseVersions = new Map<string, semver.SemVer | null>();
+
+/** `range` parsed loosely (memoised), or null when it is not a valid range. */
+export function looseRange(range: string): semver.Range | null {
+  let parsed = looseRanges.get(range);
+  if (parsed === undefined) {
+    try {
+      parsed = new semver.Range(range, { loose: true });
+    } catch {
+      parsed = null;
+    }
+    if (looseRanges.size >= MAX_CACHED_SPECS) looseRanges.clear();
+    looseRanges.set(range, parsed);
+  }
+  return parsed;
+}
+
+/** semver.satisfies(version, range, { loose: true }), with both sides parsed once per run. */
+export function satisfiesLoose(version: string, range: string): boolean {
+  const parsedRange = looseRange(range);
+  if (!parsedRange) return false;
+  let parsed = looseVersions.get(version);
+  if (parsed === undefined) {
+    parsed = semver.parse(version, { loose: true });
+    if (looseVersions.size >= MAX_CACHED_SPECS) looseVersions.clear();
+    looseVersions.set(version, parsed);
+  }
+  return parsed !== null && parsedRange.test(parsed);
+}
+
 /** Whether a resolved node can stand for `spec` under `name` (npm's dep-valid, for the kinds Shelf resolves). */
 export function nodeSatisfies(
   node: { packageName: string; version: string; isWorkspace: boolean },
@@ -70,5 +102,5 @@ export function nodeSatisfies(
   if (node.packageName !== requested.packageName) return false;
   if (requested.kind === 'tag') return tagTargets?.(requested.packageName, requested.tag) === node.version;
   // A workspace satisfies any range its version fits, as npm links it instead of fetching.
-  return semver.satisfies(node.version, requested.range, { loose: true });
+  return satisfiesLoose(node.version, requested.range);
 }
