@@ -7,7 +7,7 @@
 // short load on that case is summarized (top self-time functions) beside the figures.
 // Run alone: node bench/16-packument-ceiling.mjs [--quick] [--runs N]
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { allProfiles, profileText, summarizeProfile } from './lib/cpu-profile.mjs';
@@ -73,6 +73,19 @@ function upstreamDocument(upstreamUrl) {
     time[v] = `2024-0${i + 1}-01T00:00:00.000Z`;
   }
   return { _id: MIRRORED, name: MIRRORED, description: 'a mirrored benchmark package', 'dist-tags': { latest: '1.2.0' }, versions, time };
+}
+
+/**
+ * A process's CPU time so far (user + system, in clock ticks of 10 ms), from /proc: the CPU a server spends per request
+ * is far steadier than its requests per second when other work shares the machine.
+ */
+function cpuTicks(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The bytes a server sends for a GET (not decoded), with its headers. */
@@ -155,9 +168,9 @@ try {
         name,
         enc,
         servers: [
-          { key: 'shelf', url: `${shelf.url}/${name}` },
-          { key: 'bare', url: `${bare[name].url}/${name}` },
-          ...(name === LOCAL ? [{ key: 'verdaccio', url: `${verdaccio.url}/${name}` }] : []),
+          { key: 'shelf', url: `${shelf.url}/${name}`, pid: shelf.pid },
+          { key: 'bare', url: `${bare[name].url}/${name}`, pid: bare[name].pid },
+          ...(name === LOCAL ? [{ key: 'verdaccio', url: `${verdaccio.url}/${name}`, pid: verdaccio.pid }] : []),
         ],
       });
   for (const c of cases) {
@@ -168,9 +181,16 @@ try {
   for (let i = 0; i < args.runs; i++) {
     for (const c of cases) {
       for (const s of c.servers) {
+        const before = cpuTicks(s.pid);
         const r = await autocannon(s.url, { connections, duration, headers: ENCODINGS[c.enc] });
+        const after = cpuTicks(s.pid);
+        if (before !== undefined && after !== undefined && r.requests > 0)
+          r.cpuUsPerRequest = round(((after - before) * 10_000) / r.requests, 0);
         figures[`${c.name}/${c.enc}`][s.key].push(r);
-        log(ID, `${c.name} ${c.enc} ${s.key} run ${i + 1}: ${r.rps} req/s, p99 ${r.p99} ms, errors ${r.errors}, non2xx ${r.non2xx}`);
+        log(
+          ID,
+          `${c.name} ${c.enc} ${s.key} run ${i + 1}: ${r.rps} req/s, p99 ${r.p99} ms, CPU ${r.cpuUsPerRequest ?? '?'} µs/req, errors ${r.errors}, non2xx ${r.non2xx}`,
+        );
       }
     }
   }
@@ -253,6 +273,17 @@ try {
         },
       );
     }
+    const cpu = Object.fromEntries(
+      Object.entries(f).map(([k, v]) => [k, summarize(v.map((r) => r.cpuUsPerRequest).filter((x) => x !== undefined))]),
+    );
+    if (cpu.shelf.median !== undefined && cpu.bare.median !== undefined)
+      rows.push({
+        metric: "server CPU per request (each server's own user + system time, /proc; steadier than req/s on a shared machine)",
+        unit: 'µs',
+        shelf: cpu.shelf,
+        peer: cpu.bare,
+        ratio: ratio(cpu.shelf.median, cpu.bare.median),
+      });
     rows.push({
       metric: 'errors + timeouts + non-2xx (all servers, all runs)',
       unit: '',
