@@ -190,6 +190,20 @@ describe('limits shared by the cluster', () => {
     }
   });
 
+  it('the counter tables are unlogged and send no change notifications (a counted request never drops cached documents)', async () => {
+    const tables = await db.query(
+      `SELECT c.relname AS name, c.relpersistence AS persistence,
+              EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'shelf_changes') AS notifies
+       FROM pg_class c WHERE c.relname IN ('rate_windows', 'throttle_events', 'ui_sessions') ORDER BY 1`,
+    );
+    expect(tables.rows).toEqual([
+      { name: 'rate_windows', persistence: 'u', notifies: false },
+      { name: 'throttle_events', persistence: 'u', notifies: false },
+      // Sessions are written at sign-in and sign-out only, and are durable.
+      { name: 'ui_sessions', persistence: 'p', notifies: true },
+    ]);
+  });
+
   it("/api/v1's login budget (3) across nodes: a 4th registration is refused and creates no account", async () => {
     const client = '10.30.0.2';
     for (let i = 0; i < 3; i++) {
