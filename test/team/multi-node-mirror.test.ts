@@ -254,7 +254,7 @@ async function openEventStream(node: RunningShelf) {
   expect(stream.status).toBe(200);
   const reader = stream.body!.getReader();
   let buffer = '';
-  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  let pending: ReturnType<typeof reader.read> | undefined;
   const decoder = new TextDecoder();
   return {
     /** The data of the next event of `type`, or undefined when none came within `boundMs`. */
