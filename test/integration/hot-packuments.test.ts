@@ -50,6 +50,17 @@ describe('packuments served from memory', () => {
   const get = async (name: string, headers: Record<string, string> = {}) => h.call('GET', `/${name}`, { headers });
   const hot = (name: string) => h.app.services.packages.hotPackument(name, false);
 
+  it('GETs with a token keep the document in memory: a token’s last use is written at most once a minute', async () => {
+    const body = publishBody('hot-token', '1.0.0', await packageTarball('hot-token', '1.0.0'));
+    expect((await h.call('PUT', '/hot-token', { token, body })).status).toBe(201);
+    expect((await get('hot-token')).status).toBe(200);
+    const first = hot('hot-token');
+    expect(first).toBeDefined();
+    for (let i = 0; i < 3; i++) expect((await h.call('GET', '/hot-token', { token })).status).toBe(200);
+    // A write per authenticated request would move the store's generation and drop this copy each time.
+    expect(hot('hot-token')).toBe(first);
+  });
+
   it('a served document is kept, and the next GET after a publish, a tag, a deprecation and an unpublish sees it', async () => {
     const publish = async (version: string) =>
       expect(

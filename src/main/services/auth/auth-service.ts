@@ -72,6 +72,12 @@ export interface MintRequest extends Omit<TokenRequest, 'cidrs'> {
   replaces?: string;
 }
 
+/**
+ * How stale a token's "last used" may get. Writing it on every request made every authenticated GET a database write,
+ * and every write moves the store's generation, which drops every hot document on every node: an `npm ci` with a token
+ * re-read each packument from the database instead of memory.
+ */
+const TOKEN_TOUCH_MS = 60 * 1000;
 /** How long a verified Basic password is remembered, so clients sending it on every request pay the hash once. */
 const BASIC_CACHE_MS = 5 * 60 * 1000;
 const BASIC_CACHE_MAX = 1000;
@@ -308,7 +314,9 @@ export class AuthService {
     }
     const user = await findUserById(this.db, row.user_id);
     if (!user) throw unauthorized('the account this token belonged to no longer exists');
-    await touchToken(this.db, row.id, this.now().toISOString());
+    const now = this.now();
+    if (!row.last_used_at || Date.parse(row.last_used_at) <= now.getTime() - TOKEN_TOUCH_MS)
+      await touchToken(this.db, row.id, now.toISOString());
     return { user: toUser(user), scope: row.scope, tokenKey: row.key };
   }
 

@@ -57,6 +57,8 @@ export interface MirrorDeps {
   sqliteBinding?: string;
 }
 
+/** How stale a cached tarball's last-used time may get (see tarball()). */
+const TARBALL_TOUCH_MS = 10 * 60 * 1000;
 const toBuffer = (u8: Uint8Array) => (Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength));
 
 export class MirrorService {
@@ -210,7 +212,12 @@ export class MirrorService {
     const cached = await findCachedTarball(this.deps.db, name, version);
     const opened = cached && (await this.deps.blobs.open(cached.integrity));
     if (cached && opened) {
-      await touchCachedTarball(this.deps.db, name, version, this.deps.now().toISOString());
+      // Eviction needs an approximate age only; a write per download would move the store's generation (dropping every
+      // hot document on every node) once per tarball of an install.
+      const now = this.deps.now();
+      if (Date.parse(cached.last_used_at) <= now.getTime() - TARBALL_TOUCH_MS) {
+        await touchCachedTarball(this.deps.db, name, version, now.toISOString());
+      }
       return { ...opened, integrity: cached.integrity, isPublic: true, state: 'hit' };
     }
     const upstream = this.upstreamFor(name);
