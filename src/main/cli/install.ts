@@ -70,6 +70,8 @@ export function installCommand(folder: string | undefined, flags: InstallFlags, 
       scripts: flags.scripts,
       omitDev: flags.omitDev,
       onProgress: (done, total) => bar.update(`installing ${done}/${total}`),
+      // For measuring: SHELF_LINK_THREADS=0 links from the main thread, as before link threads existed.
+      linkThreads: io.env.SHELF_LINK_THREADS ? Number(io.env.SHELF_LINK_THREADS) : undefined,
     });
     bar.done();
     if (resolved) writeFileSync(join(dir, 'package-lock.json'), serializeLockfile(lock));

@@ -54,11 +54,14 @@ const tricky = rawTarball([
 ]);
 
 describe('the unpacked store', () => {
-  it('stores and links the same files, bytes and modes as tar.x extracts, read-only, with no symlink outside the list', async () => {
+  it.each([
+    ['on link threads', 2],
+    ['on the main thread', 0],
+  ])('stores and links the same files, bytes and modes as tar.x extracts, read-only (%s)', async (_, linkThreads) => {
     const work = tempDir();
     const viaTar = join(work, 'tar');
     await extractPackage(tricky, viaTar, 'demo@1.0.0');
-    const store = new UnpackedStore(join(work, 'cache'));
+    const store = new UnpackedStore(join(work, 'cache'), { linkThreads });
     const dest = join(work, 'project', 'node_modules', 'demo');
     await store.add(tricky, integrityOf(tricky), dest, 'demo@1.0.0');
 
@@ -89,6 +92,9 @@ describe('the unpacked store', () => {
     const again = join(work, 'other', 'node_modules', 'demo');
     expect(await store.copyTo(integrityOf(tricky), again)).toBe(true);
     expect(tree(again)).toEqual(withoutEmpty);
+    // A file already in the way is an error, not a silent skip.
+    await expect(store.copyTo(integrityOf(tricky), again)).rejects.toMatchObject({ code: 'EEXIST' });
+    await store.close();
   });
 
   it('refuses a hostile tarball and leaves no store entry, temporary folder or node_modules folder behind', async () => {

@@ -18,6 +18,8 @@ export interface InstallOptions {
   /** Leave out dev dependencies. */
   omitDev?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Threads that link packages into node_modules (0: the main thread); see UnpackedStore. */
+  linkThreads?: number;
 }
 
 export interface InstallReport {
@@ -77,35 +79,39 @@ export async function installFromLockfile(dir: string, lock: Lockfile, options: 
   }
   let done = 0;
   const hitsBefore = options.cache.hits;
-  const store = new UnpackedStore(options.cache.dir);
+  const store = new UnpackedStore(options.cache.dir, { linkThreads: options.linkThreads });
   const cold = createLimiter(COLD_CONCURRENCY);
-  await Promise.all(
-    toFetch.map(async ([location, entry]) => {
-      const name = entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 13);
-      const label = `${name}@${entry.version}`;
-      if (!entry.resolved && !(entry.version && entry.integrity))
-        throw new ShelfError(
-          'invalid_request',
-          `the lockfile has no "resolved" URL for ${label} at ${location}; run \`shelf lock\` to write one`,
-        );
-      // npm leaves registry URLs out when told to (omit-lockfile-registry-resolved) and then fetches from the
-      // configured registry at the conventional address; so does Shelf (the integrity still pins the bytes).
-      const url = entry.resolved ?? `${options.client.registry}${name}/-/${name.replace(/^@[^/]+\//, '')}-${entry.version}.tgz`;
-      const dest = join(dir, location);
-      // Warm: copy the already verified and unpacked files; cold: fetch (or read the tarball cache), verify, unpack once.
-      // A package whose install script will run gets its own copies: the script may rewrite its files in place.
-      const link = !(options.scripts && entry.hasInstallScript);
-      if (!(await store.copyTo(entry.integrity, dest, { link }))) {
-        // Bounded from download to unpacked: only this many tarballs (and their unpacked bodies) are in memory at once.
-        await cold(async () => {
-          const { bytes } = await options.cache.get(label, entry.integrity, () => options.client.tarball(url));
-          await store.add(bytes, entry.integrity, dest, label, { link });
-        });
-      }
-      report.installed += 1;
-      options.onProgress?.(++done, toFetch.length);
-    }),
-  );
+  try {
+    await Promise.all(
+      toFetch.map(async ([location, entry]) => {
+        const name = entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 13);
+        const label = `${name}@${entry.version}`;
+        if (!entry.resolved && !(entry.version && entry.integrity))
+          throw new ShelfError(
+            'invalid_request',
+            `the lockfile has no "resolved" URL for ${label} at ${location}; run \`shelf lock\` to write one`,
+          );
+        // npm leaves registry URLs out when told to (omit-lockfile-registry-resolved) and then fetches from the
+        // configured registry at the conventional address; so does Shelf (the integrity still pins the bytes).
+        const url = entry.resolved ?? `${options.client.registry}${name}/-/${name.replace(/^@[^/]+\//, '')}-${entry.version}.tgz`;
+        const dest = join(dir, location);
+        // Warm: copy the already verified and unpacked files; cold: fetch (or read the tarball cache), verify, unpack once.
+        // A package whose install script will run gets its own copies: the script may rewrite its files in place.
+        const link = !(options.scripts && entry.hasInstallScript);
+        if (!(await store.copyTo(entry.integrity, dest, { link }))) {
+          // Bounded from download to unpacked: only this many tarballs (and their unpacked bodies) are in memory at once.
+          await cold(async () => {
+            const { bytes } = await options.cache.get(label, entry.integrity, () => options.client.tarball(url));
+            await store.add(bytes, entry.integrity, dest, label, { link });
+          });
+        }
+        report.installed += 1;
+        options.onProgress?.(++done, toFetch.length);
+      }),
+    );
+  } finally {
+    await store.close();
+  }
   report.cacheHits = options.cache.hits - hitsBefore + store.hits;
   report.downloads = toFetch.length - report.cacheHits;
   report.filesLinked = store.filesLinked;

@@ -7,14 +7,13 @@
 // (another file system) or unwanted (packages whose install scripts may rewrite their own files), files are copied.
 // A store entry is complete only once its file list is written (temp folder + rename), so a crash leaves no half entry.
 import { randomBytes } from 'node:crypto';
-import { copyFile } from 'node:fs/promises';
-import { constants, linkSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import ssri from 'ssri';
-import { extractPackage, unpackInspected, type UnpackedFile } from './extract';
-
-/** Path inside the package (forward slashes), 'f' file or 'l' symbolic link (target in `t`). */
-type StoredFile = UnpackedFile;
+import { extractPackage, unpackInspected } from './extract';
 
 const LIST = '.shelf-files.json';
 
@@ -27,8 +26,17 @@ export class UnpackedStore {
   copyReason: string | undefined;
   /** Hard links work between this store and the project until one fails; then files are copied. */
   private linking = true;
+  private readonly pool: LinkPool | undefined;
 
-  constructor(private readonly dir: string) {}
+  /** `linkThreads`: threads that place packages (0: this thread); by default one per core, up to 4, none on one core. */
+  constructor(
+    private readonly dir: string,
+    options: { linkThreads?: number } = {},
+  ) {
+    const cores = availableParallelism();
+    const threads = options.linkThreads ?? (cores < 2 ? 0 : Math.min(cores, 4));
+    this.pool = threads > 0 ? new LinkPool(threads) : undefined;
+  }
 
   /** The store folder for an integrity string (sha512 only), or undefined when there is none to key by. */
   private folderOf(integrity: string | undefined): string | undefined {
@@ -40,51 +48,30 @@ export class UnpackedStore {
   }
 
   /**
-   * Links (or copies) a stored package into `dest`; false when it is not stored yet. Each folder is made once, parents
-   * first, without a recursive walk; then each file is one link(2) from this thread (libuv's thread pool measured slower
-   * for a syscall this cheap: the hand-off costs more than the call). Copies, where linking fails or is not wanted, go to
-   * the thread pool and are awaited together.
+   * Links (or copies) a stored package into `dest`; false when it is not stored yet. The work is all system calls (a
+   * mkdir per folder, a link per file), so it runs on the link threads, one package per message, while this thread
+   * hands out the next package; the calls themselves stay synchronous there (a thread-pool round trip per link measured
+   * slower than the link).
    */
   async copyTo(integrity: string | undefined, dest: string, options: { link?: boolean } = {}): Promise<boolean> {
     const folder = this.folderOf(integrity);
     if (!folder) return false;
-    let files: StoredFile[];
-    try {
-      files = JSON.parse(readFileSync(join(folder, LIST), 'utf8')) as StoredFile[];
-    } catch {
-      return false;
-    }
-    makeFolders(dest, files);
-    const copies: Promise<void>[] = [];
-    // Paths in the list are clean (written by this store), so plain concatenation replaces path.join's normalizing.
-    const from = `${join(folder, 'package')}/`;
-    const to = `${dest}/`;
-    for (const file of files) {
-      const target = to + file.p;
-      const source = from + file.p;
-      if (file.k === 'l') symlinkSync(file.t!, target);
-      else if (options.link !== false && this.linking) {
-        try {
-          linkSync(source, target);
-          this.filesLinked += 1;
-        } catch (error) {
-          // EXDEV (another file system), EPERM/EMLINK: copy from now on.
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code === 'EEXIST') throw error;
-          this.linking = false;
-          this.copyReason = `hard links from the cache at ${this.dir} failed (${code ?? (error as Error).message}); files are copied (a reflink where the file system offers one)`;
-          copies.push(copyFile(source, target, constants.COPYFILE_FICLONE));
-          this.filesCopied += 1;
-        }
-      } else {
-        if (options.link === false) this.copyReason ??= 'packages whose install scripts run get their own copies';
-        copies.push(copyFile(source, target, constants.COPYFILE_FICLONE));
-        this.filesCopied += 1;
-      }
-    }
-    await Promise.all(copies);
+    const link = options.link !== false && this.linking;
+    const result = this.pool ? await this.pool.run(folder, dest, link) : placeFiles(fs, folder, dest, link);
+    if (result.missing) return false;
+    this.filesLinked += result.linked;
+    this.filesCopied += result.copied;
+    if (result.linkFailed) {
+      this.linking = false;
+      this.copyReason = `hard links from the cache at ${this.dir} failed (${result.linkFailed}); files are copied (a reflink where the file system offers one)`;
+    } else if (options.link === false && result.copied) this.copyReason ??= 'packages whose install scripts run get their own copies';
     this.hits += 1;
     return true;
+  }
+
+  /** Stops the link threads (they never keep the process alive, but an install should not leave them running). */
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 
   /**
@@ -120,25 +107,127 @@ export class UnpackedStore {
   }
 }
 
-/** Makes `dest` and every folder under it that the list needs; a parent sorts before its children (it is their prefix). */
-function makeFolders(dest: string, files: StoredFile[]): void {
+interface PlaceResult {
+  /** The package is not in the store (no complete file list). */
+  missing?: boolean;
+  linked: number;
+  copied: number;
+  /** The error code of the link that failed, after which this package's files were copied. */
+  linkFailed?: string;
+}
+
+/**
+ * Makes `dest` and the folders under it (each once, parents first: a parent sorts before its children, being their
+ * prefix, so no recursive walk), then links or copies each listed file. Self-contained, with `fs` passed in: its source
+ * text is what the link threads run, so the same code serves there, on this thread and from a TypeScript test run.
+ */
+export function placeFiles(fs: typeof import('node:fs'), folder: string, dest: string, link: boolean): PlaceResult {
+  // Each entry: path inside the package (forward slashes), 'f' file or 'l' symbolic link (target in `t`).
+  let files: { p: string; k: string; t?: string }[];
+  try {
+    files = JSON.parse(fs.readFileSync(`${folder}/.shelf-files.json`, 'utf8'));
+  } catch {
+    return { missing: true, linked: 0, copied: 0 };
+  }
   const folders = new Set<string>();
   for (const file of files) {
     let slash = file.p.lastIndexOf('/');
     while (slash > 0) {
-      const folder = file.p.slice(0, slash);
-      if (folders.has(folder)) break;
-      folders.add(folder);
-      slash = folder.lastIndexOf('/');
+      const sub = file.p.slice(0, slash);
+      if (folders.has(sub)) break;
+      folders.add(sub);
+      slash = sub.lastIndexOf('/');
     }
   }
-  mkdirSync(dest, { recursive: true });
-  for (const folder of [...folders].sort()) {
+  fs.mkdirSync(dest, { recursive: true });
+  for (const sub of [...folders].sort()) {
     try {
-      mkdirSync(`${dest}/${folder}`);
+      fs.mkdirSync(`${dest}/${sub}`);
     } catch (error) {
       // A folder a nested package or a bundled node_modules already made.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
+  }
+  const result: PlaceResult = { linked: 0, copied: 0 };
+  // List paths are clean (this store wrote them), so concatenation stands in for path.join's normalizing.
+  for (const file of files) {
+    const target = `${dest}/${file.p}`;
+    const source = `${folder}/package/${file.p}`;
+    if (file.k === 'l') {
+      fs.symlinkSync(file.t ?? '', target);
+      continue;
+    }
+    if (link) {
+      try {
+        fs.linkSync(source, target);
+        result.linked += 1;
+        continue;
+      } catch (error) {
+        // EXDEV (another file system), EPERM, EMLINK: copy from here on, and say why.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') throw error;
+        link = false;
+        result.linkFailed = code ?? (error as Error).message;
+      }
+    }
+    fs.copyFileSync(source, target, fs.constants.COPYFILE_FICLONE);
+    result.copied += 1;
+  }
+  return result;
+}
+
+const LINK_WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const placeFiles = ${placeFiles.toString()};
+parentPort.on('message', (job) => {
+  try {
+    parentPort.postMessage({ id: job.id, result: placeFiles(fs, job.folder, job.dest, job.link) });
+  } catch (error) {
+    parentPort.postMessage({ id: job.id, error: { message: error.message, code: error.code } });
+  }
+});
+`;
+
+/** Threads that place packages; each takes the next package when it has the fewest waiting. */
+class LinkPool {
+  private readonly workers: { worker: Worker; pending: Set<number> }[] = [];
+  private readonly waiting = new Map<number, { resolve: (r: PlaceResult) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+
+  constructor(private readonly size: number) {}
+
+  run(folder: string, dest: string, link: boolean): Promise<PlaceResult> {
+    if (this.workers.length < this.size) this.start();
+    const slot = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    slot.pending.add(id);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, folder, dest, link });
+    });
+  }
+
+  private start(): void {
+    const worker = new Worker(LINK_WORKER_SOURCE, { eval: true });
+    worker.unref();
+    const slot = { worker, pending: new Set<number>() };
+    worker.on('message', (message: { id: number; result?: PlaceResult; error?: { message: string; code?: string } }) => {
+      slot.pending.delete(message.id);
+      const waiter = this.waiting.get(message.id);
+      this.waiting.delete(message.id);
+      if (message.error) waiter?.reject(Object.assign(new Error(message.error.message), { code: message.error.code }));
+      else waiter?.resolve(message.result!);
+    });
+    worker.on('error', (error: Error) => {
+      for (const id of slot.pending) this.waiting.get(id)?.reject(error);
+      slot.pending.clear();
+    });
+    this.workers.push(slot);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((slot) => slot.worker.terminate()));
+    this.workers.length = 0;
   }
 }
