@@ -123,16 +123,17 @@ export class MetadataCacheDb {
     };
   }
 
-  /** Replaces a package's entry (written with the next batch; reads see it at once). */
-  store(registry: string, name: string, document: DocumentToStore): void {
+  /** Replaces a package's entry (written with the next batch; reads see it at once); false when it cannot be kept. */
+  store(registry: string, name: string, document: DocumentToStore): boolean {
     // More versions than a document's key space holds (none on npm comes near) are simply not cached.
-    if (document.manifests.length >= ORDINALS) return;
+    if (document.manifests.length >= ORDINALS) return false;
     const key = `${registry}\0${name}`;
     const previous = this.pending.get(key);
     if (previous) this.pendingChars -= charsOf(previous.document);
     this.pending.set(key, { registry, name, document });
     this.pendingChars += charsOf(document);
     if (this.pendingChars >= WRITE_BATCH_CHARS) this.flush();
+    return true;
   }
 
   /** Writes the stored entries and confirmations that wait, in one transaction. */

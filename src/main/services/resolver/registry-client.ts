@@ -154,8 +154,15 @@ export class RegistryClient {
     const cache = this.options.cache;
     if (cache && fetched.maxAge !== undefined) {
       const { etag, accept, maxAge, complete } = fetched;
-      cache.db.store(this.registry, name, { etag, accept, fetchedAt: Date.now(), maxAge, complete, ...toCacheRows(fetched.doc) });
-      const stored = cache.db.document(this.registry, name);
+      const kept = cache.db.store(this.registry, name, {
+        etag,
+        accept,
+        fetchedAt: Date.now(),
+        maxAge,
+        complete,
+        ...toCacheRows(fetched.doc),
+      });
+      const stored = kept && cache.db.document(this.registry, name);
       if (stored) return fromCacheRows(stored);
     }
     return fetched.doc;
