@@ -101,6 +101,18 @@ export function serveHotFirst(server: Server, fast: FastPath, open: (request: In
   const [fastify] = handlers as [(request: IncomingMessage, response: ServerResponse) => void];
   server.removeListener('request', fastify);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (!(open(request) && fast(request, response))) fastify(request, response);
+    if (!(open(request) && answeredFast(fast, request, response))) fastify(request, response);
   });
+}
+
+/**
+ * A throw here would escape every handler and end the process. The fast path throws only before it writes (the store
+ * failing under generation(), say), so fastify takes the request and answers the failure in its usual shape.
+ */
+function answeredFast(fast: FastPath, request: IncomingMessage, response: ServerResponse): boolean {
+  try {
+    return fast(request, response);
+  } catch {
+    return response.headersSent;
+  }
 }
