@@ -19,6 +19,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { allProfiles, profileText, summarizeProfile } from './lib/cpu-profile.mjs';
+import { callersOf, callersText } from './lib/profile-callers.mjs';
 import {
   BENCH_DIR,
   FIXTURES,
@@ -294,8 +295,12 @@ try {
     const files = allProfiles(profDir);
     const summary = files.length ? summarizeProfile(files[0], 12) : undefined;
     result.raw.profile = summary;
+    const top = summary?.top[0];
+    const callers = top ? callersOf(files[0], top.fn) : [];
+    result.raw.profileCallers = callers;
     result.notes.push(
-      `Missed: the profile of one more Shelf fleet under --cpu-prof (main thread; --cpu-prof slows it): ${profileText(summary, 12)}.`,
+      `Missed: the profile of one more Shelf fleet under --cpu-prof (main thread; --cpu-prof slows it; samples are wall-clock, so on a saturated machine time spent waiting for a CPU counts as busy): ${profileText(summary, 12)}.` +
+        (top ? ` ${top.fn}'s self time by its nearest named caller: ${callersText(callers)}.` : ''),
     );
   }
   const lastLoad = (key) => figures[key].map((r) => r.loadavgAtEnd[0]);
@@ -378,7 +383,7 @@ try {
   result.notes.push(
     `On ${os.cpus().length} CPUs, ${CLIENTS} npm processes saturate the machine (${busy}% busy during the Shelf fleets): the servers compete with their own clients for the CPU, which is the scenario — a server that needs less CPU per request leaves more to npm. Shelf's CPU share is its process's CPU time (all threads, /proc/<pid>/stat) over the fleet's wall time.`,
     `Documents: ${docs.packuments} packuments (abbreviated, as Shelf sends them to npm, tarball URLs pointed at the static server; served gzipped when asked, as Shelf does) and ${docs.tarballs} tarballs (${(docs.bytes / 1e6).toFixed(1)} MB), copied from Shelf before the runs. The fixture's lockfile has no \`resolved\` URLs, so every npm asks its --registry for each packument, then the tarball it names; no install scripts run.`,
-    `Shelf runs --offline with --log-level debug (its per-request line carries fastify's elapsedTime at onResponse, read from its stderr; the line costs Shelf one write per request) and --max-connections-per-address 2048: on loopback the whole fleet is one address, where a real fleet has one per runner, and ${CLIENTS} npm processes with their 15 sockets each exceed the default cap of 256.`,
+    `Shelf runs --offline with --log-level debug (its per-request line carries fastify's elapsedTime at onResponse, read from its stderr; the line costs Shelf one write per request) and --max-connections-per-address 2048: on loopback the whole fleet is one address, where a real fleet has one per runner, and 20 npm processes with up to 15 sockets each would exceed the default cap of 256.`,
   );
 } finally {
   if (shelf) await shelf.stop();

@@ -20,7 +20,7 @@ function cell(value, unit) {
 }
 
 /** The summary table's rows of one result (those with a target). */
-function summaryRows(r) {
+export function summaryRows(r) {
   const out = [];
   for (const t of r.tables) {
     for (const row of t.rows) {
@@ -35,7 +35,7 @@ function summaryRows(r) {
 }
 
 /** One result's section: machine and load, its tables, its notes; `level` is its heading's (tables go one deeper). */
-function resultSection(r, level) {
+export function resultSection(r, level) {
   const out = [];
   out.push(`${level} ${r.id}: ${r.title}`);
   out.push('');
