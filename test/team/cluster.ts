@@ -1,9 +1,16 @@
-// Pieces of a multi-node test: free ports, bounded polling, and Debian's HAProxy in front of several `shelf serve` nodes.
+// Pieces of a multi-node test: free ports, bounded polling, Debian's HAProxy, and a cluster of `shelf serve` nodes on one
+// fresh PostgreSQL database and one S3 prefix.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { RunningShelf } from '../helpers/shelf-process';
+import pg from 'pg';
+import { couchUserDocument } from '../helpers/app-harness';
+import { tempDir } from '../helpers/clients';
+import { startShelf, type RunningShelf } from '../helpers/shelf-process';
+import { freshDatabase, type FreshDatabase } from './pg';
+import { awsEnv, freshPrefix, s3Args } from './s3';
+import { deletePrefix } from './s3-bucket';
 
 export const HAPROXY = '/usr/sbin/haproxy';
 /** The issue's bound for a change on one node to take effect on the others. */
@@ -91,4 +98,86 @@ ${servers}
       }
     },
   };
+}
+
+/** Nodes of one registry: one fresh PostgreSQL database and one S3 prefix, optionally behind HAProxy. */
+export interface Cluster {
+  database: FreshDatabase;
+  prefix: string;
+  nodes: RunningShelf[];
+  /** HAProxy in front of the first nodes (options.proxy), which every node names as its public address. */
+  proxy: Proxy | undefined;
+  /** A client of the cluster's database, for checks behind the nodes' backs. */
+  admin: pg.Client;
+  /** Another node on the same stores and arguments; not behind the proxy, and not added to `nodes`. */
+  startNode(): Promise<RunningShelf>;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  nodes?: number;
+  proxy?: boolean;
+  /** Arguments after --database and the S3 ones, for every node. */
+  args?: string[];
+}
+
+/**
+ * Starts `nodes` (3) nodes together, so their migrations meet at the advisory lock. Each listens on a port chosen here:
+ * with --public-url, `shelf serve` announces the proxy's address, so the node's own address is set by the test.
+ */
+export async function startCluster(label: string, options: ClusterOptions = {}): Promise<Cluster> {
+  const database = await freshDatabase(label);
+  const prefix = freshPrefix(label);
+  awsEnv();
+  const proxyPort = options.proxy ? await freePort() : undefined;
+  const proxyDir = options.proxy ? tempDir('shelf-haproxy-') : undefined;
+  const nodeArgs = [
+    '--database',
+    database.url,
+    ...s3Args(prefix),
+    // Clients are sent to the proxy for tarballs, whichever node renders the document.
+    ...(proxyPort ? ['--public-url', `http://127.0.0.1:${proxyPort}/`, '--trust-proxy', '127.0.0.1'] : []),
+    ...(options.args ?? []),
+  ];
+  const startNode = async (): Promise<RunningShelf> => {
+    const port = await freePort();
+    const shelf = await startShelf([...nodeArgs, '--port', String(port)], { env: awsEnv() });
+    return { ...shelf, url: `http://127.0.0.1:${port}`, registry: `http://127.0.0.1:${port}/` };
+  };
+  const nodes: RunningShelf[] = [];
+  const admin = new pg.Client({ connectionString: database.url });
+  let proxy: Proxy | undefined;
+  const stop = async () => {
+    await proxy?.stop();
+    await Promise.all(nodes.map((node) => node.stop()));
+    await admin.end().catch(() => undefined);
+    await database.drop();
+    await deletePrefix(prefix);
+    if (proxyDir) rmSync(proxyDir, { recursive: true, force: true });
+  };
+  try {
+    const started = await Promise.allSettled(Array.from({ length: options.nodes ?? 3 }, () => startNode()));
+    // Nodes that did start are stopped even when another did not.
+    for (const node of started) if (node.status === 'fulfilled') nodes.push(node.value);
+    const failed = started.find((node) => node.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (proxyPort) proxy = await startHaproxy(proxyPort, nodes, proxyDir!);
+    await admin.connect();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { database, prefix, nodes, proxy, admin, startNode, stop };
+}
+
+/** Creates a user through a node's npm door (`npm adduser`'s request); returns the token it answers with. */
+export async function signUp(node: RunningShelf, name: string, password: string): Promise<string> {
+  const response = await fetch(`${node.url}/-/user/org.couchdb.user:${name}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(couchUserDocument(name, password)),
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`could not create the test user ${name}: ${response.status} ${text}`);
+  return (JSON.parse(text) as { token: string }).token;
 }

@@ -4,32 +4,25 @@
 // one node reaches the browser event stream open on another; download counts made on every node add up.
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { rmSync } from 'node:fs';
 import pg from 'pg';
 import ssri from 'ssri';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_PATH, RPC_PATH } from '../../src/shared/contract';
 import { advisoryKey } from '../../src/main/storage/sql/postgres';
-import { couchUserDocument, packageTarball, publishBody } from '../helpers/app-harness';
-import { tempDir } from '../helpers/clients';
+import { packageTarball, publishBody } from '../helpers/app-harness';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream';
-import { startShelf, type RunningShelf } from '../helpers/shelf-process';
-import { PROPAGATION_BOUND_MS, freePort, sleep, startHaproxy, within, type Proxy } from './cluster';
-import { freshDatabase, type FreshDatabase } from './pg';
-import { awsEnv, freshPrefix, s3Args } from './s3';
-import { deletePrefix } from './s3-bucket';
+import type { RunningShelf } from '../helpers/shelf-process';
+import { PROPAGATION_BOUND_MS, signUp, sleep, startCluster, within, type Cluster } from './cluster';
+import type { FreshDatabase } from './pg';
 
 /** Long enough that every request of a round reaches its node while the first fetch is still under way. */
 const UPSTREAM_DELAY_MS = 500;
 const PASSWORD = 'correct-horse-battery';
 
+let cluster: Cluster;
 let database: FreshDatabase;
-let prefix: string;
 let upstream: FakeUpstream;
-let proxy: Proxy;
-let proxyPort: number;
-let proxyDir: string;
-const nodes: RunningShelf[] = [];
+let nodes: RunningShelf[];
 let admin: pg.Client;
 let token: string;
 
@@ -98,65 +91,22 @@ async function mirrorLocks(item: string): Promise<{ granted: boolean }[]> {
   ).rows;
 }
 
-async function startNode(): Promise<RunningShelf> {
-  const port = await freePort();
-  const shelf = await startShelf(
-    [
-      '--database',
-      database.url,
-      ...s3Args(prefix),
-      '--upstream',
-      upstream.url,
-      // One address in every document, whichever node renders it: the bytes can be compared across nodes.
-      '--public-url',
-      `http://127.0.0.1:${proxyPort}/`,
-      '--trust-proxy',
-      '127.0.0.1',
-      '--min-release-age',
-      MIN_RELEASE_AGE,
-      '--port',
-      String(port),
-    ],
-    { env: awsEnv() },
-  );
-  return { ...shelf, url: `http://127.0.0.1:${port}`, registry: `http://127.0.0.1:${port}/` };
-}
-
 async function get(url: string): Promise<{ status: number; body: Buffer }> {
   const response = await fetch(url);
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
 }
 
 beforeAll(async () => {
-  database = await freshDatabase('mirror');
-  prefix = freshPrefix('mirror');
   upstream = await startFakeUpstream();
-  proxyPort = await freePort();
-  proxyDir = tempDir('shelf-haproxy-');
-  const started = await Promise.allSettled([0, 1, 2].map(() => startNode()));
-  for (const node of started) if (node.status === 'fulfilled') nodes.push(node.value);
-  const failed = started.find((node) => node.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  proxy = await startHaproxy(proxyPort, nodes, proxyDir);
-  admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  const created = await fetch(`${nodes[0]!.url}/-/user/org.couchdb.user:alice`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(couchUserDocument('alice', PASSWORD)),
-  });
-  if (created.status !== 201) throw new Error(`could not create the test user: ${created.status} ${await created.text()}`);
-  token = ((await created.json()) as { token: string }).token;
+  // Behind the proxy, every node names one address in its documents, so the bytes can be compared across nodes.
+  cluster = await startCluster('mirror', { proxy: true, args: ['--upstream', upstream.url, '--min-release-age', MIN_RELEASE_AGE] });
+  ({ nodes, admin, database } = cluster);
+  token = await signUp(nodes[0]!, 'alice', PASSWORD);
 }, 120_000);
 
 afterAll(async () => {
-  await proxy?.stop();
-  await Promise.all(nodes.map((node) => node.stop()));
-  await admin?.end();
+  await cluster?.stop();
   await upstream?.close();
-  await database?.drop();
-  if (prefix) await deletePrefix(prefix);
-  if (proxyDir) rmSync(proxyDir, { recursive: true, force: true });
 });
 
 describe('the mirror on three nodes fetches each upstream item once', () => {
@@ -168,7 +118,7 @@ describe('the mirror on three nodes fetches each upstream item once', () => {
     const first = answers[0]!.body;
     for (const answer of answers) expect(answer.body.equals(first)).toBe(true);
     const doc = JSON.parse(first.toString()) as { versions: Record<string, { dist: { tarball: string; integrity: string } }> };
-    expect(doc.versions['1.1.0']!.dist.tarball).toBe(`http://127.0.0.1:${proxyPort}/slow-doc/-/slow-doc-1.1.0.tgz`);
+    expect(doc.versions['1.1.0']!.dist.tarball).toBe(`${cluster.proxy!.url}/slow-doc/-/slow-doc-1.1.0.tgz`);
     expect(doc.versions['1.1.0']!.dist.integrity).toBe(ssri.fromData(tarballs.get('slow-doc')!.get('1.1.0')!).toString());
     // Nothing stays locked once the fetch is done.
     expect(await mirrorLocks('p:slow-doc')).toEqual([]);
@@ -235,7 +185,7 @@ describe('the mirror on three nodes fetches each upstream item once', () => {
     hung!.destroy();
     await victim.stop();
     // The victim comes back for the tests below (same database and bucket: a joining node).
-    nodes[2] = await startNode();
+    nodes[2] = await cluster.startNode();
   });
 });
 

@@ -6,36 +6,15 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { couchUserDocument } from '../helpers/app-harness';
-import { startShelf, type RunningShelf } from '../helpers/shelf-process';
-import { freePort } from './cluster';
-import { freshDatabase, type FreshDatabase } from './pg';
-import { awsEnv, freshPrefix, s3Args } from './s3';
-import { deletePrefix } from './s3-bucket';
+import type { RunningShelf } from '../helpers/shelf-process';
+import { signUp, startCluster, type Cluster } from './cluster';
 
 const RPC = '/-/shelf/rpc';
 const PASSWORD = 'correct-horse-battery';
 
-let database: FreshDatabase;
-let prefix: string;
-const nodes: RunningShelf[] = [];
+let cluster: Cluster;
+let nodes: RunningShelf[];
 let db: pg.Client;
-
-const nodeArgs = () => [
-  '--database',
-  database.url,
-  ...s3Args(prefix),
-  '--trust-proxy',
-  '127.0.0.1',
-  // Small budgets, so the shared count is visible in a few requests.
-  '--api-rate-limit',
-  'anonymous=6,authenticated=1000,login=3,publish=60,window=600',
-];
-
-async function startNode(): Promise<RunningShelf> {
-  const port = await freePort();
-  const shelf = await startShelf([...nodeArgs(), '--port', String(port)], { env: awsEnv() });
-  return { ...shelf, url: `http://127.0.0.1:${port}`, registry: `http://127.0.0.1:${port}/` };
-}
 
 interface Answer {
   status: number;
@@ -92,25 +71,20 @@ const whoami = async (node: RunningShelf, cookie: string) =>
   (await rpc(node, 'session.whoami', {}, { cookie })).body.user?.username ?? null;
 
 beforeAll(async () => {
-  database = await freshDatabase('sessions');
-  prefix = freshPrefix('sessions');
-  awsEnv();
-  const started = await Promise.allSettled([0, 1, 2].map(() => startNode()));
-  for (const node of started) if (node.status === 'fulfilled') nodes.push(node.value);
-  const failed = started.find((node) => node.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  db = new pg.Client({ connectionString: database.url });
-  await db.connect();
-  const created = await http(nodes[0]!, 'PUT', '/-/user/org.couchdb.user:alice', { body: couchUserDocument('alice', PASSWORD) });
-  if (created.status !== 201) throw new Error(`could not create the test user: ${created.status} ${JSON.stringify(created.body)}`);
+  cluster = await startCluster('sessions', {
+    args: [
+      '--trust-proxy',
+      '127.0.0.1',
+      // Small budgets, so the shared count is visible in a few requests.
+      '--api-rate-limit',
+      'anonymous=6,authenticated=1000,login=3,publish=60,window=600',
+    ],
+  });
+  ({ nodes, admin: db } = cluster);
+  await signUp(nodes[0]!, 'alice', PASSWORD);
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all(nodes.map((node) => node.stop()));
-  await db?.end();
-  await database?.drop();
-  if (prefix) await deletePrefix(prefix);
-});
+afterAll(async () => cluster?.stop());
 
 describe('browser sessions across three nodes', () => {
   it('a cookie issued by node A works on B and C; the database holds only its hash', async () => {
@@ -148,7 +122,7 @@ describe('browser sessions across three nodes', () => {
   it('a session outlives a restart of the node that issued it', async () => {
     const cookie = cookieOf(await rpc(nodes[2]!, 'session.signIn', { username: 'alice', password: PASSWORD }));
     await nodes[2]!.stop();
-    nodes[2] = await startNode();
+    nodes[2] = await cluster.startNode();
     expect(await whoami(nodes[2]!, cookie)).toBe('alice');
     expect(await whoami(nodes[0]!, cookie)).toBe('alice');
   });

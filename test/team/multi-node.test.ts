@@ -3,37 +3,23 @@
 // winner and leave no orphan blob, changes made on one node take effect on the others within a second, a node killed
 // during `npm ci` costs the client nothing, and a node joining later runs no migration again.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTarball, publishBody, couchUserDocument } from '../helpers/app-harness';
+import { makeTarball, publishBody } from '../helpers/app-harness';
 import { NpmUser, PNPM, makePackage, run, tempDir } from '../helpers/clients';
-import { startShelf, type RunningShelf } from '../helpers/shelf-process';
-import { PROPAGATION_BOUND_MS, freePort, startHaproxy, within, type Proxy } from './cluster';
-import { freshDatabase, type FreshDatabase } from './pg';
-import { awsEnv, blobKey, freshPrefix, s3Args } from './s3';
-import { deletePrefix, listKeys } from './s3-bucket';
+import type { RunningShelf } from '../helpers/shelf-process';
+import { PROPAGATION_BOUND_MS, signUp, startCluster, within, type Cluster, type Proxy } from './cluster';
+import { blobKey } from './s3';
+import { listKeys } from './s3-bucket';
 
-let database: FreshDatabase;
-let prefix: string;
-let proxyPort: number;
+let cluster: Cluster;
+let nodes: RunningShelf[];
 let proxy: Proxy;
-let proxyDir: string;
-const nodes: RunningShelf[] = [];
 let admin: pg.Client;
+let prefix: string;
 let token: string;
-
-const nodeArgs = () => [
-  '--database',
-  database.url,
-  ...s3Args(prefix),
-  // Clients are sent to the proxy for tarballs, whichever node renders the document.
-  '--public-url',
-  `http://127.0.0.1:${proxyPort}/`,
-  '--trust-proxy',
-  '127.0.0.1',
-];
 
 async function call(base: string, method: string, path: string, body?: unknown, bearer = token) {
   const response = await fetch(`${base}${path}`, {
@@ -54,50 +40,14 @@ async function call(base: string, method: string, path: string, body?: unknown, 
 const schemaRows = async () =>
   (await admin.query<{ version: number; applied_at: Date }>('SELECT version, applied_at FROM shelf_schema ORDER BY version')).rows;
 
-/**
- * One node on a port of its own choosing: with --public-url, `shelf serve` announces the proxy's address, so the node's
- * own address (which HAProxy and the per-node requests use) is set here instead.
- */
-async function startNode(): Promise<RunningShelf> {
-  const port = await freePort();
-  const shelf = await startShelf([...nodeArgs(), '--port', String(port)], { env: awsEnv() });
-  return { ...shelf, url: `http://127.0.0.1:${port}`, registry: `http://127.0.0.1:${port}/` };
-}
-
 beforeAll(async () => {
-  database = await freshDatabase('multi');
-  prefix = freshPrefix('multi');
-  awsEnv();
-  proxyPort = await freePort();
-  proxyDir = tempDir('shelf-haproxy-');
-  // The three start together: their migrations meet at the advisory lock.
-  const started = await Promise.allSettled([0, 1, 2].map(() => startNode()));
-  // Nodes that did start are stopped by afterAll even when another did not.
-  for (const node of started) if (node.status === 'fulfilled') nodes.push(node.value);
-  const failed = started.find((node) => node.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  proxy = await startHaproxy(proxyPort, nodes, proxyDir);
-  admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  const created = await call(
-    nodes[0]!.url,
-    'PUT',
-    '/-/user/org.couchdb.user:alice',
-    couchUserDocument('alice', 'correct-horse-battery'),
-    '',
-  );
-  if (created.status !== 201) throw new Error(`could not create the test user: ${created.status} ${JSON.stringify(created.body)}`);
-  token = created.body.token as string;
+  cluster = await startCluster('multi', { proxy: true });
+  ({ nodes, admin, prefix } = cluster);
+  proxy = cluster.proxy!;
+  token = await signUp(nodes[0]!, 'alice', 'correct-horse-battery');
 }, 120_000);
 
-afterAll(async () => {
-  await proxy?.stop();
-  await Promise.all(nodes.map((node) => node.stop()));
-  await admin?.end();
-  await database?.drop();
-  if (prefix) await deletePrefix(prefix);
-  if (proxyDir) rmSync(proxyDir, { recursive: true, force: true });
-});
+afterAll(async () => cluster?.stop());
 
 describe('three nodes on one PostgreSQL and one S3 bucket, behind HAProxy', () => {
   it('started together, they applied each migration once and say which stores they use', async () => {
@@ -265,7 +215,7 @@ describe('three nodes on one PostgreSQL and one S3 bucket, behind HAProxy', () =
   it('a node started while the others serve runs no migration again', async () => {
     const before = await schemaRows();
     const serving = fetch(`${nodes[0]!.url}/hello-team`);
-    const joined = await startNode();
+    const joined = await cluster.startNode();
     nodes.push(joined);
     expect((await serving).status).toBe(200);
     expect(await schemaRows()).toEqual(before);
