@@ -335,6 +335,17 @@ try {
         ratio: ratio(s('shelf', (r) => r.serverCores).median, s('static', (r) => r.serverCores).median),
       },
       {
+        // Less sensitive to other load on the machine than the wall times: what each request costs the server.
+        metric: 'server CPU time per request',
+        unit: 'ms',
+        shelf: s('shelf', (r) => (1000 * r.serverCpuS) / r.requests),
+        peer: s('static', (r) => (1000 * r.serverCpuS) / r.requests),
+        ratio: ratio(
+          s('shelf', (r) => (1000 * r.serverCpuS) / r.requests).median,
+          s('static', (r) => (1000 * r.serverCpuS) / r.requests).median,
+        ),
+      },
+      {
         metric: "server's share of the machine's busy CPU",
         unit: '%',
         shelf: s('shelf', (r) => r.serverShareOfBusyPct),
