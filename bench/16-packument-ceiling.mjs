@@ -7,7 +7,7 @@
 // short load on that case is summarized (top self-time functions) beside the figures.
 // Run alone: node bench/16-packument-ceiling.mjs [--quick] [--runs N]
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { allProfiles, profileText, summarizeProfile } from './lib/cpu-profile.mjs';
@@ -34,6 +34,7 @@ import {
   waitForOk,
   writeResult,
 } from './lib/common.mjs';
+import { processCpuSeconds } from './lib/proc-cpu.mjs';
 
 const ID = '16-packument-ceiling';
 const args = parseArgs();
@@ -73,19 +74,6 @@ function upstreamDocument(upstreamUrl) {
     time[v] = `2024-0${i + 1}-01T00:00:00.000Z`;
   }
   return { _id: MIRRORED, name: MIRRORED, description: 'a mirrored benchmark package', 'dist-tags': { latest: '1.2.0' }, versions, time };
-}
-
-/**
- * A process's CPU time so far (user + system, in clock ticks of 10 ms), from /proc: the CPU a server spends per request
- * is far steadier than its requests per second when other work shares the machine.
- */
-function cpuTicks(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The bytes a server sends for a GET (not decoded), with its headers. */
@@ -181,11 +169,11 @@ try {
   for (let i = 0; i < args.runs; i++) {
     for (const c of cases) {
       for (const s of c.servers) {
-        const before = cpuTicks(s.pid);
+        const before = processCpuSeconds(s.pid);
         const r = await autocannon(s.url, { connections, duration, headers: ENCODINGS[c.enc] });
-        const after = cpuTicks(s.pid);
+        const after = processCpuSeconds(s.pid);
         if (before !== undefined && after !== undefined && r.requests > 0)
-          r.cpuUsPerRequest = round(((after - before) * 10_000) / r.requests, 0);
+          r.cpuUsPerRequest = round(((after - before) * 1e6) / r.requests, 0);
         figures[`${c.name}/${c.enc}`][s.key].push(r);
         log(
           ID,

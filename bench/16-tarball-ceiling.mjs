@@ -3,7 +3,7 @@
 // (bench/lib/get-loop.mjs: autocannon's parser tops out far below these servers). Where Shelf falls short, it is
 // restarted with --cpu-prof on the same data and the profile of a short load is summarized beside the figures.
 // Run alone: node bench/16-tarball-ceiling.mjs [--quick] [--runs N]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { allProfiles, profileText, summarizeProfile } from './lib/cpu-profile.mjs';
@@ -25,6 +25,7 @@ import {
   tempDir,
   writeResult,
 } from './lib/common.mjs';
+import { processCpuSeconds } from './lib/proc-cpu.mjs';
 
 const ID = '16-tarball-ceiling';
 const args = parseArgs();
@@ -39,16 +40,6 @@ function tarballOf(name, mb) {
   const payload = Buffer.alloc(mb * 1024 * 1024);
   for (let i = 0; i < payload.length; i += 4) payload.writeUInt32LE((random() * 2 ** 32) >>> 0, i);
   return packageTarball(name, '1.0.0', { 'data.bin': payload });
-}
-
-/** A process's CPU time so far (user + system, clock ticks of 10 ms), from /proc: steadier than MB/s on a shared machine. */
-function cpuTicks(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
 }
 
 function bytesOf(url) {
@@ -100,13 +91,13 @@ try {
         ['shelf', `${shelf.url}${c.path}`, shelf.pid],
         ['static', c.static, c.staticPid],
       ]) {
-        const before = cpuTicks(pid);
+        const before = processCpuSeconds(pid);
         const r = await getLoop(url, { connections, duration });
-        const after = cpuTicks(pid);
+        const after = processCpuSeconds(pid);
         r.mbPerSec = r.bytesPerSec / 1024 / 1024;
         const mbSent = r.mbPerSec * r.elapsed;
         if (before !== undefined && after !== undefined && mbSent > 0)
-          r.cpuMsPerMb = Math.round(((after - before) * 10 * 100) / mbSent) / 100;
+          r.cpuMsPerMb = Math.round(((after - before) * 1000 * 100) / mbSent) / 100;
         figures[c.mb][key].push(r);
         log(
           ID,
