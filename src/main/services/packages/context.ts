@@ -7,6 +7,7 @@ import type { MetadataDb } from '../../storage/sql/port';
 import {
   findPackage,
   getPackument,
+  isIntegrityReferenced,
   isMaintainer,
   updatePackage,
   type PackageRow,
@@ -75,4 +76,14 @@ export async function currentPackument(ctx: PackageContext, pkg: PackageRow): Pr
   // Started read-only on a full disk: rendered for this address and served, not stored.
   if (ctx.blobs.readOnly) return packumentRow(ctx.db, pkg, ctx.baseUrl());
   return renderPackument(ctx.db, pkg, ctx.baseUrl());
+}
+
+/**
+ * Deletes blobs no version points at (after an unpublish commits, or when a publish's transaction failed after its
+ * tarball was stored). A blob a write in this process is still storing is left for the collector (BlobStore.remove).
+ */
+export async function dropUnreferenced(ctx: PackageContext, integrities: Iterable<string>): Promise<void> {
+  for (const integrity of new Set(integrities)) {
+    if (!(await isIntegrityReferenced(ctx.db, integrity))) await ctx.blobs.remove(integrity);
+  }
 }

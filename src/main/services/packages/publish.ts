@@ -19,7 +19,7 @@ import { setVersionEcosystem, type Ecosystem } from '../../storage/db/ecosystems
 import { requireScope, type Principal } from '../auth/principal';
 import { assertSameEcosystem } from '../packer/ecosystems/ecosystem-rules';
 import { inspectTarball } from '../packer/inspect-tarball';
-import { nextRev, touchPackage, type PackageContext } from './context';
+import { dropUnreferenced, nextRev, touchPackage, type PackageContext } from './context';
 import { checkInstallFields, withInstallFields } from './install-fields';
 import { assertValidPackageName, assertValidTag, assertValidVersion } from './names';
 import { checkNewPackageName, claimScope } from './namespaces';
@@ -178,44 +178,53 @@ export async function publishVersion(
 
   const now = ctx.now().toISOString();
   let created = false;
-  await ctx.db.transaction(async () => {
-    // Checked again inside the transaction: another publish may have landed while this one was being inspected.
-    await preflight(ctx, caller, urlName, version);
-    await assertSameEcosystem(ctx.db, urlName, ecosystem);
-    let pkg: PackageRow | undefined = await findPackage(ctx.db, urlName);
-    if (!pkg) {
-      created = true;
-      pkg = await insertPackage(ctx.db, {
-        name: urlName,
-        access: access ?? 'public',
-        rev: nextRev(ctx),
-        created_at: now,
-        modified_at: now,
-        readme,
+  try {
+    await ctx.db.transaction(async () => {
+      // Checked again inside the transaction: another publish may have landed while this one was being inspected.
+      await preflight(ctx, caller, urlName, version);
+      await assertSameEcosystem(ctx.db, urlName, ecosystem);
+      let pkg: PackageRow | undefined = await findPackage(ctx.db, urlName);
+      if (!pkg) {
+        created = true;
+        pkg = await insertPackage(ctx.db, {
+          name: urlName,
+          access: access ?? 'public',
+          rev: nextRev(ctx),
+          created_at: now,
+          modified_at: now,
+          readme,
+        });
+        await addMaintainer(ctx.db, pkg.id, caller.user.id);
+        await claimScope(ctx, caller, urlName);
+      }
+      await insertVersion(ctx.db, {
+        package_id: pkg.id,
+        version,
+        manifest: JSON.stringify(stored),
+        integrity,
+        shasum,
+        tarball_size: bytes.length,
+        deprecated: null,
+        published_at: now,
+        published_by: caller.user.id,
       });
-      await addMaintainer(ctx.db, pkg.id, caller.user.id);
-      await claimScope(ctx, caller, urlName);
-    }
-    await insertVersion(ctx.db, {
-      package_id: pkg.id,
-      version,
-      manifest: JSON.stringify(stored),
-      integrity,
-      shasum,
-      tarball_size: bytes.length,
-      deprecated: null,
-      published_at: now,
-      published_by: caller.user.id,
+      if (ecosystem !== 'npm') await setVersionEcosystem(ctx.db, pkg.id, version, ecosystem);
+      const tags = { ...distTags } as Record<string, string>;
+      if (!(await getDistTags(ctx.db, pkg.id)).latest && !tags.latest) tags.latest = version;
+      for (const [tag, target] of Object.entries(tags)) await setDistTag(ctx.db, pkg.id, tag, target);
+      await putChecksum(ctx.db, pkg.id, version, sha256);
+      const becomesLatest = tags.latest === version;
+      await options.withinTransaction?.(pkg, (await getDistTags(ctx.db, pkg.id)).latest === version);
+      await touchPackage(ctx, pkg, becomesLatest || created ? { readme } : {});
     });
-    if (ecosystem !== 'npm') await setVersionEcosystem(ctx.db, pkg.id, version, ecosystem);
-    const tags = { ...distTags } as Record<string, string>;
-    if (!(await getDistTags(ctx.db, pkg.id)).latest && !tags.latest) tags.latest = version;
-    for (const [tag, target] of Object.entries(tags)) await setDistTag(ctx.db, pkg.id, tag, target);
-    await putChecksum(ctx.db, pkg.id, version, sha256);
-    const becomesLatest = tags.latest === version;
-    await options.withinTransaction?.(pkg, (await getDistTags(ctx.db, pkg.id)).latest === version);
-    await touchPackage(ctx, pkg, becomesLatest || created ? { readme } : {});
-  });
+  } catch (error) {
+    // Lost to a publish that committed between the preflight and this transaction (another request, or another node):
+    // the tarball stored above is nobody's now unless the winner sent the same bytes. The store holds this write's own
+    // claim until the turn after put() resolved (storage/blobs/claims.ts); a failure that came sooner waits for it.
+    await new Promise((turn) => setImmediate(turn));
+    await dropUnreferenced(ctx, [integrity]);
+    throw error;
+  }
   return { name: urlName, version, integrity, sha256, created };
 }
 

@@ -7,14 +7,13 @@ import {
   deleteVersion,
   findVersion,
   getDistTags,
-  isIntegrityReferenced,
   listVersions,
   retireVersion,
   setDistTag,
   type PackageRow,
 } from '../../storage/db/packages';
 import type { Principal } from '../auth/principal';
-import { readablePackage, touchPackage, type PackageContext } from './context';
+import { dropUnreferenced, readablePackage, touchPackage, type PackageContext } from './context';
 import { reserveName } from './namespaces';
 import { ownerIds } from './owners';
 import { authorize } from './rights';
@@ -23,13 +22,6 @@ import { tarballFileName } from './packument';
 function assertRev(pkg: PackageRow, rev: string | undefined): void {
   if (rev !== undefined && rev !== pkg.rev) {
     throw conflict(`the package changed since you read it (revision ${rev}, now ${pkg.rev}); fetch it again and retry`);
-  }
-}
-
-/** Deletes blobs no remaining version points at. Runs after the transaction commits, so a crash leaves only garbage. */
-async function dropUnreferenced(ctx: PackageContext, integrities: Iterable<string>): Promise<void> {
-  for (const integrity of new Set(integrities)) {
-    if (!(await isIntegrityReferenced(ctx.db, integrity))) await ctx.blobs.remove(integrity);
   }
 }
 
