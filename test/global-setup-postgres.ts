@@ -5,29 +5,17 @@
 // It starts when the run needs it: a full run (no file filters), a filter naming test/team/, or SHELF_TEST_DB=postgres.
 // When it cannot start the run fails here, loudly; nothing is skipped.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { runNeedsTeamServers, serviceScript } from './helpers/shared-services';
+import { freePort } from './helpers/ports';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The run's PostgreSQL server as a URL of its `shelf` database (its role may create databases), or null. */
     postgres: string | null;
   }
-}
-
-/** A port the kernel just handed out, so free at that moment (start-postgres.sh binds it a second later). */
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {

@@ -3,12 +3,12 @@
 // the same bytes, tags and readmes, lets the users in with their Verdaccio passwords, and npm installs from it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NpmUser, makePackage, run, tempDir, type ClientResult } from '../helpers/clients';
 import { ROOT, cleanEnv, startShelf, type RunningShelf } from '../helpers/shelf-process';
+import { freePort } from '../helpers/ports';
 
 const VERDACCIO = join(ROOT, 'node_modules', 'verdaccio', 'bin', 'verdaccio');
 const SHELF = join(ROOT, 'bin', 'shelf.js');
@@ -36,17 +36,6 @@ let configFile: string;
 let dataDir: string;
 let verdaccio: ChildProcess | undefined;
 let shelf: RunningShelf | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPing(url: string, output: () => string): Promise<void> {
   // Bounded: up to 300 tries, 100 ms apart.

@@ -2,7 +2,6 @@
 // fresh PostgreSQL database and one S3 prefix.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { couchUserDocument } from '../helpers/app-harness';
@@ -11,21 +10,13 @@ import { startShelf, type RunningShelf } from '../helpers/shelf-process';
 import { freshDatabase, type FreshDatabase } from './pg';
 import { awsEnv, freshPrefix, s3Args } from './s3';
 import { deletePrefix } from './s3-bucket';
+import { freePort } from '../helpers/ports';
+
+export { freePort };
 
 export const HAPROXY = '/usr/sbin/haproxy';
 /** The bound for a change on one node to take effect on the others. */
 export const PROPAGATION_BOUND_MS = 1000;
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
