@@ -43,7 +43,17 @@ export async function freshDatabase(label = 'it'): Promise<FreshDatabase> {
     async drop() {
       if (dropped) return;
       dropped = true;
-      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      // FORCE ends other sessions, but the test role may not end an autovacuum worker (no role, so "must be a member
+      // of the role whose process is being terminated", SQLSTATE 42501); such a worker finishes in moments, so wait.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '42501' || attempt >= 50) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
     },
   };
 }
