@@ -18,6 +18,7 @@ import type {
   Edge,
   EdgeType,
   Manifest,
+  Packument,
   Node,
   OverrideRule,
   PeerWarning,
@@ -104,6 +105,9 @@ class TreeBuilder {
       this.addEdge(this.root, ws.name, `file:${ws.location}`, 'workspace');
       this.addEdges(ws);
     }
+    // The look-ahead starts from the top nodes' own edges, so that with a warm cache the whole known tree is asked
+    // about at once (see speculate) rather than after the first document has come back.
+    for (const top of [this.root, ...this.workspacesByName.values()]) for (const edge of top.edgesOut.values()) this.prefetch(edge);
     this.queue.add(this.root);
     // As npm's buildIdealTree does, a workspace is visited when a placement breaks one of its edges (it is queued
     // then, like any dependent), and otherwise only after the root's whole tree (#resolveLinks): the root's tools take
@@ -368,18 +372,31 @@ class TreeBuilder {
     }
     if (requested.kind === 'workspace' || this.workspacesByName.has(requested.packageName)) return;
     const wanted = requested;
-    this.client
-      .packument(wanted.packageName)
-      .then((packument) => {
-        const manifest = normaliseManifestRanges(pickVersion(packument, wanted, this.nodeVersion).manifest);
-        for (const deps of [manifest.dependencies, manifest.optionalDependencies]) {
-          for (const [dep, depSpec] of Object.entries(deps ?? {})) this.speculate(dep, depSpec);
-        }
-        if (this.options.legacyPeerDeps) return;
-        for (const [peer, peerSpec] of Object.entries(manifest.peerDependencies ?? {}))
-          if (!manifest.peerDependenciesMeta?.[peer]?.optional) this.speculate(peer, peerSpec);
-      })
-      .catch(() => undefined);
+    const follow = (packument: Packument): void => {
+      const manifest = normaliseManifestRanges(pickVersion(packument, wanted, this.nodeVersion).manifest);
+      // What the package bundles comes from its tarball, never from the registry.
+      const bundled = bundleNames(manifest);
+      for (const deps of [manifest.dependencies, manifest.optionalDependencies]) {
+        for (const [dep, depSpec] of Object.entries(deps ?? {})) if (!bundled.includes(dep)) this.speculate(dep, depSpec);
+      }
+      if (this.options.legacyPeerDeps) return;
+      for (const [peer, peerSpec] of Object.entries(manifest.peerDependencies ?? {}))
+        if (!manifest.peerDependenciesMeta?.[peer]?.optional) this.speculate(peer, peerSpec);
+    };
+    const current = this.client.packument(wanted.packageName);
+    // With a warm metadata cache the look-ahead follows the cached copy at once, before the registry has confirmed it:
+    // every conditional request of a revalidating run is then in flight together (one round of parallel 304s) instead
+    // of a chain of round trips one dependency level deep each. Only the look-ahead uses the unconfirmed copy; the
+    // placement waits for packument(), which gives back this same object on a 304 or the new document otherwise.
+    const cached = this.client.peek(wanted.packageName);
+    if (cached) {
+      try {
+        follow(cached);
+      } catch {
+        // no version fits in the cached copy: the current one may have it (followed below)
+      }
+    }
+    current.then((packument) => (packument === cached ? undefined : follow(packument))).catch(() => undefined);
   }
 
   /** Picks the version for an edge (lockfile, workspace, registry) and the peers that must come with it. */
