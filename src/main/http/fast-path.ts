@@ -19,7 +19,7 @@ import { CACHE_HEADER } from './npm/package-routes';
 import { acceptsAbbreviated, documentAnswer, type DocumentRequest } from './npm/stored-document';
 
 export interface FastPathDeps {
-  /** The database's generation (MetadataDb.generation()): read once per request, for both caches below. */
+  /** The database's generation (MetadataDb.generation('turn'): other connections' commits seen from the next turn on), read once per request for both caches below. */
   generation(): string;
   /** A published, public document in memory with nothing written since (services/packages/read.ts hotPackument). */
   published(name: string, abbreviated: boolean, generation: string): StoredDocument | undefined;
@@ -80,10 +80,12 @@ export function fastPath(deps: FastPathDeps): FastPath {
     const protocol = (request.socket as TLSSocket).encrypted ? 'https' : 'http';
     const answer = documentAnswer(headers as DocumentRequest, doc, abbreviated, baseUrlFor(host, protocol, rules), leading);
     if (!answer.ready) return false;
-    const flat: string[] = [];
-    for (const [key, value] of answer.headers) flat.push(key, value);
-    if (answer.body) flat.push('content-length', String(answer.body.length));
-    response.writeHead(answer.status, flat);
+    // An object, not an array: writeHead takes an object's names as they are, where an array goes through
+    // removeHeader/appendHeader name by name. The names are distinct and lower-case, so nothing merges.
+    const out: Record<string, string | number> = {};
+    for (const [key, value] of answer.headers) out[key] = value;
+    if (answer.body) out['content-length'] = answer.body.length;
+    response.writeHead(answer.status, out);
     // Node sends no body for HEAD or 304; Content-Length still says what a GET gets, as fastify's HEAD route does.
     response.end(answer.body);
     deps.debug?.(`${method} ${url} ${answer.status} (fast path)`);

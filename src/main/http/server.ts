@@ -63,7 +63,7 @@ export function buildServer(deps: ServerDeps): ShelfServer {
     // Hot packument GETs are answered before fastify sees them (http/fast-path.ts); the package route answers the rest.
     fastPath: fastPathEnabled()
       ? fastPath({
-          generation: () => services.packages.ctx.db.generation(),
+          generation: () => services.packages.ctx.db.generation('turn'),
           published: (name, abbreviated, generation) => hotPackument(services.packages.ctx, name, abbreviated, generation),
           mirrored: (name, abbreviated, generation) => services.mirror.peekPackument(name, abbreviated, generation),
           rules: baseUrlRules,

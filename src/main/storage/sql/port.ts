@@ -14,7 +14,7 @@ export interface MetadataDb extends SqlExecutor {
   /** One transaction; statements made through this MetadataDb inside `fn`'s async context join it (AsyncLocalStorage), nested calls become savepoints. No non-database awaits inside (the SQLite adapter holds the connection). */
   transaction<T>(fn: () => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Synchronous: a value that differs from every earlier one once anything in the store may have changed (any node). SQLite: total_changes()+data_version; PostgreSQL: a counter bumped by LISTEN shelf_changes notifications and own commits. Hot in-memory documents are keyed by it: zero queries per hot request. */
-  generation(): string;
+  generation(freshness?: GenerationFreshness): string;
   /**
    * Runs `work` while no other node runs work under the same key (the mirror's single flight across nodes). SQLite: one
    * process, so `work` runs at once (the caller's in-process coalescing already stands in front). PostgreSQL: a
@@ -37,3 +37,12 @@ export interface MetadataDb extends SqlExecutor {
 export interface TransactionOptions {
   readOnly?: boolean;
 }
+
+/**
+ * How fresh generation() must be. 'exact' (the default): every commit that has completed is seen. 'turn' (the HTTP fast
+ * path): this connection's own commits are seen at once, other connections' (another process, a worker's connection)
+ * from the event loop's next turn on; every request answered in a turn arrived before the turn's first look, so it is
+ * still answered with a state from after it arrived. SQLite's check of other connections (PRAGMA data_version, a read
+ * of the WAL index) was the largest single cost of a hot GET; PostgreSQL's generation is in memory either way.
+ */
+export type GenerationFreshness = 'exact' | 'turn';

@@ -171,6 +171,7 @@ export class PostgresMetadataDb implements MetadataDb {
     }
   }
 
+  /** Kept in memory (LISTEN), so every freshness is the same read. */
   generation(): string {
     // Without the listener another node's change could go unheard: then every look is a new generation (no copy kept).
     if (!this.listening) return `unheard:${++this.counter}`;

@@ -8,7 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db, type OpenOptions } from '../db/connection';
-import type { MetadataDb, SqlParams, SqlRunResult, TransactionOptions } from './port';
+import type { GenerationFreshness, MetadataDb, SqlParams, SqlRunResult, TransactionOptions } from './port';
 
 interface OpenTransaction {
   savepoints: number;
@@ -70,15 +70,37 @@ export class SqliteMetadataDb implements MetadataDb {
     }
   }
 
-  generation(): string {
+  generation(freshness: GenerationFreshness = 'exact'): string {
     // Answered from the connection's own state, no table read: total_changes() counts this connection's writes,
     // data_version changes when any other connection (counters, the mirror worker, another process) commits.
     this.generationStatements ??= {
       own: this.raw.prepare('SELECT total_changes()').pluck(),
       others: this.raw.prepare('PRAGMA data_version').pluck(),
     };
-    return `${this.generationStatements.own.get() as number}:${this.generationStatements.others.get() as number}`;
+    const own = this.generationStatements.own.get() as number;
+    return `${own}:${freshness === 'turn' ? this.othersThisTurn() : this.othersNow()}`;
   }
+
+  private othersNow(): number {
+    this.othersSeen = this.generationStatements!.others.get() as number;
+    return this.othersSeen;
+  }
+
+  /** data_version read at most once per event-loop turn (generation('turn')): forgotten in the turn's check phase. */
+  private othersThisTurn(): number {
+    if (this.othersSeen === undefined || !this.othersHeldThisTurn) {
+      this.othersNow();
+      this.othersHeldThisTurn = true;
+      setImmediate(this.forgetOthers);
+    }
+    return this.othersSeen!;
+  }
+
+  private othersSeen: number | undefined;
+  private othersHeldThisTurn = false;
+  private readonly forgetOthers = (): void => {
+    this.othersHeldThisTurn = false;
+  };
 
   /** One process owns the file: the caller's in-process coalescing is the whole single flight. */
   exclusive<T>(_key: string, work: () => Promise<T>): Promise<T> {
