@@ -1,18 +1,13 @@
 // Owns unpacking one package tarball into its node_modules folder, refusing anything publishing would refuse.
-import { linkSync, mkdirSync, symlinkSync, writeFile as writeFileCallback } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { mkdirSync } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { Parser, type ReadEntry } from 'tar';
 import { DEFAULT_LIMITS, type Limits } from '../../config/config';
 import { ShelfError } from '../../errors';
 import { inspectTarball } from '../packer/inspect-tarball';
-
-const gunzipAsync = promisify(gunzip);
 
 export async function extractPackage(bytes: Buffer, dest: string, label: string, limits: Limits = DEFAULT_LIMITS): Promise<void> {
   // Same rules as publish: no absolute paths, no "..", no links leaving the package, no devices, bounded size.
@@ -52,45 +47,44 @@ export interface UnpackedFile {
   t?: string;
 }
 
+/** One thing to write into a store entry, in archive order: a folder, a regular file with its mode and bytes, or a symbolic link. */
+export type UnpackOp = { p: string; k: 'd' } | { p: string; k: 'f'; m: number; b: Uint8Array } | { p: string; k: 'l'; t: string };
+
+/** An inspected tarball, parsed and ready to write: the entries (the last one per path wins, as in tar.x), then the hard links. */
+export interface UnpackPlan {
+  ops: UnpackOp[];
+  hardLinks: { path: string; target: string }[];
+}
+
+/** Output chunks of the unpacking gunzip: a sixteenth of the callbacks (and their buffers) of zlib's default 16 KB. */
+const GUNZIP_CHUNK = 256 * 1024;
+
 /**
- * Unpacks an inspected tarball into `root` in one pass and lists what it wrote: files are created read-only with their
- * final mode (so no stat and chmod per file afterwards) and written on libuv's thread pool while this thread goes on
- * gunzipping and parsing; folders are made once each, in order, as the first path under them arrives. Entries tar.x would
- * also drop (at the archive root, devices) are skipped; `root` is left for the caller to discard if anything fails.
+ * Parses a tarball into what is to be written, without writing anything: the inspection publish applies runs alongside
+ * (both gunzips on libuv's thread pool, the parses here) and must pass before the plan is returned, so no byte of a
+ * refused tarball ever reaches the disk. The writing (a system call or three per file) is left to the caller's link
+ * threads, which keeps this thread free for the network. Unpacked bytes are counted against the same limit as the
+ * inspection's, so a gzip bomb is not inflated here while the inspection refuses it. Entries tar.x would also drop (at
+ * the archive root, devices) are skipped.
  */
-export async function unpackInspected(
-  bytes: Buffer,
-  root: string,
-  label: string,
-  limits: Limits = DEFAULT_LIMITS,
-): Promise<UnpackedFile[]> {
-  // The inspection and a gunzip for the writer run together on libuv's thread pool; tar's own gunzip would run on this thread.
-  const [, tarBytes] = await Promise.all([
+export async function parseInspected(bytes: Buffer, label: string, limits: Limits = DEFAULT_LIMITS): Promise<UnpackPlan> {
+  const refuse = (error: unknown): ShelfError =>
+    error instanceof ShelfError && error.message.startsWith('refusing')
+      ? error
+      : new ShelfError('invalid_request', `refusing to unpack ${label}: ${(error as Error).message}`, { cause: error });
+  const [, parsed] = await Promise.all([
     inspectTarball(bytes, limits).catch((error: unknown) => {
-      throw new ShelfError('invalid_request', `refusing to unpack ${label}: ${(error as Error).message}`, { cause: error });
+      throw refuse(error);
     }),
-    // Bounded like the inspection, so a gzip bomb is not inflated here while the inspection refuses it.
     // Its own failure waits for the inspection's, which says what is wrong in words.
-    gunzipAsync(bytes, { maxOutputLength: limits.maxUnpackedBytes }).catch((error: Error) => error),
+    parseTarball(bytes, limits).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
   ]);
-  if (tarBytes instanceof Error)
-    throw new ShelfError('invalid_request', `refusing to unpack ${label}: ${tarBytes.message}`, { cause: tarBytes });
-  mkdirSync(root, { recursive: true });
-  const made = new Set<string>(['']);
-  const ensureDir = (rel: string): void => {
-    if (made.has(rel)) return;
-    const slash = rel.lastIndexOf('/');
-    ensureDir(slash < 0 ? '' : rel.slice(0, slash));
-    try {
-      mkdirSync(join(root, rel));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    made.add(rel);
-  };
-  const files = new Map<string, UnpackedFile>();
-  /** The last write per path: a path that appears twice is written again once the first write is done (the later wins, as in tar.x). */
-  const writes = new Map<string, Promise<void>>();
+  if (parsed instanceof Error) throw refuse(parsed);
+  return parsed;
+}
+
+function parseTarball(bytes: Buffer, limits: Limits): Promise<UnpackPlan> {
+  const ops = new Map<string, UnpackOp>();
   const hardLinks: { path: string; target: string }[] = [];
   let failure: unknown;
   const parser = new Parser({ strict: true });
@@ -103,20 +97,20 @@ export async function unpackInspected(
       entry.resume();
     }
   });
+  /** A path seen again replaces its earlier entry (the later wins, as in tar.x); the list keeps the first position. */
+  const put = (op: UnpackOp): void => {
+    ops.set(op.p, op);
+  };
   const onEntry = (entry: ReadEntry): void => {
     if (failure) return entry.resume();
     const path = stripTop(entry.path);
     if (path === undefined) return entry.resume();
-    const slash = path.lastIndexOf('/');
-    const parent = slash < 0 ? '' : path.slice(0, slash);
     if (entry.type === 'Directory') {
-      ensureDir(path);
+      if (!ops.has(path)) put({ p: path, k: 'd' });
       return entry.resume();
     }
     if (entry.type === 'SymbolicLink') {
-      ensureDir(parent);
-      symlinkSync(entry.linkpath ?? '', join(root, path));
-      files.set(path, { p: path, k: 'l', t: entry.linkpath ?? '' });
+      put({ p: path, k: 'l', t: entry.linkpath ?? '' });
       return entry.resume();
     }
     if (entry.type === 'Link') {
@@ -125,37 +119,30 @@ export async function unpackInspected(
       return entry.resume();
     }
     if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') return entry.resume();
-    ensureDir(parent);
     // Read-only from the start, execute bits kept: the store's files are never edited in place (see unpacked-store.ts).
     const mode = ((entry.mode ?? 0) & 0o7777 || 0o644) & 0o555;
-    const chunks: Buffer[] = [];
-    entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-    entry.on('end', () => {
-      const target = join(root, path);
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      const previous = writes.get(path);
-      const write = previous
-        ? previous.then(() => rm(target, { force: true })).then(() => writeOnPool(target, body, mode))
-        : writeOnPool(target, body, mode);
-      // Awaited below; a failure is reported there, not as an unhandled rejection in between.
-      write.catch(() => undefined);
-      writes.set(path, write);
-      files.set(path, { p: path, k: 'f' });
+    // Each body in a buffer of its own (not a view into the gunzip's chunks, nor Node's shared pool), so it can be
+    // handed to a link thread without a copy, and the chunks are freed as soon as they are parsed.
+    const body = Buffer.allocUnsafeSlow(entry.size ?? 0);
+    let filled = 0;
+    entry.on('data', (chunk: Buffer) => {
+      filled += chunk.copy(body, filled);
     });
+    entry.on('end', () => put({ p: path, k: 'f', m: mode, b: filled === body.length ? body : body.subarray(0, filled) }));
   };
-  await pipeline(Readable.from([tarBytes]), parser);
-  await Promise.all(writes.values());
-  if (failure) throw failure;
-  for (const link of hardLinks) {
-    linkSync(join(root, link.target), join(root, link.path));
-    files.set(link.path, { p: link.path, k: 'f' });
-  }
-  return [...files.values()];
-}
-
-/** fs.writeFile with a callback: the promise API's FileHandle per file measured as a tenth of a cold install's main thread. */
-function writeOnPool(path: string, body: Buffer, mode: number): Promise<void> {
-  return new Promise((resolve, reject) => writeFileCallback(path, body, { mode }, (error) => (error ? reject(error) : resolve())));
+  let inflated = 0;
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
+  const bound = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      inflated += chunk.length;
+      if (inflated > limits.maxUnpackedBytes) callback(new Error(`it unpacks to more than ${limits.maxUnpackedBytes} bytes`));
+      else callback(null, chunk);
+    },
+  });
+  return pipeline(Readable.from([bytes]), gunzip, bound, parser).then(() => {
+    if (failure) throw failure;
+    return { ops: [...ops.values()], hardLinks };
+  });
 }
 
 /**

@@ -1,7 +1,6 @@
 // Owns the install cache: tarballs stored by their sha512 integrity, verified on the way in, written atomically.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFile } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ssri from 'ssri';
 import { ShelfError } from '../../errors';
@@ -38,8 +37,9 @@ export class TarballCache {
     if (!existsSync(stored.path)) {
       mkdirSync(dirname(stored.path), { recursive: true });
       const temp = `${stored.path}.${randomBytes(6).toString('hex')}.tmp`;
-      // On the thread pool: the install is unpacking other packages meanwhile.
-      await writeFile(temp, bytes);
+      // On the thread pool: the install is unpacking other packages meanwhile. The callback API: the promise API's
+      // FileHandle costs more on this thread than the write itself.
+      await new Promise<void>((resolve, reject) => writeFile(temp, bytes, (error) => (error ? reject(error) : resolve())));
       renameSync(temp, stored.path);
     }
     return { bytes, integrity: integrity ?? sha512 };

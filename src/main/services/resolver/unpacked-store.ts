@@ -8,12 +8,12 @@
 // A store entry is complete only once its file list is written (temp folder + rename), so a crash leaves no half entry.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import ssri from 'ssri';
-import { extractPackage, unpackInspected } from './extract';
+import { extractPackage, parseInspected, type UnpackedFile, type UnpackPlan } from './extract';
 
 const LIST = '.shelf-files.json';
 
@@ -57,16 +57,21 @@ export class UnpackedStore {
     const folder = this.folderOf(integrity);
     if (!folder) return false;
     const link = options.link !== false && this.linking;
-    const result = this.pool ? await this.pool.run(folder, dest, link) : placeFiles(fs, folder, dest, link);
+    const job = { folder, dest, link };
+    const result = this.pool ? await this.pool.run(job) : storeAndPlace(fs, job);
     if (result.missing) return false;
+    this.count(result, options.link);
+    this.hits += 1;
+    return true;
+  }
+
+  private count(result: PlaceResult, link: boolean | undefined): void {
     this.filesLinked += result.linked;
     this.filesCopied += result.copied;
     if (result.linkFailed) {
       this.linking = false;
       this.copyReason = `hard links from the cache at ${this.dir} failed (${result.linkFailed}); files are copied (a reflink where the file system offers one)`;
-    } else if (options.link === false && result.copied) this.copyReason ??= 'packages whose install scripts run get their own copies';
-    this.hits += 1;
-    return true;
+    } else if (link === false && result.copied) this.copyReason ??= 'packages whose install scripts run get their own copies';
   }
 
   /** Stops the link threads (they never keep the process alive, but an install should not leave them running). */
@@ -75,9 +80,11 @@ export class UnpackedStore {
   }
 
   /**
-   * Unpacks verified bytes into the store in one pass (inspected first, files written read-only as they are parsed, the
-   * list taken from the parse), then links them into `dest`. The entry appears only when complete: it is built in a
-   * temporary folder beside its final place and renamed; on any failure the temporary folder is removed.
+   * Stores verified bytes and links them into `dest`. This thread parses the tarball (the inspection publish applies
+   * alongside, both gunzips on libuv's pool) and hands the parsed files to a link thread, which writes them read-only
+   * into a temporary folder beside the entry's final place, writes the list, renames the folder into place and links
+   * the package, all in one message: the system calls (most of an empty-cache install) leave this thread, which goes
+   * on downloading. The entry appears only when complete; on any failure the temporary folder is removed.
    */
   async add(bytes: Buffer, integrity: string | undefined, dest: string, label: string, options: { link?: boolean } = {}): Promise<void> {
     const folder = this.folderOf(integrity);
@@ -85,26 +92,29 @@ export class UnpackedStore {
       await extractPackage(bytes, dest, label);
       return;
     }
-    if (!existsSync(join(folder, LIST))) {
-      const temp = `${folder}.${randomBytes(6).toString('hex')}.tmp`;
-      try {
-        const listed = await unpackInspected(bytes, join(temp, 'package'), label);
-        writeFileSync(join(temp, LIST), JSON.stringify(listed));
-        mkdirSync(join(folder, '..'), { recursive: true });
-        try {
-          renameSync(temp, folder);
-        } catch {
-          // Another install stored it first; theirs is as good as ours.
-          rmSync(temp, { recursive: true, force: true });
-        }
-      } catch (error) {
-        rmSync(temp, { recursive: true, force: true });
-        throw error;
-      }
+    const link = options.link !== false && this.linking;
+    let job: StoreJob;
+    if (existsSync(join(folder, LIST))) job = { folder, dest, link };
+    else {
+      const plan = await parseInspected(bytes, label);
+      job = { folder, dest, link, store: { temp: `${folder}.${randomBytes(6).toString('hex')}.tmp`, ...plan } };
     }
-    if (!(await this.copyTo(integrity, dest, options))) await extractPackage(bytes, dest, label);
-    else this.hits -= 1;
+    const result = this.pool ? await this.pool.run(job) : storeAndPlace(fs, job);
+    if (result.missing) {
+      // Only when the entry vanished between the check and the link (a cache being cleaned meanwhile).
+      await extractPackage(bytes, dest, label);
+      return;
+    }
+    this.count(result, options.link);
   }
+}
+
+/** A package to place from the store; with `store`, the parsed files to write into the store first. */
+interface StoreJob {
+  folder: string;
+  dest: string;
+  link: boolean;
+  store?: { temp: string } & UnpackPlan;
 }
 
 interface PlaceResult {
@@ -121,11 +131,17 @@ interface PlaceResult {
  * prefix, so no recursive walk), then links or copies each listed file. Self-contained, with `fs` passed in: its source
  * text is what the link threads run, so the same code serves there, on this thread and from a TypeScript test run.
  */
-export function placeFiles(fs: typeof import('node:fs'), folder: string, dest: string, link: boolean): PlaceResult {
+export function placeFiles(
+  fs: typeof import('node:fs'),
+  folder: string,
+  dest: string,
+  link: boolean,
+  listed?: { p: string; k: string; t?: string }[],
+): PlaceResult {
   // Each entry: path inside the package (forward slashes), 'f' file or 'l' symbolic link (target in `t`).
   let files: { p: string; k: string; t?: string }[];
   try {
-    files = JSON.parse(fs.readFileSync(`${folder}/.shelf-files.json`, 'utf8'));
+    files = listed ?? JSON.parse(fs.readFileSync(`${folder}/.shelf-files.json`, 'utf8'));
   } catch {
     return { missing: true, linked: 0, copied: 0 };
   }
@@ -176,13 +192,77 @@ export function placeFiles(fs: typeof import('node:fs'), folder: string, dest: s
   return result;
 }
 
+/**
+ * Runs a job: with `job.store`, first writes the parsed package into a temporary folder (each folder made once, as the
+ * first path under it arrives; files created read-only with their final mode, so no chmod afterwards), writes its list
+ * and renames it into place (another install that stored it first wins; ours is removed), then places the package with
+ * `place` (placeFiles, passed in so this function's source text stands alone in the link threads too).
+ */
+export function storeAndPlace(fs: typeof import('node:fs'), job: StoreJob, place: typeof placeFiles = placeFiles): PlaceResult {
+  const { folder, dest, link, store } = job;
+  if (!store || fs.existsSync(`${folder}/.shelf-files.json`)) return place(fs, folder, dest, link);
+  const root = `${store.temp}/package`;
+  const listed = new Map<string, UnpackedFile>();
+  try {
+    fs.mkdirSync(root, { recursive: true });
+    const made = new Set<string>(['']);
+    const ensureDir = (rel: string): void => {
+      if (made.has(rel)) return;
+      const slash = rel.lastIndexOf('/');
+      ensureDir(slash < 0 ? '' : rel.slice(0, slash));
+      try {
+        fs.mkdirSync(`${root}/${rel}`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      made.add(rel);
+    };
+    const parentOf = (path: string): string => {
+      const slash = path.lastIndexOf('/');
+      return slash < 0 ? '' : path.slice(0, slash);
+    };
+    for (const op of store.ops) {
+      if (op.k === 'd') {
+        ensureDir(op.p);
+        continue;
+      }
+      ensureDir(parentOf(op.p));
+      if (op.k === 'l') {
+        fs.symlinkSync(op.t, `${root}/${op.p}`);
+        listed.set(op.p, { p: op.p, k: 'l', t: op.t });
+      } else {
+        fs.writeFileSync(`${root}/${op.p}`, op.b, { mode: op.m });
+        listed.set(op.p, { p: op.p, k: 'f' });
+      }
+    }
+    for (const hard of store.hardLinks) {
+      fs.linkSync(`${root}/${hard.target}`, `${root}/${hard.path}`);
+      listed.set(hard.path, { p: hard.path, k: 'f' });
+    }
+    fs.writeFileSync(`${store.temp}/.shelf-files.json`, JSON.stringify([...listed.values()]));
+    fs.mkdirSync(folder.replace(/[\\/][^\\/]*$/, ''), { recursive: true });
+    try {
+      fs.renameSync(store.temp, folder);
+    } catch {
+      // Another install stored it first; theirs is as good as ours.
+      fs.rmSync(store.temp, { recursive: true, force: true });
+      return place(fs, folder, dest, link);
+    }
+  } catch (error) {
+    fs.rmSync(store.temp, { recursive: true, force: true });
+    throw error;
+  }
+  return place(fs, folder, dest, link, [...listed.values()]);
+}
+
 const LINK_WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const placeFiles = ${placeFiles.toString()};
+const storeAndPlace = ${storeAndPlace.toString()};
 parentPort.on('message', (job) => {
   try {
-    parentPort.postMessage({ id: job.id, result: placeFiles(fs, job.folder, job.dest, job.link) });
+    parentPort.postMessage({ id: job.id, result: storeAndPlace(fs, job, placeFiles) });
   } catch (error) {
     parentPort.postMessage({ id: job.id, error: { message: error.message, code: error.code } });
   }
@@ -197,14 +277,16 @@ class LinkPool {
 
   constructor(private readonly size: number) {}
 
-  run(folder: string, dest: string, link: boolean): Promise<PlaceResult> {
+  run(job: StoreJob): Promise<PlaceResult> {
     if (this.workers.length < this.size) this.start();
     const slot = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     slot.pending.add(id);
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, folder, dest, link });
+      // The file bodies move to the thread (each has a buffer of its own, see parseInspected) instead of being copied.
+      const bodies = job.store?.ops.flatMap((op) => (op.k === 'f' ? [op.b.buffer as ArrayBuffer] : [])) ?? [];
+      slot.worker.postMessage({ id, ...job }, bodies);
     });
   }
 
