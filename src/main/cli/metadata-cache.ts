@@ -41,7 +41,7 @@ export async function withMetadataCache<T>(
   const path = metadataCachePath(resolveConfig({ env: io.env, dataDir: flags.dataDir }).dataDir);
   let db: MetadataCacheDb | undefined;
   try {
-    db = openMetadataCache(path);
+    db = openMetadataCache(path, undefined, { writer: 'thread' });
   } catch (error) {
     if (flags.offline) {
       throw new ShelfError(
@@ -56,6 +56,9 @@ export async function withMetadataCache<T>(
   try {
     return await use(db && { db, policy: cachePolicy(flags) });
   } finally {
-    db?.close();
+    // A document that could not be written is fetched again next time: the command's own outcome stands.
+    await db?.closeAsync().catch((error: unknown) => {
+      io.err(`${colour(io, 33, 'shelf warn')} the metadata cache ${path} could not be written (${(error as Error).message})\n`);
+    });
   }
 }

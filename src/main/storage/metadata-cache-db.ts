@@ -4,7 +4,9 @@
 // manifests whole was 38 MB of text per run, most of its peak memory and a tenth of its time).
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 /** What is kept of one packument besides its manifests. */
 export interface CachedDocumentHead {
@@ -47,6 +49,68 @@ const ORDINALS = 2 ** 20;
 /** Stored documents are written together once this many characters wait (and on close): a commit per document cost a checkpoint's fsync every few. */
 const WRITE_BATCH_CHARS = 8 * 1024 * 1024;
 
+const SQL = {
+  selectId: 'SELECT id FROM documents WHERE registry = ? AND name = ?',
+  deleteDocument: 'DELETE FROM documents WHERE id = ?',
+  deleteManifests: 'DELETE FROM manifests WHERE key >= ? AND key < ?',
+  updateFreshness: 'UPDATE documents SET fetched_at = ?, max_age = ? WHERE registry = ? AND name = ?',
+  insertDocument: `INSERT INTO documents (registry, name, etag, accept, fetched_at, max_age, complete, head, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertManifest: 'INSERT INTO manifests (key, json) VALUES (?, ?)',
+};
+
+/**
+ * The writer thread (see open's `writer`): the same statements as flush's transaction, on its own connection. It
+ * answers each batch with the ids it gave the documents (or the error), and closes its connection when told.
+ */
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const { SQL, ORDINALS } = workerData;
+const db = new Database(workerData.path, workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : undefined);
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = 5000');
+const s = Object.fromEntries(Object.entries(SQL).map(([key, sql]) => [key, db.prepare(sql)]));
+s.selectId.pluck();
+const write = db.transaction((confirms, batch) => {
+  for (const [registry, name, fetchedAt, maxAge] of confirms) s.updateFreshness.run(fetchedAt, maxAge, registry, name);
+  const ids = [];
+  for (const { registry, name, document: d } of batch) {
+    const old = s.selectId.get(registry, name);
+    if (old !== undefined) {
+      s.deleteManifests.run(old * ORDINALS, (old + 1) * ORDINALS);
+      s.deleteDocument.run(old);
+    }
+    const id = Number(s.insertDocument.run(registry, name, d.etag, d.accept, d.fetchedAt, d.maxAge, d.complete ? 1 : 0, d.head, d.facts).lastInsertRowid);
+    for (let i = 0; i < d.manifests.length; i++) s.insertManifest.run(id * ORDINALS + i, d.manifests[i]);
+    ids.push(id);
+  }
+  return ids;
+});
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    parentPort.postMessage({ seq: message.seq, ids: write(message.confirms, message.batch) });
+  } catch (error) {
+    parentPort.postMessage({ seq: message.seq, error: String(error && error.message) });
+  }
+});
+`;
+
+/** A batch handed to the writer thread: its documents stay readable from memory until the thread says they are written. */
+interface WriterState {
+  worker: Worker;
+  seq: number;
+  sent: Map<number, Waiting[]>;
+  /** Documents sent and not yet written, by registry and name. */
+  writing: Map<string, Waiting>;
+  failure?: Error;
+  exited: Promise<void>;
+}
+
 export class MetadataCacheDb {
   // Prepared once: a warm resolution looks up a document for every package of the tree, and a manifest for every pick.
   private readonly selectDocument;
@@ -62,23 +126,29 @@ export class MetadataCacheDb {
   private pendingChars = 0;
   private pendingConfirms: [registry: string, name: string, fetchedAt: number, maxAge: number][] = [];
 
+  private writer?: WriterState;
+  private writerAt?: { path: string; nativeBinding?: string };
+
   private constructor(private readonly db: Database.Database) {
     this.selectDocument = db.prepare(
       'SELECT id, etag, accept, fetched_at AS fetchedAt, max_age AS maxAge, complete, head, facts FROM documents WHERE registry = ? AND name = ?',
     );
     this.selectManifest = db.prepare('SELECT json FROM manifests WHERE key = ?').pluck();
     this.selectAny = db.prepare('SELECT 1 FROM documents WHERE registry = ? LIMIT 1').pluck();
-    this.selectId = db.prepare('SELECT id FROM documents WHERE registry = ? AND name = ?').pluck();
-    this.deleteDocument = db.prepare('DELETE FROM documents WHERE id = ?');
-    this.deleteManifests = db.prepare('DELETE FROM manifests WHERE key >= ? AND key < ?');
-    this.updateFreshness = db.prepare('UPDATE documents SET fetched_at = ?, max_age = ? WHERE registry = ? AND name = ?');
-    this.insertDocument = db.prepare(
-      `INSERT INTO documents (registry, name, etag, accept, fetched_at, max_age, complete, head, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.insertManifest = db.prepare('INSERT INTO manifests (key, json) VALUES (?, ?)');
+    this.selectId = db.prepare(SQL.selectId).pluck();
+    this.deleteDocument = db.prepare(SQL.deleteDocument);
+    this.deleteManifests = db.prepare(SQL.deleteManifests);
+    this.updateFreshness = db.prepare(SQL.updateFreshness);
+    this.insertDocument = db.prepare(SQL.insertDocument);
+    this.insertManifest = db.prepare(SQL.insertManifest);
   }
 
-  static open(path: string, nativeBinding?: string): MetadataCacheDb {
+  /**
+   * `writer: 'thread'` writes the batches on a worker thread of its own connection (then close with closeAsync): an
+   * empty-cache resolution spent a fifth of its main thread inserting 76,000 manifests and waiting on checkpoints,
+   * which a second core does meanwhile. For a short-lived process that owns its event loop (the CLI).
+   */
+  static open(path: string, nativeBinding?: string, options: { writer?: 'thread' } = {}): MetadataCacheDb {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const db = new Database(path, nativeBinding ? { nativeBinding } : undefined);
     db.pragma('journal_mode = WAL');
@@ -100,7 +170,36 @@ export class MetadataCacheDb {
         PRAGMA user_version = ${SCHEMA_VERSION};
       `);
     }
-    return new MetadataCacheDb(db);
+    const cache = new MetadataCacheDb(db);
+    if (options.writer === 'thread') cache.writerAt = { path, nativeBinding };
+    return cache;
+  }
+
+  /** Started with the first batch that holds documents: a warm run writes none, and a thread costs it 35 MB. */
+  private startWriter(path: string, nativeBinding: string | undefined): WriterState {
+    const module = createRequire(__filename).resolve('better-sqlite3');
+    const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { module, path, nativeBinding, SQL, ORDINALS } });
+    const state: WriterState = {
+      worker,
+      seq: 0,
+      sent: new Map(),
+      writing: new Map(),
+      exited: new Promise((resolve) => worker.once('exit', () => resolve())),
+    };
+    worker.on('message', (answer: { seq: number; ids?: number[]; error?: string }) => {
+      const batch = state.sent.get(answer.seq) ?? [];
+      state.sent.delete(answer.seq);
+      batch.forEach((waiting, i) => {
+        if (state.writing.get(keyOf(waiting)) === waiting) state.writing.delete(keyOf(waiting));
+        // Written: read from the file from now on. Not written: the run goes on from memory (said at closeAsync).
+        if (answer.ids?.[i] === undefined) return;
+        waiting.id = answer.ids[i];
+        waiting.document.manifests = [];
+      });
+      if (answer.error) state.failure ??= new Error(answer.error);
+    });
+    worker.on('error', (error) => (state.failure ??= error));
+    return (this.writer = state);
   }
 
   /** Whether any document of `registry` is cached (a warm run ahead). */
@@ -109,7 +208,8 @@ export class MetadataCacheDb {
   }
 
   document(registry: string, name: string): CachedDocument | undefined {
-    const waiting = this.pending.get(`${registry}\0${name}`);
+    const key = `${registry}\0${name}`;
+    const waiting = this.pending.get(key) ?? this.writer?.writing.get(key);
     if (waiting) return this.waitingDocument(waiting);
     const row = this.selectDocument.get(registry, name) as
       (Omit<CachedDocumentHead, 'complete'> & { id: number; complete: number }) | undefined;
@@ -144,6 +244,16 @@ export class MetadataCacheDb {
     this.pending = new Map();
     this.pendingChars = 0;
     this.pendingConfirms = [];
+    // Confirmations alone (a warm revalidating run) are a few small updates, written here.
+    const writer =
+      this.writer ?? (this.writerAt && batch.length > 0 ? this.startWriter(this.writerAt.path, this.writerAt.nativeBinding) : undefined);
+    if (writer) {
+      const seq = ++writer.seq;
+      writer.sent.set(seq, batch);
+      for (const waiting of batch) writer.writing.set(keyOf(waiting), waiting);
+      writer.worker.postMessage({ seq, confirms, batch: batch.map(({ registry, name, document }) => ({ registry, name, document })) });
+      return;
+    }
     this.db.transaction(() => {
       for (const [registry, name, fetchedAt, maxAge] of confirms) this.updateFreshness.run(fetchedAt, maxAge, registry, name);
       for (const waiting of batch) {
@@ -186,8 +296,21 @@ export class MetadataCacheDb {
   }
 
   close(): void {
+    if (this.writerAt) throw new Error('a metadata cache with a writer thread closes with closeAsync');
     this.flush();
     this.db.close();
+  }
+
+  /** Writes what waits and closes; with a writer thread, after it has written everything. Rejects when a write failed. */
+  async closeAsync(): Promise<void> {
+    this.flush();
+    const writer = this.writer;
+    this.writerAt = undefined;
+    if (!writer) return this.close();
+    writer.worker.postMessage('close');
+    await writer.exited;
+    this.db.close();
+    if (writer.failure) throw writer.failure;
   }
 }
 
@@ -198,6 +321,8 @@ interface Waiting {
   /** The document's id once written. */
   id?: number;
 }
+
+const keyOf = (waiting: Waiting): string => `${waiting.registry}\0${waiting.name}`;
 
 function charsOf(document: DocumentToStore): number {
   let chars = document.facts.length;

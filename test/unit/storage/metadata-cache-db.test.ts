@@ -45,6 +45,34 @@ describe('the metadata cache file', () => {
     raw.close();
   });
 
+  it('writes on a writer thread: readable at once from memory, on disk after closeAsync, and no thread for a run that writes nothing', async () => {
+    const path = join(tempDir(), 'metadata-cache.db');
+    const db = MetadataCacheDb.open(path, undefined, { writer: 'thread' });
+    const stored = documentOf({ '1.0.0': { license: 'MIT' }, '1.1.0': { dependencies: { a: '^1.0.0' } } }, '1.1.0');
+    db.store(REGISTRY, 'lib', stored);
+    db.flush();
+    // Sent to the thread, not yet written: still read from memory, never missing.
+    const p = fromCacheRows(db.document(REGISTRY, 'lib')!);
+    expect(p.versions['1.1.0']).toMatchObject({ version: '1.1.0', dependencies: { a: '^1.0.0' } });
+    expect(() => db.close()).toThrow('closes with closeAsync');
+    await db.closeAsync();
+    // Written by the thread, then let go here.
+    expect(stored.manifests).toEqual([]);
+
+    const again = MetadataCacheDb.open(path, undefined, { writer: 'thread' });
+    const back = fromCacheRows(again.document(REGISTRY, 'lib')!);
+    expect(Object.keys(back.versions)).toEqual(['1.1.0', '1.0.0']);
+    again.confirm(REGISTRY, 'lib', 5, 60);
+    again.flush();
+    // Confirmations alone are written on this thread: a warm run never pays for starting one (its memory).
+    expect((again as unknown as { writer?: unknown }).writer).toBeUndefined();
+    await again.closeAsync();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM manifests').pluck().get()).toBe(2);
+    expect(raw.prepare('SELECT fetched_at, max_age FROM documents').get()).toEqual({ fetched_at: 5, max_age: 60 });
+    raw.close();
+  });
+
   it('refuses, in words, a document another process replaced while this run was reading it', () => {
     const path = join(tempDir(), 'metadata-cache.db');
     const reader = MetadataCacheDb.open(path);

@@ -8,6 +8,6 @@ export type { MetadataCacheDb };
 export const metadataCachePath = (dataDir: string): string => join(dataDir, METADATA_CACHE_FILE);
 
 /** Opens (creating) the cache file; throws when it cannot be opened, which the caller turns into a warning or a refusal. */
-export function openMetadataCache(path: string, nativeBinding?: string): MetadataCacheDb {
-  return MetadataCacheDb.open(path, nativeBinding);
+export function openMetadataCache(path: string, nativeBinding?: string, options?: { writer?: 'thread' }): MetadataCacheDb {
+  return MetadataCacheDb.open(path, nativeBinding, options);
 }

@@ -32,6 +32,12 @@ export interface RegistryClientOptions {
  */
 export type CachePolicy = 'default' | 'prefer-offline' | 'prefer-online' | 'offline';
 
+/** What a run knows of a cached document: its validators, and its entry until a packument is made from it. */
+interface OnDisk extends Pick<CachedDocument, 'etag' | 'accept' | 'fetchedAt' | 'maxAge'> {
+  entry?: CachedDocument;
+  packument?: Packument;
+}
+
 interface FetchedDocument {
   doc: Packument;
   abbreviated: boolean;
@@ -58,7 +64,7 @@ export class RegistryClient {
    * Per name, the metadata-cache entry this run reads (looked up once) and the packument made from it: the same object
    * serves a peek, a trusted read and a 304, so what speculation picked from it is reused by the placement.
    */
-  private readonly onDisk = new Map<string, { entry: CachedDocument; packument?: Packument } | null>();
+  private readonly onDisk = new Map<string, OnDisk | null>();
   /** Count of documents fetched over the network, for progress and benchmarks. */
   fetched = 0;
   /** Documents taken from the metadata cache: as they were, or after the registry confirmed them (a 304). */
@@ -97,7 +103,11 @@ export class RegistryClient {
   peek(name: string): Packument | undefined {
     const held = this.cachedEntry(name);
     if (!held) return undefined;
-    held.packument ??= fromCacheRows(held.entry);
+    if (!held.packument) {
+      held.packument = fromCacheRows(held.entry!);
+      // The packument holds what it reads from (parsed); the entry's text goes (a run holds a thousand of them).
+      held.entry = undefined;
+    }
     return held.packument;
   }
 
@@ -124,7 +134,7 @@ export class RegistryClient {
   private async fetchPackument(name: string): Promise<Packument> {
     const url = `${this.registry}${name.startsWith('@') ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name)}`;
     const cache = this.options.cache;
-    const usable = this.cachedEntry(name)?.entry;
+    const usable = this.cachedEntry(name);
     if (cache && usable) {
       const trusted =
         cache.policy === 'offline' ||
@@ -186,11 +196,14 @@ export class RegistryClient {
   }
 
   /** The entry this run uses for a name, read once; a document cached without licenses cannot serve a run that writes them. */
-  private cachedEntry(name: string): { entry: CachedDocument; packument?: Packument } | undefined {
+  private cachedEntry(name: string): OnDisk | undefined {
     let held = this.onDisk.get(name);
     if (held === undefined) {
       const entry = this.options.cache?.db.document(this.registry, name);
-      held = entry && (entry.complete || !this.options.fullMetadata) ? { entry } : null;
+      held =
+        entry && (entry.complete || !this.options.fullMetadata)
+          ? { etag: entry.etag, accept: entry.accept, fetchedAt: entry.fetchedAt, maxAge: entry.maxAge, entry }
+          : null;
       this.onDisk.set(name, held);
     }
     return held ?? undefined;
