@@ -15,11 +15,11 @@
 //   a node never hears itself. A broadcast made inside a transaction is sent after its COMMIT, when it is true.
 // - exclusive(): session-level advisory locks on a small pool of their own, so a mirror fetch waiting for another node
 //   never takes a connection its own statements need.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { migratePostgres } from '../postgres/migrations';
 import type { MetadataDb, SqlParams, SqlRunResult, TransactionOptions } from './port';
+import { TransactionContext } from './transaction-context';
 
 /** The channel every node listens on; the payload is empty (any change drops every copy). */
 export const CHANGES_CHANNEL = 'shelf_changes';
@@ -81,7 +81,7 @@ export interface PostgresOptions {
 
 export class PostgresMetadataDb implements MetadataDb {
   readonly dialect = 'postgres' as const;
-  private readonly context = new AsyncLocalStorage<OpenTransaction>();
+  private readonly context = new TransactionContext<OpenTransaction>();
   private readonly translations = new Map<string, Translated>();
   private counter = 0;
   private listener: pg.Client | undefined;
@@ -140,7 +140,7 @@ export class PostgresMetadataDb implements MetadataDb {
   }
 
   async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const current = this.context.getStore();
+    const current = this.context.current();
     if (current) return this.savepoint(current, fn);
     const client = await this.pool.connect();
     const tx: OpenTransaction = { client, savepoints: 0, wrote: false, afterCommit: [] };
@@ -208,7 +208,7 @@ export class PostgresMetadataDb implements MetadataDb {
     if (Buffer.byteLength(message) > BROADCAST_MAX_BYTES)
       throw new Error(`a broadcast on ${channel} of ${Buffer.byteLength(message)} bytes is over NOTIFY's limit of ${BROADCAST_MAX_BYTES}`);
     const send = () => this.pool.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, message]);
-    const tx = this.context.getStore();
+    const tx = this.context.current();
     // Inside a transaction: the other nodes hear it only once what it announces is visible to them (and not at all if it
     // rolls back). Sent on a pooled connection, never the transaction's: a failed NOTIFY must not abort the write.
     if (tx) tx.afterCommit.push(() => void send().catch((error: Error) => this.warn(`broadcast on ${channel} failed: ${error.message}`)));
@@ -252,7 +252,7 @@ export class PostgresMetadataDb implements MetadataDb {
 
   private async query(sql: string, params: SqlParams | undefined): Promise<pg.QueryResult> {
     const { text, values } = this.translate(sql, params);
-    const tx = this.context.getStore();
+    const tx = this.context.current();
     if (tx) {
       const result = await tx.client.query(text, values);
       if (isWrite(result)) tx.wrote = true;

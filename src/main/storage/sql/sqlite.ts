@@ -4,11 +4,12 @@
 // better-sqlite3 is synchronous, so a statement runs at once and its promise is already settled: a request that only
 // awaits statements keeps the event loop as it did before the port. A transaction holds the one connection from BEGIN
 // IMMEDIATE to COMMIT; statements from other async contexts meanwhile wait for it to end (otherwise they would land
-// inside it, and be rolled back with it), while statements made inside it find it through AsyncLocalStorage.
-import { AsyncLocalStorage } from 'node:async_hooks';
+// inside it, and be rolled back with it), while statements made inside it find it through its async context
+// (transaction-context.ts).
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db, type OpenOptions } from '../db/connection';
 import type { GenerationFreshness, MetadataDb, SqlParams, SqlRunResult, TransactionOptions } from './port';
+import { TransactionContext } from './transaction-context';
 
 interface OpenTransaction {
   savepoints: number;
@@ -16,7 +17,7 @@ interface OpenTransaction {
 
 export class SqliteMetadataDb implements MetadataDb {
   readonly dialect = 'sqlite' as const;
-  private readonly context = new AsyncLocalStorage<OpenTransaction>();
+  private readonly context = new TransactionContext<OpenTransaction>();
   /** The transaction holding the connection, if any. */
   private open: OpenTransaction | undefined;
   /** Settles when `open` ends; statements of other contexts wait on it. */
@@ -44,7 +45,7 @@ export class SqliteMetadataDb implements MetadataDb {
   }
 
   async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const current = this.context.getStore();
+    const current = this.context.current();
     if (current && current === this.open) return this.savepoint(current, fn);
     // Checked again after each wait and claimed in the same step: two transactions never both see the connection free.
     while (this.open) await this.ended;
@@ -119,7 +120,7 @@ export class SqliteMetadataDb implements MetadataDb {
   }
 
   private mustWait(): boolean {
-    return this.open !== undefined && this.context.getStore() !== this.open;
+    return this.open !== undefined && this.context.current() !== this.open;
   }
 
   private async savepoint<T>(tx: OpenTransaction, fn: () => Promise<T>): Promise<T> {
