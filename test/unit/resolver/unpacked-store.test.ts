@@ -3,7 +3,8 @@ import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSyn
 import { join, relative } from 'node:path';
 import ssri from 'ssri';
 import { describe, expect, it } from 'vitest';
-import { extractPackage } from '../../../src/main/services/resolver/extract';
+import { DEFAULT_LIMITS } from '../../../src/main/config/config';
+import { extractPackage, parseInspected } from '../../../src/main/services/resolver/extract';
 import { TarballCache } from '../../../src/main/services/resolver/tarball-cache';
 import { UnpackedStore } from '../../../src/main/services/resolver/unpacked-store';
 import { tempDir } from '../../helpers/clients';
@@ -50,6 +51,7 @@ const tricky = rawTarball([
   { path: 'package/twice.js', body: 'first' },
   { path: 'package/twice.js', body: 'second' },
   { path: 'package/empty/', type: '5' },
+  { path: 'package/zero.txt', body: '' },
   { path: 'root-file.txt', body: 'dropped' },
 ]);
 
@@ -86,7 +88,7 @@ describe('the unpacked store', () => {
     expect(tree(dest)).toEqual(withoutEmpty);
     expect(statSync(join(dest, 'lib', 'deep', 'er', 'still.js')).ino).toBe(statSync(join(stored, 'lib', 'deep', 'er', 'still.js')).ino);
     expect(readlinkSync(join(dest, 'alias.js'))).toBe('lib/index.js');
-    expect(store.filesLinked).toBe(8);
+    expect(store.filesLinked).toBe(9);
 
     // Warm: a second project gets the same tree from the list alone.
     const again = join(work, 'other', 'node_modules', 'demo');
@@ -126,5 +128,67 @@ describe('the unpacked store', () => {
     const { bytes } = await cache.get('demo@1.0.0', integrityOf(good), async () => good);
     expect(bytes.equals(good)).toBe(true);
     expect(listing(join(work, 'cache')).filter((p) => !p.endsWith('/'))).toHaveLength(1);
+  });
+
+  it.each([
+    ['on link threads', 2],
+    ['on the main thread', 0],
+  ])('places a whole lockfile in batches and says which packages it did not have (%s)', async (_, linkThreads) => {
+    const work = tempDir();
+    const store = new UnpackedStore(join(work, 'cache'), { linkThreads });
+    // More packages than one batch holds, so several messages go to the threads and come back in order.
+    const packages = Array.from({ length: 40 }, (_, i) =>
+      rawTarball([manifestEntry(`p${i}`), { path: `package/lib/p${i}.js`, body: `module.exports = ${i};` }]),
+    );
+    for (const [i, bytes] of packages.entries()) await store.add(bytes, integrityOf(bytes), join(work, 'seed', `p${i}`), `p${i}@1.0.0`);
+    const unknown = rawTarball([manifestEntry('unknown'), { path: 'package/x.js', body: 'x' }]);
+    const project = join(work, 'project', 'node_modules');
+    const wanted = [
+      ...packages.map((bytes, i) => ({ integrity: integrityOf(bytes), dest: join(project, `p${i}`) })),
+      { integrity: integrityOf(unknown), dest: join(project, 'unknown') },
+      { integrity: 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=', dest: join(project, 'sha1-only') },
+    ];
+    const before = { linked: store.filesLinked, hits: store.hits };
+    let told = 0;
+    const placed = await store.placeAll(wanted, () => told++);
+    expect(placed).toEqual([...packages.map(() => true), false, false]);
+    expect(told).toBe(40);
+    expect(store.hits - before.hits).toBe(40);
+    expect(store.filesLinked - before.linked).toBe(80);
+    for (let i = 0; i < 40; i++) {
+      expect(readFileSync(join(project, `p${i}`, 'lib', `p${i}.js`), 'utf8')).toBe(`module.exports = ${i};`);
+      expect(JSON.parse(readFileSync(join(project, `p${i}`, 'package.json'), 'utf8')).name).toBe(`p${i}`);
+    }
+    // Nothing was made for the packages it did not have; the caller fetches those.
+    expect(existsSync(join(project, 'unknown'))).toBe(false);
+    expect(existsSync(join(project, 'sha1-only'))).toBe(false);
+    await store.close();
+  });
+
+  it('parses an inspected tarball without writing anything, each file body in a buffer of its own (handed to a link thread without a copy)', async () => {
+    const work = tempDir();
+    const plan = await parseInspected(tricky, 'demo@1.0.0');
+    expect(readdirSync(work)).toEqual([]);
+    const files = plan.ops.filter((op) => op.k === 'f');
+    expect(files.map((op) => op.p)).toEqual([
+      'package.json',
+      'lib.js',
+      'lib/index.js',
+      'lib/deep/er/still.js',
+      'lib-extra/x.js',
+      'bin/cli.js',
+      'twice.js',
+      'zero.txt',
+    ]);
+    for (const op of files) {
+      expect(op.b.byteOffset).toBe(0);
+      expect(op.b.buffer.byteLength).toBe(op.b.length);
+    }
+    expect(Buffer.from(files.find((op) => op.p === 'twice.js')!.b).toString()).toBe('second');
+    expect(plan.hardLinks).toEqual([{ path: 'same.js', target: 'lib.js' }]);
+    // The unpacked size is bounded here as in the inspection: a tarball over the limit is refused, in words.
+    await expect(parseInspected(tricky, 'demo@1.0.0', { ...DEFAULT_LIMITS, maxUnpackedBytes: 1024 })).rejects.toThrow(
+      /refusing to unpack demo@1\.0\.0: tarball unpacks to more than/,
+    );
   });
 });

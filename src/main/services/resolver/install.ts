@@ -57,8 +57,15 @@ export async function installFromLockfile(dir: string, lock: Lockfile, options: 
     filesLinked: 0,
     filesCopied: 0,
   };
+  // Made first so its link threads boot while node_modules is cleared and the lockfile sorted.
+  const store = new UnpackedStore(options.cache.dir, { linkThreads: options.linkThreads });
   // Start from an empty node_modules so nothing stale or extraneous survives (what npm ci does).
-  rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
+  try {
+    rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const entries = Object.entries(lock.packages as Record<string, Entry>).filter(([location]) => location.includes('node_modules/'));
   const toFetch: [string, Entry][] = [];
   const skippedPrefixes: string[] = [];
@@ -79,36 +86,39 @@ export async function installFromLockfile(dir: string, lock: Lockfile, options: 
   }
   let done = 0;
   const hitsBefore = options.cache.hits;
-  const store = new UnpackedStore(options.cache.dir, { linkThreads: options.linkThreads });
   const cold = createLimiter(COLD_CONCURRENCY);
   try {
+    const wanted = toFetch.map(([location, entry]) => {
+      const name = entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 13);
+      const label = `${name}@${entry.version}`;
+      if (!entry.resolved && !(entry.version && entry.integrity))
+        throw new ShelfError(
+          'invalid_request',
+          `the lockfile has no "resolved" URL for ${label} at ${location}; run \`shelf lock\` to write one`,
+        );
+      // npm leaves registry URLs out when told to (omit-lockfile-registry-resolved) and then fetches from the
+      // configured registry at the conventional address; so does Shelf (the integrity still pins the bytes).
+      const url = entry.resolved ?? `${options.client.registry}${name}/-/${name.replace(/^@[^/]+\//, '')}-${entry.version}.tgz`;
+      // A package whose install script will run gets its own copies: the script may rewrite its files in place.
+      return { label, url, integrity: entry.integrity, dest: join(dir, location), link: !(options.scripts && entry.hasInstallScript) };
+    });
+    const progress = (): void => options.onProgress?.(++done, toFetch.length);
+    // Warm first: every package already verified and unpacked is linked from the store, in batches on the link threads.
+    const placed = await store.placeAll(wanted, progress);
+    // Cold: fetch (or read the tarball cache), verify, unpack once into the store, link.
     await Promise.all(
-      toFetch.map(async ([location, entry]) => {
-        const name = entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 13);
-        const label = `${name}@${entry.version}`;
-        if (!entry.resolved && !(entry.version && entry.integrity))
-          throw new ShelfError(
-            'invalid_request',
-            `the lockfile has no "resolved" URL for ${label} at ${location}; run \`shelf lock\` to write one`,
-          );
-        // npm leaves registry URLs out when told to (omit-lockfile-registry-resolved) and then fetches from the
-        // configured registry at the conventional address; so does Shelf (the integrity still pins the bytes).
-        const url = entry.resolved ?? `${options.client.registry}${name}/-/${name.replace(/^@[^/]+\//, '')}-${entry.version}.tgz`;
-        const dest = join(dir, location);
-        // Warm: copy the already verified and unpacked files; cold: fetch (or read the tarball cache), verify, unpack once.
-        // A package whose install script will run gets its own copies: the script may rewrite its files in place.
-        const link = !(options.scripts && entry.hasInstallScript);
-        if (!(await store.copyTo(entry.integrity, dest, { link }))) {
+      wanted
+        .filter((_, i) => !placed[i])
+        .map((w) =>
           // Bounded from download to unpacked: only this many tarballs (and their unpacked bodies) are in memory at once.
-          await cold(async () => {
-            const { bytes } = await options.cache.get(label, entry.integrity, () => options.client.tarball(url));
-            await store.add(bytes, entry.integrity, dest, label, { link });
-          });
-        }
-        report.installed += 1;
-        options.onProgress?.(++done, toFetch.length);
-      }),
+          cold(async () => {
+            const { bytes } = await options.cache.get(w.label, w.integrity, () => options.client.tarball(w.url));
+            await store.add(bytes, w.integrity, w.dest, w.label, { link: w.link });
+            progress();
+          }),
+        ),
     );
+    report.installed = toFetch.length;
   } finally {
     await store.close();
   }
