@@ -389,14 +389,30 @@ class TreeBuilder {
     // of a chain of round trips one dependency level deep each. Only the look-ahead uses the unconfirmed copy; the
     // placement waits for packument(), which gives back this same object on a 304 or the new document otherwise.
     const cached = this.client.peek(wanted.packageName);
-    if (cached) {
-      try {
-        follow(cached);
-      } catch {
-        // no version fits in the cached copy: the current one may have it (followed below)
-      }
-    }
+    if (cached) this.followLater(() => follow(cached));
     current.then((packument) => (packument === cached ? undefined : follow(packument))).catch(() => undefined);
+  }
+
+  /** Cached copies still to follow, in the order they were asked for (see followLater). */
+  private readonly lookahead: (() => void)[] = [];
+
+  /**
+   * Follows cached copies breadth first, in a microtask: the requests then queue level by level, the order in which
+   * the placement needs the answers (a depth-first walk queued the root's last dependency behind a whole subtree).
+   */
+  private followLater(follow: () => void): void {
+    if (this.lookahead.push(follow) > 1) return;
+    queueMicrotask(() => {
+      // Bounded by the speculated set: each name + spec pair is followed at most once.
+      for (let i = 0; i < this.lookahead.length; i++) {
+        try {
+          this.lookahead[i]!();
+        } catch {
+          // no version fits in the cached copy: the current one may have it (followed when it arrives)
+        }
+      }
+      this.lookahead.length = 0;
+    });
   }
 
   /** Picks the version for an edge (lockfile, workspace, registry) and the peers that must come with it. */
