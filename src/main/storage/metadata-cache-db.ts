@@ -48,6 +48,8 @@ const SCHEMA_VERSION = 4;
 const ORDINALS = 2 ** 20;
 /** Stored documents are written together once this many characters wait (and on close): a commit per document cost a checkpoint's fsync every few. */
 const WRITE_BATCH_CHARS = 8 * 1024 * 1024;
+/** With a writer thread a batch costs no commit here, only its copy to the thread: smaller ones keep both heaps small. */
+const THREAD_BATCH_CHARS = 2 * 1024 * 1024;
 
 const SQL = {
   selectId: 'SELECT id FROM documents WHERE registry = ? AND name = ?',
@@ -178,7 +180,12 @@ export class MetadataCacheDb {
   /** Started with the first batch that holds documents: a warm run writes none, and a thread costs it 35 MB. */
   private startWriter(path: string, nativeBinding: string | undefined): WriterState {
     const module = createRequire(__filename).resolve('better-sqlite3');
-    const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { module, path, nativeBinding, SQL, ORDINALS } });
+    // The thread only copies strings into SQLite: a small young generation is enough (V8's default grows to 32 MB).
+    const worker = new Worker(WRITER_SOURCE, {
+      eval: true,
+      workerData: { module, path, nativeBinding, SQL, ORDINALS },
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     const state: WriterState = {
       worker,
       seq: 0,
@@ -232,7 +239,7 @@ export class MetadataCacheDb {
     if (previous) this.pendingChars -= charsOf(previous.document);
     this.pending.set(key, { registry, name, document });
     this.pendingChars += charsOf(document);
-    if (this.pendingChars >= WRITE_BATCH_CHARS) this.flush();
+    if (this.pendingChars >= (this.writerAt ? THREAD_BATCH_CHARS : WRITE_BATCH_CHARS)) this.flush();
     return true;
   }
 
