@@ -144,7 +144,9 @@ export class RegistryClient {
       if (usable.etag) {
         const answer = await this.fetchDocument(name, url, usable.accept, usable.etag);
         if (answer === 'not-modified') {
-          cache.db.confirm(this.registry, name, Date.now(), usable.maxAge);
+          // The confirmation only moves when a fresh entry may be trusted; with no max-age (Shelf's no-cache) it never
+          // may, and writing the cra tree's 1,200 confirmations cost a revalidating run a commit and a checkpoint.
+          if (usable.maxAge > 0) cache.db.confirm(this.registry, name, Date.now(), usable.maxAge);
           return this.cached(name);
         }
         return this.keep(name, await this.withLicense(name, url, answer));
