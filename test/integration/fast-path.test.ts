@@ -66,7 +66,7 @@ describe('the fast path answers hot GETs exactly as the fastify route does', () 
     for (const host of ['localhost:4873', firstAddress]) {
       const at = (label: string, c: Omit<Case, 'label'>) =>
         list.push({ label: `${label} @${host}`, ...c, headers: { host, ...c.headers } });
-      for (const name of ['fast-pub', '@fast%2fscoped', 'mirrored-a']) {
+      for (const name of ['fast-pub', '@fast%2fscoped', 'mirrored-a', 'mirrored-big']) {
         at(`${name} json`, { method: 'GET', path: `/${name}`, headers: { accept: 'application/json' }, fast: true });
         at(`${name} gzip`, {
           method: 'GET',
@@ -161,6 +161,20 @@ describe('the fast path answers hot GETs exactly as the fastify route does', () 
     upstream.route('/mirrored-a', (_request, response) =>
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document)),
     );
+    // A document whose stored row is over 1 MB (a long readme) while its abbreviated form is small: kept in memory
+    // all the same, as the served shape alone counts (a CRA install has 29 such rows).
+    const big = publishBody('mirrored-big', '1.0.0', await packageTarball('mirrored-big', '1.0.0')).versions;
+    const bigDocument = {
+      _id: 'mirrored-big',
+      name: 'mirrored-big',
+      'dist-tags': { latest: '1.0.0' },
+      versions: big,
+      readme: `# mirrored-big\n\n${'A long readme line. '.repeat(60_000)}`,
+      time: { '1.0.0': '2020-01-01T00:00:00.000Z' },
+    };
+    upstream.route('/mirrored-big', (_request, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(bigDocument)),
+    );
     dataDir = mkdtempSync(join(tmpdir(), 'shelf-fast-path-'));
     await serve('off');
     await serve('on');
@@ -210,6 +224,14 @@ describe('the fast path answers hot GETs exactly as the fastify route does', () 
     expect(headerOf(mirrored, 'x-shelf-policy')).toMatch(/^1\.1\.0=/);
     expect(Object.keys(JSON.parse(mirrored.body.toString()).versions)).toEqual(['1.0.0']);
     expect(answers.on.get('mirrored-a 304 @localhost:4873')!.status).toBe(304);
+    // The row the old whole-row cache (1 MB per entry) could not keep: its full document alone is over 1 MB, and the
+    // abbreviated one small; both came from memory (the fast path's lines above) as cache hits.
+    const bigFull = answers.on.get('mirrored-big json @localhost:4873')!;
+    expect(bigFull.body.length).toBeGreaterThan(1024 * 1024);
+    expect(headerOf(bigFull, 'x-shelf-cache')).toBe('hit');
+    const bigAbbreviated = answers.on.get('mirrored-big abbreviated @localhost:4873')!;
+    expect(bigAbbreviated.body.length).toBeLessThan(16 * 1024);
+    expect(headerOf(bigAbbreviated, 'x-shelf-cache')).toBe('hit');
     expect(answers.on.get('secret anonymous @localhost:4873')!.status).toBe(404);
     expect(answers.on.get('@fast%2fsecret with token')!.status).toBe(200);
     expect(headerOf(answers.on.get('@fast%2fsecret with token')!, 'cache-control')).toBe('private, no-cache');
