@@ -12,7 +12,6 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ShelfError, readOnlyStorage } from '../../errors';
 import {
-  WHOLE_READ_MAX_BYTES,
   blobRelativePath,
   hexOf,
   integrityOfRelativePath,
@@ -23,6 +22,7 @@ import {
   type StrayFile,
 } from './blob-store';
 import { Claims } from './claims';
+import { HOT_BLOB_BYTES, HotBlobs } from './hot-blobs';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
@@ -41,7 +41,7 @@ export interface S3BlobStoreOptions {
   dataDir?: string;
   /** Blobs larger than this go up as multipart uploads (SINGLE_PUT_MAX_BYTES by default; tests lower it). */
   multipartAboveBytes?: number;
-  /** Memory for recently sent small tarballs (HOT_CACHE_BYTES by default; 0 turns it off). */
+  /** Memory for recently sent small tarballs (HOT_BLOB_BYTES by default; 0 turns it off). */
   hotCacheBytes?: number;
 }
 
@@ -49,12 +49,6 @@ export interface S3BlobStoreOptions {
 const SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024;
 const PART_BYTES = 16 * 1024 * 1024;
 const LIST_PAGE = 1000;
-/**
- * Recently sent tarballs of up to WHOLE_READ_MAX_BYTES are kept in memory: a GetObject per download cost 5–10× the
- * folder's throughput for small tarballs (bench/17-blobs.mjs). A blob is immutable (named by its sha512), so a copy is
- * never stale, whatever another node does.
- */
-const HOT_CACHE_BYTES = 64 * 1024 * 1024;
 
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3';
@@ -65,14 +59,14 @@ export class S3BlobStore implements BlobStore {
   private readonly deleting = new Map<string, Promise<unknown>>();
   private readonly base: string;
   private connection: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
-  /** Least recently sent first (a Map keeps insertion order; a hit moves its entry to the end). */
-  private readonly hot = new Map<string, Buffer>();
-  private hotBytes = 0;
+  /** Recently sent small tarballs (hot-blobs.ts). */
+  private readonly hot: HotBlobs;
 
   constructor(private readonly options: S3BlobStoreOptions) {
     this.base = options.prefix ? `${options.prefix}/` : '';
     this.location = `s3://${options.bucket}${options.prefix ? `/${options.prefix}` : ''}`;
     this.readOnly = options.readOnly ?? false;
+    this.hot = new HotBlobs(options.hotCacheBytes ?? HOT_BLOB_BYTES);
   }
 
   /** The SDK is loaded on first use: a Shelf on a data folder never loads it. */
@@ -236,19 +230,14 @@ export class S3BlobStore implements BlobStore {
    */
   async open(integrity: string): Promise<BlobBody | undefined> {
     const kept = this.hot.get(integrity);
-    if (kept) {
-      this.hot.delete(integrity);
-      this.hot.set(integrity, kept);
-      return { body: kept, size: kept.length };
-    }
+    if (kept) return { body: kept, size: kept.length };
     const object = await this.get(integrity);
     if (!object) return undefined;
-    const cap = this.options.hotCacheBytes ?? HOT_CACHE_BYTES;
-    if (object.size <= WHOLE_READ_MAX_BYTES && object.size <= cap / 4) {
+    if (this.hot.fits(object.size)) {
       const chunks: Buffer[] = [];
       for await (const chunk of object.body) chunks.push(chunk as Buffer);
       const bytes = Buffer.concat(chunks);
-      this.keep(integrity, bytes, cap);
+      this.hot.keep(integrity, bytes);
       return { body: bytes, size: bytes.length };
     }
     const body = new PassThrough();
@@ -258,23 +247,6 @@ export class S3BlobStore implements BlobStore {
     });
     object.body.pipe(body);
     return { body, size: object.size };
-  }
-
-  private keep(integrity: string, bytes: Buffer, cap: number): void {
-    this.hot.set(integrity, bytes);
-    this.hotBytes += bytes.length;
-    for (const [key, value] of this.hot) {
-      if (this.hotBytes <= cap) break;
-      this.hot.delete(key);
-      this.hotBytes -= value.length;
-    }
-  }
-
-  private forget(integrity: string): void {
-    const kept = this.hot.get(integrity);
-    if (!kept) return;
-    this.hot.delete(integrity);
-    this.hotBytes -= kept.length;
   }
 
   async remove(integrity: string): Promise<void> {
@@ -303,7 +275,7 @@ export class S3BlobStore implements BlobStore {
 
   /** Registers the delete before its first await, so a put that starts after the caller's checks waits for it. */
   private async delete(integrity: string): Promise<void> {
-    this.forget(integrity);
+    this.hot.forget(integrity);
     const request = this.connect().then(({ sdk, client }) =>
       client.send(new sdk.DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(integrity) })),
     );
@@ -371,7 +343,7 @@ export class S3BlobStore implements BlobStore {
     const { sdk, client } = await this.connect();
     const from = this.key(integrity);
     const to = `${this.base}blobs/quarantine/${hexOf(integrity)}`;
-    this.forget(integrity);
+    this.hot.forget(integrity);
     try {
       await client.send(
         new sdk.CopyObjectCommand({ Bucket: this.options.bucket, Key: to, CopySource: `${this.options.bucket}/${encodeURI(from)}` }),

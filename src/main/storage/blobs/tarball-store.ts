@@ -15,6 +15,7 @@ import {
   type StrayFile,
 } from './blob-store';
 import { Claims } from './claims';
+import { HOT_BLOB_BYTES, HotBlobs } from './hot-blobs';
 
 export { WHOLE_READ_MAX_BYTES } from './blob-store';
 export type { BlobEntry, StrayFile } from './blob-store';
@@ -22,6 +23,8 @@ export type { BlobEntry, StrayFile } from './blob-store';
 export interface TarballStoreOptions {
   /** Shelf started on a full disk: every write is refused with a 507 before it touches the disk. */
   readOnly?: boolean;
+  /** Memory for recently sent small tarballs (HOT_BLOB_BYTES by default; 0 turns it off). */
+  hotCacheBytes?: number;
   /** Leave temp files of dead writers for the caller to report (fsck); by default they are deleted at once. */
   keepTempFiles?: boolean;
 }
@@ -40,6 +43,8 @@ export class TarballStore implements BlobStore {
   private readonly tmpDir: string;
   private tmpCounter = 0;
   private readonly claims = new Claims();
+  /** Recently sent small tarballs (hot-blobs.ts). */
+  private readonly hot: HotBlobs;
   readonly readOnly: boolean;
 
   constructor(
@@ -50,6 +55,7 @@ export class TarballStore implements BlobStore {
     this.root = join(dataDir, 'blobs', 'sha512');
     this.tmpDir = join(dataDir, 'blobs', 'tmp');
     this.readOnly = options.readOnly ?? false;
+    this.hot = new HotBlobs(options.hotCacheBytes ?? HOT_BLOB_BYTES);
     mkdirSync(this.root, { recursive: true });
     mkdirSync(this.tmpDir, { recursive: true });
     // A temp file here was a write interrupted by a crash; it was never committed, so it can go. Only files of processes
@@ -168,13 +174,14 @@ export class TarballStore implements BlobStore {
    * stream makes sixteen of each: 1.4× the throughput for a 1 MB tarball, bench/03-tarball.mjs), else a stream.
    */
   async open(integrity: string): Promise<BlobBody | undefined> {
+    const kept = this.hot.get(integrity);
+    if (kept) return { body: kept, size: kept.length };
     const size = this.sizeOf(integrity);
     if (size === undefined) return undefined;
-    const body =
-      size <= WHOLE_READ_MAX_BYTES
-        ? await readFile(this.pathFor(integrity))
-        : createReadStream(this.pathFor(integrity), { highWaterMark: STREAM_READ_BYTES });
-    return { body, size };
+    if (size > WHOLE_READ_MAX_BYTES) return { body: createReadStream(this.pathFor(integrity), { highWaterMark: STREAM_READ_BYTES }), size };
+    const body = await readFile(this.pathFor(integrity));
+    this.hot.keep(integrity, body);
+    return { body, size: body.length };
   }
 
   /**
@@ -183,6 +190,7 @@ export class TarballStore implements BlobStore {
    */
   async remove(integrity: string): Promise<void> {
     if (this.claims.has(integrity)) return;
+    this.hot.forget(integrity);
     this.unlinkQuietly(this.pathFor(integrity));
   }
 
@@ -206,6 +214,7 @@ export class TarballStore implements BlobStore {
     if (typeof referenced === 'boolean' ? referenced : await referenced) return undefined;
     // An asynchronous answer let other work run: a write that started meanwhile claims the blob or refreshed its time.
     if (typeof referenced !== 'boolean' && (this.claims.has(integrity) || this.mtimeOf(path) > olderThanMs)) return undefined;
+    this.hot.forget(integrity);
     this.unlinkQuietly(path);
     return size;
   }
@@ -238,6 +247,7 @@ export class TarballStore implements BlobStore {
 
   /** Moves a blob whose bytes do not match its name out of the store (to blobs/quarantine/), keeping it for inspection. */
   async quarantine(integrity: string): Promise<string> {
+    this.hot.forget(integrity);
     const from = this.pathFor(integrity);
     const dir = join(this.dataDir, 'blobs', 'quarantine');
     mkdirSync(dir, { recursive: true });
