@@ -173,9 +173,9 @@ export class MirrorService {
     current: string = this.deps.db.generation(),
   ): { doc: StoredDocument; held: string | undefined } | undefined {
     if (this.offlineSwitch) return undefined;
-    const generation = this.mirrored.checkAt(this.hotServed.checkAt(current));
-    if (!this.mirrored.get(name, generation)) return undefined;
-    const served = this.hotServed.get(servedKey(name, abbreviated), generation);
+    // Kept only while handles() had given the name to the mirror in the same generation (packument() below), so one
+    // look answers both questions.
+    const served = this.hotServed.get(servedKey(name, abbreviated), this.hotServed.checkAt(current));
     if (!served) return undefined;
     if (this.deps.now().getTime() - served.fetchedAt >= this.deps.config.maxAgeMs) return undefined;
     if (!this.upstreamFor(name)) return undefined;
@@ -197,7 +197,7 @@ export class MirrorService {
     const current = gzipBaseOf(row.base_url) !== undefined && ((await this.deps.policy?.isCurrent(name)) ?? true);
     const doc = storedDocument(current ? row : await this.rerender(row), abbreviated);
     // What the fast path may answer next time: a fresh hit on a template rendered under the current policy.
-    if (current && state === 'hit')
+    if (current && state === 'hit' && this.mirrored.get(name, this.mirrored.checkAt(generation)))
       this.hotServed.set(
         servedKey(name, abbreviated),
         generation,

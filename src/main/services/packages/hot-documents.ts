@@ -1,4 +1,4 @@
-// Owns keeping hot served documents in memory: bounded by bytes (least recently used out first), and valid only while the
+// Owns keeping hot served documents in memory: bounded by bytes (the oldest not read lately out first), and valid only while the
 // database is unchanged (MetadataDb.generation(), storage/sql/port.ts), so a copy never outlives a write it did not see.
 //
 // A packument GET otherwise costs a package lookup, an ecosystem check and a rendering read (its buffers copied out of
@@ -9,6 +9,8 @@ interface Entry<T> {
   generation: string;
   value: T;
   bytes: number;
+  /** Read since it was stored or last spared: the next eviction pass spares it once (second chance, CLOCK). */
+  used: boolean;
 }
 
 export class HotDocuments<T> {
@@ -44,22 +46,36 @@ export class HotDocuments<T> {
   get(key: string, generation: string): T | undefined {
     const hit = this.entries.get(key);
     if (!hit || hit.generation !== generation) return undefined;
-    // Most recently used last: Map iteration order is insertion order.
-    this.entries.delete(key);
-    this.entries.set(key, hit);
+    // A flag, not a move to the Map's end: a delete and a re-insert on every hot GET was a visible share of its time.
+    hit.used = true;
     return hit.value;
   }
 
   set(key: string, generation: string, value: T, bytes: number): void {
     if (generation !== this.generation || bytes > this.maxEntryBytes) return;
     const old = this.entries.get(key);
-    if (old) this.bytes -= old.bytes;
-    this.entries.set(key, { generation, value, bytes });
+    if (old) {
+      this.bytes -= old.bytes;
+      this.entries.delete(key);
+    }
+    const added: Entry<T> = { generation, value, bytes, used: false };
+    this.entries.set(key, added);
     this.bytes += bytes;
-    for (const [oldest, entry] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
+    // Oldest first (a Map iterates in insertion order); an entry read since the last pass, and the one just added, go
+    // to the end instead. A pass clears the flags it meets, so this ends within two rounds of the entries.
+    while (this.bytes > this.maxBytes && this.entries.size > 1) {
+      const [oldest, entry] = this.entries.entries().next().value as [string, Entry<T>];
       this.entries.delete(oldest);
-      this.bytes -= entry.bytes;
+      if (entry.used || entry === added) {
+        entry.used = false;
+        this.entries.set(oldest, entry);
+      } else {
+        this.bytes -= entry.bytes;
+      }
+    }
+    if (this.bytes > this.maxBytes) {
+      this.entries.delete(key);
+      this.bytes -= bytes;
     }
   }
 
