@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BoundedCache } from '../../bounded-cache';
 import { spliceBaseUrl } from '../../services/packages/packument';
 import type { StoredDocument } from '../../services/packages/read';
 
@@ -79,29 +80,18 @@ function notModified(headers: DocumentRequest, etag: string, lastModified: strin
  * first out: a miss costs one splice (and one gzip, off the event loop), never a rendering.
  */
 class SplicedDocuments {
-  private readonly entries = new Map<string, Buffer>();
-  private bytes = 0;
+  private readonly entries: BoundedCache<string, Buffer>;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(private readonly maxBytes: number) {
+    this.entries = new BoundedCache(maxBytes);
+  }
 
   get(key: string): Buffer | undefined {
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
-    return hit;
+    return this.entries.get(key);
   }
 
   set(key: string, body: Buffer): void {
-    if (body.length > this.maxBytes / 4) return;
-    this.entries.set(key, body);
-    this.bytes += body.length;
-    for (const [oldest, value] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= value.length;
-    }
+    if (body.length <= this.maxBytes / 4) this.entries.set(key, body, body.length);
   }
 }
 

@@ -1,6 +1,7 @@
 // What an offline client may see of an upstream package: only versions with cached tarballs, with dist-tags moved onto them;
 // and the bounded memory of those renderings.
 import semver from 'semver';
+import { BoundedCache } from '../../bounded-cache';
 import type { StoredDocument } from '../packages/read';
 
 /**
@@ -42,43 +43,29 @@ export const OFFLINE_VIEW_CACHE_BYTES = 32 * 1024 * 1024;
  * runs; this keeps the most recently used ones up to `maxBytes` and renders the others again when asked.
  */
 export class OfflineViewCache {
-  private readonly entries = new Map<string, { key: string; doc: OfflineDocuments; bytes: number }>();
-  private total = 0;
+  private readonly entries: BoundedCache<string, { key: string; doc: OfflineDocuments }>;
 
-  constructor(private readonly maxBytes = OFFLINE_VIEW_CACHE_BYTES) {}
+  constructor(maxBytes = OFFLINE_VIEW_CACHE_BYTES) {
+    this.entries = new BoundedCache(maxBytes);
+  }
 
   /** The renderings of `name` if they were made for `key` (base URL, fetch time and cached versions). */
   get(name: string, key: string): OfflineDocuments | undefined {
     const entry = this.entries.get(name);
-    if (!entry || entry.key !== key) return undefined;
-    // Map order is the eviction order: move the entry to the most recently used end.
-    this.entries.delete(name);
-    this.entries.set(name, entry);
-    return entry.doc;
+    return entry && entry.key === key ? entry.doc : undefined;
   }
 
   set(name: string, key: string, doc: OfflineDocuments): void {
-    this.delete(name);
     const bytes = doc.full.json.length + doc.full.gzip.length + doc.abbrev.json.length + doc.abbrev.gzip.length;
-    if (bytes > this.maxBytes) return;
-    this.entries.set(name, { key, doc, bytes });
-    this.total += bytes;
-    for (const [oldest, entry] of this.entries) {
-      if (this.total <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.total -= entry.bytes;
-    }
+    this.entries.set(name, { key, doc }, bytes);
   }
 
   delete(name: string): void {
-    const entry = this.entries.get(name);
-    if (!entry) return;
     this.entries.delete(name);
-    this.total -= entry.bytes;
   }
 
   /** Bytes held now. */
   get bytes(): number {
-    return this.total;
+    return this.entries.bytes;
   }
 }

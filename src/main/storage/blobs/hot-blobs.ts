@@ -5,17 +5,18 @@
 // S3: a GetObject per download cost 5–10× the folder's throughput for small tarballs (bench/17-blobs.mjs). Folder: a
 // whole read per download is four trips through libuv's thread pool (open, fstat, read, close) and a fresh buffer of
 // up to 2 MB, whose garbage made the collector a seventh of a 1 MB tarball GET's time (bench/16-tarball-ceiling.mjs).
+import { BoundedCache } from '../../bounded-cache';
 import { WHOLE_READ_MAX_BYTES } from './blob-store';
 
 /** Memory for recently sent small tarballs, per store, unless the store is told otherwise (0 turns it off). */
 export const HOT_BLOB_BYTES = 64 * 1024 * 1024;
 
 export class HotBlobs {
-  /** Least recently sent first (a Map keeps insertion order; a hit moves its entry to the end). */
-  private readonly kept = new Map<string, Buffer>();
-  private bytes = 0;
+  private readonly kept: BoundedCache<string, Buffer>;
 
-  constructor(private readonly capBytes: number = HOT_BLOB_BYTES) {}
+  constructor(private readonly capBytes: number = HOT_BLOB_BYTES) {
+    this.kept = new BoundedCache(capBytes);
+  }
 
   /** Whether a blob of this size is kept at all: one small enough to be read whole, and a quarter of the cap at most. */
   fits(size: number): boolean {
@@ -23,30 +24,14 @@ export class HotBlobs {
   }
 
   get(integrity: string): Buffer | undefined {
-    const bytes = this.kept.get(integrity);
-    if (bytes) {
-      this.kept.delete(integrity);
-      this.kept.set(integrity, bytes);
-    }
-    return bytes;
+    return this.kept.get(integrity);
   }
 
   keep(integrity: string, bytes: Buffer): void {
-    if (!this.fits(bytes.length)) return;
-    this.forget(integrity);
-    this.kept.set(integrity, bytes);
-    this.bytes += bytes.length;
-    for (const [key, value] of this.kept) {
-      if (this.bytes <= this.capBytes) break;
-      this.kept.delete(key);
-      this.bytes -= value.length;
-    }
+    if (this.fits(bytes.length)) this.kept.set(integrity, bytes, bytes.length);
   }
 
   forget(integrity: string): void {
-    const bytes = this.kept.get(integrity);
-    if (!bytes) return;
     this.kept.delete(integrity);
-    this.bytes -= bytes.length;
   }
 }
