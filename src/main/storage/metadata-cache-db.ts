@@ -60,9 +60,41 @@ const SQL = {
   insertManifest: 'INSERT INTO manifests (key, json) VALUES (?, ?)',
 };
 
+/** The statements a batch is written with (prepared on each connection that writes: this one, the writer thread's). */
+type WriteStatements = Record<keyof typeof SQL, Database.Statement>;
+type Confirmation = [registry: string, name: string, fetchedAt: number, maxAge: number];
+
 /**
- * The writer thread (see open's `writer`): the same statements as flush's transaction, on its own connection. It
- * answers each batch with the ids it gave the documents (or the error), and closes its connection when told.
+ * Writes one batch (run inside a transaction): the confirmations, then each document in place of any earlier entry of
+ * its name; returns the ids given. Self-contained, everything it uses is an argument: the writer thread runs this very
+ * function from its source text (WRITER_SOURCE), so the two writers cannot drift apart.
+ */
+function writeBatch(
+  s: WriteStatements,
+  ordinals: number,
+  confirms: Confirmation[],
+  batch: { registry: string; name: string; document: DocumentToStore }[],
+): number[] {
+  for (const [registry, name, fetchedAt, maxAge] of confirms) s.updateFreshness.run(fetchedAt, maxAge, registry, name);
+  const ids: number[] = [];
+  for (const { registry, name, document: d } of batch) {
+    const old = s.selectId.get(registry, name) as number | undefined;
+    if (old !== undefined) {
+      s.deleteManifests.run(old * ordinals, (old + 1) * ordinals);
+      s.deleteDocument.run(old);
+    }
+    const id = Number(
+      s.insertDocument.run(registry, name, d.etag, d.accept, d.fetchedAt, d.maxAge, d.complete ? 1 : 0, d.head, d.facts).lastInsertRowid,
+    );
+    for (let i = 0; i < d.manifests.length; i++) s.insertManifest.run(id * ordinals + i, d.manifests[i]);
+    ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * The writer thread (see open's `writer`): writeBatch on its own connection. It answers each batch with the ids it gave
+ * the documents (or the error), and closes its connection when told.
  */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -73,21 +105,8 @@ db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 5000');
 const s = Object.fromEntries(Object.entries(SQL).map(([key, sql]) => [key, db.prepare(sql)]));
 s.selectId.pluck();
-const write = db.transaction((confirms, batch) => {
-  for (const [registry, name, fetchedAt, maxAge] of confirms) s.updateFreshness.run(fetchedAt, maxAge, registry, name);
-  const ids = [];
-  for (const { registry, name, document: d } of batch) {
-    const old = s.selectId.get(registry, name);
-    if (old !== undefined) {
-      s.deleteManifests.run(old * ORDINALS, (old + 1) * ORDINALS);
-      s.deleteDocument.run(old);
-    }
-    const id = Number(s.insertDocument.run(registry, name, d.etag, d.accept, d.fetchedAt, d.maxAge, d.complete ? 1 : 0, d.head, d.facts).lastInsertRowid);
-    for (let i = 0; i < d.manifests.length; i++) s.insertManifest.run(id * ORDINALS + i, d.manifests[i]);
-    ids.push(id);
-  }
-  return ids;
-});
+const writeBatch = ${writeBatch.toString()};
+const write = db.transaction((confirms, batch) => writeBatch(s, ORDINALS, confirms, batch));
 parentPort.on('message', (message) => {
   if (message === 'close') {
     db.close();
@@ -117,16 +136,12 @@ export class MetadataCacheDb {
   // Prepared once: a warm resolution looks up a document for every package of the tree, and a manifest for every pick.
   private readonly selectDocument;
   private readonly selectManifest;
-  private readonly selectId;
   private readonly selectAny;
-  private readonly deleteDocument;
-  private readonly deleteManifests;
-  private readonly insertDocument;
-  private readonly insertManifest;
-  private readonly updateFreshness;
+  /** What writeBatch writes with on this connection. */
+  private readonly statements: WriteStatements;
   private pending = new Map<string, Waiting>();
   private pendingChars = 0;
-  private pendingConfirms: [registry: string, name: string, fetchedAt: number, maxAge: number][] = [];
+  private pendingConfirms: Confirmation[] = [];
 
   private writer?: WriterState;
   private writerAt?: { path: string; nativeBinding?: string };
@@ -137,12 +152,8 @@ export class MetadataCacheDb {
     );
     this.selectManifest = db.prepare('SELECT json FROM manifests WHERE key = ?').pluck();
     this.selectAny = db.prepare('SELECT 1 FROM documents WHERE registry = ? LIMIT 1').pluck();
-    this.selectId = db.prepare(SQL.selectId).pluck();
-    this.deleteDocument = db.prepare(SQL.deleteDocument);
-    this.deleteManifests = db.prepare(SQL.deleteManifests);
-    this.updateFreshness = db.prepare(SQL.updateFreshness);
-    this.insertDocument = db.prepare(SQL.insertDocument);
-    this.insertManifest = db.prepare(SQL.insertManifest);
+    this.statements = Object.fromEntries(Object.entries(SQL).map(([key, sql]) => [key, db.prepare(sql)])) as WriteStatements;
+    this.statements.selectId.pluck();
   }
 
   /**
@@ -261,24 +272,8 @@ export class MetadataCacheDb {
       writer.worker.postMessage({ seq, confirms, batch: batch.map(({ registry, name, document }) => ({ registry, name, document })) });
       return;
     }
-    this.db.transaction(() => {
-      for (const [registry, name, fetchedAt, maxAge] of confirms) this.updateFreshness.run(fetchedAt, maxAge, registry, name);
-      for (const waiting of batch) {
-        const { registry, name, document: d } = waiting;
-        const old = this.selectId.get(registry, name) as number | undefined;
-        if (old !== undefined) {
-          this.deleteManifests.run(old * ORDINALS, (old + 1) * ORDINALS);
-          this.deleteDocument.run(old);
-        }
-        const id = Number(
-          this.insertDocument.run(registry, name, d.etag, d.accept, d.fetchedAt, d.maxAge, d.complete ? 1 : 0, d.head, d.facts)
-            .lastInsertRowid,
-        );
-        const base = id * ORDINALS;
-        for (let i = 0; i < d.manifests.length; i++) this.insertManifest.run(base + i, d.manifests[i]);
-        waiting.id = id;
-      }
-    })();
+    const ids = this.db.transaction(() => writeBatch(this.statements, ORDINALS, confirms, batch))();
+    batch.forEach((waiting, i) => (waiting.id = ids[i]));
     // Written: packuments made from these entries read their manifests from the file from now on, and the text goes.
     for (const waiting of batch) if (waiting.id !== undefined) waiting.document.manifests = [];
   }
