@@ -16,6 +16,7 @@ import {
 } from './blob-store';
 import { Claims } from './claims';
 import { HOT_BLOB_BYTES, HotBlobs } from './hot-blobs';
+import { RecycledFileStream } from './recycled-file-stream';
 
 export { WHOLE_READ_MAX_BYTES } from './blob-store';
 export type { BlobEntry, StrayFile } from './blob-store';
@@ -32,7 +33,8 @@ export interface TarballStoreOptions {
 /**
  * Read size of a streamed (large) tarball: fs's default 64 KB made a 20 MB GET 320 reads and 320 socket writes, each a
  * trip through libuv's thread pool and the event loop; 1 MB makes 20 (issue 16, bench/16-tarball-ceiling.mjs). Memory
- * per concurrent large download stays about two reads' worth (the stream's buffer and the socket's).
+ * per concurrent large download stays about two reads' worth (the stream's buffer and the socket's), reused from read to
+ * read (recycled-file-stream.ts).
  */
 const STREAM_READ_BYTES = 1024 * 1024;
 
@@ -178,7 +180,7 @@ export class TarballStore implements BlobStore {
     if (kept) return { body: kept, size: kept.length };
     const size = this.sizeOf(integrity);
     if (size === undefined) return undefined;
-    if (size > WHOLE_READ_MAX_BYTES) return { body: createReadStream(this.pathFor(integrity), { highWaterMark: STREAM_READ_BYTES }), size };
+    if (size > WHOLE_READ_MAX_BYTES) return { body: new RecycledFileStream(this.pathFor(integrity), STREAM_READ_BYTES), size };
     const body = await readFile(this.pathFor(integrity));
     this.hot.keep(integrity, body);
     return { body, size: body.length };
