@@ -27,6 +27,7 @@ import {
   type CommandIO,
   type RegistryFlags,
 } from './command-io';
+import { DocumentPool } from '../services/resolver/document-pool';
 import { addCacheOptions, withMetadataCache, type CacheFlags } from './metadata-cache';
 
 export interface LockFlags extends RegistryFlags, CacheFlags {
@@ -86,12 +87,12 @@ export function lockCommand(folder: string | undefined, flags: LockFlags, io: Co
     }
     const outcome = await resolveOrExplain(dir, flags, io, existing?.entries);
     if (!outcome) return 1;
-    const { graph, ms, fetched, fromCache } = outcome;
+    const { graph, ms, fetched, fromCache, parsedInWorkers } = outcome;
     writeFileSync(join(dir, 'package-lock.json'), renderLockfile(graph));
     const count = graph.nodes.size - 1;
     if (flags.json)
       io.out(
-        `${JSON.stringify({ lockfile: join(dir, 'package-lock.json'), packages: count, ms, fetched, fromCache, warnings: graph.warnings.map((w) => w.lines) }, null, 2)}\n`,
+        `${JSON.stringify({ lockfile: join(dir, 'package-lock.json'), packages: count, ms, fetched, fromCache, parsedInWorkers, warnings: graph.warnings.map((w) => w.lines) }, null, 2)}\n`,
       );
     else
       io.out(
@@ -101,14 +102,34 @@ export function lockCommand(folder: string | undefined, flags: LockFlags, io: Co
   });
 }
 
+/** A resolution and what it took: documents fetched (parsedInWorkers of them off this thread) and taken from the cache. */
+interface Resolved {
+  graph: ResolvedGraph;
+  ms: number;
+  fetched: number;
+  fromCache: number;
+  parsedInWorkers: number;
+}
+
 /** Resolves; on failure prints the explanation and the verified fixes and returns undefined. Shared by lock and install. */
 export async function resolveOrExplain(
   dir: string,
   flags: LockFlags,
   io: CommandIO,
   lockfile?: ResolveOptions['lockfile'],
-): Promise<{ graph: ResolvedGraph; ms: number; fetched: number; fromCache: number } | undefined> {
+): Promise<Resolved | undefined> {
   return withMetadataCache(io, flags, (cache) => resolveWithClient(dir, flags, io, lockfile, cache));
+}
+
+/**
+ * Document workers for the resolution (document-pool.ts), from the worker's bundle that electron-vite builds beside this
+ * one. Run from source (the tests' in-process commands) there is no bundle, and this thread parses; so it does with an
+ * injected fetch, which the workers cannot use.
+ */
+async function documentPool(io: CommandIO): Promise<DocumentPool | undefined> {
+  if (io.fetch || __filename.endsWith('.ts')) return undefined;
+  const { default: entry } = await import('../services/resolver/document-worker?modulePath');
+  return new DocumentPool(entry);
 }
 
 async function resolveWithClient(
@@ -117,10 +138,11 @@ async function resolveWithClient(
   io: CommandIO,
   lockfile: ResolveOptions['lockfile'],
   cache: RegistryClientOptions['cache'],
-): Promise<{ graph: ResolvedGraph; ms: number; fetched: number; fromCache: number } | undefined> {
+): Promise<Resolved | undefined> {
   const project = loadProject(dir);
   // Full documents, as npm 11 fetches for its lockfile: abbreviated ones lack `license`, which the lockfile records.
-  const client = registryClient(io, flags, { fullMetadata: true, cache });
+  const documents = await documentPool(io);
+  const client = registryClient(io, flags, { fullMetadata: true, cache, documents });
   keepYoungGenerationSmall(cache, client.registry);
   const options: ResolveOptions = { ...resolveOptionsFrom(flags), lockfile };
   const bar = progress(io);
@@ -129,7 +151,8 @@ async function resolveWithClient(
   try {
     const graph = await resolveProject(project, client, options);
     for (const warning of graph.warnings) io.err(`${warning.lines.map((l) => `${colour(io, 33, 'shelf warn')} ${l}`).join('\n')}\n`);
-    return { graph, ms: Math.round(performance.now() - started), fetched: client.fetched, fromCache: client.fromCache };
+    const { fetched, fromCache, parsedInWorkers } = client;
+    return { graph, ms: Math.round(performance.now() - started), fetched, fromCache, parsedInWorkers };
   } catch (error) {
     if (!(error instanceof ResolutionFailure)) throw error;
     clearInterval(timer);
@@ -156,5 +179,6 @@ async function resolveWithClient(
   } finally {
     clearInterval(timer);
     bar.done();
+    await documents?.close();
   }
 }

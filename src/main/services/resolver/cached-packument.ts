@@ -2,7 +2,7 @@
 // one by one on first access: a warm resolution of the cra tree reads about 1,500 manifests of the 75,000 its documents
 // hold, so parsing them all (and collecting them again) was most of its time.
 import { ShelfError } from '../../errors';
-import type { CachedDocument, DocumentToStore } from '../../storage/metadata-cache-db';
+import { manifestAt, type CachedDocument, type DocumentToStore, type PackedManifests } from '../../storage/metadata-cache-db';
 import type { Manifest, Packument } from './types';
 import { IndexedVersion, setVersionIndex, versionIndex, type FactsColumns } from './version-index';
 
@@ -43,6 +43,18 @@ export function toCacheRows(doc: Packument): CacheRows {
   return { head: JSON.stringify(head), facts: JSON.stringify(facts), manifests };
 }
 
+/** The rows with the manifests packed into shared memory (what a document worker hands back: see PackedManifests). */
+export function packRows(rows: CacheRows): CacheRows & { manifests: PackedManifests } {
+  const manifests = rows.manifests as string[];
+  let total = 0;
+  for (const manifest of manifests) total += Buffer.byteLength(manifest);
+  const bytes = Buffer.from(new SharedArrayBuffer(total));
+  const ends = new Uint32Array(manifests.length);
+  let end = 0;
+  for (let i = 0; i < manifests.length; i++) ends[i] = end += bytes.write(manifests[i]!, end);
+  return { ...rows, manifests: { bytes: new Uint8Array(bytes.buffer, 0, total), ends } };
+}
+
 /**
  * A packument from a cache entry. `versions` answers key listing and membership from the facts alone and reads (from
  * the cache file) and parses a manifest only when it is read; the version index comes ready-made from the facts
@@ -51,13 +63,13 @@ export function toCacheRows(doc: Packument): CacheRows {
 export function fromCacheRows(entry: Pick<CachedDocument, 'head' | 'facts' | 'manifest'> | CacheRows): Packument {
   const head = JSON.parse(entry.head) as Packument;
   const stored = JSON.parse(entry.facts) as StoredFacts;
-  return lazyPackument(head, stored, 'manifest' in entry ? entry.manifest : arrayReader(entry.manifests));
+  return lazyPackument(head, stored, 'manifest' in entry ? entry.manifest : rowsReader(entry.manifests));
 }
 
-const arrayReader =
-  (manifests: string[]) =>
+const rowsReader =
+  (manifests: CacheRows['manifests']) =>
   (ordinal: number): string | undefined =>
-    manifests[ordinal];
+    manifestAt(manifests, ordinal);
 
 /** Apart from fromCacheRows so that its closures hold the parsed facts, never the entry's text. */
 function lazyPackument(head: Packument, stored: StoredFacts, manifestAt: (ordinal: number) => string | undefined): Packument {

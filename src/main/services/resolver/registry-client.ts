@@ -1,7 +1,8 @@
 // Owns talking to an npm-protocol registry for resolution and install: packuments (cached per run) and tarballs.
 import { ShelfError, notFound } from '../../errors';
 import type { CachedDocument, MetadataCacheDb } from '../../storage/metadata-cache-db';
-import { fromCacheRows, toCacheRows } from './cached-packument';
+import { fromCacheRows, toCacheRows, type CacheRows } from './cached-packument';
+import type { DocumentHeaders, DocumentPool } from './document-pool';
 import { httpFetch, httpGet } from './http-fetch';
 import { createLimiter, type Limiter } from './limit';
 import { PACKAGE_FIELDS } from './lockfile-write';
@@ -23,6 +24,11 @@ export interface RegistryClientOptions {
   fullMetadata?: boolean;
   /** Documents kept between runs, and when to trust them without asking the registry (npm's cache flags). */
   cache?: { db: MetadataCacheDb; policy: CachePolicy };
+  /**
+   * Threads that fetch and parse the documents fetched whole (not revalidations, which mostly come back 304 with
+   * nothing to parse); without it, or with `fetch`, this thread does it.
+   */
+  documents?: DocumentPool;
 }
 
 /**
@@ -38,8 +44,11 @@ interface OnDisk extends Pick<CachedDocument, 'etag' | 'accept' | 'fetchedAt' | 
   packument?: Packument;
 }
 
+/** A fetched document: parsed on this thread (doc), or by a document worker (rows, and whether any version has a license). */
 interface FetchedDocument {
-  doc: Packument;
+  doc?: Packument;
+  rows?: CacheRows;
+  licensed?: boolean;
   abbreviated: boolean;
   accept: string;
   etag: string | null;
@@ -69,6 +78,8 @@ export class RegistryClient {
   fetched = 0;
   /** Documents taken from the metadata cache: as they were, or after the registry confirmed them (a 304). */
   fromCache = 0;
+  /** Of the documents fetched, those a document worker parsed (see `documents`). */
+  parsedInWorkers = 0;
   /** Abbreviated documents in a row that carried no license (see withLicense). */
   private licenseMisses = 0;
   private abbreviatedLacksLicense = false;
@@ -166,7 +177,7 @@ export class RegistryClient {
    * no license at all; a registry whose abbreviated documents never carry it (npm's) is asked for full ones from then on.
    */
   private async withLicense(name: string, url: string, first: FetchedDocument): Promise<FetchedDocument & { complete: boolean }> {
-    const complete = !first.abbreviated || carriesLicense(first.doc);
+    const complete = !first.abbreviated || (first.licensed ?? carriesLicense(first.doc!));
     if (!this.options.fullMetadata || complete) {
       if (this.options.fullMetadata) this.licenseMisses = 0;
       return { ...first, complete };
@@ -189,12 +200,12 @@ export class RegistryClient {
         fetchedAt: Date.now(),
         maxAge,
         complete,
-        ...toCacheRows(fetched.doc),
+        ...(fetched.rows ?? toCacheRows(fetched.doc!)),
       });
       const stored = kept && cache.db.document(this.registry, name);
       if (stored) return fromCacheRows(stored);
     }
-    return fetched.doc;
+    return fetched.doc ?? fromCacheRows(fetched.rows!);
   }
 
   /** The entry this run uses for a name, read once; a document cached without licenses cannot serve a run that writes them. */
@@ -218,6 +229,7 @@ export class RegistryClient {
 
   /** One packument, trimmed, or 'not-modified' when revalidating with an ETag that still matches. */
   private async fetchDocument(name: string, url: string, accept: string, etag?: string): Promise<FetchedDocument | 'not-modified'> {
+    if (this.options.documents && !this.options.fetch && !etag) return this.fetchInWorker(name, url, accept, this.options.documents);
     const { status, headers, body } = this.options.fetch
       ? await this.fetchWithResponse(url, accept, etag)
       : await this.fetchRaw(url, accept, etag);
@@ -239,6 +251,30 @@ export class RegistryClient {
     if (held) doc._shelfHeld = held;
     return {
       doc,
+      abbreviated: (headers.contentType ?? '').includes('vnd.npm.install-v1'),
+      accept,
+      etag: headers.etag ?? null,
+      maxAge: freshness(headers.cacheControl),
+    };
+  }
+
+  /** fetchDocument's work done by a document worker, which hands back the rows; the same refusals, the same words. */
+  private async fetchInWorker(name: string, url: string, accept: string, documents: DocumentPool): Promise<FetchedDocument> {
+    const answer = await documents.fetch({ url, headers: this.headersFor(url, accept) });
+    if ('unreachable' in answer)
+      throw new ShelfError('internal', `could not reach ${url} (${answer.unreachable}); is the registry running? (--registry)`);
+    if ('failed' in answer) throw new ShelfError('internal', `reading the document of ${name} from ${url} failed: ${answer.failed}`);
+    const { status, headers } = answer;
+    if (status === 404) {
+      throw notFound(`package ${name} is not in the registry ${this.registry}; check the name, or publish it there first`);
+    }
+    if (status < 200 || status >= 300) throw this.failure(status, `package ${name}`, answer.detail ?? '');
+    this.fetched += 1;
+    this.parsedInWorkers += 1;
+    if (!answer.rows) throw new ShelfError('internal', `the registry ${this.registry} sent a document for ${name} without versions`);
+    return {
+      rows: answer.rows,
+      licensed: answer.licensed,
       abbreviated: (headers.contentType ?? '').includes('vnd.npm.install-v1'),
       accept,
       etag: headers.etag ?? null,
@@ -373,12 +409,12 @@ export function trimPackument(doc: Packument): Packument {
 
 interface DocumentResponse {
   status: number;
-  headers: { contentType?: string; etag?: string; cacheControl?: string; policy?: string };
+  headers: DocumentHeaders;
   body: unknown;
 }
 
 /** The response headers the metadata cache and content negotiation read. */
-function documentHeaders(header: (key: string) => string | undefined): DocumentResponse['headers'] {
+export function documentHeaders(header: (key: string) => string | undefined): DocumentHeaders {
   return {
     contentType: header('content-type'),
     etag: header('etag'),
@@ -415,8 +451,9 @@ function freshness(cacheControl: string | undefined): number | undefined {
   return maxAge ? Number(maxAge[1]) : 0;
 }
 
-function carriesLicense(doc: Packument): boolean {
-  for (const manifest of Object.values(doc.versions)) if (manifest.license !== undefined) return true;
+export function carriesLicense(doc: Packument): boolean {
+  // for-in, not Object.values: the first version usually answers, and a list of a thousand manifests is not made for it.
+  for (const version in doc.versions) if (doc.versions[version]!.license !== undefined) return true;
   return false;
 }
 

@@ -1,4 +1,10 @@
-// Type declarations for npm's libraries that ship none.
+// Type declarations for npm's libraries that ship none, and for electron-vite's `?modulePath` imports (the path of a
+// module built as a bundle of its own, for a worker thread).
+declare module '*?modulePath' {
+  const path: string;
+  export default path;
+}
+
 declare module 'npm-pick-manifest' {
   interface PickOptions {
     defaultTag?: string;
