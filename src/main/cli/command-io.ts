@@ -66,7 +66,7 @@ export function registryUrl(io: CommandIO, flags: RegistryFlags): string {
 export function registryClient(
   io: CommandIO,
   flags: RegistryFlags,
-  extra: Pick<RegistryClientOptions, 'fullMetadata' | 'cache'> = {},
+  extra: Pick<RegistryClientOptions, 'fullMetadata' | 'cache' | 'documents'> = {},
 ): RegistryClient {
   return new RegistryClient({ registry: registryUrl(io, flags), token: flags.token ?? io.env.SHELF_TOKEN, fetch: io.fetch, ...extra });
 }
