@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromCacheRows, toCacheRows } from '../../../src/main/services/resolver/cached-packument';
+import { fromCacheRows, packRows, toCacheRows } from '../../../src/main/services/resolver/cached-packument';
 import { MetadataCacheDb, type DocumentToStore } from '../../../src/main/storage/metadata-cache-db';
 import { packumentsOf } from '../resolver/fake-registry';
 import { tempDir } from '../../helpers/clients';
@@ -93,6 +93,39 @@ describe('the metadata cache file', () => {
     raw.close();
     reader.close();
     writer.close();
+  });
+
+  it('stores packed manifests (a document worker\'s shared bytes) and more than one INSERT\'s worth, on either writer, byte for byte', async () => {
+    // 150 versions: two full multi-row INSERTs of 64 and 22 single ones; licenses of one- to four-byte UTF-8 characters,
+    // so that an offset counted in characters instead of bytes would cut every later manifest wrongly.
+    const versions: Record<string, Record<string, unknown>> = {};
+    for (let i = 0; i < 150; i++) versions[`1.${i}.0`] = { license: `Ünï-${i}-€-𝄞${'é'.repeat(i % 5)}` };
+    versions['not-semver'] = { license: 'MIT' };
+    const plain = documentOf(versions, '1.149.0');
+    const expected = (plain.manifests as string[]).slice();
+    for (const writer of [undefined, 'thread'] as const) {
+      const path = join(tempDir(), 'metadata-cache.db');
+      const db = MetadataCacheDb.open(path, undefined, { writer });
+      const packed = { ...plain, ...packRows(plain) };
+      expect(packed.manifests.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+      db.store(REGISTRY, 'packed', packed);
+      db.store(REGISTRY, 'plain', { ...plain, manifests: expected.slice() });
+      // From memory, before the write: the same text as the manifests it was packed from.
+      const before = db.document(REGISTRY, 'packed')!;
+      expect(expected.map((_m, i) => before.manifest(i))).toEqual(expected);
+      expect(before.manifest(expected.length)).toBeUndefined();
+      await (writer ? db.closeAsync() : Promise.resolve(db.close()));
+      const again = MetadataCacheDb.open(path);
+      for (const name of ['packed', 'plain']) {
+        const entry = again.document(REGISTRY, name)!;
+        expect(expected.map((_m, i) => entry.manifest(i))).toEqual(expected);
+        expect(fromCacheRows(entry).versions['1.77.0']).toMatchObject({ version: '1.77.0', license: 'Ünï-77-€-𝄞éé' });
+      }
+      again.close();
+      const raw = new Database(path, { readonly: true });
+      expect(raw.prepare('SELECT count(*) FROM manifests').pluck().get()).toBe(2 * 151);
+      raw.close();
+    }
   });
 
   it('drops a cache file of an older layout and starts empty', () => {
