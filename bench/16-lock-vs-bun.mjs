@@ -114,7 +114,19 @@ const warmData = tempDir('shelf-bench-16l-data-');
 const warmBunCache = tempDir('shelf-bench-16l-bun-cache-');
 const warmPnpm = tempDir('shelf-bench-16l-pnpm-');
 const temps = [warmData, warmBunCache, warmPnpm];
-const figures = { warm: { shelf: [], bun: [], shelfDefault: [], bunDefault: [], pnpm: [] }, empty: { shelf: [], bun: [] } };
+const figures = {
+  warm: { shelf: [], bun: [], shelfDefault: [], bunDefault: [], pnpm: [] },
+  empty: { shelf: [], bun: [] },
+  floor: { node: [], shelfStart: [] },
+};
+
+/** The floor under any Node CLI, measured in the same run: Node starting and exiting, and Shelf's CLI loading. */
+async function floorRun(key) {
+  const args = key === 'node' ? ['-e', '0'] : [SHELF_BIN, '--version'];
+  const r = await runMeasured(process.execPath, args, { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-500)}`);
+  return { ms: r.ms, peakRssMB: r.peakRssMB };
+}
 const profiles = {};
 try {
   const w1 = await shelfLock({ data: warmData });
@@ -138,6 +150,7 @@ try {
       figures.warm[key].push(r);
       log(ID, `warm ${key} run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.peakRssMB} MB, ${r.entries} entries`);
     }
+    for (const key of ['node', 'shelfStart']) figures.floor[key].push(await floorRun(key));
     for (const key of ['shelf', 'bun']) {
       const fresh = tempDir(`shelf-bench-16l-empty-${key}-`);
       const r = key === 'shelf' ? await shelfLock({ data: fresh }) : await bunLock({ cache: fresh });
@@ -217,6 +230,21 @@ try {
         shelf: t['warm.shelf'],
         peer: t['warm.pnpm'],
         ratio: ratio(t['warm.shelf'].median, t['warm.pnpm'].median),
+      },
+      {
+        metric:
+          "the floor of any Node CLI, same run: `node -e 0` (Node starting and exiting); 0.8× bun's --prefer-offline time is below it when the ratio is over 0.8",
+        unit: 's',
+        shelf: t['floor.node'],
+        peer: t['warm.bun'],
+        ratio: ratio(t['floor.node'].median, t['warm.bun'].median),
+      },
+      {
+        metric: '`shelf --version` (Node plus loading the CLI, no work)',
+        unit: 's',
+        shelf: t['floor.shelfStart'],
+        peer: t['warm.bun'],
+        ratio: ratio(t['floor.shelfStart'].median, t['warm.bun'].median),
       },
       {
         metric: 'lockfile entries (Shelf: package-lock packages; bun: bun.lock packages)',
