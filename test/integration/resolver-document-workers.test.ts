@@ -132,7 +132,11 @@ describe('shelf lock with document workers', () => {
 
   it('refuses a missing package, a document without versions and an unreachable registry as before, writing nothing', async () => {
     const cases: [Record<string, string>, string | undefined, RegExp][] = [
-      [{ many: '^1.0.0', missing: '^1.0.0' }, undefined, /package missing is not in the registry http:\/\/127\.0\.0\.1:\d+\/; check the name/],
+      [
+        { many: '^1.0.0', missing: '^1.0.0' },
+        undefined,
+        /package missing is not in the registry http:\/\/127\.0\.0\.1:\d+\/; check the name/,
+      ],
       [{ broken: '^1.0.0' }, undefined, /the registry http:\/\/127\.0\.0\.1:\d+\/ sent a document for broken without versions/],
       [{ many: '^1.0.0' }, 'closed', /could not reach http:\/\/127\.0\.0\.1:\d+\/many \(.*\); is the registry running\? \(--registry\)/],
     ];

@@ -27,7 +27,7 @@ import {
   type CommandIO,
   type RegistryFlags,
 } from './command-io';
-import { DocumentPool } from '../services/resolver/document-pool';
+import { documentPool } from '../services/resolver/document-pool';
 import { addCacheOptions, withMetadataCache, type CacheFlags } from './metadata-cache';
 
 export interface LockFlags extends RegistryFlags, CacheFlags {
@@ -121,17 +121,6 @@ export async function resolveOrExplain(
   return withMetadataCache(io, flags, (cache) => resolveWithClient(dir, flags, io, lockfile, cache));
 }
 
-/**
- * Document workers for the resolution (document-pool.ts), from the worker's bundle that electron-vite builds beside this
- * one. Run from source (the tests' in-process commands) there is no bundle, and this thread parses; so it does with an
- * injected fetch, which the workers cannot use.
- */
-async function documentPool(io: CommandIO): Promise<DocumentPool | undefined> {
-  if (io.fetch || __filename.endsWith('.ts')) return undefined;
-  const { default: entry } = await import('../services/resolver/document-worker?modulePath');
-  return new DocumentPool(entry);
-}
-
 async function resolveWithClient(
   dir: string,
   flags: LockFlags,
@@ -141,7 +130,8 @@ async function resolveWithClient(
 ): Promise<Resolved | undefined> {
   const project = loadProject(dir);
   // Full documents, as npm 11 fetches for its lockfile: abbreviated ones lack `license`, which the lockfile records.
-  const documents = await documentPool(io);
+  // An injected fetch (tests) is this thread's: then this thread parses too.
+  const documents = io.fetch ? undefined : await documentPool();
   const client = registryClient(io, flags, { fullMetadata: true, cache, documents });
   keepYoungGenerationSmall(cache, client.registry);
   const options: ResolveOptions = { ...resolveOptionsFrom(flags), lockfile };

@@ -95,7 +95,7 @@ describe('the metadata cache file', () => {
     writer.close();
   });
 
-  it('stores packed manifests (a document worker\'s shared bytes) and more than one INSERT\'s worth, on either writer, byte for byte', async () => {
+  it("stores packed manifests (a document worker's shared bytes) and more than one INSERT's worth, on either writer, byte for byte", async () => {
     // 150 versions: two full multi-row INSERTs of 64 and 22 single ones; licenses of one- to four-byte UTF-8 characters,
     // so that an offset counted in characters instead of bytes would cut every later manifest wrongly.
     const versions: Record<string, Record<string, unknown>> = {};

@@ -1,40 +1,26 @@
-// Owns the document workers: threads that fetch a registry document, parse it, trim it and cut it into metadata-cache
+// Owns the document workers: threads that parse a fetched registry document, trim it and cut it into metadata-cache
 // rows (document-worker.ts), so that the resolving thread receives only the rows and parses no more than the manifests
 // it picks. With an empty metadata cache the cra tree's 1,171 documents are 69 MB of JSON: parsing, trimming and
 // re-serialising them was three quarters of `shelf lock`'s main thread, which the resolution itself then waited on.
+// The GET stays on the resolving thread: done by the worker too, it made the worker the one busy thread of the run
+// while the resolving one idled half of it.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { PackedManifests } from '../../storage/metadata-cache-db';
 import type { CacheRows } from './cached-packument';
 
-/** The response headers the metadata cache and content negotiation read. */
-export interface DocumentHeaders {
-  contentType?: string;
-  etag?: string;
-  cacheControl?: string;
+/** A 2xx body to parse, and the X-Shelf-Policy header that came with it (its held versions go into the head). */
+export interface DocumentRequest {
+  body: Uint8Array;
   policy?: string;
 }
 
-export interface DocumentRequest {
-  url: string;
-  headers: Record<string, string>;
-}
-
 /**
- * A worker's answer: `unreachable` (the request failed), `failed` (the worker's own code threw), or the status and headers, with the error text of a refusal,
- * or for a success the rows of the trimmed document and whether any version carries a license (rows absent: the body
- * was no document with versions).
+ * A worker's answer: the rows of the trimmed document and whether any version carries a license; `invalid` when the
+ * body is no document with versions; `failed` when the worker's own code threw.
  */
 export type DocumentAnswer =
-  | { unreachable: string }
-  | { failed: string }
-  | {
-      status: number;
-      headers: DocumentHeaders;
-      detail?: string;
-      rows?: CacheRows & { manifests: PackedManifests };
-      licensed?: boolean;
-    };
+  { rows: CacheRows & { manifests: PackedManifests }; licensed: boolean } | { invalid: true } | { failed: string };
 
 interface Slot {
   worker: Worker;
@@ -58,13 +44,17 @@ export class DocumentPool {
     private readonly size = defaultSize(),
   ) {}
 
-  fetch(request: DocumentRequest): Promise<DocumentAnswer> {
+  /** Parses a body on a worker. The body's memory moves to the worker when it is a whole buffer of its own (no copy). */
+  parse(request: DocumentRequest): Promise<DocumentAnswer> {
     if (this.closed) return Promise.reject(new Error('the document workers were closed'));
     const slot = this.slot();
     const seq = ++this.seq;
+    const { buffer, byteLength } = request.body;
+    // Small bodies share Node's pooled buffer with others: those are copied, as transferring would take the pool away.
+    const own = buffer instanceof ArrayBuffer && buffer.byteLength === byteLength;
     return new Promise((resolve, reject) => {
       slot.pending.set(seq, { resolve, reject });
-      slot.worker.postMessage({ seq, request });
+      slot.worker.postMessage({ seq, request }, own ? [buffer] : []);
     });
   }
 
@@ -101,4 +91,16 @@ export class DocumentPool {
     this.slots.push(slot);
     return slot;
   }
+}
+
+/**
+ * Document workers from the worker's bundle, which electron-vite builds beside this one (`?modulePath`). Run from source
+ * (the tests' in-process commands) there is no bundle: undefined, and the resolving thread parses.
+ */
+export async function documentPool(): Promise<DocumentPool | undefined> {
+  if (__filename.endsWith('.ts')) return undefined;
+  // The layering rule cannot resolve the `?modulePath` suffix; the import is this folder's own worker module.
+  // eslint-disable-next-line boundaries/dependencies
+  const { default: entry } = await import('./document-worker?modulePath');
+  return new DocumentPool(entry);
 }

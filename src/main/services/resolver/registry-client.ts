@@ -2,8 +2,8 @@
 import { ShelfError, notFound } from '../../errors';
 import type { CachedDocument, MetadataCacheDb } from '../../storage/metadata-cache-db';
 import { fromCacheRows, toCacheRows, type CacheRows } from './cached-packument';
-import type { DocumentHeaders, DocumentPool } from './document-pool';
-import { httpFetch, httpGet } from './http-fetch';
+import type { DocumentPool } from './document-pool';
+import { httpFetch, httpGet, type RawResponse } from './http-fetch';
 import { createLimiter, type Limiter } from './limit';
 import { PACKAGE_FIELDS } from './lockfile-write';
 import type { HeldVersion, Manifest, Packument } from './types';
@@ -25,8 +25,8 @@ export interface RegistryClientOptions {
   /** Documents kept between runs, and when to trust them without asking the registry (npm's cache flags). */
   cache?: { db: MetadataCacheDb; policy: CachePolicy };
   /**
-   * Threads that fetch and parse the documents fetched whole (not revalidations, which mostly come back 304 with
-   * nothing to parse); without it, or with `fetch`, this thread does it.
+   * Threads that parse the documents fetched whole (not revalidations, which mostly come back 304 with nothing to
+   * parse); without it, or with `fetch`, this thread parses.
    */
   documents?: DocumentPool;
 }
@@ -258,20 +258,22 @@ export class RegistryClient {
     };
   }
 
-  /** fetchDocument's work done by a document worker, which hands back the rows; the same refusals, the same words. */
+  /**
+   * fetchDocument for a document fetched whole: the GET here, the body parsed by a document worker, which hands back
+   * the rows; the same refusals, in the same words.
+   */
   private async fetchInWorker(name: string, url: string, accept: string, documents: DocumentPool): Promise<FetchedDocument> {
-    const answer = await documents.fetch({ url, headers: this.headersFor(url, accept) });
-    if ('unreachable' in answer)
-      throw new ShelfError('internal', `could not reach ${url} (${answer.unreachable}); is the registry running? (--registry)`);
-    if ('failed' in answer) throw new ShelfError('internal', `reading the document of ${name} from ${url} failed: ${answer.failed}`);
-    const { status, headers } = answer;
-    if (status === 404) {
+    const raw = await this.get(url, accept);
+    const headers = rawHeaders(raw);
+    if (raw.status === 404) {
       throw notFound(`package ${name} is not in the registry ${this.registry}; check the name, or publish it there first`);
     }
-    if (status < 200 || status >= 300) throw this.failure(status, `package ${name}`, answer.detail ?? '');
+    if (raw.status < 200 || raw.status >= 300) throw this.failure(raw.status, `package ${name}`, errorDetail(raw.body));
     this.fetched += 1;
+    const answer = await documents.parse({ body: raw.body, policy: headers.policy });
+    if ('failed' in answer) throw new ShelfError('internal', `parsing the document of ${name} from ${url} failed: ${answer.failed}`);
+    if ('invalid' in answer) throw new ShelfError('internal', `the registry ${this.registry} sent a document for ${name} without versions`);
     this.parsedInWorkers += 1;
-    if (!answer.rows) throw new ShelfError('internal', `the registry ${this.registry} sent a document for ${name} without versions`);
     return {
       rows: answer.rows,
       licensed: answer.licensed,
@@ -282,30 +284,27 @@ export class RegistryClient {
     };
   }
 
-  /** The default path: node:http straight to a Buffer and JSON.parse, no WHATWG Response in between. */
-  private async fetchRaw(url: string, accept: string, etag?: string): Promise<DocumentResponse> {
-    let raw;
+  /** node:http straight to a Buffer, no WHATWG Response in between. */
+  private async get(url: string, accept: string, etag?: string): Promise<RawResponse> {
     try {
-      raw = await httpGet(url, this.headersFor(url, accept, etag));
+      return await httpGet(url, this.headersFor(url, accept, etag));
     } catch (error) {
       throw new ShelfError('internal', `could not reach ${url} (${(error as Error).message}); is the registry running? (--registry)`, {
         cause: error,
       });
     }
+  }
+
+  /** The default path: the GET and JSON.parse on this thread. */
+  private async fetchRaw(url: string, accept: string, etag?: string): Promise<DocumentResponse> {
+    const raw = await this.get(url, accept, etag);
     let body: unknown;
     try {
       body = raw.status === 404 || raw.status === 304 ? undefined : JSON.parse(raw.body.toString('utf8'));
     } catch {
       body = undefined;
     }
-    return {
-      status: raw.status,
-      headers: documentHeaders((key) => {
-        const value = raw.headers[key];
-        return Array.isArray(value) ? value.join(', ') : value;
-      }),
-      body,
-    };
+    return { status: raw.status, headers: rawHeaders(raw), body };
   }
 
   /** The path for an injected fetch (tests inject one). */
@@ -407,14 +406,38 @@ export function trimPackument(doc: Packument): Packument {
   return trimmed;
 }
 
+/** The response headers the metadata cache and content negotiation read. */
+interface DocumentHeaders {
+  contentType?: string;
+  etag?: string;
+  cacheControl?: string;
+  policy?: string;
+}
+
 interface DocumentResponse {
   status: number;
   headers: DocumentHeaders;
   body: unknown;
 }
 
+const rawHeaders = (raw: RawResponse): DocumentHeaders =>
+  documentHeaders((key) => {
+    const value = raw.headers[key];
+    return Array.isArray(value) ? value.join(', ') : value;
+  });
+
+/** A refusal's own words, from its JSON body ({ message } or { error }), or nothing. */
+function errorDetail(body: Buffer): string {
+  try {
+    const detail = JSON.parse(body.toString('utf8')) as { error?: string; message?: string } | undefined;
+    return detail?.message ?? detail?.error ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /** The response headers the metadata cache and content negotiation read. */
-export function documentHeaders(header: (key: string) => string | undefined): DocumentHeaders {
+function documentHeaders(header: (key: string) => string | undefined): DocumentHeaders {
   return {
     contentType: header('content-type'),
     etag: header('etag'),
