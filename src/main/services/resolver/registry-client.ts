@@ -270,7 +270,12 @@ export class RegistryClient {
     }
     if (raw.status < 200 || raw.status >= 300) throw this.failure(raw.status, `package ${name}`, errorDetail(raw.body));
     this.fetched += 1;
-    const answer = await documents.parse({ body: raw.body, policy: headers.policy });
+    const answer = await documents.parse({ body: raw.body, policy: headers.policy }).catch((error: unknown) => {
+      // The worker stopped (out of memory, say): this document is lost to the run, which is said plainly.
+      throw new ShelfError('internal', `parsing the document of ${name} failed: ${(error as Error).message}; run the command again`, {
+        cause: error,
+      });
+    });
     if ('failed' in answer) throw new ShelfError('internal', `parsing the document of ${name} from ${url} failed: ${answer.failed}`);
     if ('invalid' in answer) throw new ShelfError('internal', `the registry ${this.registry} sent a document for ${name} without versions`);
     this.parsedInWorkers += 1;
