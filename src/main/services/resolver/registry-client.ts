@@ -122,6 +122,22 @@ export class RegistryClient {
     return held.packument;
   }
 
+  /**
+   * Whether packument(name) is answered from the metadata cache without asking the registry: a copy is cached and the
+   * policy trusts it as it is. The resolver looks ahead only where a request would otherwise keep it waiting.
+   */
+  answersFromCache(name: string): boolean {
+    const cache = this.options.cache;
+    const usable = cache && this.cachedEntry(name);
+    return usable ? this.trusts(cache.policy, usable) : false;
+  }
+
+  private trusts(policy: CachePolicy, usable: OnDisk): boolean {
+    return (
+      policy === 'offline' || policy === 'prefer-offline' || (policy === 'default' && Date.now() - usable.fetchedAt < usable.maxAge * 1000)
+    );
+  }
+
   /** Starts fetching without waiting, so metadata for a whole level arrives in parallel. */
   prefetch(name: string): void {
     void this.packument(name).catch(() => undefined);
@@ -147,11 +163,7 @@ export class RegistryClient {
     const cache = this.options.cache;
     const usable = this.cachedEntry(name);
     if (cache && usable) {
-      const trusted =
-        cache.policy === 'offline' ||
-        cache.policy === 'prefer-offline' ||
-        (cache.policy === 'default' && Date.now() - usable.fetchedAt < usable.maxAge * 1000);
-      if (trusted) return this.cached(name);
+      if (this.trusts(cache.policy, usable)) return this.cached(name);
       if (usable.etag) {
         const answer = await this.fetchDocument(name, url, usable.accept, usable.etag);
         if (answer === 'not-modified') {
