@@ -1,31 +1,47 @@
-// A map bounded by the bytes of its values, least recently used out first: the one home for the main process's small
-// in-memory caches of rendered bytes (tarballs sent lately, documents spliced for another address, offline renderings),
-// which the storage, service and HTTP layers each keep. Map order is the eviction order.
+// A map bounded by the bytes of its values, the oldest not read lately out first: the one home for the main process's
+// small in-memory caches of rendered bytes (tarballs sent lately, documents spliced for another address, offline
+// renderings), which the storage, service and HTTP layers each keep. Map order is insertion order; a read sets a flag
+// that spares the entry once when eviction reaches it (second chance, CLOCK), as HotDocuments does: a delete and a
+// re-insert on every hit cost a hot GET a visible share of its time.
+interface Entry<V> {
+  value: V;
+  bytes: number;
+  /** Read since it was stored or last spared. */
+  used: boolean;
+}
+
 export class BoundedCache<K, V> {
-  private readonly entries = new Map<K, { value: V; bytes: number }>();
+  private readonly entries = new Map<K, Entry<V>>();
   private total = 0;
 
   constructor(readonly maxBytes: number) {}
 
-  /** The value, marked as the most recently used. */
+  /** The value, marked as read. */
   get(key: K): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    entry.used = true;
     return entry.value;
   }
 
-  /** Replaces any value under `key`; one larger than the whole bound is not kept. Evicts the least recently used. */
+  /** Replaces any value under `key`; one larger than the whole bound is not kept. Evicts the oldest entries not read lately. */
   set(key: K, value: V, bytes: number): void {
     this.delete(key);
     if (bytes > this.maxBytes) return;
-    this.entries.set(key, { value, bytes });
+    const added: Entry<V> = { value, bytes, used: false };
+    this.entries.set(key, added);
     this.total += bytes;
-    for (const [oldest, entry] of this.entries) {
-      if (this.total <= this.maxBytes) break;
+    // Oldest first; one read since the last pass (and the one just added) goes to the end with its flag cleared, so
+    // this ends within two rounds of the entries. The one just added fits alone (checked above).
+    while (this.total > this.maxBytes && this.entries.size > 1) {
+      const [oldest, entry] = this.entries.entries().next().value as [K, Entry<V>];
       this.entries.delete(oldest);
-      this.total -= entry.bytes;
+      if (entry.used || entry === added) {
+        entry.used = false;
+        this.entries.set(oldest, entry);
+      } else {
+        this.total -= entry.bytes;
+      }
     }
   }
 

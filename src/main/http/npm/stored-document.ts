@@ -76,8 +76,8 @@ function notModified(headers: DocumentRequest, etag: string, lastModified: strin
 
 /**
  * Documents for addresses other than the one their stored gzip copy was made for (another name for this machine, a
- * proxy's name, a port the server no longer has), by ETag, base URL and encoding. Bounded by bytes, least recently used
- * first out: a miss costs one splice (and one gzip, off the event loop), never a rendering.
+ * proxy's name, a port the server no longer has), by ETag and base URL, one cache per encoding. Bounded by bytes, the
+ * oldest not read lately out first: a miss costs one splice (and one gzip, off the event loop), never a rendering.
  */
 class SplicedDocuments {
   private readonly entries: BoundedCache<string, Buffer>;
@@ -95,7 +95,13 @@ class SplicedDocuments {
   }
 }
 
-const spliced = new SplicedDocuments(32 * 1024 * 1024);
+/**
+ * Apart, so that one kind of traffic cannot push out the other: `shelf lock` asks a loopback registry for identity, and
+ * its 58 MB of identity splices for the CRA tree went through one shared 32 MB cache and took out every gzip copy npm
+ * and bun had made, so their next install sent each document down the full path to be gzipped again (bun's empty-cache
+ * resolution went from 0.8 to 2.0 s after each `shelf lock`). An identity miss is only a splice; a gzip miss is a gzip.
+ */
+const spliced = { gzip: new SplicedDocuments(32 * 1024 * 1024), identity: new SplicedDocuments(32 * 1024 * 1024) };
 
 /** Each address's ETag suffix, by address: a sha256 per request was a visible share of a small GET's time. Bounded. */
 const addressTags = new Map<string, string>();
@@ -127,21 +133,23 @@ function httpDate(iso: string): string {
 /** The body when it is already in memory (the stored gzip copy, a copy made before, or a splice made now); else undefined. */
 function bodyInMemory(doc: StoredDocument, baseUrl: string, gzipped: boolean): Buffer | undefined {
   if (gzipped && baseUrl === doc.gzipBase) return doc.gzip;
-  const key = `${doc.etag}\n${baseUrl}\n${gzipped ? 'gzip' : 'identity'}`;
-  const hit = spliced.get(key);
-  if (hit || gzipped) return hit;
+  const key = `${doc.etag}\n${baseUrl}`;
+  if (gzipped) return spliced.gzip.get(key);
+  const hit = spliced.identity.get(key);
+  if (hit) return hit;
   // A splice is one scan and one copy, no JSON parsing: done at once.
   const json = spliceBaseUrl(doc.json, baseUrl);
-  spliced.set(key, json);
+  spliced.identity.set(key, json);
   return json;
 }
 
-async function bodyFor(doc: StoredDocument, baseUrl: string, gzipped: boolean): Promise<Buffer> {
+/** The body to send, made now where it is not in memory (exported for test/unit/http/spliced-documents.test.ts). */
+export async function bodyFor(doc: StoredDocument, baseUrl: string, gzipped: boolean): Promise<Buffer> {
   const ready = bodyInMemory(doc, baseUrl, gzipped);
   if (ready) return ready;
   // Only a gzip copy for another address is missing: made once (off the event loop), then kept.
   const body = await gzip(spliceBaseUrl(doc.json, baseUrl));
-  spliced.set(`${doc.etag}\n${baseUrl}\ngzip`, body);
+  spliced.gzip.set(`${doc.etag}\n${baseUrl}`, body);
   return body;
 }
 
