@@ -158,7 +158,7 @@ try {
       `Missed (${missed.map((t) => `${t.c.mb} MB`).join(', ')}): the profile of Shelf restarted with --cpu-prof and loaded with each missed size in turn (${args.quick ? 2 : 5} s each): ${profileText(summary, 12)}.`,
     );
   result.notes.push(
-    'The same bytes (seeded random data, gzipped) were published to Shelf and written to disk for the static server; both were checked to send them unchanged. Shelf sends a tarball of up to 2 MB as one buffer and streams larger ones in 1 MB reads (the static server: the fs default, 64 KB).',
+    'The same bytes (seeded random data, gzipped) were published to Shelf and written to disk for the static server; both were checked to send them unchanged. Shelf sends a tarball of up to 2 MB as one buffer and streams larger ones in 1 MB reads into buffers it reuses once the socket has taken their bytes (the static server: fs.createReadStream, the fs default, 64 KB reads into fresh buffers).',
   );
 } finally {
   if (shelf) await shelf.stop();
