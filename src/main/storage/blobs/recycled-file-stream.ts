@@ -19,6 +19,10 @@ export class RecycledFileStream extends Readable {
   private readonly lent: Buffer[] = [];
   /** The response this stream is piped into, when that is its only reader. */
   private response: ServerResponse | undefined;
+  /** A read is running on the thread pool. */
+  private reading = false;
+  /** Set when the stream was destroyed during a read: closes the file once that read is over. */
+  private closeWhenRead: (() => void) | undefined;
 
   constructor(
     private readonly path: string,
@@ -44,7 +48,10 @@ export class RecycledFileStream extends Readable {
   override _read(): void {
     this.reclaim();
     const buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.chunkBytes);
+    this.reading = true;
     read(this.fd!, buffer, 0, this.chunkBytes, this.position, (error, bytes) => {
+      this.reading = false;
+      if (this.closeWhenRead) return this.closeWhenRead();
       if (error) return this.destroy(error);
       if (bytes === 0) return void this.push(null);
       this.position += bytes;
@@ -59,7 +66,12 @@ export class RecycledFileStream extends Readable {
     this.spare.length = 0;
     this.lent.length = 0;
     if (this.fd === undefined) return callback(error);
-    close(this.fd, () => callback(error));
+    const fd = this.fd;
+    const closeFile = (): void => close(fd, () => callback(error));
+    // A read still running keeps the descriptor until it ends (as fs.ReadStream does): closed under it, the number
+    // could be reused by another open and the read would land in that file.
+    if (this.reading) this.closeWhenRead = closeFile;
+    else closeFile();
   }
 
   /**
