@@ -52,8 +52,19 @@ export class BoundedCache<K, V> {
     this.total -= entry.bytes;
   }
 
+  /** Drops every entry. */
+  clear(): void {
+    this.entries.clear();
+    this.total = 0;
+  }
+
   /** Bytes held now. */
   get bytes(): number {
     return this.total;
+  }
+
+  /** Entries held now. */
+  get size(): number {
+    return this.entries.size;
   }
 }

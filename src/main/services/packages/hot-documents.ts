@@ -3,26 +3,24 @@
 //
 // A packument GET otherwise costs a package lookup, an ecosystem check and a rendering read (its buffers copied out of
 // SQLite) before a byte is sent; on a small document that was a fifth of the server's CPU time under load.
+import { BoundedCache } from '../../bounded-cache';
 import type { MetadataDb } from '../../storage/sql/port';
 
-interface Entry<T> {
-  generation: string;
-  value: T;
-  bytes: number;
-  /** Read since it was stored or last spared: the next eviction pass spares it once (second chance, CLOCK). */
-  used: boolean;
-}
-
+/**
+ * Built on BoundedCache (src/main/bounded-cache.ts: bytes, second-chance eviction), adding what documents need: a
+ * generation that drops every copy when it moves, and a size limit per entry.
+ */
 export class HotDocuments<T> {
-  private readonly entries = new Map<string, Entry<T>>();
-  private bytes = 0;
+  private readonly entries: BoundedCache<string, { generation: string; value: T }>;
   private generation = '';
 
   /** `maxEntryBytes`: larger documents are not kept (they would push out many small hot ones). */
   constructor(
-    private readonly maxBytes: number,
+    maxBytes: number,
     private readonly maxEntryBytes: number = maxBytes / 16,
-  ) {}
+  ) {
+    this.entries = new BoundedCache(maxBytes);
+  }
 
   /**
    * The database's current generation; call it before reading what will be stored, so a write that lands between the
@@ -37,7 +35,6 @@ export class HotDocuments<T> {
   checkAt(generation: string): string {
     if (generation !== this.generation) {
       this.entries.clear();
-      this.bytes = 0;
       this.generation = generation;
     }
     return generation;
@@ -45,38 +42,12 @@ export class HotDocuments<T> {
 
   get(key: string, generation: string): T | undefined {
     const hit = this.entries.get(key);
-    if (!hit || hit.generation !== generation) return undefined;
-    // A flag, not a move to the Map's end: a delete and a re-insert on every hot GET was a visible share of its time.
-    hit.used = true;
-    return hit.value;
+    return hit && hit.generation === generation ? hit.value : undefined;
   }
 
   set(key: string, generation: string, value: T, bytes: number): void {
     if (generation !== this.generation || bytes > this.maxEntryBytes) return;
-    const old = this.entries.get(key);
-    if (old) {
-      this.bytes -= old.bytes;
-      this.entries.delete(key);
-    }
-    const added: Entry<T> = { generation, value, bytes, used: false };
-    this.entries.set(key, added);
-    this.bytes += bytes;
-    // Oldest first (a Map iterates in insertion order); an entry read since the last pass, and the one just added, go
-    // to the end instead. A pass clears the flags it meets, so this ends within two rounds of the entries.
-    while (this.bytes > this.maxBytes && this.entries.size > 1) {
-      const [oldest, entry] = this.entries.entries().next().value as [string, Entry<T>];
-      this.entries.delete(oldest);
-      if (entry.used || entry === added) {
-        entry.used = false;
-        this.entries.set(oldest, entry);
-      } else {
-        this.bytes -= entry.bytes;
-      }
-    }
-    if (this.bytes > this.maxBytes) {
-      this.entries.delete(key);
-      this.bytes -= bytes;
-    }
+    this.entries.set(key, { generation, value }, bytes);
   }
 
   get size(): number {
